@@ -1,0 +1,16 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.cjs.json', diagnostics: false }],
+  },
+  collectCoverageFrom: ['src/**/*.ts', '!src/cli/main.ts'],
+  coverageThreshold: { global: { lines: 90 } },
+  coverageReporters: ['text-summary', 'lcov'],
+  testTimeout: 30_000,
+};
+
+export default config;

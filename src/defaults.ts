@@ -1,0 +1,34 @@
+/**
+ * Every default in one place, so the README and the code cannot drift. Exported as `DEFAULTS`.
+ */
+export const DEFAULTS = Object.freeze({
+  /** Logs handed to the handler at once. */
+  batchSize: 100,
+  /** Largest accepted `batchSize`. */
+  maxBatchSize: 1000,
+  /** Retries of a failed handler call, and of a failed fetch. */
+  maxRetries: 5,
+  /** How long one `run` may take. */
+  maxRunTimeSeconds: 22,
+  /** Batches in the handler at once. */
+  concurrency: 1,
+  /** What happens to a batch that still fails after `maxRetries`. */
+  onBatchFailure: 'skip' as const,
+  /** Logs the API serves in one request at most. */
+  maxPageSize: 100,
+  /** Per-request timeout. */
+  timeoutMs: 30_000,
+  /** A cached token with less than this left is renewed. */
+  tokenLeewayMs: 10_000,
+  /** First backoff delay. */
+  minRetryDelayMs: 250,
+  /** Longest single backoff delay (also caps waits for `x-ratelimit-reset`). */
+  maxRetryDelayMs: 30_000,
+  /** Stored run history is trimmed oldest-first past this many bytes. */
+  historyLimitBytes: 400 * 1024,
+  /** A run whose newest log is older than this gets a warning. */
+  outdatedAfterMs: 7 * 24 * 3600 * 1000,
+});
+
+/** Shape of {@link DEFAULTS}. */
+export type Defaults = typeof DEFAULTS;

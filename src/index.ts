@@ -1,0 +1,46 @@
+export { LogsApiClient } from './client';
+export type { LogsApiClientOptions, LogsQuery, RequestOptions } from './client';
+export { LogsApiStream, rateLimitWait } from './stream';
+export type { LogsApiStreamEvents, LogsApiStreamOptions, StreamPage, StreamStatus } from './stream';
+export { LogsProcessor } from './processor';
+export type { RunOptions, RunReport } from './processor';
+export type { BatchFailure, LogsProcessorOptions, RunProgress } from './processor-options';
+export type { LogsHandler } from './delivery';
+export { MemoryTokenCache } from './token-provider';
+export { FileStorage } from './file-storage';
+export type { FileStorageOptions } from './file-storage';
+export { DEFAULTS } from './defaults';
+export type { Defaults } from './defaults';
+export { logTypes, getLogType, typesAtLevel } from './log-types';
+export type { LogLevel, LogSeverity, LogTypeInfo } from './log-types';
+export { compareLogIds, isLogId, logIdOf } from './log-id';
+export {
+  AbortError,
+  ArgumentError,
+  Auth0LogToolsError,
+  HandlerError,
+  InvalidResponseError,
+  ManagementApiError,
+  StorageError,
+  TokenRequestError,
+  isAbortError,
+  isArgumentError,
+  isManagementApiError,
+} from './errors';
+export type { ErrorOptions, ManagementApiErrorOptions } from './errors';
+export type { HttpOptions } from './http';
+export type { Timing } from './retry';
+export * as reporters from './reporters';
+export type {
+  AccessToken,
+  LogEvent,
+  LogsPage,
+  Logger,
+  RateLimits,
+  RunResult,
+  RunStatus,
+  SkippedRange,
+  StorageContext,
+  StoredState,
+  TokenCache,
+} from './types';

@@ -1,0 +1,2 @@
+export { SlackReporter, SLACK_REPORTER_DEFAULTS } from './slack';
+export type { SlackMessage, SlackReporterOptions } from './slack';

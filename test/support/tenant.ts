@@ -1,0 +1,41 @@
+import { startFakeTenant, type FakeTenant, type FakeTenantOptions } from '../../src/testing';
+import type { StoredState } from '../../src/types';
+
+/** Starts a fake tenant for one test file and closes it after. */
+export function useTenant(options: FakeTenantOptions = {}): () => FakeTenant {
+  let tenant: FakeTenant | undefined;
+  beforeAll(async () => {
+    tenant = await startFakeTenant(options);
+  });
+  afterAll(async () => {
+    await tenant?.close();
+  });
+  return () => {
+    if (!tenant) throw new Error('the fake tenant has not started');
+    return tenant;
+  };
+}
+
+/** Client options that reach `tenant` (trusting its CA). */
+export function credentials(tenant: FakeTenant) {
+  return { domain: tenant.domain, clientId: tenant.clientId, clientSecret: tenant.clientSecret, ca: tenant.ca };
+}
+
+/** An in-memory StorageContext that records every write (as a JSON copy). */
+export function memoryStorage(initial?: StoredState) {
+  let doc: StoredState | undefined = initial && structuredClone(initial);
+  const writes: StoredState[] = [];
+  return {
+    writes,
+    get current(): StoredState | undefined {
+      return doc;
+    },
+    async read() {
+      return doc === undefined ? undefined : (JSON.parse(JSON.stringify(doc)) as StoredState);
+    },
+    async write(data: StoredState) {
+      doc = JSON.parse(JSON.stringify(data)) as StoredState;
+      writes.push(doc);
+    },
+  };
+}

@@ -18,7 +18,11 @@ export interface Batch {
  * filtered-out logs remain but the checkpoint moved). A page is split at a log boundary, so the
  * checkpoint of a batch never passes a log that is not in it.
  */
-export async function* batches(pages: AsyncIterable<StreamPage>, size: number, start: string | null): AsyncGenerator<Batch, void, undefined> {
+export async function* batches(
+  pages: AsyncIterable<StreamPage>,
+  size: number,
+  start: string | null,
+): AsyncGenerator<Batch, void, undefined> {
   let seq = 0;
   let from = start;
   let logs: LogEvent[] = [];
@@ -43,5 +47,6 @@ export async function* batches(pages: AsyncIterable<StreamPage>, size: number, s
       logs = [];
     }
   }
-  if (logs.length > 0 || to !== from) yield { seq: seq++, logs, fromCheckpoint: from, toCheckpoint: to };
+  if (logs.length > 0 || to !== from)
+    yield { seq: seq++, logs, fromCheckpoint: from, toCheckpoint: to };
 }

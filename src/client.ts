@@ -1,7 +1,15 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { DEFAULTS } from './defaults';
 import { AbortError, ArgumentError, InvalidResponseError, TokenRequestError } from './errors';
-import { createHttp, excerpt, networkError, parseJson, parseLimits, responseError, type HttpOptions } from './http';
+import {
+  createHttp,
+  excerpt,
+  networkError,
+  parseJson,
+  parseLimits,
+  responseError,
+  type HttpOptions,
+} from './http';
 import { scopedLogger } from './log';
 import { isLogId, logIdOf, previousLogId } from './log-id';
 import { Redactor } from './redact';
@@ -38,9 +46,13 @@ export type LogsQuery = Record<string, string | number | boolean | undefined | n
 
 function requireString(options: Record<string, unknown>, name: string): string {
   const value = options[name];
-  if (value === undefined || value === null) throw new ArgumentError(`Must provide a valid \`${name}\``, name);
+  if (value === undefined || value === null)
+    throw new ArgumentError(`Must provide a valid \`${name}\``, name);
   if (typeof value !== 'string' || value.trim().length === 0) {
-    throw new ArgumentError(`Expected \`${name}\` to be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`, name);
+    throw new ArgumentError(
+      `Expected \`${name}\` to be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`,
+      name,
+    );
   }
   return value.trim();
 }
@@ -48,7 +60,10 @@ function requireString(options: Record<string, unknown>, name: string): string {
 function normalizeDomain(raw: string): string {
   const domain = raw.replace(/^https:\/\//i, '').replace(/\/+$/, '');
   if (/^[a-z]+:\/\//i.test(domain) || /[/?#@\s]/.test(domain)) {
-    throw new ArgumentError(`Expected \`domain\` to be a host name with an optional port, got "${raw}"`, 'domain');
+    throw new ArgumentError(
+      `Expected \`domain\` to be a host name with an optional port, got "${raw}"`,
+      'domain',
+    );
   }
   return domain;
 }
@@ -79,15 +94,27 @@ export class LogsApiClient {
     this.clientSecret = requireString(raw, 'clientSecret');
     this.redactor.add(this.clientSecret);
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-    if (!(this.timeoutMs > 0)) throw new ArgumentError(`Expected \`timeoutMs\` to be a positive number, got ${String(options.timeoutMs)}`, 'timeoutMs');
+    if (!(this.timeoutMs > 0))
+      throw new ArgumentError(
+        `Expected \`timeoutMs\` to be a positive number, got ${String(options.timeoutMs)}`,
+        'timeoutMs',
+      );
     this.http = createHttp(options);
     this.now = options.now ?? Date.now;
     this.log = scopedLogger('client', options.logger);
     const cache = options.tokenCache ?? new MemoryTokenCache();
     if (typeof cache.getToken !== 'function' || typeof cache.setToken !== 'function') {
-      throw new ArgumentError('Expected `tokenCache` to have getToken() and setToken() methods', 'tokenCache');
+      throw new ArgumentError(
+        'Expected `tokenCache` to have getToken() and setToken() methods',
+        'tokenCache',
+      );
     }
-    this.tokens = new TokenProvider(() => this.getAccessToken(), cache, this.now, DEFAULTS.tokenLeewayMs);
+    this.tokens = new TokenProvider(
+      () => this.getAccessToken(),
+      cache,
+      this.now,
+      DEFAULTS.tokenLeewayMs,
+    );
   }
 
   /** Requests a new access token (bypassing the cache). */
@@ -107,11 +134,16 @@ export class LogsApiClient {
     if (response.status < 200 || response.status >= 300) {
       throw responseError('token', response, this.redactor, this.now());
     }
-    const body = parseJson(response.data) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    const body = parseJson(response.data) as
+      { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = body?.access_token;
     const expiresIn = Number(body?.expires_in);
     if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn)) {
-      throw new TokenRequestError('invalid_token_response', `POST /oauth/token answered ${response.status} without an access_token and expires_in: ${excerpt(response.data, this.redactor)}`, { status: response.status });
+      throw new TokenRequestError(
+        'invalid_token_response',
+        `POST /oauth/token answered ${response.status} without an access_token and expires_in: ${excerpt(response.data, this.redactor)}`,
+        { status: response.status },
+      );
     }
     this.redactor.add(token);
     return { token, expiresAt: this.now() + expiresIn * 1000 };
@@ -137,7 +169,15 @@ export class LogsApiClient {
     for (let attempt = 0; ; attempt++) {
       const { token } = await this.getAccessTokenCached();
       throwIfAborted(options.signal);
-      const response = await this.send('logs', { method: 'GET', url, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, options.signal);
+      const response = await this.send(
+        'logs',
+        {
+          method: 'GET',
+          url,
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        },
+        options.signal,
+      );
       if (response.status === 401 || response.status === 403) {
         await this.tokens.invalidate(token);
         if (response.status === 401 && attempt === 0) {
@@ -151,7 +191,11 @@ export class LogsApiClient {
       const body = parseJson(response.data);
       const logs = Array.isArray(body) ? body : (body as { logs?: unknown } | undefined)?.logs;
       if (!Array.isArray(logs) || !logs.every((log) => typeof log === 'object' && log !== null)) {
-        throw new InvalidResponseError('invalid_response', `GET /api/v2/logs answered ${response.status} with something other than a JSON array of logs: ${excerpt(response.data, this.redactor) || 'an empty body'}`, { status: response.status, limits: parseLimits(response) });
+        throw new InvalidResponseError(
+          'invalid_response',
+          `GET /api/v2/logs answered ${response.status} with something other than a JSON array of logs: ${excerpt(response.data, this.redactor) || 'an empty body'}`,
+          { status: response.status, limits: parseLimits(response) },
+        );
       }
       return { logs: logs as LogEvent[], limits: parseLimits(response) };
     }
@@ -162,8 +206,12 @@ export class LogsApiClient {
    * first), or the newest log's id when none is that recent, or `null` on an empty tenant.
    */
   async findCheckpointAt(date: Date, options: RequestOptions = {}): Promise<string | null> {
-    if (Number.isNaN(date.getTime())) throw new ArgumentError('Expected a valid date to start from', 'startFrom');
-    const first = await this.getLogs({ q: `date:[${date.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 }, options);
+    if (Number.isNaN(date.getTime()))
+      throw new ArgumentError('Expected a valid date to start from', 'startFrom');
+    const first = await this.getLogs(
+      { q: `date:[${date.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 },
+      options,
+    );
     const firstId = first.logs[0] && logIdOf(first.logs[0]);
     if (firstId) return previousLogId(firstId);
     const newest = await this.getLogs({ sort: 'date:-1', per_page: 1, page: 0 }, options);
@@ -171,14 +219,26 @@ export class LogsApiClient {
     return newestId && isLogId(newestId) ? newestId : null;
   }
 
-  private async send(kind: 'token' | 'logs', config: Parameters<AxiosInstance['request']>[0], signal?: AbortSignal): Promise<AxiosResponse> {
+  private async send(
+    kind: 'token' | 'logs',
+    config: Parameters<AxiosInstance['request']>[0],
+    signal?: AbortSignal,
+  ): Promise<AxiosResponse> {
     try {
-      return await this.http.request({ ...config, timeout: this.timeoutMs, ...(signal ? { signal } : {}) });
+      return await this.http.request({
+        ...config,
+        timeout: this.timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       if (signal?.aborted) throw new AbortError();
       const mapped = networkError(kind, error, this.redactor);
       if ((error as { code?: string }).code === 'ECONNABORTED') {
-        throw networkError(kind, Object.assign(new Error(`timed out after ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' }), this.redactor);
+        throw networkError(
+          kind,
+          Object.assign(new Error(`timed out after ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+          this.redactor,
+        );
       }
       throw mapped;
     }

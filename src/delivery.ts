@@ -16,7 +16,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function toHandlerError(error: unknown): HandlerError {
   if (error instanceof HandlerError) return error;
-  return new HandlerError(`The handler failed: ${errorMessage(error) || 'no reason given'}`, { cause: error });
+  return new HandlerError(`The handler failed: ${errorMessage(error) || 'no reason given'}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -35,7 +37,11 @@ export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<voi
     };
     try {
       const result = handler(logs, settle);
-      if (isThenable(result)) result.then(() => settle(), (error: unknown) => settle(error ?? new Error('rejected without a reason')));
+      if (isThenable(result))
+        result.then(
+          () => settle(),
+          (error: unknown) => settle(error ?? new Error('rejected without a reason')),
+        );
       else if (handler.length < 2) settle();
     } catch (error) {
       settle(error ?? new Error('threw without a reason'));

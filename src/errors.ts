@@ -20,7 +20,11 @@ export class Auth0LogToolsError extends Error {
 
   /** A JSON form that holds only what is safe to store or print. */
   toJSON(): Record<string, unknown> {
-    const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    const json: Record<string, unknown> = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+    };
     for (const key of ['status', 'limits', 'retryAfterMs', 'option']) {
       const value = (this as Record<string, unknown>)[key];
       if (value !== undefined) json[key] = value;

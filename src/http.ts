@@ -61,7 +61,11 @@ export function parseLimits(response: AxiosResponse): RateLimits {
 }
 
 /** How long a 429 asks us to wait: `Retry-After` (seconds or a date), else until the bucket resets. */
-export function retryAfterMs(response: AxiosResponse, limits: RateLimits, now: number): number | undefined {
+export function retryAfterMs(
+  response: AxiosResponse,
+  limits: RateLimits,
+  now: number,
+): number | undefined {
   const raw = header(response, 'retry-after');
   if (raw !== undefined) {
     const seconds = Number(raw);
@@ -85,7 +89,7 @@ export function parseJson(body: unknown): unknown {
 
 /** A short, single-line, secret-free excerpt of a body for error messages. */
 export function excerpt(body: unknown, redactor: Redactor): string {
-  const text = typeof body === 'string' ? body : JSON.stringify(body) ?? '';
+  const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '');
   const flat = redactor.redact(text).replace(/\s+/g, ' ').trim();
   return flat.length > 120 ? `${flat.slice(0, 120)}...` : flat;
 }
@@ -105,11 +109,16 @@ export function responseError(
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const limits = parseLimits(response);
   let code =
-    str(fields['errorCode']) ?? str(fields['error']) ?? (status >= 500 ? 'server_error' : 'unknown_error');
+    str(fields['errorCode']) ??
+    str(fields['error']) ??
+    (status >= 500 ? 'server_error' : 'unknown_error');
   if (status === 401) code = 'unauthorized';
   if (status === 429) code = 'too_many_requests';
   const detail =
-    str(fields['error_description']) ?? str(fields['message']) ?? str(fields['error']) ?? excerpt(response.data, redactor);
+    str(fields['error_description']) ??
+    str(fields['message']) ??
+    str(fields['error']) ??
+    excerpt(response.data, redactor);
   const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
   const message = redactor.redact(`${what} failed with ${status}: ${detail || 'no details'}`);
   const wait = status === 429 ? retryAfterMs(response, limits, now) : undefined;
@@ -120,7 +129,11 @@ export function responseError(
 }
 
 /** Maps a failure without an answer (refused, reset, timed out) to an error carrying the system code. */
-export function networkError(kind: ErrorKind, error: unknown, redactor: Redactor): ManagementApiError {
+export function networkError(
+  kind: ErrorKind,
+  error: unknown,
+  redactor: Redactor,
+): ManagementApiError {
   const raw = error as { code?: unknown; message?: unknown };
   const code = typeof raw.code === 'string' && raw.code ? raw.code : 'network_error';
   const text = redactor.redact(typeof raw.message === 'string' ? raw.message : String(error));

@@ -70,7 +70,10 @@ function integer(name: string, raw: unknown, fallback: number, min: number, max:
   if (raw === undefined || raw === null || raw === '') return fallback;
   const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`, name);
+    throw new ArgumentError(
+      `Expected \`${name}\` to be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+      name,
+    );
   }
   return value;
 }
@@ -79,14 +82,23 @@ function runTime(raw: unknown): number {
   if (raw === undefined || raw === null || raw === '') return DEFAULTS.maxRunTimeSeconds;
   const value = typeof raw === 'string' ? Number(raw) : raw;
   if (typeof value !== 'number' || !(value > 0)) {
-    throw new ArgumentError(`Expected \`maxRunTimeSeconds\` to be a positive number (or Infinity), got ${JSON.stringify(raw)}`, 'maxRunTimeSeconds');
+    throw new ArgumentError(
+      `Expected \`maxRunTimeSeconds\` to be a positive number (or Infinity), got ${JSON.stringify(raw)}`,
+      'maxRunTimeSeconds',
+    );
   }
   return value;
 }
 
 function logTypeList(raw: unknown): string[] {
   if (raw === undefined || raw === null || raw === '') return [];
-  const list = typeof raw === 'string' ? raw.split(',').map((t) => t.trim()).filter(Boolean) : raw;
+  const list =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : raw;
   if (!Array.isArray(list) || !list.every((t) => typeof t === 'string' && t.length > 0)) {
     throw new ArgumentError('Expected `logTypes` to be an array of log type codes', 'logTypes');
   }
@@ -103,14 +115,25 @@ function logFilter(logTypes: unknown, logLevel: unknown): string[] | undefined {
 
 function startFrom(raw: unknown): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw === 'string' && (isLogId(raw) || (/^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))))) return raw;
-  throw new ArgumentError(`Expected \`startFrom\` to be a log id or an ISO 8601 date, got ${JSON.stringify(raw)}`, 'startFrom');
+  if (
+    typeof raw === 'string' &&
+    (isLogId(raw) || (/^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))))
+  )
+    return raw;
+  throw new ArgumentError(
+    `Expected \`startFrom\` to be a log id or an ISO 8601 date, got ${JSON.stringify(raw)}`,
+    'startFrom',
+  );
 }
 
 function failurePolicy(raw: unknown): ResolvedOptions['onBatchFailure'] {
   if (raw === undefined) return DEFAULTS.onBatchFailure;
-  if (raw === 'skip' || raw === 'stop' || typeof raw === 'function') return raw as ResolvedOptions['onBatchFailure'];
-  throw new ArgumentError(`Expected \`onBatchFailure\` to be 'skip', 'stop' or a function, got ${JSON.stringify(raw)}`, 'onBatchFailure');
+  if (raw === 'skip' || raw === 'stop' || typeof raw === 'function')
+    return raw as ResolvedOptions['onBatchFailure'];
+  throw new ArgumentError(
+    `Expected \`onBatchFailure\` to be 'skip', 'stop' or a function, got ${JSON.stringify(raw)}`,
+    'onBatchFailure',
+  );
 }
 
 /** Copies the options, fills in the defaults and validates them. */
@@ -119,7 +142,13 @@ export function resolveOptions(options: LogsProcessorOptions, timing: Timing): R
     throw new ArgumentError('Expected `onProgress` to be a function', 'onProgress');
   }
   return {
-    batchSize: integer('batchSize', options.batchSize, DEFAULTS.batchSize, 1, DEFAULTS.maxBatchSize),
+    batchSize: integer(
+      'batchSize',
+      options.batchSize,
+      DEFAULTS.batchSize,
+      1,
+      DEFAULTS.maxBatchSize,
+    ),
     maxRetries: integer('maxRetries', options.maxRetries, DEFAULTS.maxRetries, 0, 100),
     maxRunTimeSeconds: runTime(options.maxRunTimeSeconds),
     startFrom: startFrom(options.startFrom),
@@ -136,5 +165,9 @@ export function resolveOptions(options: LogsProcessorOptions, timing: Timing): R
 
 /** Rejects anything but a function as the handler. */
 export function assertHandler(handler: unknown): asserts handler is LogsHandler {
-  if (typeof handler !== 'function') throw new ArgumentError('Expected `handler` to be a function (logs, callback) => ...', 'handler');
+  if (typeof handler !== 'function')
+    throw new ArgumentError(
+      'Expected `handler` to be a function (logs, callback) => ...',
+      'handler',
+    );
 }

@@ -5,7 +5,12 @@ import { callHandler, type LogsHandler } from './delivery';
 import { ArgumentError, isAbortError, errorMessage } from './errors';
 import { scopedLogger } from './log';
 import { isLogId } from './log-id';
-import { assertHandler, resolveOptions, type LogsProcessorOptions, type ResolvedOptions } from './processor-options';
+import {
+  assertHandler,
+  resolveOptions,
+  type LogsProcessorOptions,
+  type ResolvedOptions,
+} from './processor-options';
 import { systemTiming, withRetry } from './retry';
 import { StateStore } from './state';
 import { LogsApiStream } from './stream';
@@ -38,10 +43,15 @@ export class LogsProcessor {
   private readonly log: Logger;
 
   constructor(storageContext: StorageContext, options: LogsProcessorOptions) {
-    if (options === null || typeof options !== 'object') throw new ArgumentError('Must provide an options object', 'options');
+    if (options === null || typeof options !== 'object')
+      throw new ArgumentError('Must provide an options object', 'options');
     this.store = new StateStore(storageContext);
     this.options = resolveOptions(options, systemTiming);
-    this.client = new LogsApiClient({ ...options, tokenCache: options.tokenCache ?? this.store, now: this.options.now });
+    this.client = new LogsApiClient({
+      ...options,
+      tokenCache: options.tokenCache ?? this.store,
+      now: this.options.now,
+    });
     this.log = scopedLogger('processor', options.logger);
   }
 
@@ -55,11 +65,18 @@ export class LogsProcessor {
     const signal = runOptions.signal;
     const start = o.now();
     await this.store.reload();
-    const status: RunStatus = { startCheckpoint: null, start: new Date(start), end: null, logsProcessed: 0 };
+    const status: RunStatus = {
+      startCheckpoint: null,
+      start: new Date(start),
+      end: null,
+      logsProcessed: 0,
+    };
     let startCheckpoint: string | null;
     try {
       startCheckpoint = await this.store.getCheckpoint(o.startFrom, (from) =>
-        isLogId(from) ? Promise.resolve(from) : this.client.findCheckpointAt(new Date(from), signal ? { signal } : {}),
+        isLogId(from)
+          ? Promise.resolve(from)
+          : this.client.findCheckpointAt(new Date(from), signal ? { signal } : {}),
       );
     } catch (error) {
       if (error instanceof ArgumentError || (error as Error).name === 'StorageError') throw error;
@@ -81,7 +98,15 @@ export class LogsProcessor {
       ...(signal ? { signal } : {}),
       ...(o.logger ? { logger: o.logger } : {}),
     });
-    const delivery = new Delivery(handler, o, this.store, status, startCheckpoint, start + o.maxRunTimeSeconds * 1000, signal);
+    const delivery = new Delivery(
+      handler,
+      o,
+      this.store,
+      status,
+      startCheckpoint,
+      start + o.maxRunTimeSeconds * 1000,
+      signal,
+    );
     let failure: unknown;
     try {
       failure = await delivery.drain(batches(stream.pages(), o.batchSize, startCheckpoint));
@@ -91,18 +116,41 @@ export class LogsProcessor {
     }
     if (stream.status.warning) addWarning(status, stream.status.warning);
     if (signal?.aborted) addWarning(status, 'The run was stopped by its abort signal.');
-    return this.finish(status, startCheckpoint, delivery.checkpoint, failure, delivery.newestLogDate);
+    return this.finish(
+      status,
+      startCheckpoint,
+      delivery.checkpoint,
+      failure,
+      delivery.newestLogDate,
+    );
   }
 
-  private async finish(status: RunStatus, startCheckpoint: string | null, checkpoint: string | null, failure: unknown, newest?: number): Promise<RunResult> {
+  private async finish(
+    status: RunStatus,
+    startCheckpoint: string | null,
+    checkpoint: string | null,
+    failure: unknown,
+    newest?: number,
+  ): Promise<RunResult> {
     const o = this.options;
     status.end = new Date(o.now());
     if (failure !== undefined) status.error = errorMessage(failure);
-    if (newest !== undefined && checkpoint !== startCheckpoint && o.now() - newest >= DEFAULTS.outdatedAfterMs) {
-      addWarning(status, `The newest log shipped is more than a week old (${new Date(newest).toISOString()}): this tenant is far behind.`);
+    if (
+      newest !== undefined &&
+      checkpoint !== startCheckpoint &&
+      o.now() - newest >= DEFAULTS.outdatedAfterMs
+    ) {
+      addWarning(
+        status,
+        `The newest log shipped is more than a week old (${new Date(newest).toISOString()}): this tenant is far behind.`,
+      );
     }
-    if (status.error) this.log.error(`Run failed after ${status.logsProcessed} logs: ${status.error}`);
-    else this.log.info(`Run complete: ${status.logsProcessed} logs, checkpoint ${checkpoint ?? '(none)'}`);
+    if (status.error)
+      this.log.error(`Run failed after ${status.logsProcessed} logs: ${status.error}`);
+    else
+      this.log.info(
+        `Run complete: ${status.logsProcessed} logs, checkpoint ${checkpoint ?? '(none)'}`,
+      );
     if (checkpoint !== startCheckpoint || status.error || status.warning || status.skipped) {
       await this.store.done(status, checkpoint);
     }
@@ -113,7 +161,13 @@ export class LogsProcessor {
   async getReport(start: Date | string | number, end?: Date | string | number): Promise<RunReport> {
     const from = new Date(start).getTime();
     const to = end === undefined ? this.options.now() : new Date(end).getTime();
-    const report: RunReport = { type: 'report', processed: 0, warnings: 0, errors: 0, checkpoint: '' };
+    const report: RunReport = {
+      type: 'report',
+      processed: 0,
+      warnings: 0,
+      errors: 0,
+      checkpoint: '',
+    };
     for (const run of (await this.store.reload()).logs ?? []) {
       if (new Date(run.start).getTime() < from || new Date(run.end ?? 0).getTime() > to) continue;
       report.processed += run.logsProcessed;
@@ -179,7 +233,11 @@ class Delivery {
   }
 
   private halted(): boolean {
-    return this.stopError !== undefined || this.storageError !== undefined || this.signal?.aborted === true;
+    return (
+      this.stopError !== undefined ||
+      this.storageError !== undefined ||
+      this.signal?.aborted === true
+    );
   }
 
   private async deliver(batch: Batch): Promise<void> {
@@ -217,17 +275,36 @@ class Delivery {
     }
     const reason = errorMessage(error);
     if (policy === 'skip') {
-      addWarning(this.status, `Skipped ${batch.logs.length} ${range} after ${this.o.maxRetries} retries: ${reason}`);
-      (this.status.skipped ??= []).push({ fromCheckpoint: batch.fromCheckpoint, toCheckpoint: batch.toCheckpoint, logs: batch.logs.length, reason });
+      addWarning(
+        this.status,
+        `Skipped ${batch.logs.length} ${range} after ${this.o.maxRetries} retries: ${reason}`,
+      );
+      (this.status.skipped ??= []).push({
+        fromCheckpoint: batch.fromCheckpoint,
+        toCheckpoint: batch.toCheckpoint,
+        logs: batch.logs.length,
+        reason,
+      });
       return this.settle(batch, false);
     }
     try {
-      await policy({ logs: batch.logs, error, fromCheckpoint: batch.fromCheckpoint, toCheckpoint: batch.toCheckpoint });
+      await policy({
+        logs: batch.logs,
+        error,
+        fromCheckpoint: batch.fromCheckpoint,
+        toCheckpoint: batch.toCheckpoint,
+      });
     } catch (deadLetterError) {
       this.stopError ??= deadLetterError;
       return;
     }
-    (this.status.skipped ??= []).push({ fromCheckpoint: batch.fromCheckpoint, toCheckpoint: batch.toCheckpoint, logs: batch.logs.length, reason, deadLettered: true });
+    (this.status.skipped ??= []).push({
+      fromCheckpoint: batch.fromCheckpoint,
+      toCheckpoint: batch.toCheckpoint,
+      logs: batch.logs.length,
+      reason,
+      deadLettered: true,
+    });
     return this.settle(batch);
   }
 
@@ -241,7 +318,8 @@ class Delivery {
       this.checkpoint = next.toCheckpoint ?? this.checkpoint;
       const last = next.logs[next.logs.length - 1];
       const date = last ? Date.parse(last.date) : Number.NaN;
-      if (!Number.isNaN(date) && !(date <= (this.newestLogDate ?? -Infinity))) this.newestLogDate = date;
+      if (!Number.isNaN(date) && !(date <= (this.newestLogDate ?? -Infinity)))
+        this.newestLogDate = date;
       this.batchesCommitted += 1;
       moved = true;
     }
@@ -255,7 +333,8 @@ class Delivery {
     this.o.onProgress?.({
       logsProcessed: this.status.logsProcessed,
       checkpoint: this.checkpoint,
-      newestLogDate: this.newestLogDate === undefined ? null : new Date(this.newestLogDate).toISOString(),
+      newestLogDate:
+        this.newestLogDate === undefined ? null : new Date(this.newestLogDate).toISOString(),
       batches: this.batchesCommitted,
     });
   }

@@ -50,9 +50,14 @@ export function isTransient(error: unknown): boolean {
  * The wait before retry `attempt` (1-based): what the server asked for (capped), otherwise
  * exponential backoff with full jitter.
  */
-export function retryDelay(error: unknown, attempt: number, policy: Pick<RetryPolicy, 'minDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function retryDelay(
+  error: unknown,
+  attempt: number,
+  policy: Pick<RetryPolicy, 'minDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
   const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  if (typeof asked === 'number' && Number.isFinite(asked)) return Math.min(Math.max(asked, 0), policy.maxDelayMs);
+  if (typeof asked === 'number' && Number.isFinite(asked))
+    return Math.min(Math.max(asked, 0), policy.maxDelayMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1));
   return Math.round(policy.random() * ceiling);
 }
@@ -67,7 +72,8 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryP
       try {
         return await fn(attempt);
       } catch (error) {
-        if (!policy.shouldRetry(error) || policy.signal?.aborted) throw new pRetry.AbortError(asError(error));
+        if (!policy.shouldRetry(error) || policy.signal?.aborted)
+          throw new pRetry.AbortError(asError(error));
         throw error;
       }
     },
@@ -91,5 +97,7 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryP
 }
 
 function asError(error: unknown): Error {
-  return error instanceof Error ? error : Object.assign(new Error(String(error)), { original: error });
+  return error instanceof Error
+    ? error
+    : Object.assign(new Error(String(error)), { original: error });
 }

@@ -22,7 +22,10 @@ export class StateStore implements TokenCache {
     private readonly historyLimitBytes: number = DEFAULTS.historyLimitBytes,
   ) {
     if (!context || typeof context.read !== 'function' || typeof context.write !== 'function') {
-      throw new ArgumentError('The storageContext is required and must have read() and write() methods', 'storageContext');
+      throw new ArgumentError(
+        'The storageContext is required and must have read() and write() methods',
+        'storageContext',
+      );
     }
   }
 
@@ -39,7 +42,11 @@ export class StateStore implements TokenCache {
     try {
       contents = await this.context.read();
     } catch (error) {
-      throw new StorageError('storage_read_failed', `Reading the storage failed: ${errorMessage(error)}`, { cause: error });
+      throw new StorageError(
+        'storage_read_failed',
+        `Reading the storage failed: ${errorMessage(error)}`,
+        { cause: error },
+      );
     }
     this.doc = validate(contents ?? {});
     return this.doc;
@@ -52,7 +59,11 @@ export class StateStore implements TokenCache {
       try {
         await this.context.write(doc);
       } catch (error) {
-        throw new StorageError('storage_write_failed', `Writing the storage failed: ${errorMessage(error)}`, { cause: error });
+        throw new StorageError(
+          'storage_write_failed',
+          `Writing the storage failed: ${errorMessage(error)}`,
+          { cause: error },
+        );
       }
     });
     this.writes = run.catch(() => undefined);
@@ -74,7 +85,10 @@ export class StateStore implements TokenCache {
    * The checkpoint to start from. A `startFrom` that differs from the stored one wins (and is
    * stored); `resolve` turns it into a checkpoint (it may be a date).
    */
-  async getCheckpoint(startFrom: string | undefined, resolve: (startFrom: string) => Promise<string | null>): Promise<string | null> {
+  async getCheckpoint(
+    startFrom: string | undefined,
+    resolve: (startFrom: string) => Promise<string | null>,
+  ): Promise<string | null> {
     const doc = await this.read();
     if (startFrom && startFrom !== doc.startFrom) {
       const checkpoint = await resolve(startFrom);
@@ -91,7 +105,8 @@ export class StateStore implements TokenCache {
   saveCheckpoint(checkpoint: string | null): Promise<void> {
     return this.update((doc) => {
       const current = doc.checkpointId;
-      if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0)) doc.checkpointId = checkpoint;
+      if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0))
+        doc.checkpointId = checkpoint;
     });
   }
 
@@ -100,23 +115,33 @@ export class StateStore implements TokenCache {
     return this.update((doc) => {
       const history = (doc.logs ??= []);
       history.push({ ...status, checkpoint });
-      while (history.length > 1 && Buffer.byteLength(JSON.stringify(doc), 'utf8') > this.historyLimitBytes) {
+      while (
+        history.length > 1 &&
+        Buffer.byteLength(JSON.stringify(doc), 'utf8') > this.historyLimitBytes
+      ) {
         history.shift();
       }
       const current = doc.checkpointId;
-      if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0)) doc.checkpointId = checkpoint;
+      if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0))
+        doc.checkpointId = checkpoint;
     });
   }
 }
 
 function validate(contents: unknown): StoredState {
   if (typeof contents !== 'object' || Array.isArray(contents)) {
-    throw new StorageError('storage_invalid', `The stored state must be a JSON object, got ${Array.isArray(contents) ? 'an array' : typeof contents}`);
+    throw new StorageError(
+      'storage_invalid',
+      `The stored state must be a JSON object, got ${Array.isArray(contents) ? 'an array' : typeof contents}`,
+    );
   }
   const doc = contents as StoredState;
   const checkpoint = doc.checkpointId;
   if (checkpoint !== undefined && checkpoint !== null && !isLogId(checkpoint)) {
-    throw new StorageError('storage_invalid', `The stored \`checkpointId\` is not a log id: ${JSON.stringify(checkpoint).slice(0, 80)}`);
+    throw new StorageError(
+      'storage_invalid',
+      `The stored \`checkpointId\` is not a log id: ${JSON.stringify(checkpoint).slice(0, 80)}`,
+    );
   }
   if (doc.logs !== undefined && doc.logs !== null && !Array.isArray(doc.logs)) {
     throw new StorageError('storage_invalid', 'The stored run history `logs` must be an array');

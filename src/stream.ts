@@ -84,20 +84,34 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
 
   constructor(options: LogsApiStreamOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new ArgumentError('Must provide an options object', 'options');
+    if (options === null || typeof options !== 'object')
+      throw new ArgumentError('Must provide an options object', 'options');
     const checkpoint = options.checkpointId ?? null;
     if (checkpoint !== null && !isLogId(checkpoint)) {
-      throw new ArgumentError(`Expected \`checkpointId\` to be a log id (a string of digits), got ${JSON.stringify(checkpoint)}`, 'checkpointId');
+      throw new ArgumentError(
+        `Expected \`checkpointId\` to be a log id (a string of digits), got ${JSON.stringify(checkpoint)}`,
+        'checkpointId',
+      );
     }
-    if (options.types !== undefined && (!Array.isArray(options.types) || !options.types.every((t) => typeof t === 'string'))) {
+    if (
+      options.types !== undefined &&
+      (!Array.isArray(options.types) || !options.types.every((t) => typeof t === 'string'))
+    ) {
       throw new ArgumentError('Expected `types` to be an array of log type codes', 'types');
     }
     this.maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
     if (!Number.isInteger(this.maxRetries) || this.maxRetries < 0) {
-      throw new ArgumentError(`Expected \`maxRetries\` to be an integer >= 0, got ${String(options.maxRetries)}`, 'maxRetries');
+      throw new ArgumentError(
+        `Expected \`maxRetries\` to be an integer >= 0, got ${String(options.maxRetries)}`,
+        'maxRetries',
+      );
     }
     const runTime = options.maxRunTimeSeconds ?? DEFAULTS.maxRunTimeSeconds;
-    if (!(runTime > 0)) throw new ArgumentError(`Expected \`maxRunTimeSeconds\` to be a positive number, got ${String(options.maxRunTimeSeconds)}`, 'maxRunTimeSeconds');
+    if (!(runTime > 0))
+      throw new ArgumentError(
+        `Expected \`maxRunTimeSeconds\` to be a positive number, got ${String(options.maxRunTimeSeconds)}`,
+        'maxRunTimeSeconds',
+      );
     this.client = options.client ?? new LogsApiClient(options as LogsApiClientOptions);
     this.timing = {
       now: options.now ?? systemTiming.now,
@@ -112,7 +126,12 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     this.log = scopedLogger('stream', options.logger);
     this.lastCheckpoint = checkpoint;
     this.previousCheckpoint = checkpoint;
-    this.status = { startCheckpoint: checkpoint, start: new Date(start), end: null, logsProcessed: 0 };
+    this.status = {
+      startCheckpoint: checkpoint,
+      start: new Date(start),
+      end: null,
+      logsProcessed: 0,
+    };
   }
 
   /** Fetches up to `take` logs (several requests when over 100) and emits one `data` event, or `end`. */
@@ -160,7 +179,13 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
   private async readBatch(take: number): Promise<void> {
     if (this.ended) return;
     if (!Number.isInteger(take) || take < 1) {
-      this.emit('error', new ArgumentError(`Expected \`take\` to be a positive integer, got ${String(take)}`, 'take'));
+      this.emit(
+        'error',
+        new ArgumentError(
+          `Expected \`take\` to be a positive integer, got ${String(take)}`,
+          'take',
+        ),
+      );
       return;
     }
     const logs: LogEvent[] = [];
@@ -196,13 +221,20 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     if (!(await this.awaitCapacity())) return undefined;
     const from = this.lastCheckpoint;
     const query = from ? { from, take } : { per_page: take, page: 0, sort: 'date:1' };
-    this.log.debug(from ? `Requesting ${take} logs from checkpoint ${from}` : `Requesting the ${take} oldest logs`);
+    this.log.debug(
+      from
+        ? `Requesting ${take} logs from checkpoint ${from}`
+        : `Requesting the ${take} oldest logs`,
+    );
     let page: LogsPage;
     try {
       page = await withRetry(
         async () => {
           const started = this.timing.now();
-          const result = await this.client.getLogs(query, this.signal ? { signal: this.signal } : {});
+          const result = await this.client.getLogs(
+            query,
+            this.signal ? { signal: this.signal } : {},
+          );
           this.responses += 1;
           this.responseMs += this.timing.now() - started;
           return result;
@@ -216,7 +248,9 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
           signal: this.signal,
           shouldRetry: isTransient,
           onRetry: (error, attempt, delay) =>
-            this.log.debug(`Fetching logs failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`),
+            this.log.debug(
+              `Fetching logs failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`,
+            ),
         },
       );
     } catch (error) {
@@ -241,7 +275,9 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     const now = this.timing.now();
     const average = this.responses ? this.responseMs / this.responses : 0;
     if (this.deadline - now < average) {
-      this.log.debug(`No run time left for another request (average response ${Math.round(average)} ms)`);
+      this.log.debug(
+        `No run time left for another request (average response ${Math.round(average)} ms)`,
+      );
       return false;
     }
     const limits = this.limits;
@@ -264,6 +300,9 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
 export function rateLimitWait(limits: RateLimits, now: number): number {
   if (!Number.isFinite(limits.reset)) return 1000;
   const toFull = Math.max(0, limits.reset * 1000 - now);
-  const missing = Math.max(1, (Number.isFinite(limits.limit) ? limits.limit : 1) - Math.max(0, limits.remaining));
+  const missing = Math.max(
+    1,
+    (Number.isFinite(limits.limit) ? limits.limit : 1) - Math.max(0, limits.remaining),
+  );
   return Math.ceil(toFull / missing);
 }

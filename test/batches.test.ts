@@ -3,7 +3,11 @@ import type { StreamPage } from '../src/stream';
 import type { LogEvent } from '../src/types';
 
 const id = (n: number) => n.toString().padStart(56, '0');
-const log = (n: number, type = 's'): LogEvent => ({ log_id: id(n), date: new Date(n * 1000).toISOString(), type });
+const log = (n: number, type = 's'): LogEvent => ({
+  log_id: id(n),
+  date: new Date(n * 1000).toISOString(),
+  type,
+});
 
 function page(from: number, count: number, keep: (n: number) => boolean = () => true): StreamPage {
   const raw = Array.from({ length: count }, (_, i) => log(from + i));
@@ -31,12 +35,18 @@ describe('batches', () => {
     expect(result.map((b) => b.logs.length)).toEqual([70, 70, 70, 40]);
     expect(result.map((b) => b.toCheckpoint)).toEqual([id(70), id(140), id(210), id(250)]);
     expect(result.map((b) => b.fromCheckpoint)).toEqual([null, id(70), id(140), id(210)]);
-    expect(result.flatMap((b) => b.logs.map((l) => Number(l.log_id)))).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(result.flatMap((b) => b.logs.map((l) => Number(l.log_id)))).toEqual(
+      Array.from({ length: 250 }, (_, i) => i + 1),
+    );
     expect(result.map((b) => b.seq)).toEqual([0, 1, 2, 3]);
   });
 
   it('gathers several pages into one batch when batchSize is larger than a page', async () => {
-    const result = await collect([page(1, 100), page(101, 100), page(201, 100), page(301, 0)], 250, id(0));
+    const result = await collect(
+      [page(1, 100), page(101, 100), page(201, 100), page(301, 0)],
+      250,
+      id(0),
+    );
     expect(result.map((b) => b.logs.length)).toEqual([250, 50]);
     expect(result[1]?.toCheckpoint).toBe(id(300));
   });

@@ -43,7 +43,9 @@ describe('callHandler', () => {
   });
 
   it('treats a rejection without a reason as a failure', async () => {
-    await expect(callHandler(() => Promise.reject(undefined), logs)).rejects.toBeInstanceOf(HandlerError);
+    await expect(callHandler(() => Promise.reject(undefined), logs)).rejects.toBeInstanceOf(
+      HandlerError,
+    );
   });
 
   it('treats a synchronous handler without a callback as done when it returns', async () => {

@@ -40,7 +40,9 @@ describe('retry', () => {
 
   it('backs off exponentially with full jitter, capped', () => {
     const p = { minDelayMs: 100, maxDelayMs: 1000, random: () => 1 };
-    expect([1, 2, 3, 4, 5].map((a) => retryDelay(new Error(), a, p))).toEqual([100, 200, 400, 800, 1000]);
+    expect([1, 2, 3, 4, 5].map((a) => retryDelay(new Error(), a, p))).toEqual([
+      100, 200, 400, 800, 1000,
+    ]);
     expect(retryDelay(new Error(), 3, { ...p, random: () => 0.5 })).toBe(200);
     expect(retryDelay(new Error(), 3, { ...p, random: () => 0 })).toBe(0);
   });

@@ -17,7 +17,12 @@ function memory(initial?: unknown) {
 }
 
 const id = (n: number) => n.toString().padStart(56, '0');
-const status = (n: number): RunStatus => ({ startCheckpoint: null, start: new Date(0), end: new Date(1), logsProcessed: n });
+const status = (n: number): RunStatus => ({
+  startCheckpoint: null,
+  start: new Date(0),
+  end: new Date(1),
+  logsProcessed: n,
+});
 
 describe('StateStore', () => {
   it('requires a storage context with read and write', () => {
@@ -26,17 +31,34 @@ describe('StateStore', () => {
   });
 
   it('rejects a stored document that is not an object, or holds a malformed checkpoint', async () => {
-    for (const bad of [[], 'text', 42, { checkpointId: 'abc' }, { checkpointId: 12 }, { logs: 'x' }]) {
+    for (const bad of [
+      [],
+      'text',
+      42,
+      { checkpointId: 'abc' },
+      { checkpointId: 12 },
+      { logs: 'x' },
+    ]) {
       const store = new StateStore(memory(bad));
       await expect(store.reload()).rejects.toBeInstanceOf(StorageError);
     }
   });
 
   it('wraps read and write failures in StorageError', async () => {
-    const broken = { read: async () => Promise.reject(new Error('disk gone')), write: async () => undefined };
-    await expect(new StateStore(broken).reload()).rejects.toMatchObject({ code: 'storage_read_failed' });
-    const readOnly = { read: async () => ({}), write: async () => Promise.reject(new Error('read-only')) };
-    await expect(new StateStore(readOnly).saveCheckpoint(id(1))).rejects.toMatchObject({ code: 'storage_write_failed' });
+    const broken = {
+      read: async () => Promise.reject(new Error('disk gone')),
+      write: async () => undefined,
+    };
+    await expect(new StateStore(broken).reload()).rejects.toMatchObject({
+      code: 'storage_read_failed',
+    });
+    const readOnly = {
+      read: async () => ({}),
+      write: async () => Promise.reject(new Error('read-only')),
+    };
+    await expect(new StateStore(readOnly).saveCheckpoint(id(1))).rejects.toMatchObject({
+      code: 'storage_write_failed',
+    });
   });
 
   it('lets a new startFrom win over the stored checkpoint, once', async () => {

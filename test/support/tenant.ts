@@ -18,7 +18,12 @@ export function useTenant(options: FakeTenantOptions = {}): () => FakeTenant {
 
 /** Client options that reach `tenant` (trusting its CA). */
 export function credentials(tenant: FakeTenant) {
-  return { domain: tenant.domain, clientId: tenant.clientId, clientSecret: tenant.clientSecret, ca: tenant.ca };
+  return {
+    domain: tenant.domain,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
+    ca: tenant.ca,
+  };
 }
 
 /** An in-memory StorageContext that records every write (as a JSON copy). */

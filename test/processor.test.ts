@@ -1,0 +1,388 @@
+import { ArgumentError, StorageError } from '../src/errors';
+import { LogsProcessor } from '../src/processor';
+import type { LogsProcessorOptions } from '../src/processor-options';
+import type { LogEvent } from '../src/types';
+import { credentials, memoryStorage, useTenant } from './support/tenant';
+
+const TOTAL = 1234;
+const tenant = useTenant({ logs: TOTAL, startDate: Date.now() - 3600_000 });
+const total = () => tenant().logCount();
+const noWait = { sleep: async () => undefined, random: () => 0 };
+
+function processor(storage = memoryStorage(), options: Partial<LogsProcessorOptions> = {}) {
+  return new LogsProcessor(storage, { ...credentials(tenant()), ...noWait, ...options });
+}
+
+const ids = (logs: LogEvent[]) => logs.map((l) => l.log_id as string);
+const allIds = () => Array.from({ length: total() }, (_, i) => tenant().logIdAt(i));
+
+beforeEach(() => tenant().resetStats());
+
+describe('LogsProcessor options', () => {
+  it('requires a storage context and an options object', () => {
+    expect(() => new LogsProcessor(undefined as never, credentials(tenant()))).toThrow(
+      ArgumentError,
+    );
+    expect(() => new LogsProcessor(memoryStorage(), undefined as never)).toThrow(/options/);
+  });
+
+  it.each([
+    ['batchSize', 0],
+    ['batchSize', 1001],
+    ['batchSize', 'ten'],
+    ['maxRetries', -1],
+    ['maxRunTimeSeconds', 0],
+    ['logLevel', 7],
+    ['logTypes', [1]],
+    ['concurrency', 0],
+    ['startFrom', 'yesterday'],
+    ['onBatchFailure', 'drop'],
+  ])('rejects %s = %j with an error naming it', (option, value) => {
+    expect(() => processor(memoryStorage(), { [option]: value })).toThrow(
+      expect.objectContaining({ option, message: expect.stringContaining(option) }),
+    );
+  });
+
+  it('accepts numeric strings, as configuration from the environment gives them', async () => {
+    const shipped: LogEvent[] = [];
+    const result = await processor(memoryStorage(), {
+      batchSize: '500',
+      maxRetries: '2',
+      maxRunTimeSeconds: '60',
+    }).run(async (logs) => {
+      expect(logs.length).toBeLessThanOrEqual(500);
+      shipped.push(...logs);
+    });
+    expect(result.status.error).toBeUndefined();
+    expect(shipped).toHaveLength(total());
+  });
+
+  it('rejects a handler that is not a function', async () => {
+    await expect(processor().run(undefined as never)).rejects.toThrow(/handler/);
+  });
+});
+
+describe('LogsProcessor.run', () => {
+  it('ships every log once, in order, in batches of batchSize, and resumes where it stopped', async () => {
+    const storage = memoryStorage();
+    const sizes: number[] = [];
+    const shipped: LogEvent[] = [];
+    const result = await processor(storage, { batchSize: 300 }).run((logs, cb) => {
+      sizes.push(logs.length);
+      shipped.push(...logs);
+      setImmediate(() => cb());
+    });
+    expect(ids(shipped)).toEqual(allIds());
+    expect(sizes).toEqual([300, 300, 300, 300, 34]);
+    expect(result.checkpoint).toBe(tenant().logIdAt(total() - 1));
+    expect(result.status).toMatchObject({
+      logsProcessed: total(),
+      startCheckpoint: null,
+      checkpoint: result.checkpoint,
+    });
+    expect(storage.current).toMatchObject({ checkpointId: result.checkpoint });
+    expect(storage.current?.logs).toHaveLength(1);
+
+    const before = total();
+    tenant().addLogs(10);
+    const more: LogEvent[] = [];
+    const second = await processor(storage).run(async (logs) => void more.push(...logs));
+    expect(ids(more)).toEqual(Array.from({ length: 10 }, (_, i) => tenant().logIdAt(before + i)));
+    expect(second.status.startCheckpoint).toBe(result.checkpoint);
+  });
+
+  it('stores the checkpoint after every acknowledged batch, never backwards', async () => {
+    const storage = memoryStorage();
+    await processor(storage, { batchSize: 200 }).run(async () => undefined);
+    const checkpoints = storage.writes
+      .map((w) => w.checkpointId)
+      .filter((c): c is string => typeof c === 'string');
+    const distinct = [...new Set(checkpoints)];
+    expect(distinct).toEqual([...distinct].sort());
+    expect(distinct).toEqual(
+      expect.arrayContaining([
+        tenant().logIdAt(199),
+        tenant().logIdAt(399),
+        tenant().logIdAt(total() - 1),
+      ]),
+    );
+  });
+
+  it('fetches the next pages while the handler works, and keeps one connection and one token', async () => {
+    const started = Date.now();
+    let fetchedDuringHandler = 0;
+    await processor(memoryStorage(), { batchSize: 200 }).run(async () => {
+      const before = tenant().stats().logRequests;
+      await new Promise((r) => setTimeout(r, 30));
+      fetchedDuringHandler += tenant().stats().logRequests - before;
+    });
+    expect(fetchedDuringHandler).toBeGreaterThan(0);
+    expect(tenant().stats()).toMatchObject({ connections: 1, tokenRequests: 1 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('runs up to `concurrency` batches at once and commits only a contiguous acknowledged run', async () => {
+    const storage = memoryStorage();
+    let active = 0;
+    let peak = 0;
+    let call = 0;
+    const failedBatchStart = tenant().logIdAt(300);
+    const result = await processor(storage, {
+      batchSize: 100,
+      concurrency: 4,
+      maxRetries: 0,
+      onBatchFailure: 'stop',
+    }).run(async (logs) => {
+      const n = call++;
+      active += 1;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, n === 3 ? 300 : 60));
+      active -= 1;
+      if (logs[0]?.log_id === failedBatchStart) throw new Error('destination refused batch 4');
+    });
+    expect(peak).toBe(4);
+    expect(result.status.error).toMatch(/destination refused batch 4/);
+    expect(result.checkpoint).toBe(tenant().logIdAt(299));
+    expect(storage.current?.checkpointId).toBe(tenant().logIdAt(299));
+  });
+
+  it('retries a failing handler, then skips the batch and names the skipped range', async () => {
+    let calls = 0;
+    const shipped: LogEvent[] = [];
+    const result = await processor(memoryStorage(), { batchSize: 500, maxRetries: 2 }).run(
+      async (logs) => {
+        calls += 1;
+        if (logs[0]?.log_id === tenant().logIdAt(500)) throw new Error('bad gateway');
+        shipped.push(...logs);
+      },
+    );
+    expect(calls).toBe(1 + 3 + 1);
+    expect(shipped).toHaveLength(total() - 500);
+    expect(result.checkpoint).toBe(tenant().logIdAt(total() - 1));
+    expect(result.status.skipped).toEqual([
+      {
+        fromCheckpoint: tenant().logIdAt(499),
+        toCheckpoint: tenant().logIdAt(999),
+        logs: 500,
+        reason: expect.stringContaining('bad gateway'),
+      },
+    ]);
+    expect(result.status.warning).toContain(tenant().logIdAt(999));
+    expect(result.status.logsProcessed).toBe(total() - 500);
+  });
+
+  it("with onBatchFailure 'stop' keeps the checkpoint before the failed batch, so the next run sends it again", async () => {
+    const storage = memoryStorage();
+    let fail = true;
+    const first = await processor(storage, {
+      batchSize: 500,
+      maxRetries: 1,
+      onBatchFailure: 'stop',
+    }).run(async (logs) => {
+      if (fail && logs[0]?.log_id === tenant().logIdAt(500)) throw new Error('still down');
+    });
+    expect(first.status.error).toContain('still down');
+    expect(first.checkpoint).toBe(tenant().logIdAt(499));
+    fail = false;
+    const again: LogEvent[] = [];
+    await processor(storage, { batchSize: 500 }).run(async (logs) => void again.push(...logs));
+    expect(again[0]?.log_id).toBe(tenant().logIdAt(500));
+    expect(again).toHaveLength(total() - 500);
+  });
+
+  it('hands a batch to a dead-letter function and moves past it only once that resolves', async () => {
+    const dead: unknown[] = [];
+    const result = await processor(memoryStorage(), {
+      batchSize: 1000,
+      maxRetries: 0,
+      onBatchFailure: async (failure) => {
+        dead.push({
+          count: failure.logs.length,
+          from: failure.fromCheckpoint,
+          to: failure.toCheckpoint,
+          error: (failure.error as Error).message,
+        });
+      },
+    }).run(async (logs) => {
+      if (logs.length === 1000) throw new Error('too big');
+    });
+    expect(dead).toEqual([
+      {
+        count: 1000,
+        from: null,
+        to: tenant().logIdAt(999),
+        error: expect.stringContaining('too big'),
+      },
+    ]);
+    expect(result.checkpoint).toBe(tenant().logIdAt(total() - 1));
+    expect(result.status.skipped?.[0]).toMatchObject({ deadLettered: true, logs: 1000 });
+
+    const failingDeadLetter = await processor(memoryStorage(), {
+      batchSize: 1000,
+      maxRetries: 0,
+      onBatchFailure: async () => Promise.reject(new Error('dead letter queue full')),
+    }).run(async () => Promise.reject(new Error('nope')));
+    expect(failingDeadLetter.status.error).toContain('dead letter queue full');
+    expect(failingDeadLetter.checkpoint).toBeNull();
+  });
+
+  it('turns a synchronous throw into a handler failure', async () => {
+    const result = await processor(memoryStorage(), { maxRetries: 0, onBatchFailure: 'stop' }).run(
+      () => {
+        throw new TypeError('cannot read property of undefined');
+      },
+    );
+    expect(result.status.error).toContain('cannot read property of undefined');
+    expect(result.checkpoint).toBeNull();
+  });
+
+  it('filters by logTypes and logLevel without mutating the catalog, and still moves the checkpoint', async () => {
+    const wanted = new Set(['f', 'fp']);
+    const shipped: LogEvent[] = [];
+    const result = await processor(memoryStorage(), { logTypes: ['f', 'fp'] }).run(
+      async (logs) => void shipped.push(...logs),
+    );
+    expect(shipped.length).toBeGreaterThan(0);
+    expect(shipped.every((l) => wanted.has(l.type))).toBe(true);
+    expect(result.checkpoint).toBe(tenant().logIdAt(total() - 1));
+
+    const { logTypes } = await import('../src/log-types');
+    const errors: LogEvent[] = [];
+    await processor(memoryStorage(), { logLevel: 3 }).run(
+      async (logs) => void errors.push(...logs),
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((l) => (logTypes[l.type]?.level ?? -1) >= 3)).toBe(true);
+    expect(Object.isFrozen(logTypes)).toBe(true);
+  });
+
+  it('starts from startFrom when it differs from the stored one, and from an ISO date', async () => {
+    const storage = memoryStorage({
+      checkpointId: tenant().logIdAt(5),
+      startFrom: tenant().logIdAt(0),
+    });
+    const shipped: LogEvent[] = [];
+    await processor(storage, { startFrom: tenant().logIdAt(1000) }).run(
+      async (logs) => void shipped.push(...logs),
+    );
+    expect(shipped[0]?.log_id).toBe(tenant().logIdAt(1001));
+    expect(shipped).toHaveLength(total() - 1001);
+
+    const date = tenant().logAt(700).date;
+    const fromDate: LogEvent[] = [];
+    const result = await processor(memoryStorage(), { startFrom: date }).run(
+      async (logs) => void fromDate.push(...logs),
+    );
+    expect(result.status.error).toBeUndefined();
+    expect(fromDate[0]?.date >= date).toBe(true);
+    expect(Date.parse(fromDate[0]?.date ?? '')).toBeLessThanOrEqual(
+      Date.parse(tenant().logAt(701).date),
+    );
+    expect(fromDate.at(-1)?.log_id).toBe(tenant().logIdAt(total() - 1));
+  });
+
+  it('stops between batches when aborted and stores what was acknowledged', async () => {
+    const storage = memoryStorage();
+    const controller = new AbortController();
+    let batches = 0;
+    const result = await processor(storage, { batchSize: 100 }).run(
+      async () => {
+        batches += 1;
+        if (batches === 3) controller.abort();
+      },
+      { signal: controller.signal },
+    );
+    expect(batches).toBe(3);
+    expect(result.status.error).toBeUndefined();
+    expect(result.status.warning).toMatch(/abort/);
+    expect(result.checkpoint).toBe(tenant().logIdAt(299));
+    expect(storage.current?.checkpointId).toBe(tenant().logIdAt(299));
+  });
+
+  it('starts no request that the run time cannot fit', async () => {
+    let clock = 0;
+    const shipped: LogEvent[] = [];
+    const result = await processor(memoryStorage(), {
+      batchSize: 100,
+      maxRunTimeSeconds: 5,
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    }).run(async (logs) => {
+      clock += 1000;
+      shipped.push(...logs);
+    });
+    expect(result.status.error).toBeUndefined();
+    expect(shipped.length).toBeGreaterThan(0);
+    expect(shipped.length).toBeLessThan(total());
+    expect(result.checkpoint).toBe(shipped.at(-1)?.log_id);
+  });
+
+  it('resolves with status.error when fetching fails for good, keeping what was acknowledged', async () => {
+    const storage = memoryStorage();
+    tenant().enqueue({
+      path: 'logs',
+      status: 400,
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Query validation error',
+        errorCode: 'invalid_query_string',
+      },
+    });
+    const result = await processor(storage, { maxRetries: 0 }).run(async () => undefined);
+    expect(result.status.error).toContain('Query validation error');
+    expect(result.checkpoint).toBeNull();
+    expect(storage.current?.logs?.[0]).toMatchObject({
+      error: expect.stringContaining('Query validation error'),
+    });
+  });
+
+  it('rejects when the storage fails, and when the stored state is corrupt', async () => {
+    const failing = {
+      read: async () => ({}),
+      write: async () => Promise.reject(new Error('disk full')),
+    };
+    await expect(processor(failing as never).run(async () => undefined)).rejects.toBeInstanceOf(
+      StorageError,
+    );
+    const corrupt = { read: async () => ({ checkpointId: 'not-an-id' }), write: jest.fn() };
+    await expect(processor(corrupt as never).run(async () => undefined)).rejects.toThrow(
+      /checkpointId/,
+    );
+    expect(corrupt.write).not.toHaveBeenCalled();
+  });
+
+  it('warns when the newest log shipped is more than a week old', async () => {
+    const result = await processor(memoryStorage(), {
+      now: () => Date.now() + 8 * 24 * 3600_000,
+    }).run(async () => undefined);
+    expect(result.status.warning).toMatch(/more than a week old/);
+  });
+
+  it('reports progress after every committed batch', async () => {
+    const progress: number[] = [];
+    await processor(memoryStorage(), {
+      batchSize: 500,
+      onProgress: (p) => progress.push(p.logsProcessed),
+    }).run(async () => undefined);
+    expect(progress).toEqual([500, 1000, total()]);
+  });
+
+  it('sums the stored history in getReport', async () => {
+    const storage = memoryStorage();
+    const p = processor(storage, { batchSize: 1000 });
+    const since = new Date(Date.now() - 1000);
+    const shippedFirst = total();
+    await p.run(async () => undefined);
+    tenant().addLogs(1);
+    await p.run(async () => Promise.reject(new Error('x')));
+    const report = await p.getReport(since);
+    expect(report).toMatchObject({
+      type: 'report',
+      processed: shippedFirst,
+      warnings: 1,
+      errors: 0,
+    });
+    expect(report.checkpoint).toBe(tenant().logIdAt(total() - 1));
+  });
+});

@@ -274,7 +274,7 @@ describe('LogsProcessor.run', () => {
       async (logs) => void fromDate.push(...logs),
     );
     expect(result.status.error).toBeUndefined();
-    expect(fromDate[0]?.date >= date).toBe(true);
+    expect((fromDate[0]?.date ?? '') >= date).toBe(true);
     expect(Date.parse(fromDate[0]?.date ?? '')).toBeLessThanOrEqual(
       Date.parse(tenant().logAt(701).date),
     );

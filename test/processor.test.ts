@@ -386,3 +386,37 @@ describe('LogsProcessor.run', () => {
     expect(report.checkpoint).toBe(tenant().logIdAt(total() - 1));
   });
 });
+
+describe('LogsProcessor against limits and expiring tokens', () => {
+  const limited = useTenant({ logs: 3000, rateLimit: { burst: 5, perSecond: 10 } });
+
+  it('drains 3,000 logs in one run under a 5-burst, 10/s rate limit with at most 1 request in 5 answered 429', async () => {
+    const { sleep } = await import('../src/retry');
+    const shipped = new Set<string>();
+    const result = await new LogsProcessor(memoryStorage(), {
+      ...credentials(limited()),
+      maxRunTimeSeconds: 60,
+      sleep,
+    }).run(async (logs) => logs.forEach((l) => shipped.add(l.log_id as string)));
+    const stats = limited().stats();
+    expect(result.status.error).toBeUndefined();
+    expect(shipped.size).toBe(3000);
+    expect(stats.rateLimited / stats.logRequests).toBeLessThanOrEqual(0.2);
+  }, 30_000);
+
+  it('finishes a run that outlives its token: a 401 fetches a new token and retries once', async () => {
+    limited().setOptions({ rateLimit: null });
+    limited().resetStats();
+    let batches = 0;
+    const shipped = new Set<string>();
+    const result = await new LogsProcessor(memoryStorage(), { ...credentials(limited()), ...noWait }).run(async (logs) => {
+      batches += 1;
+      if (batches % 10 === 0) limited().expireTokens();
+      logs.forEach((l) => shipped.add(l.log_id as string));
+    });
+    expect(result.status.error).toBeUndefined();
+    expect(shipped.size).toBe(3000);
+    expect(limited().stats().tokenRequests).toBeGreaterThan(1);
+    expect(limited().stats().status[401]).toBe(limited().stats().tokenRequests - 1);
+  });
+});

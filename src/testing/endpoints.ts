@@ -1,0 +1,247 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { LogGenerator } from './log-generator';
+import { parseQuery, QueryError, searchLogs } from './log-search';
+import type { RateLimitDecision, TokenBucket } from './rate-limiter';
+import type { FakeTenantStats } from './types';
+
+/** What the server answers: a status, a body (string as is, object as JSON) and headers. */
+export interface Reply {
+  status: number;
+  body?: string | object;
+  headers: Record<string, string>;
+}
+
+/** The mutable state both endpoints work on. */
+export interface TenantState {
+  generator: LogGenerator;
+  bucket: TokenBucket;
+  tokens: TokenStore;
+  stats: FakeTenantStats;
+  clientId: string;
+  clientSecret: string;
+  tokenTtlSeconds: number;
+  failRate: number;
+  random: () => number;
+  now: () => number;
+}
+
+/** Issued access tokens and their expiry (epoch ms). */
+export class TokenStore {
+  readonly #expiry = new Map<string, number>();
+  #pruneAt = 1000;
+  constructor(readonly now: () => number) {}
+
+  issue(ttlSeconds: number): string {
+    if (this.#expiry.size >= this.#pruneAt) {
+      this.#prune();
+      this.#pruneAt = Math.max(1000, this.#expiry.size * 2);
+    }
+    const token = randomBytes(48).toString('base64url');
+    this.#expiry.set(token, this.now() + ttlSeconds * 1000);
+    return token;
+  }
+
+  check(token: string | undefined): 'valid' | 'expired' | 'unknown' {
+    const expiresAt = token === undefined ? undefined : this.#expiry.get(token);
+    if (expiresAt === undefined) return 'unknown';
+    return expiresAt > this.now() ? 'valid' : 'expired';
+  }
+
+  expireAll(): void {
+    const now = this.now();
+    for (const token of this.#expiry.keys()) this.#expiry.set(token, now);
+  }
+
+  #prune(): void {
+    const cutoff = this.now() - 3600_000;
+    for (const [token, expiresAt] of this.#expiry)
+      if (expiresAt < cutoff) this.#expiry.delete(token);
+  }
+}
+
+/** The `x-ratelimit-*` headers (and `Retry-After` when refused) of a decision. */
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-ratelimit-limit': String(decision.limit),
+    'x-ratelimit-remaining': String(decision.remaining),
+    'x-ratelimit-reset': String(decision.reset),
+  };
+  if (!decision.allowed) headers['retry-after'] = String(decision.retryAfter);
+  return headers;
+}
+
+function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function parseForm(body: string, contentType: string): Record<string, unknown> | undefined {
+  if (contentType.includes('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(body));
+  }
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return body.includes('=') ? Object.fromEntries(new URLSearchParams(body)) : undefined;
+  }
+}
+
+/** `POST /oauth/token` with the client-credentials grant. */
+export function handleToken(state: TenantState, body: string, contentType: string): Reply {
+  const headers = rateLimitHeaders(state.bucket.peek());
+  const form = parseForm(body, contentType);
+  if (!form) {
+    const error = { error: 'invalid_request', error_description: 'Invalid request body' };
+    return { status: 400, body: error, headers };
+  }
+  if (form.client_id !== state.clientId || !sameSecret(form.client_secret, state.clientSecret)) {
+    return {
+      status: 401,
+      body: { error: 'access_denied', error_description: 'Unauthorized' },
+      headers,
+    };
+  }
+  if (form.grant_type !== 'client_credentials') {
+    const description = `Grant type '${String(form.grant_type)}' not allowed for the client.`;
+    return {
+      status: 403,
+      body: { error: 'unauthorized_client', error_description: description },
+      headers,
+    };
+  }
+  const audience = typeof form.audience === 'string' ? form.audience : '';
+  if (!/^https:\/\/[^/]+\/api\/v2\/$/.test(audience)) {
+    const description = `Service not found: ${audience}`;
+    return {
+      status: 403,
+      body: { error: 'access_denied', error_description: description },
+      headers,
+    };
+  }
+  const token = state.tokens.issue(state.tokenTtlSeconds);
+  return {
+    status: 200,
+    body: {
+      access_token: token,
+      expires_in: state.tokenTtlSeconds,
+      scope: 'read:logs read:logs_users',
+      token_type: 'Bearer',
+    },
+    headers,
+  };
+}
+
+function apiError(status: number, error: string, message: string, errorCode?: string): object {
+  return { statusCode: status, error, message, ...(errorCode ? { errorCode } : {}) };
+}
+
+function badQuery(message: string): QueryError {
+  return new QueryError(`Query validation error: ${message}`);
+}
+
+function intParam(
+  params: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+    throw badQuery(
+      `'Invalid value ${raw} for property ${name}: must be an integer from ${min} to ${max}' on property ${name}`,
+    );
+  }
+  return value;
+}
+
+function pickFields(log: object, params: URLSearchParams): object {
+  const fields = params.get('fields');
+  if (!fields) return log;
+  const names = new Set(fields.split(',').map((name) => name.trim()));
+  const include = params.get('include_fields') !== 'false';
+  return Object.fromEntries(Object.entries(log).filter(([key]) => names.has(key) === include));
+}
+
+function checkpointPage(state: TenantState, params: URLSearchParams, from: string): object {
+  const take = intParam(params, 'take', 50, 1, 100);
+  const start = state.generator.indexAfter(from);
+  const end = Math.min(state.generator.count, start + take);
+  const logs = [];
+  for (let index = start; index < end; index++) logs.push(state.generator.at(index));
+  return logs;
+}
+
+function parseQ(q: string, generator: LogGenerator) {
+  try {
+    return parseQuery(q, generator);
+  } catch (error) {
+    throw error instanceof QueryError ? badQuery(`invalid q: ${error.message}`) : error;
+  }
+}
+
+function searchPage(state: TenantState, params: URLSearchParams): object {
+  const perPage = intParam(params, 'per_page', 50, 1, 100);
+  const page = intParam(params, 'page', 0, 0, Number.MAX_SAFE_INTEGER);
+  const sort = params.get('sort') || 'date:-1';
+  if (sort !== 'date:1' && sort !== 'date:-1') {
+    throw badQuery(`'Invalid value ${sort} for property sort' on property sort`);
+  }
+  if ((page + 1) * perPage > 1000) {
+    throw new QueryError(
+      'You can only page through the first 1000 records. See https://auth0.com/docs/logs/retrieve-log-events-using-mgmt-api#limitations',
+    );
+  }
+  const includeTotals = params.get('include_totals') === 'true';
+  const query = parseQ(params.get('q') ?? '', state.generator);
+  const found = searchLogs(state.generator, query, {
+    ascending: sort === 'date:1',
+    skip: page * perPage,
+    limit: perPage,
+    countTotal: includeTotals,
+  });
+  const logs = found.indexes.map((index) => pickFields(state.generator.at(index), params));
+  if (!includeTotals) return logs;
+  return { start: page * perPage, limit: perPage, length: logs.length, total: found.total, logs };
+}
+
+/** `GET /api/v2/logs`, in checkpoint mode (`from`) or search mode. Counts the stats. */
+export function handleLogs(state: TenantState, url: URL, authorization: string | undefined): Reply {
+  const decision = state.bucket.take();
+  const headers = rateLimitHeaders(decision);
+  const reply = (status: number, body: object): Reply => ({ status, body, headers });
+  if (!decision.allowed) {
+    const message = 'Global limit has been reached';
+    return reply(429, apiError(429, 'Too Many Requests', message, 'too_many_requests'));
+  }
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  const check = state.tokens.check(token);
+  if (check === 'unknown') {
+    return reply(401, apiError(401, 'Unauthorized', 'Invalid token', 'invalid_token'));
+  }
+  if (check === 'expired') {
+    const message = 'Expired token received for JSON Web Token validation';
+    return reply(401, apiError(401, 'Unauthorized', message, 'invalid_token'));
+  }
+  if (state.failRate > 0 && state.random() < state.failRate) {
+    return reply(500, apiError(500, 'Internal Server Error', 'An internal server error occurred'));
+  }
+  try {
+    const params = url.searchParams;
+    const from = params.get('from');
+    const body = from === null ? searchPage(state, params) : checkpointPage(state, params, from);
+    const logs = Array.isArray(body) ? body : (body as { logs: unknown[] }).logs;
+    state.stats.logsServed += logs.length;
+    return reply(200, body);
+  } catch (error) {
+    if (!(error instanceof QueryError)) throw error;
+    return reply(400, apiError(400, 'Bad Request', error.message, 'invalid_query_string'));
+  }
+}

@@ -1,0 +1,248 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { ArgumentError } from '../errors';
+import type { LogEvent } from '../types';
+import { handleLogs, handleToken, rateLimitHeaders, TokenStore } from './endpoints';
+import type { Reply, TenantState } from './endpoints';
+import { LogGenerator } from './log-generator';
+import { checkRuntimeOptions, resolveOptions } from './options';
+import { TokenBucket } from './rate-limiter';
+import { FAKE_TENANT_CA, FAKE_TENANT_CERT, FAKE_TENANT_KEY } from './tls-fixture';
+import type {
+  FakeTenant,
+  FakeTenantOptions,
+  FakeTenantRuntimeOptions,
+  FakeTenantStats,
+  ScriptedResponse,
+} from './types';
+
+function emptyStats(): FakeTenantStats {
+  return {
+    tokenRequests: 0,
+    logRequests: 0,
+    status: {},
+    rateLimited: 0,
+    connections: 0,
+    maxConcurrentRequests: 0,
+    logsServed: 0,
+  };
+}
+
+const ROUTES: Record<string, { method: string; route: 'token' | 'logs' }> = {
+  '/oauth/token': { method: 'POST', route: 'token' },
+  '/api/v2/logs': { method: 'GET', route: 'logs' },
+};
+
+function send(res: ServerResponse, reply: Reply): void {
+  const body = reply.body;
+  const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+  };
+  for (const [name, value] of Object.entries(reply.headers)) headers[name.toLowerCase()] = value;
+  res.writeHead(reply.status, headers);
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Starts an HTTPS server on 127.0.0.1 that behaves like an Auth0 tenant's `POST /oauth/token` and
+ * `GET /api/v2/logs`, serving deterministic, lazily generated logs. Trust `tenant.ca` in the client.
+ * @example
+ * const tenant = await startFakeTenant({ logs: 5000, rateLimit: { burst: 10, perSecond: 5 } });
+ * // Point the client at tenant.domain with tenant.clientId and tenant.clientSecret, trusting tenant.ca
+ * // (an https.Agent({ ca: tenant.ca }), or NODE_EXTRA_CA_CERTS for clients that cannot take one).
+ * await tenant.close();
+ */
+export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<FakeTenant> {
+  const o = resolveOptions(options);
+  const runtime = { latencyMs: o.latencyMs, connectLatencyMs: o.connectLatencyMs };
+  const startedAt = o.now();
+  const generator = new LogGenerator({
+    seed: o.seed,
+    count: o.logs,
+    startMs: o.startMs,
+    endMs: startedAt,
+  });
+  generator.startGrowth(startedAt, o.growth);
+  const state: TenantState = {
+    generator,
+    bucket: new TokenBucket(o.rateLimit, o.now),
+    tokens: new TokenStore(o.now),
+    stats: emptyStats(),
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    tokenTtlSeconds: o.tokenTtlSeconds,
+    failRate: o.failRate,
+    random: o.random,
+    now: o.now,
+  };
+  const scripted: ScriptedResponse[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
+  let closing: Promise<void> | undefined;
+
+  const later = (ms: number, run: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      run();
+    }, ms);
+    timers.add(timer);
+  };
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const grown = () => {
+    generator.grow(o.now());
+    return generator;
+  };
+  const takeScripted = (route: 'token' | 'logs') => {
+    const at = scripted.findIndex((entry) => entry.path === undefined || entry.path === route);
+    return at === -1 ? undefined : scripted.splice(at, 1)[0];
+  };
+
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://fake-tenant.invalid');
+    const endpoint = ROUTES[url.pathname];
+    const body = await readBody(req);
+    if (!endpoint || endpoint.method !== req.method) {
+      const error = { statusCode: 404, error: 'Not Found', message: 'Not Found' };
+      return send(res, { status: 404, body: error, headers: {} });
+    }
+    const { route } = endpoint;
+    if (route === 'token') state.stats.tokenRequests++;
+    else state.stats.logRequests++;
+    const script = takeScripted(route);
+    const delay = runtime.latencyMs + (script?.delayMs ?? 0);
+    if (delay > 0) await new Promise<void>((resolve) => later(delay, resolve));
+    if (res.destroyed) return;
+    if (script?.hangUp) return void req.socket.destroy();
+
+    let reply: Reply;
+    if (script) {
+      const limits = script.rateLimitHeaders === false ? {} : rateLimitHeaders(state.bucket.peek());
+      reply = { status: script.status, headers: { ...limits, ...script.headers } };
+      if (script.body !== undefined) reply.body = script.body;
+    } else if (route === 'token') {
+      reply = handleToken(state, body, req.headers['content-type'] ?? '');
+    } else {
+      grown();
+      reply = handleLogs(state, url, req.headers.authorization);
+    }
+    if (route === 'logs') {
+      state.stats.status[reply.status] = (state.stats.status[reply.status] ?? 0) + 1;
+      if (reply.status === 429) state.stats.rateLimited++;
+    }
+    send(res, reply);
+  };
+
+  const https = createHttpsServer({ key: FAKE_TENANT_KEY, cert: FAKE_TENANT_CERT }, (req, res) => {
+    inFlight++;
+    state.stats.maxConcurrentRequests = Math.max(state.stats.maxConcurrentRequests, inFlight);
+    res.once('close', () => inFlight--);
+    respond(req, res).catch(() => {
+      if (res.headersSent) return void res.destroy();
+      const error = {
+        statusCode: 500,
+        error: 'Internal Server Error',
+        message: 'Fake tenant failure',
+      };
+      send(res, { status: 500, body: error, headers: {} });
+    });
+  });
+  https.on('secureConnection', track);
+
+  // Plain TCP first, so that a connection's setup cost can be delayed before TLS sees it.
+  const net = createNetServer((socket) => {
+    state.stats.connections++;
+    track(socket);
+    const handOver = () => {
+      if (!socket.destroyed) https.emit('connection', socket);
+    };
+    if (runtime.connectLatencyMs > 0) later(runtime.connectLatencyMs, handOver);
+    else handOver();
+  });
+  await new Promise<void>((resolve, reject) => {
+    net.once('error', reject);
+    net.listen(o.port, o.host, () => {
+      net.off('error', reject);
+      resolve();
+    });
+  });
+
+  const port = (net.address() as AddressInfo).port;
+  const domain = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const checkIndex = (index: number) => {
+    const count = grown().count;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new ArgumentError(
+        `Expected \`index\` to be an integer from 0 to ${count - 1}, got ${index}`,
+        'index',
+      );
+    }
+    return index;
+  };
+
+  return {
+    domain,
+    baseUrl: `https://${domain}`,
+    port,
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    ca: FAKE_TENANT_CA,
+    stats: () => ({ ...state.stats, status: { ...state.stats.status } }),
+    resetStats: () => {
+      state.stats = emptyStats();
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        net.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+    logCount: () => grown().count,
+    addLogs: (n: number) => {
+      if (!Number.isInteger(n) || n < 0) {
+        throw new ArgumentError(`Expected \`n\` to be an integer >= 0, got ${n}`, 'n');
+      }
+      grown().add(n, o.now());
+    },
+    logAt: (index: number): LogEvent => generator.at(checkIndex(index)),
+    logIdAt: (index: number) => generator.idAt(checkIndex(index)),
+    expireTokens: () => state.tokens.expireAll(),
+    enqueue: (response: ScriptedResponse) => {
+      if (!Number.isInteger(response.status) || response.status < 100 || response.status > 599) {
+        throw new ArgumentError(
+          `Expected \`status\` to be an HTTP status, got ${response.status}`,
+          'status',
+        );
+      }
+      scripted.push({ ...response });
+    },
+    setOptions: (changes: FakeTenantRuntimeOptions) => {
+      checkRuntimeOptions(changes);
+      if (changes.latencyMs !== undefined) runtime.latencyMs = changes.latencyMs;
+      if (changes.connectLatencyMs !== undefined)
+        runtime.connectLatencyMs = changes.connectLatencyMs;
+      if (changes.failRate !== undefined) state.failRate = changes.failRate;
+      if (changes.rateLimit !== undefined) state.bucket.configure(changes.rateLimit ?? undefined);
+    },
+  };
+}

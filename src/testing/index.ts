@@ -1,0 +1,10 @@
+export { startFakeTenant } from './fake-tenant';
+export { FAKE_TENANT_CA } from './tls-fixture';
+export type {
+  FakeTenant,
+  FakeTenantOptions,
+  FakeTenantRuntimeOptions,
+  FakeTenantStats,
+  RateLimitOptions,
+  ScriptedResponse,
+} from './types';

@@ -1,0 +1,123 @@
+import type { LogEvent } from '../types';
+import type { RateLimitOptions } from './rate-limiter';
+
+export type { RateLimitOptions };
+
+/** Options of {@link startFakeTenant}. Every option is optional. */
+export interface FakeTenantOptions {
+  /** Port to listen on; `0` picks a free one. @default 0 */
+  port?: number;
+  /** Address to listen on. The certificate covers `127.0.0.1`, `::1` and `localhost`. @default '127.0.0.1' */
+  host?: string;
+  /** Logs that exist when the server starts. @default 1000 */
+  logs?: number;
+  /** New logs appended per second while the server runs, dated at their creation. @default 0 */
+  growth?: number;
+  /** Delay before each HTTP response, in ms. @default 0 */
+  latencyMs?: number;
+  /** Delay before a new TCP connection reaches TLS, in ms (keep-alive clients pay it once). @default 0 */
+  connectLatencyMs?: number;
+  /**
+   * Token bucket applied to `GET /api/v2/logs`. Without it every request passes, and the headers say
+   * limit 50, remaining 50, reset now.
+   * @default undefined
+   * @example { burst: 10, perSecond: 2 }
+   */
+  rateLimit?: RateLimitOptions;
+  /** Probability (0..1) of answering a logs request with a 500. @default 0 */
+  failRate?: number;
+  /** Random source for `failRate`. @default a PRNG seeded with `seed` */
+  random?: () => number;
+  /** Lifetime of issued access tokens, in seconds. @default 86400 */
+  tokenTtlSeconds?: number;
+  /** Client id accepted by `/oauth/token`. @default a random 32-character id */
+  clientId?: string;
+  /** Client secret accepted by `/oauth/token`. @default a random 64-character secret */
+  clientSecret?: string;
+  /** Date of the first log; initial logs are spread evenly up to the start time. @default 2 days before start */
+  startDate?: Date | string | number;
+  /** Seed of the generated logs: the same seed, dates and count give the same logs. @default 1 */
+  seed?: number;
+  /** Clock, in epoch ms. @default Date.now */
+  now?: () => number;
+}
+
+/** Options that {@link FakeTenant.setOptions} can change while the server runs. */
+export interface FakeTenantRuntimeOptions {
+  latencyMs?: number;
+  connectLatencyMs?: number;
+  failRate?: number;
+  /** `null` removes the rate limit. Setting it refills the bucket. */
+  rateLimit?: RateLimitOptions | null;
+}
+
+/**
+ * A canned answer, consumed (first in, first out) by the next request to `path` before normal
+ * handling. The body is sent as is (strings) or as JSON (objects); `content-type` defaults to
+ * `application/json`.
+ * @example { path: 'logs', status: 503, body: '<html>Service Unavailable</html>', headers: { 'content-type': 'text/html' } }
+ */
+export interface ScriptedResponse {
+  /** Which endpoint's next request gets it; without it, the next request to either. */
+  path?: 'token' | 'logs';
+  status: number;
+  body?: string | object;
+  /** Extra headers; they override the rate-limit headers. */
+  headers?: Record<string, string>;
+  /** Send the rate-limit headers (without taking a token). @default true */
+  rateLimitHeaders?: boolean;
+  /** Extra delay before this answer, in ms. @default 0 */
+  delayMs?: number;
+  /** Destroy the connection instead of answering (the client sees a socket hang up). @default false */
+  hangUp?: boolean;
+}
+
+/** Counters since start or the last {@link FakeTenant.resetStats}. */
+export interface FakeTenantStats {
+  /** Requests to `/oauth/token`. */
+  tokenRequests: number;
+  /** Requests to `/api/v2/logs`. */
+  logRequests: number;
+  /** Logs responses per HTTP status. */
+  status: Record<number, number>;
+  /** Logs requests answered 429. */
+  rateLimited: number;
+  /** New TCP connections accepted. */
+  connections: number;
+  /** Most requests in progress at once. */
+  maxConcurrentRequests: number;
+  /** Logs sent in 200 answers. */
+  logsServed: number;
+}
+
+/** A running fake tenant; see {@link startFakeTenant}. */
+export interface FakeTenant {
+  /** `host:port`, as the library's `domain` option expects it, e.g. `127.0.0.1:40123`. */
+  readonly domain: string;
+  /** `https://` + {@link domain}. */
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly clientId: string;
+  /** The secret `/oauth/token` accepts. Test-only; do not print it. */
+  readonly clientSecret: string;
+  /** PEM of the CA that signed the server certificate: trust it in the client. */
+  readonly ca: string;
+  stats(): FakeTenantStats;
+  resetStats(): void;
+  /** Stops listening and destroys every connection, keep-alive ones included. */
+  close(): Promise<void>;
+  /** Logs that exist now (including growth so far). */
+  logCount(): number;
+  /** Appends `n` logs dated now. */
+  addLogs(n: number): void;
+  /** The log at `index` (0 = oldest), exactly as the API serves it. */
+  logAt(index: number): LogEvent;
+  /** The `log_id` of the log at `index`. */
+  logIdAt(index: number): string;
+  /** Every token issued so far is expired from now on (the API answers 401). */
+  expireTokens(): void;
+  /** Queues a canned answer; see {@link ScriptedResponse}. */
+  enqueue(response: ScriptedResponse): void;
+  /** Changes latency, failure rate or rate limit while running. */
+  setOptions(options: FakeTenantRuntimeOptions): void;
+}

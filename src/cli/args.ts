@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './io';
+
+/** One flag of a command: drives both the parser and the `--help` text. */
+export interface OptionSpec {
+  /** The long name, without dashes. */
+  name: string;
+  type: 'string' | 'boolean';
+  /** May be given more than once (values are collected in order). */
+  multiple?: boolean;
+  short?: string;
+  /** Placeholder shown in the help, e.g. `<file>`. */
+  value?: string;
+  description: string;
+  /** The default as the help shows it. */
+  default: string;
+}
+
+/** A command's name, summary and flags. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  options: OptionSpec[];
+  /** Extra lines printed after the flags (examples, notes). */
+  notes?: string[];
+}
+
+/** Parsed flag values, by long name. */
+export type ParsedArgs = Record<string, string | boolean | string[] | undefined>;
+
+const HELP: OptionSpec = {
+  name: 'help',
+  short: 'h',
+  type: 'boolean',
+  description: 'Print this help and exit',
+  default: 'off',
+};
+
+/** Parses `argv` strictly (unknown flags and stray arguments are usage errors). */
+export function parseCommand(argv: string[], spec: CommandSpec): ParsedArgs {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
+  > = {};
+  for (const option of [...spec.options, HELP]) {
+    options[option.name] = {
+      type: option.type,
+      ...(option.multiple ? { multiple: true } : {}),
+      ...(option.short ? { short: option.short } : {}),
+    };
+  }
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false })
+      .values as ParsedArgs;
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? String(error);
+    throw new UsageError(`${message}. Run \`auth0-log-tools ${spec.name} --help\` for the flags.`);
+  }
+}
+
+/** The `--help` text: every flag with its placeholder, description and default. */
+export function helpText(spec: CommandSpec): string {
+  const rows = [...spec.options, HELP].map((option) => {
+    const flag = `${option.short ? `-${option.short}, ` : '    '}--${option.name}${option.value ? ` ${option.value}` : ''}`;
+    return [flag, `${option.description} (default: ${option.default})`] as const;
+  });
+  const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  const lines = [
+    `Usage: auth0-log-tools ${spec.name} [options]`,
+    '',
+    spec.summary,
+    '',
+    'Options:',
+    ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
+  ];
+  if (spec.notes?.length) lines.push('', ...spec.notes);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A string flag, or `undefined` when absent. An empty value is a usage error. */
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`Expected --${name} to have a value`);
+  }
+  return value;
+}
+
+/** Range and kind of a numeric flag. */
+export interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  /** `min` itself is not allowed (e.g. a duration must be above 0). */
+  exclusiveMin?: boolean;
+}
+
+/** A numeric flag, validated against `rule`; `undefined` when absent. */
+export function numberFlag(
+  args: ParsedArgs,
+  name: string,
+  rule: NumberRule = {},
+): number | undefined {
+  const raw = stringFlag(args, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  const { integer = false, min = -Infinity, max = Infinity, exclusiveMin = false } = rule;
+  const ok =
+    Number.isFinite(value) &&
+    (!integer || Number.isInteger(value)) &&
+    (exclusiveMin ? value > min : value >= min) &&
+    value <= max;
+  if (!ok) {
+    const kind = integer ? 'an integer' : 'a number';
+    const low = Number.isFinite(min) ? `${exclusiveMin ? 'above' : 'from'} ${min}` : '';
+    const high = Number.isFinite(max) ? `${low ? ' ' : ''}${low ? 'to' : 'up to'} ${max}` : '';
+    const range = low || high ? ` ${low}${high}` : '';
+    throw new UsageError(`Expected --${name} to be ${kind}${range}, got '${raw}'`);
+  }
+  return value;
+}

@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import {
+  type CommandSpec,
+  helpText,
+  numberFlag,
+  type ParsedArgs,
+  parseCommand,
+  stringFlag,
+} from './args';
+import type { PostTarget } from './destinations';
+import { type CliIo, EXIT, UsageError } from './io';
+import { type ShipConfig, shipLogs } from './ship-run';
+import { DEFAULT_STATE_FILE } from './status';
+
+/** Flags of `auth0-log-tools ship`. */
+export const SHIP_COMMAND: CommandSpec = {
+  name: 'ship',
+  summary:
+    "Ship a tenant's logs to stdout, a file or an HTTP endpoint, resuming from the checkpoint in a state file.",
+  options: [
+    {
+      name: 'domain',
+      type: 'string',
+      value: '<domain>',
+      description: 'Tenant domain, e.g. example.eu.auth0.com',
+      default: '$AUTH0_DOMAIN',
+    },
+    {
+      name: 'client-id',
+      type: 'string',
+      value: '<id>',
+      description: 'Client id of an application allowed `read:logs`',
+      default: '$AUTH0_CLIENT_ID',
+    },
+    {
+      name: 'client-secret',
+      type: 'string',
+      value: '<secret>',
+      description: 'Its client secret; prefer the variable (flags show in `ps`)',
+      default: '$AUTH0_CLIENT_SECRET',
+    },
+    {
+      name: 'out',
+      type: 'string',
+      value: '<file>',
+      description:
+        'Append the logs to <file> (made with mode 0600) as NDJSON, one per line; `-` is stdout',
+      default: '-',
+    },
+    {
+      name: 'post',
+      type: 'string',
+      value: '<url>',
+      description: 'POST each batch as a JSON array to <url>; a 2xx answer acknowledges it',
+      default: 'none',
+    },
+    {
+      name: 'header',
+      type: 'string',
+      multiple: true,
+      value: "'Name: value'",
+      description: 'Header to send with --post; repeatable',
+      default: 'none',
+    },
+    {
+      name: 'state',
+      type: 'string',
+      value: '<file>',
+      description: 'Checkpoint and run history (mode 0600: it holds a token)',
+      default: DEFAULT_STATE_FILE,
+    },
+    {
+      name: 'types',
+      type: 'string',
+      value: '<list>',
+      description: 'Only these log types, comma-separated, e.g. s,f,fp',
+      default: 'all types',
+    },
+    {
+      name: 'level',
+      type: 'string',
+      value: '<0-4>',
+      description: 'Also every type of this level or above (with --types: either)',
+      default: 'none',
+    },
+    {
+      name: 'batch-size',
+      type: 'string',
+      value: '<n>',
+      description: 'Logs per batch, 1 to 1000',
+      default: '100',
+    },
+    {
+      name: 'max-retries',
+      type: 'string',
+      value: '<n>',
+      description: 'Retries of a failed request or delivery before the run fails',
+      default: '5',
+    },
+    {
+      name: 'max-run-time',
+      type: 'string',
+      value: '<seconds>',
+      description: 'Stop (and store the checkpoint) after this long',
+      default: 'until caught up',
+    },
+    {
+      name: 'start-from',
+      type: 'string',
+      value: '<log_id|date>',
+      description:
+        'Start after this log_id or at this ISO date; a new value wins over the stored checkpoint',
+      default: 'the oldest log',
+    },
+    {
+      name: 'ca-file',
+      type: 'string',
+      value: '<pem>',
+      description: 'Also trust this CA (TLS interception, the fake tenant)',
+      default: 'system CAs only',
+    },
+    {
+      name: 'follow',
+      type: 'boolean',
+      description: 'Once caught up, poll for new logs until SIGINT/SIGTERM',
+      default: 'off',
+    },
+    {
+      name: 'interval',
+      type: 'string',
+      value: '<seconds>',
+      description: 'Seconds between polls with --follow',
+      default: '10',
+    },
+    {
+      name: 'quiet',
+      type: 'boolean',
+      description: 'No progress display and no summary line (errors still show)',
+      default: 'off',
+    },
+    { name: 'json', type: 'boolean', description: 'Print the summary as JSON', default: 'off' },
+  ],
+  notes: [
+    'The summary goes to stdout, or to stderr when the logs go to stdout. Progress is drawn on stderr',
+    'when it is a terminal. Exit codes: 0 done (or stopped by a signal), 1 the run failed, 2 bad usage.',
+    '',
+    'Example:',
+    '  AUTH0_DOMAIN=example.eu.auth0.com AUTH0_CLIENT_ID=... AUTH0_CLIENT_SECRET=... \\',
+    '    auth0-log-tools ship --out logs.ndjson --types s,f',
+  ],
+};
+
+/** `auth0-log-tools ship`: resolves the exit code. */
+export async function runShip(argv: string[], io: CliIo): Promise<number> {
+  let config: ShipConfig;
+  try {
+    const args = parseCommand(argv, SHIP_COMMAND);
+    if (args.help) {
+      io.stdout.write(helpText(SHIP_COMMAND));
+      return EXIT.ok;
+    }
+    config = shipConfig(args, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`auth0-log-tools ship: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  return shipLogs(config, io);
+}
+
+/** Validates the flags (and environment) into a {@link ShipConfig}; throws a `UsageError`. */
+export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
+  const credential = (flag: string, variable: string, what: string): string => {
+    const value = stringFlag(args, flag) ?? env[variable];
+    if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
+    return value;
+  };
+  const out = stringFlag(args, 'out');
+  const post = stringFlag(args, 'post');
+  const headers = (args.header as string[] | undefined) ?? [];
+  if (out !== undefined && post !== undefined)
+    throw new UsageError('Pass either --out or --post, not both');
+  if (headers.length && post === undefined) throw new UsageError('--header needs --post');
+
+  const follow = args.follow === true;
+  const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
+  if (interval !== undefined && !follow) throw new UsageError('--interval needs --follow');
+  const level = numberFlag(args, 'level', { integer: true, min: 0, max: 4 });
+  const batchSize = numberFlag(args, 'batch-size', { integer: true, min: 1, max: 1000 });
+  const maxRetries = numberFlag(args, 'max-retries', { integer: true, min: 0, max: 100 });
+  const startFrom = stringFlag(args, 'start-from');
+  const types = stringFlag(args, 'types');
+  const caFile = stringFlag(args, 'ca-file');
+  const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
+  const clientId = credential('client-id', 'AUTH0_CLIENT_ID', 'the client id');
+  const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
+
+  return {
+    domain,
+    clientId,
+    clientSecret,
+    destination:
+      post !== undefined
+        ? { kind: 'post', target: postTarget(post, headers) }
+        : out === undefined || out === '-'
+          ? { kind: 'stdout' }
+          : { kind: 'file', path: out },
+    state: stringFlag(args, 'state') ?? DEFAULT_STATE_FILE,
+    maxRunTimeSeconds: numberFlag(args, 'max-run-time', { min: 0, exclusiveMin: true }) ?? Infinity,
+    follow,
+    intervalSeconds: interval ?? 10,
+    quiet: args.quiet === true,
+    json: args.json === true,
+    ...(types === undefined ? {} : { logTypes: logTypes(types) }),
+    ...(level === undefined ? {} : { logLevel: level }),
+    ...(batchSize === undefined ? {} : { batchSize }),
+    ...(maxRetries === undefined ? {} : { maxRetries }),
+    ...(startFrom === undefined ? {} : { startFrom }),
+    ...(caFile === undefined ? {} : { ca: readCa(caFile) }),
+  };
+}
+
+function logTypes(value: string): string[] {
+  const types = value.split(',').map((type) => type.trim());
+  if (types.some((type) => !/^[\w-]+$/.test(type))) {
+    throw new UsageError(
+      `Expected --types to be log type codes separated by commas, e.g. s,f,fp, got '${value}'`,
+    );
+  }
+  return types;
+}
+
+function postTarget(value: string, headerFlags: string[]): PostTarget {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`Expected --post to be an http(s) URL, got '${value}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`Expected --post to be an http(s) URL, got a ${url.protocol} URL`);
+  }
+  const headers: Record<string, string> = {};
+  for (const header of headerFlags) {
+    const match = /^([!#$%&'*+.^_`|~\w-]+):\s*(.*)$/.exec(header);
+    if (!match) {
+      // never echo it: a header often carries the endpoint's credentials
+      throw new UsageError(
+        `Expected --header to look like 'Name: value' (a header name, a colon, a value)`,
+      );
+    }
+    headers[match[1] as string] = (match[2] as string).trim();
+  }
+  return { url, headers };
+}
+
+function readCa(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read --ca-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`Expected --ca-file ${file} to hold a PEM certificate`);
+  }
+  return pem;
+}

@@ -1,0 +1,126 @@
+import { errorMessage } from '../errors';
+import { FileStorage } from '../file-storage';
+import type { RunStatus, StoredState } from '../types';
+import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
+import { formatCount, formatDuration } from './format';
+import { type CliIo, EXIT, UsageError } from './io';
+
+/** Default state file of `ship` and `status`. */
+export const DEFAULT_STATE_FILE = '.auth0-log-tools/state.json';
+
+/** Flags of `auth0-log-tools status`. */
+export const STATUS_COMMAND: CommandSpec = {
+  name: 'status',
+  summary:
+    'Print the stored checkpoint and the run history of a state file (never its access token).',
+  options: [
+    {
+      name: 'state',
+      type: 'string',
+      value: '<file>',
+      description: 'State file written by `ship`',
+      default: DEFAULT_STATE_FILE,
+    },
+    {
+      name: 'limit',
+      type: 'string',
+      value: '<n>',
+      description: 'Show only the newest <n> runs; 0 shows all',
+      default: '20',
+    },
+  ],
+};
+
+/** `auth0-log-tools status`: resolves the exit code. */
+export async function runStatus(argv: string[], io: CliIo): Promise<number> {
+  let file: string;
+  let limit: number;
+  try {
+    const args = parseCommand(argv, STATUS_COMMAND);
+    if (args.help) {
+      io.stdout.write(helpText(STATUS_COMMAND));
+      return EXIT.ok;
+    }
+    file = stringFlag(args, 'state') ?? DEFAULT_STATE_FILE;
+    limit = numberFlag(args, 'limit', { integer: true, min: 0 }) ?? 20;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`auth0-log-tools status: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  const storage = new FileStorage(file);
+  let state: StoredState | undefined;
+  try {
+    state = await storage.read();
+  } catch (error) {
+    io.stderr.write(`auth0-log-tools status: ${errorMessage(error)}\n`);
+    return EXIT.failed;
+  }
+  if (!state) {
+    io.stderr.write(
+      `auth0-log-tools status: no state file at ${storage.path}; nothing was shipped with it yet.\n`,
+    );
+    return EXIT.failed;
+  }
+  io.stdout.write(describeState(storage.path, state, limit));
+  return EXIT.ok;
+}
+
+/** The status report of one stored document. */
+export function describeState(path: string, state: StoredState, limit: number): string {
+  const history = Array.isArray(state.logs) ? state.logs : [];
+  const shown = limit > 0 ? history.slice(-limit) : history;
+  const token = state.logs_access_token;
+  const lines = [
+    `State file:   ${path}`,
+    `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
+  ];
+  if (state.startFrom) lines.push(`Start from:   ${state.startFrom}`);
+  if (token && typeof token.expiresAt === 'number') {
+    lines.push(`Access token: cached, expires ${new Date(token.expiresAt).toISOString()}`);
+  }
+  lines.push(
+    `Runs:         ${history.length}${shown.length < history.length ? ` (newest ${shown.length} shown)` : ''}`,
+  );
+  if (shown.length > 0) lines.push('', ...table(shown.map(row)));
+  return `${lines.join('\n')}\n`;
+}
+
+function row(run: RunStatus): string[] {
+  const start = toDate(run.start);
+  const end = toDate(run.end);
+  const duration = start && end ? formatDuration(end.getTime() - start.getTime()) : 'unfinished';
+  const result: string[] = [];
+  if (run.error) result.push(`error: ${run.error.replace(/\.$/, '')}`);
+  if (run.warning) result.push(`warning: ${run.warning.replace(/\.$/, '')}`);
+  const skipped = (run.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
+  if (run.skipped?.length) result.push(`skipped ${formatCount(skipped)} logs`);
+  return [
+    start ? start.toISOString() : String(run.start),
+    duration,
+    formatCount(run.logsProcessed ?? 0),
+    run.checkpoint ?? '-',
+    result.length ? result.join('; ') : 'ok',
+  ];
+}
+
+function table(rows: string[][]): string[] {
+  const header = ['START', 'DURATION', 'LOGS', 'CHECKPOINT', 'RESULT'];
+  const all = [header, ...rows];
+  const widths = header.map((_, column) =>
+    Math.max(...all.map((cells) => (cells[column] ?? '').length)),
+  );
+  return all.map((cells) =>
+    cells
+      .map((cell, column) =>
+        column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
+      )
+      .join('  '),
+  );
+}
+
+function toDate(value: Date | string | null | undefined): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ArgumentError, StorageError, errorMessage } from './errors';
+import type { StorageContext, StoredState } from './types';
+
+/** Options of {@link FileStorage}. */
+export interface FileStorageOptions {
+  /**
+   * File mode of the state file. It holds an access token, so only its owner should read it.
+   * @default 0o600
+   */
+  mode?: number;
+}
+
+/**
+ * A `StorageContext` over one JSON file. Writes replace the file atomically (temp file, fsync,
+ * rename, fsync of the folder), so a crash leaves either the old or the new document. A missing
+ * file reads as `undefined`; a corrupt or unreadable one rejects with a `StorageError` and is never
+ * reset or overwritten behind the user's back.
+ *
+ * @example
+ * const processor = new LogsProcessor(new FileStorage('.auth0-log-tools/state.json'), options);
+ */
+export class FileStorage implements StorageContext {
+  /** Absolute path of the state file. */
+  readonly path: string;
+  private readonly mode: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(filePath: string, options: FileStorageOptions = {}) {
+    if (typeof filePath !== 'string' || filePath.trim() === '') {
+      throw new ArgumentError('Expected `path` to be a non-empty string', 'path');
+    }
+    const mode = options.mode ?? 0o600;
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+      throw new ArgumentError(
+        `Expected \`mode\` to be a file mode from 0 to 0o777, got ${mode}`,
+        'mode',
+      );
+    }
+    this.path = path.resolve(filePath);
+    this.mode = mode;
+  }
+
+  /** Reads the stored document; resolves `undefined` when the file does not exist yet. */
+  read(): Promise<StoredState | undefined> {
+    return this.enqueue(() => this.load());
+  }
+
+  /** Replaces the stored document. Calls are applied one at a time, in call order. */
+  write(data: StoredState): Promise<void> {
+    let text: string;
+    try {
+      text = `${JSON.stringify(data, null, 2)}\n`;
+    } catch (error) {
+      return Promise.reject(
+        this.failure('storage_unwritable', 'Cannot serialise the state', error),
+      );
+    }
+    return this.enqueue(() => this.replace(text));
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async load(): Promise<StoredState | undefined> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.failure('storage_unreadable', 'Cannot read the state file', error);
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw this.corrupt(`it is not valid JSON (${errorMessage(error)})`, error);
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw this.corrupt('it does not hold a JSON object');
+    }
+    return data as StoredState;
+  }
+
+  private async replace(text: string): Promise<void> {
+    const dir = path.dirname(this.path);
+    const temp = path.join(
+      dir,
+      `.${path.basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    );
+    let handle: fs.FileHandle | undefined;
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      handle = await fs.open(temp, 'wx', this.mode);
+      await handle.chmod(this.mode); // the open mode is filtered by the umask
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await fs.rename(temp, this.path);
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw this.failure('storage_unwritable', 'Cannot write the state file', error);
+    }
+    await syncFolder(dir);
+  }
+
+  private corrupt(reason: string, cause?: unknown): StorageError {
+    return new StorageError(
+      'storage_corrupt',
+      `The state file ${this.path} is corrupt: ${reason}. It was left untouched; fix it, or move it away to start over from the beginning.`,
+      cause === undefined ? {} : { cause },
+    );
+  }
+
+  private failure(code: string, what: string, cause: unknown): StorageError {
+    const reason = (cause as NodeJS.ErrnoException).code ?? errorMessage(cause);
+    return new StorageError(code, `${what} ${this.path}: ${reason}`, { cause });
+  }
+}
+
+/** Makes a rename durable; some platforms (Windows) cannot open a folder for that, which is fine. */
+async function syncFolder(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // best effort: the file itself is already synced
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

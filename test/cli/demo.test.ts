@@ -1,0 +1,90 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runDemo } from '../../src/cli/demo';
+import { compareLogIds } from '../../src/log-id';
+import { captureIo, ndjsonIds, tempDir } from './helpers';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = path.join(await tempDir(), 'demo');
+});
+
+afterEach(async () => {
+  await fs.rm(path.dirname(dir), { recursive: true, force: true });
+});
+
+describe('demo', () => {
+  it('ships the fake tenant to <dir>/logs.ndjson, and a second run resumes and ships nothing twice', async () => {
+    const first = captureIo();
+    expect(await runDemo(['--dir', dir, '--logs', '250'], first.io)).toBe(0);
+    expect(first.stdout()).toMatch(
+      /^A fake tenant with 250 logs runs at https:\/\/127\.0\.0\.1:\d+ \(50 ms per response, 100 ms per new connection\)\./,
+    );
+    expect(first.stdout()).toMatch(
+      /\nShipped 250 logs to .*logs\.ndjson in .*\nRun it again: it resumes/,
+    );
+    const ids = ndjsonIds(await fs.readFile(path.join(dir, 'logs.ndjson'), 'utf8'));
+    expect(ids).toHaveLength(250);
+    expect(ids.every((id, i) => i === 0 || compareLogIds(ids[i - 1] as string, id) < 0)).toBe(true);
+
+    const second = captureIo();
+    expect(await runDemo(['--dir', dir], second.io)).toBe(0);
+    expect(second.stdout()).toContain('A fake tenant with 250 logs');
+    expect(second.stdout()).toContain(
+      `Nothing new to ship to ${path.join(dir, 'logs.ndjson')}; checkpoint ${ids[249]}.`,
+    );
+    expect(ndjsonIds(await fs.readFile(path.join(dir, 'logs.ndjson'), 'utf8'))).toEqual(ids);
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as {
+      checkpointId: string;
+    };
+    expect(state.checkpointId).toBe(ids[249]);
+  });
+
+  it('resumes where an interrupted run stopped', async () => {
+    const controller = new AbortController();
+    const first = captureIo({ signal: controller.signal });
+    const running = runDemo(['--dir', dir, '--logs', '400'], first.io);
+    const file = path.join(dir, 'logs.ndjson');
+    while (!(await fs.readFile(file, 'utf8').catch(() => '')).includes('\n')) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    controller.abort();
+    expect(await running).toBe(0);
+    expect(first.stdout()).toMatch(/Stopped after shipping (100|200|300) logs/);
+    const second = captureIo();
+    expect(await runDemo(['--dir', dir], second.io)).toBe(0);
+    const ids = ndjsonIds(await fs.readFile(file, 'utf8'));
+    expect(ids).toHaveLength(400);
+    expect(new Set(ids).size).toBe(400);
+  });
+
+  it('exits with 2 when --logs differs from the folder, and 1 when its settings are corrupt', async () => {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(
+      path.join(dir, 'tenant.json'),
+      JSON.stringify({ seed: 1, logs: 10, startedAt: Date.now() }),
+    );
+    const differs = captureIo();
+    expect(await runDemo(['--dir', dir, '--logs', '11'], differs.io)).toBe(2);
+    expect(differs.stderr()).toContain(
+      '--logs 11 differs from the 10 logs this demo folder was made with',
+    );
+    await fs.writeFile(path.join(dir, 'tenant.json'), '{"seed": "x"}');
+    const corrupt = captureIo();
+    expect(await runDemo(['--dir', dir], corrupt.io)).toBe(1);
+    expect(corrupt.stderr()).toContain('tenant.json is not what the demo wrote');
+  });
+
+  it('exits with 2 on bad usage and prints its help', async () => {
+    const bad = captureIo();
+    expect(await runDemo(['--logs', '0'], bad.io)).toBe(2);
+    expect(bad.stderr()).toBe(
+      "auth0-log-tools demo: Expected --logs to be an integer from 1, got '0'\n",
+    );
+    const help = captureIo();
+    expect(await runDemo(['--help'], help.io)).toBe(0);
+    expect(help.stdout()).toContain('--dir <folder>');
+    expect(help.stdout()).toContain('(default: 20000)');
+  });
+});

@@ -1,0 +1,392 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runShip } from '../../src/cli/ship';
+import { typesAtLevel } from '../../src/log-types';
+import { startFakeTenant, type FakeTenant } from '../../src/testing';
+import { captureIo, ndjsonIds, startEndpoint, tempDir, waitFor } from './helpers';
+
+const CLEAR = '\r\u001b[K';
+let dir: string;
+let tenant: FakeTenant;
+let caFile: string;
+
+beforeEach(async () => {
+  dir = await tempDir();
+  tenant = await startFakeTenant({ logs: 250, seed: 7 });
+  caFile = path.join(dir, 'ca.pem');
+  await fs.writeFile(caFile, tenant.ca);
+});
+
+afterEach(async () => {
+  await tenant.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Credentials through the environment, the CA and a state file in the temp folder. */
+function setup(overrides: Parameters<typeof captureIo>[0] = {}) {
+  const capture = captureIo({
+    env: {
+      AUTH0_DOMAIN: tenant.domain,
+      AUTH0_CLIENT_ID: tenant.clientId,
+      AUTH0_CLIENT_SECRET: tenant.clientSecret,
+    },
+    ...overrides,
+  });
+  const base = ['--ca-file', caFile, '--state', path.join(dir, 'state.json')];
+  const all = () => capture.stdout() + capture.stderr();
+  return { ...capture, base, all };
+}
+
+const expectedIds = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => tenant.logIdAt(from + i));
+
+describe('ship: usage errors exit with 2 and name the flag', () => {
+  it.each<[string[], boolean, RegExp]>([
+    [[], false, /Missing the tenant domain: pass --domain or set AUTH0_DOMAIN/],
+    [
+      ['--domain', 'a.auth0.com'],
+      false,
+      /Missing the client id: pass --client-id or set AUTH0_CLIENT_ID/,
+    ],
+    [['--domain', 'a', '--client-id', 'b'], false, /--client-secret or set AUTH0_CLIENT_SECRET/],
+    [['--bogus'], false, /Unknown option '--bogus'.*ship --help/],
+    [['--batch-size', '0'], true, /Expected --batch-size to be an integer from 1 to 1000, got '0'/],
+    [['--level', '9'], true, /Expected --level to be an integer from 0 to 4, got '9'/],
+    [['--max-run-time', '-1'], true, /--max-run-time' argument is ambiguous/],
+    [['--max-run-time', '0'], true, /Expected --max-run-time to be a number above 0, got '0'/],
+    [['--out', 'a', '--post', 'http://x'], true, /either --out or --post/],
+    [['--header', 'A: b'], true, /--header needs --post/],
+    [['--post', 'ftp://x'], true, /Expected --post to be an http\(s\) URL, got a ftp: URL/],
+    [['--post', 'nope'], true, /Expected --post to be an http\(s\) URL/],
+    [
+      ['--post', 'http://x', '--header', 'no colon'],
+      true,
+      /Expected --header to look like 'Name: value'/,
+    ],
+    [['--interval', '5'], true, /--interval needs --follow/],
+    [['--follow', '--interval', 'soon'], true, /Expected --interval to be a number above 0/],
+    [['--types', 's,,f'], true, /Expected --types to be log type codes/],
+    [
+      ['--ca-file', '/nonexistent/ca.pem'],
+      true,
+      /Cannot read --ca-file \/nonexistent\/ca.pem: ENOENT/,
+    ],
+    [
+      ['--start-from', 'yesterday'],
+      true,
+      /Expected --start-from to be a log id or an ISO 8601 date/,
+    ],
+    [['--domain', 'https://x/y'], true, /Expected --domain to be a host name/],
+  ])('%j', async (argv, creds, message) => {
+    const { io, stdout, stderr } = setup(creds ? {} : { env: {} });
+    expect(await runShip(argv, io)).toBe(2);
+    expect(stderr()).toMatch(message);
+    expect(stderr()).toMatch(/^auth0-log-tools ship: /);
+    expect(stdout()).toBe('');
+  });
+
+  it('rejects a --ca-file that holds no certificate', async () => {
+    const { io, stderr } = setup();
+    await fs.writeFile(path.join(dir, 'empty.pem'), 'hello');
+    expect(await runShip(['--ca-file', path.join(dir, 'empty.pem')], io)).toBe(2);
+    expect(stderr()).toContain('to hold a PEM certificate');
+  });
+
+  it('prints its help with every flag and its default', async () => {
+    const { io, stdout } = setup();
+    expect(await runShip(['--help'], io)).toBe(0);
+    expect(stdout()).toMatch(/^Usage: auth0-log-tools ship \[options\]/);
+    expect(stdout()).toContain('--out <file>');
+    expect(stdout()).toContain('(default: .auth0-log-tools/state.json)');
+  });
+});
+
+describe('ship', () => {
+  it('writes NDJSON to stdout by default and the summary to stderr', async () => {
+    const { io, stdout, stderr, base } = setup();
+    expect(await runShip([...base, '--batch-size', '40'], io)).toBe(0);
+    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 250));
+    expect(stderr()).toMatch(
+      /^Shipped 250 logs to stdout in .*; checkpoint \d{56}; newest log .*behind\)\.\n$/,
+    );
+    expect(stderr()).toContain(tenant.logIdAt(249));
+  });
+
+  it('prints a JSON summary with --json', async () => {
+    const { io, stderr, base } = setup();
+    expect(await runShip([...base, '--json', '--out', '-'], io)).toBe(0);
+    const summary = JSON.parse(stderr()) as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      status: 'ok',
+      logsShipped: 250,
+      runs: 1,
+      destination: 'stdout',
+      state: path.join(dir, 'state.json'),
+      startCheckpoint: null,
+      checkpoint: tenant.logIdAt(249),
+      newestLogDate: tenant.logAt(249).date,
+      warnings: [],
+      skippedLogs: 0,
+    });
+    expect(summary).not.toHaveProperty('error');
+  });
+
+  it('appends to --out, resumes from the state file and ships nothing twice', async () => {
+    const { io, stdout, base } = setup();
+    const out = path.join(dir, 'nested', 'logs.ndjson');
+    expect(await runShip([...base, '--out', out], io)).toBe(0);
+    expect(stdout()).toMatch(/^Shipped 250 logs to .*logs\.ndjson/);
+    expect((await fs.stat(out)).mode & 0o777).toBe(0o600);
+
+    const again = setup();
+    expect(await runShip([...base, '--out', out], again.io)).toBe(0);
+    expect(again.stdout()).toMatch(/^Nothing new to ship to .*; checkpoint \d{56}\.\n$/);
+
+    tenant.addLogs(30);
+    const third = setup();
+    expect(await runShip([...base, '--out', out, '--json'], third.io)).toBe(0);
+    expect(JSON.parse(third.stdout())).toMatchObject({
+      logsShipped: 30,
+      startCheckpoint: tenant.logIdAt(249),
+    });
+    expect(ndjsonIds(await fs.readFile(out, 'utf8'))).toEqual(expectedIds(0, 280));
+  });
+
+  it('filters by --types and --level and starts at --start-from', async () => {
+    const { io, stdout, base } = setup();
+    const types = ['s', ...typesAtLevel(3)];
+    const argv = [...base, '--types', 's', '--level', '3', '--start-from', tenant.logIdAt(99)];
+    expect(await runShip(argv, io)).toBe(0);
+    const logs = stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { log_id: string; type: string });
+    const expected = Array.from({ length: 150 }, (_, i) => tenant.logAt(100 + i)).filter((log) =>
+      types.includes(log.type),
+    );
+    expect(logs.map((log) => log.log_id)).toEqual(expected.map((log) => log.log_id));
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
+  it('starts at the first log at or after an ISO date given to --start-from', async () => {
+    const { io, stdout, base } = setup();
+    expect(await runShip([...base, '--start-from', tenant.logAt(180).date], io)).toBe(0);
+    expect(ndjsonIds(stdout())).toEqual(expectedIds(180, 250));
+  });
+
+  it('POSTs each batch as a JSON array with the given headers; 2xx acknowledges', async () => {
+    const endpoint = await startEndpoint(() => 202);
+    try {
+      const { io, stdout, base } = setup();
+      const argv = [
+        ...base,
+        '--post',
+        endpoint.url,
+        '--header',
+        'X-Api-Key: k-123456',
+        '--header',
+        'X-Other:v',
+      ];
+      expect(await runShip([...argv, '--batch-size', '100', '--json'], io)).toBe(0);
+      expect(endpoint.received.map((r) => (r.body as unknown[]).length)).toEqual([100, 100, 50]);
+      expect(endpoint.received[0]?.headers).toMatchObject({
+        'content-type': 'application/json',
+        'x-api-key': 'k-123456',
+        'x-other': 'v',
+      });
+      expect(endpoint.ids()).toEqual(expectedIds(0, 250));
+      expect(JSON.parse(stdout())).toMatchObject({ status: 'ok', destination: endpoint.url });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('fails with exit code 1 when the endpoint keeps refusing, then resumes without duplicates', async () => {
+    let healthy = false;
+    const endpoint = await startEndpoint((n) => (healthy || n < 2 ? 200 : 500));
+    try {
+      const secretHeader = 'Authorization: Bearer super-secret-header-value';
+      const argv = [
+        '--post',
+        endpoint.url,
+        '--header',
+        secretHeader,
+        '--max-retries',
+        '1',
+        '--json',
+      ];
+      const failed = setup();
+      expect(await runShip([...failed.base, ...argv], failed.io)).toBe(1);
+      expect(failed.stderr()).toMatch(
+        /^auth0-log-tools ship: .*POST http:\/\/127\.0\.0\.1:\d+\/ingest answered 500/,
+      );
+      expect(JSON.parse(failed.stdout())).toMatchObject({
+        status: 'failed',
+        logsShipped: 200,
+        checkpoint: tenant.logIdAt(199),
+        error: expect.stringContaining('answered 500'),
+      });
+      expect(failed.all()).not.toContain('super-secret-header-value');
+
+      healthy = true;
+      const resumed = setup();
+      expect(await runShip([...resumed.base, ...argv], resumed.io)).toBe(0);
+      expect(endpoint.ids()).toEqual(expectedIds(0, 250));
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('fails with exit code 1 when the endpoint cannot be reached', async () => {
+    const endpoint = await startEndpoint(() => 200);
+    await endpoint.close();
+    const { io, stdout, stderr, base } = setup();
+    expect(await runShip([...base, '--post', endpoint.url, '--max-retries', '0'], io)).toBe(1);
+    expect(stderr()).toMatch(
+      /^auth0-log-tools ship: .*POST http:\/\/127\.0\.0\.1:\d+\/ingest failed: ECONNREFUSED\n$/,
+    );
+    expect(stdout()).toMatch(
+      /^Failed after shipping 0 logs .*; run again to resume from the checkpoint\.\n$/,
+    );
+  });
+
+  it('fails with exit code 1 on refused credentials, never printing the secret', async () => {
+    const secret = 'wrong-secret-0123456789';
+    const { io, stderr, all, base } = setup({
+      env: {
+        AUTH0_DOMAIN: tenant.domain,
+        AUTH0_CLIENT_ID: tenant.clientId,
+        AUTH0_CLIENT_SECRET: secret,
+      },
+    });
+    expect(await runShip([...base, '--json'], io)).toBe(1);
+    expect(stderr()).toMatch(/^auth0-log-tools ship: .+/);
+    expect(JSON.parse(stderr().split('\n')[1] ?? '')).toMatchObject({
+      status: 'failed',
+      logsShipped: 0,
+    });
+    expect(all()).not.toContain(secret);
+  });
+
+  it('takes the credentials from flags over the environment', async () => {
+    const { io, stdout, stderr } = captureIo({
+      env: { AUTH0_DOMAIN: 'unused.example', AUTH0_CLIENT_SECRET: 'nope' },
+    });
+    const argv = [
+      '--domain',
+      tenant.domain,
+      '--client-id',
+      tenant.clientId,
+      '--client-secret',
+      tenant.clientSecret,
+      '--ca-file',
+      caFile,
+      '--state',
+      path.join(dir, 'state.json'),
+      '--quiet',
+    ];
+    expect(await runShip(argv, io)).toBe(0);
+    expect(ndjsonIds(stdout())).toHaveLength(250);
+    expect(stderr()).toBe('');
+  });
+
+  it('fails with exit code 1 on a corrupt state file and leaves it untouched', async () => {
+    const { io, stdout, stderr, base } = setup();
+    await fs.writeFile(path.join(dir, 'state.json'), '{"checkpointId": ');
+    expect(await runShip(base, io)).toBe(1);
+    expect(stderr()).toMatch(
+      /^auth0-log-tools ship: .*The state file .*state\.json is corrupt: it is not valid JSON/,
+    );
+    expect(stderr().split('\n')).toHaveLength(2); // the reason only: no "run again" summary
+    expect(stdout()).toBe('');
+    expect(await fs.readFile(path.join(dir, 'state.json'), 'utf8')).toBe('{"checkpointId": ');
+  });
+
+  it('fails with exit code 1 when --out cannot be opened', async () => {
+    const { io, stderr, base } = setup();
+    expect(await runShip([...base, '--out', dir], io)).toBe(1);
+    expect(stderr()).toMatch(/cannot open --out .*: EISDIR/);
+  });
+
+  it('draws progress on a terminal (stderr) and keeps stdout for the logs', async () => {
+    tenant.setOptions({ latencyMs: 60 });
+    const { io, stdout, stderr, base } = setup({ isTTY: true, columns: 200 });
+    expect(await runShip([...base, '--batch-size', '50'], io)).toBe(0);
+    expect(ndjsonIds(stdout())).toHaveLength(250);
+    const frames = stderr().split(CLEAR);
+    expect(frames[0]).toBe('');
+    expect(frames[1]).toBe('shipped 0 logs · 0 logs/s · newest - · checkpoint -');
+    expect(frames.slice(2, -2).length).toBeGreaterThan(0);
+    for (const frame of frames.slice(2, -2)) {
+      expect(frame).toMatch(
+        /^shipped [12]?[05]0 logs · [\d,]+ logs\/s · newest \S+ \(.+ behind\) · checkpoint \d{56}$/,
+      );
+    }
+    expect(frames.at(-1)).toMatch(/^Shipped 250 logs to stdout/);
+  });
+
+  it('stops between batches on the signal, stores the checkpoint, and resumes', async () => {
+    const controller = new AbortController();
+    const endpoint = await startEndpoint((n) => {
+      if (n === 1) controller.abort();
+      return 200;
+    });
+    try {
+      const first = setup({ signal: controller.signal });
+      const argv = [...first.base, '--post', endpoint.url, '--batch-size', '50', '--json'];
+      expect(await runShip(argv, first.io)).toBe(0);
+      const summary = JSON.parse(first.stdout()) as {
+        status: string;
+        logsShipped: number;
+        checkpoint: string;
+      };
+      expect(summary.status).toBe('stopped');
+      expect(summary.logsShipped).toBe(100);
+      expect(summary.checkpoint).toBe(tenant.logIdAt(99));
+
+      const second = setup();
+      expect(await runShip(argv, second.io)).toBe(0);
+      expect(endpoint.ids()).toEqual(expectedIds(0, 250));
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('--follow polls for new logs until the signal, then prints the summary', async () => {
+    const controller = new AbortController();
+    const { io, stdout, stderr, base } = setup({ signal: controller.signal });
+    const running = runShip([...base, '--follow', '--interval', '0.05', '--json'], io);
+    await waitFor(() => ndjsonIds(stdout()).length === 250);
+    tenant.addLogs(20);
+    await waitFor(() => ndjsonIds(stdout()).length === 270);
+    controller.abort();
+    expect(await running).toBe(0);
+    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 270));
+    const summary = JSON.parse(stderr()) as { status: string; logsShipped: number; runs: number };
+    expect(summary).toMatchObject({ status: 'stopped', logsShipped: 270 });
+    expect(summary.runs).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--follow keeps going at once while a run ends on --max-run-time', async () => {
+    await tenant.close();
+    tenant = await startFakeTenant({ logs: 300, seed: 7, latencyMs: 30 });
+    await fs.writeFile(caFile, tenant.ca);
+    const controller = new AbortController();
+    const { io, stdout, base } = setup({
+      env: {
+        AUTH0_DOMAIN: tenant.domain,
+        AUTH0_CLIENT_ID: tenant.clientId,
+        AUTH0_CLIENT_SECRET: tenant.clientSecret,
+      },
+      signal: controller.signal,
+    });
+    const running = runShip(
+      [...base, '--follow', '--interval', '60', '--max-run-time', '0.05', '--json'],
+      io,
+    );
+    await waitFor(() => ndjsonIds(stdout()).length === 300);
+    controller.abort();
+    expect(await running).toBe(0);
+    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 300));
+  });
+});

@@ -1,0 +1,143 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runStatus } from '../../src/cli/status';
+import { FileStorage } from '../../src/file-storage';
+import type { StoredState } from '../../src/types';
+import { captureIo, tempDir } from './helpers';
+
+let dir: string;
+let file: string;
+
+beforeEach(async () => {
+  dir = await tempDir();
+  file = path.join(dir, 'state.json');
+});
+
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const id = (n: number) => `900${String(n).padStart(53, '0')}`;
+const state: StoredState = {
+  checkpointId: id(300),
+  startFrom: '2024-05-01T00:00:00.000Z',
+  logs_access_token: {
+    token: 'eyJ-very-secret-access-token',
+    expiresAt: Date.parse('2024-05-02T00:00:00Z'),
+  },
+  logs: [
+    {
+      startCheckpoint: null,
+      start: '2024-05-01T10:00:00.000Z',
+      end: '2024-05-01T10:00:12.300Z',
+      logsProcessed: 1200,
+      checkpoint: id(100),
+    },
+    {
+      startCheckpoint: id(100),
+      start: '2024-05-01T11:00:00.000Z',
+      end: '2024-05-01T11:03:20.000Z',
+      logsProcessed: 100,
+      checkpoint: id(200),
+      warning: 'Auth0 Management API rate limit reached.',
+      skipped: [{ fromCheckpoint: id(150), toCheckpoint: id(160), logs: 10, reason: 'boom' }],
+    },
+    {
+      startCheckpoint: id(200),
+      start: '2024-05-01T12:00:00.000Z',
+      end: '2024-05-01T12:00:00.850Z',
+      logsProcessed: 0,
+      checkpoint: id(200),
+      error: 'The handler failed: nope',
+    },
+    { startCheckpoint: id(200), start: '2024-05-01T13:00:00.000Z', end: null, logsProcessed: 5 },
+  ],
+};
+
+describe('status', () => {
+  it('prints the checkpoint and the run history as a table, never the token', async () => {
+    await new FileStorage(file).write(state);
+    const { io, stdout, stderr } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    expect(stderr()).toBe('');
+    const lines = stdout().split('\n');
+    expect(lines.slice(0, 5)).toEqual([
+      `State file:   ${file}`,
+      `Checkpoint:   ${id(300)}`,
+      'Start from:   2024-05-01T00:00:00.000Z',
+      'Access token: cached, expires 2024-05-02T00:00:00.000Z',
+      'Runs:         4',
+    ]);
+    const table = lines.slice(6, 11);
+    expect(table[0]).toBe(
+      `START${' '.repeat(21)}DURATION${' '.repeat(4)}LOGS${' '.repeat(3)}CHECKPOINT${' '.repeat(48)}RESULT`,
+    );
+    expect(table[1]).toBe(`2024-05-01T10:00:00.000Z  12.3s       1,200  ${id(100)}  ok`);
+    expect(table[2]).toBe(
+      `2024-05-01T11:00:00.000Z  3m 20s      100    ${id(200)}  warning: Auth0 Management API rate limit reached; skipped 10 logs`,
+    );
+    expect(table[3]).toBe(
+      `2024-05-01T12:00:00.000Z  850ms       0      ${id(200)}  error: The handler failed: nope`,
+    );
+    expect(table[4]).toMatch(/^2024-05-01T13:00:00.000Z {2}unfinished {2}5 {6}- {57}ok$/);
+    expect(stdout()).not.toContain('very-secret');
+  });
+
+  it('shows only the newest runs with --limit', async () => {
+    await new FileStorage(file).write(state);
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file, '--limit', '1'], io)).toBe(0);
+    expect(stdout()).toContain('Runs:         4 (newest 1 shown)');
+    expect(stdout()).not.toContain('12.3s');
+    expect(stdout()).toContain('unfinished');
+  });
+
+  it('says when nothing was shipped yet', async () => {
+    await new FileStorage(file).write({});
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    expect(stdout()).toBe(
+      `State file:   ${file}\nCheckpoint:   none (the next run starts from the oldest log)\nRuns:         0\n`,
+    );
+  });
+
+  it('exits with 1 when the state file is missing or corrupt', async () => {
+    const missing = captureIo();
+    expect(await runStatus(['--state', file], missing.io)).toBe(1);
+    expect(missing.stderr()).toBe(
+      `auth0-log-tools status: no state file at ${file}; nothing was shipped with it yet.\n`,
+    );
+    await fs.writeFile(file, 'not json');
+    const corrupt = captureIo();
+    expect(await runStatus(['--state', file], corrupt.io)).toBe(1);
+    expect(corrupt.stderr()).toMatch(
+      /^auth0-log-tools status: The state file .* is corrupt: it is not valid JSON/,
+    );
+  });
+
+  it('reads .auth0-log-tools/state.json by default', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const { io, stderr } = captureIo();
+      expect(await runStatus([], io)).toBe(1);
+      expect(stderr()).toContain(path.join(dir, '.auth0-log-tools', 'state.json'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('exits with 2 on bad usage and prints its help', async () => {
+    const bad = captureIo();
+    expect(await runStatus(['--limit', '-2'], bad.io)).toBe(2);
+    expect(bad.stderr()).toMatch(/--limit/);
+    const unknown = captureIo();
+    expect(await runStatus(['--limit=x'], unknown.io)).toBe(2);
+    expect(unknown.stderr()).toContain("Expected --limit to be an integer from 0, got 'x'");
+    const help = captureIo();
+    expect(await runStatus(['-h'], help.io)).toBe(0);
+    expect(help.stdout()).toMatch(
+      /--state <file> +State file written by `ship` \(default: \.auth0-log-tools\/state\.json\)/,
+    );
+  });
+});

@@ -1,0 +1,125 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ArgumentError, StorageError } from '../src/errors';
+import { FileStorage } from '../src/file-storage';
+import type { StoredState } from '../src/types';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-storage-'));
+});
+
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const state = (checkpointId: string): StoredState => ({
+  checkpointId,
+  startFrom: null,
+  logs_access_token: { token: 'token-value', expiresAt: 1 },
+  logs: [{ startCheckpoint: null, start: '2024-01-01T00:00:00.000Z', end: null, logsProcessed: 3 }],
+});
+
+describe('FileStorage', () => {
+  it('resolves undefined when the file does not exist', async () => {
+    await expect(new FileStorage(path.join(dir, 'missing.json')).read()).resolves.toBeUndefined();
+  });
+
+  it('round-trips a document and creates the parent folders with mode 0700', async () => {
+    const file = path.join(dir, 'a', 'b', 'state.json');
+    const storage = new FileStorage(file);
+    await storage.write(state('900'));
+    expect(await storage.read()).toEqual(state('900'));
+    expect(await new FileStorage(file).read()).toEqual(state('900'));
+    expect((await fs.stat(path.join(dir, 'a', 'b'))).mode & 0o777).toBe(0o700);
+    expect(storage.path).toBe(path.resolve(file));
+  });
+
+  it('writes the file with mode 0600, or the given mode', async () => {
+    const file = path.join(dir, 'state.json');
+    await new FileStorage(file).write(state('1'));
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    await new FileStorage(file, { mode: 0o640 }).write(state('2'));
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o640);
+  });
+
+  it('rejects a corrupt file with storage_corrupt, naming the path, and leaves it untouched', async () => {
+    const file = path.join(dir, 'state.json');
+    for (const content of ['{"checkpointId": "9', '[1, 2]', 'null', '']) {
+      await fs.writeFile(file, content);
+      const error: unknown = await new FileStorage(file).read().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error).toMatchObject({ code: 'storage_corrupt' });
+      expect((error as Error).message).toContain(file);
+      expect(await fs.readFile(file, 'utf8')).toBe(content);
+    }
+  });
+
+  it('rejects an unreadable path with storage_unreadable', async () => {
+    const file = path.join(dir, 'state.json');
+    await fs.mkdir(file);
+    await expect(new FileStorage(file).read()).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'storage_unreadable',
+      message: expect.stringContaining(file),
+    });
+  });
+
+  it('rejects a failed write with storage_unwritable and leaves no temp file', async () => {
+    const blocker = path.join(dir, 'file');
+    await fs.writeFile(blocker, 'x');
+    const storage = new FileStorage(path.join(blocker, 'state.json'));
+    await expect(storage.write(state('1'))).rejects.toMatchObject({
+      code: 'storage_unwritable',
+    });
+    const target = path.join(dir, 'state.json');
+    await fs.mkdir(target);
+    await expect(new FileStorage(target).write(state('1'))).rejects.toMatchObject({
+      code: 'storage_unwritable',
+      message: expect.stringContaining(target),
+    });
+    expect((await fs.readdir(dir)).sort()).toEqual(['file', 'state.json']);
+  });
+
+  it('rejects a document that cannot be serialised without touching the file', async () => {
+    const file = path.join(dir, 'state.json');
+    const storage = new FileStorage(file);
+    await storage.write(state('1'));
+    const circular: StoredState = {};
+    circular.self = circular;
+    await expect(storage.write(circular)).rejects.toMatchObject({ code: 'storage_unwritable' });
+    expect(await storage.read()).toEqual(state('1'));
+  });
+
+  it('serialises concurrent writes: the last write wins, no torn file, no temp files', async () => {
+    const file = path.join(dir, 'state.json');
+    const storage = new FileStorage(file);
+    const writes = Array.from({ length: 25 }, (_, i) => storage.write(state(String(i))));
+    const read = storage.read();
+    await Promise.all(writes);
+    expect(await read).toEqual(state('24'));
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(state('24'));
+    expect(await fs.readdir(dir)).toEqual(['state.json']);
+  });
+
+  it('keeps serving writes after one failed', async () => {
+    const file = path.join(dir, 'state.json');
+    const storage = new FileStorage(file);
+    const circular: StoredState = {};
+    circular.self = circular;
+    const results = await Promise.allSettled([
+      storage.write(state('1')),
+      storage.write(circular),
+      storage.write(state('3')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storage.read()).toEqual(state('3'));
+  });
+
+  it('validates its arguments', () => {
+    expect(() => new FileStorage('')).toThrow(ArgumentError);
+    expect(() => new FileStorage(path.join(dir, 'x'), { mode: 0o1000 })).toThrow(/`mode`/);
+  });
+});

@@ -138,6 +138,7 @@ export class LogsApiClient {
       { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = body?.access_token;
     const expiresIn = Number(body?.expires_in);
+    if (typeof token === 'string') this.redactor.add(token);
     if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn)) {
       throw new TokenRequestError(
         'invalid_token_response',
@@ -145,7 +146,6 @@ export class LogsApiClient {
         { status: response.status },
       );
     }
-    this.redactor.add(token);
     return { token, expiresAt: this.now() + expiresIn * 1000 };
   }
 

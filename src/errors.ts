@@ -94,6 +94,25 @@ export class HandlerError extends Auth0LogToolsError {
 /** The `StorageContext` failed, or holds a document this library cannot trust. */
 export class StorageError extends Auth0LogToolsError {
   override name = 'StorageError';
+
+  constructor(code: string, message: string, options: ErrorOptions = {}) {
+    super(code, message, 'cause' in options ? { cause: bareCause(options.cause) } : {});
+  }
+}
+
+/**
+ * A storage's own error may carry the document it failed to write (an HTTP client's `config.data`),
+ * access token included: keep only its name, message, code and stack. Ours are already safe.
+ */
+function bareCause(cause: unknown): unknown {
+  if (cause instanceof Auth0LogToolsError || cause === undefined || cause === null) return cause;
+  const source = cause instanceof Error ? cause : undefined;
+  const copy = new Error(source ? source.message : String(cause));
+  copy.name = source?.name ?? 'Error';
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  if (source?.stack) copy.stack = source.stack;
+  return copy;
 }
 
 /** The work was stopped through an `AbortSignal`. */

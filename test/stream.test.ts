@@ -1,0 +1,433 @@
+import { LogsApiClient } from '../src/client';
+import { ArgumentError, ManagementApiError } from '../src/errors';
+import { createHttp } from '../src/http';
+import { LogsApiStream, rateLimitWait, type LogsApiStreamOptions } from '../src/stream';
+import { startFakeTenant, type FakeTenant, type FakeTenantOptions } from '../src/testing';
+import type { LogEvent, LogsPage } from '../src/types';
+import { credentials, useTenant } from './support/tenant';
+
+const shared = useTenant({ logs: 1000 });
+const noWait = { sleep: async () => {}, random: () => 1 };
+
+/** A tenant of its own, for tests that script answers or change limits. */
+const own: FakeTenant[] = [];
+async function ownTenant(options: FakeTenantOptions = {}): Promise<FakeTenant> {
+  const tenant = await startFakeTenant({ logs: 300, ...options });
+  own.push(tenant);
+  return tenant;
+}
+afterEach(async () => {
+  await Promise.all(own.splice(0).map((tenant) => tenant.close()));
+});
+
+function stream(tenant: FakeTenant, options: Partial<LogsApiStreamOptions> = {}) {
+  return new LogsApiStream({ ...credentials(tenant), ...noWait, ...options });
+}
+
+/** A client whose requests are recorded as their query strings. */
+function recordingClient(tenant: FakeTenant) {
+  const http = createHttp({ ca: tenant.ca });
+  const queries: URLSearchParams[] = [];
+  http.interceptors.request.use((config) => {
+    const url = new URL(config.url ?? '');
+    if (url.pathname === '/api/v2/logs') queries.push(url.searchParams);
+    return config;
+  });
+  return { client: new LogsApiClient({ ...credentials(tenant), http }), queries };
+}
+
+interface Run {
+  pages: LogsPage[];
+  logs: LogEvent[];
+  error: unknown;
+  ended: boolean;
+}
+
+/** Calls `next(take)` until the stream ends or fails, or `onData` returns false. */
+function drain(s: LogsApiStream, take: number, onData: (page: LogsPage) => boolean = () => true) {
+  return new Promise<Run>((resolve) => {
+    const run: Run = { pages: [], logs: [], error: undefined, ended: false };
+    s.on('data', (page) => {
+      run.pages.push(page);
+      run.logs.push(...page.logs);
+      if (onData(page)) s.next(take);
+      else resolve(run);
+    });
+    s.on('end', () => {
+      run.ended = true;
+      resolve(run);
+    });
+    s.on('error', (error) => {
+      run.error = error;
+      resolve(run);
+    });
+    s.next(take);
+  });
+}
+
+const ids = (logs: LogEvent[]) => logs.map((log) => log.log_id);
+const range = (tenant: FakeTenant, start: number, end: number) =>
+  Array.from({ length: end - start }, (_, i) => tenant.logIdAt(start + i));
+
+describe('LogsApiStream paging', () => {
+  it('walks the tenant from a checkpoint in order, without gaps or duplicates, then ends', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(99) });
+    const run = await drain(s, 100);
+    expect(run.error).toBeUndefined();
+    expect(run.ended).toBe(true);
+    expect(ids(run.logs)).toEqual(range(t, 100, 1000));
+    expect(run.pages.map((p) => p.logs.length)).toEqual(Array(9).fill(100));
+    for (const page of run.pages) {
+      expect(page.limits).toEqual({ limit: 50, remaining: 50, reset: expect.any(Number) });
+    }
+    expect(s.lastCheckpoint).toBe(t.logIdAt(999));
+    expect(s.status.end).toBeInstanceOf(Date);
+    expect(s.isEnded).toBe(true);
+  });
+
+  it('serves next(250) with three requests of at most 100 logs', async () => {
+    const t = shared();
+    const { client, queries } = recordingClient(t);
+    const s = new LogsApiStream({ client, checkpointId: t.logIdAt(9), ...noWait });
+    const run = await drain(s, 250, () => false);
+    expect(run.pages).toHaveLength(1);
+    expect(ids(run.logs)).toEqual(range(t, 10, 260));
+    expect(queries.map((q) => q.get('take'))).toEqual(['100', '100', '50']);
+    expect(queries.map((q) => q.get('from'))).toEqual([
+      t.logIdAt(9),
+      t.logIdAt(109),
+      t.logIdAt(209),
+    ]);
+  });
+
+  it('starts without a checkpoint at the oldest logs, in search mode, then follows checkpoints', async () => {
+    const t = shared();
+    const { client, queries } = recordingClient(t);
+    const s = new LogsApiStream({ client, ...noWait });
+    const run = await drain(s, 150, () => false);
+    expect(ids(run.logs)).toEqual(range(t, 0, 150));
+    expect(Object.fromEntries(queries[0]!)).toEqual({ per_page: '100', page: '0', sort: 'date:1' });
+    expect(Object.fromEntries(queries[1]!)).toEqual({ from: t.logIdAt(99), take: '50' });
+    expect(s.status.startCheckpoint).toBeNull();
+  });
+
+  it('keeps only the wanted types and still moves the checkpoint past filtered logs', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(499), types: ['s', 'f'] });
+    const run = await drain(s, 100);
+    const expected = range(t, 500, 1000).filter((_, i) =>
+      ['s', 'f'].includes(t.logAt(500 + i).type),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ids(run.logs)).toEqual(expected);
+    expect(s.lastCheckpoint).toBe(t.logIdAt(999));
+  });
+
+  it('advances the checkpoint over pages whose logs are all filtered out', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(899), types: ['no_such_type'] });
+    const run = await drain(s, 50);
+    expect(run.pages).toHaveLength(0);
+    expect(run.ended).toBe(true);
+    expect(s.lastCheckpoint).toBe(t.logIdAt(999));
+    const pages = [];
+    for await (const page of stream(t, {
+      checkpointId: t.logIdAt(949),
+      types: ['no_such_type'],
+    }).pages(25)) {
+      pages.push(page);
+    }
+    expect(pages.map((p) => [p.logs.length, p.fetched, p.checkpoint])).toEqual([
+      [0, 25, t.logIdAt(974)],
+      [0, 25, t.logIdAt(999)],
+      [0, 0, t.logIdAt(999)],
+    ]);
+  });
+
+  it('ends on an empty page without emitting data', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(999) });
+    const run = await drain(s, 100);
+    expect(run).toMatchObject({ pages: [], ended: true, error: undefined });
+    expect(s.lastCheckpoint).toBe(t.logIdAt(999));
+  });
+
+  it('ends on done(): no more requests, one end event', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(0) });
+    const ends = jest.fn();
+    s.on('end', ends);
+    const before = t.stats().logRequests;
+    const run = await drain(s, 10, () => {
+      s.done();
+      return true;
+    });
+    s.next(10);
+    s.done();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(run.pages).toHaveLength(1);
+    expect(ends).toHaveBeenCalledTimes(1);
+    expect(t.stats().logRequests - before).toBe(1);
+  });
+
+  it('tracks lastCheckpoint, previousCheckpoint, batchSaved() and logsProcessed', async () => {
+    const t = shared();
+    const start = t.logIdAt(19);
+    const s = stream(t, { checkpointId: start });
+    expect(s.status).toMatchObject({ startCheckpoint: start, logsProcessed: 0, end: null });
+    const seen: [string | null, string | null, number][] = [];
+    await drain(s, 10, () => {
+      seen.push([s.previousCheckpoint, s.lastCheckpoint, s.status.logsProcessed]);
+      s.batchSaved();
+      return seen.length < 3;
+    });
+    expect(seen).toEqual([
+      [start, t.logIdAt(29), 0],
+      [t.logIdAt(29), t.logIdAt(39), 10],
+      [t.logIdAt(39), t.logIdAt(49), 20],
+    ]);
+    expect(s.status.logsProcessed).toBe(30);
+    expect(s.previousCheckpoint).toBe(t.logIdAt(49));
+  });
+
+  it('pages(): yields pages of up to 100 with their checkpoint, then ends the stream', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(749) });
+    const pages = [];
+    for await (const page of s.pages(500)) pages.push(page);
+    expect(pages.map((p) => p.fetched)).toEqual([100, 100, 50, 0]);
+    expect(pages.map((p) => p.checkpoint)).toEqual([849, 949, 999, 999].map(t.logIdAt));
+    expect(ids(pages.flatMap((p) => p.logs))).toEqual(range(t, 750, 1000));
+    expect(s.isEnded).toBe(true);
+    expect(s.status.end).toBeInstanceOf(Date);
+  });
+});
+
+describe('LogsApiStream rate limits, retries and run time', () => {
+  it('ends with a warning when the bucket is empty and waitOnRateLimit is false', async () => {
+    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 0.01 } });
+    const s = stream(t, { checkpointId: t.logIdAt(0) });
+    const run = await drain(s, 250);
+    expect(ids(run.logs)).toEqual(range(t, 1, 201));
+    expect(run.ended).toBe(true);
+    expect(run.pages.at(-1)?.limits.remaining).toBe(0);
+    expect(s.status.warning).toMatch(/rate limit/i);
+    expect(t.stats()).toMatchObject({ logRequests: 2, rateLimited: 0 });
+  });
+
+  it('waits for the bucket when waitOnRateLimit is true', async () => {
+    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 40 } });
+    const waits: number[] = [];
+    const s = stream(t, {
+      checkpointId: t.logIdAt(0),
+      waitOnRateLimit: true,
+      sleep: async (ms) => {
+        waits.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    const run = await drain(s, 299);
+    expect(ids(run.logs)).toEqual(range(t, 1, 300));
+    expect(s.status.warning).toBeUndefined();
+    expect(waits.length).toBeGreaterThan(0);
+    expect(t.stats().rateLimited).toBe(0);
+  });
+
+  it('retries failed fetches up to maxRetries, then emits error', async () => {
+    const t = await ownTenant();
+    for (let i = 0; i < 3; i++)
+      t.enqueue({ path: 'logs', status: 503, body: { error: 'unavailable' } });
+    const s = stream(t, { checkpointId: t.logIdAt(0), maxRetries: 2 });
+    const run = await drain(s, 10);
+    expect(run.error).toBeInstanceOf(ManagementApiError);
+    expect(run.error).toMatchObject({ status: 503, code: 'unavailable' });
+    expect(run.ended).toBe(false);
+    expect(s.isEnded).toBe(true);
+    expect(t.stats().logRequests).toBe(3);
+  });
+
+  it('recovers when a retry succeeds, and does not retry a 400', async () => {
+    const t = await ownTenant();
+    t.enqueue({ path: 'logs', status: 500 });
+    t.enqueue({ path: 'logs', status: 200, body: '<html>oops</html>' });
+    const s = stream(t, { checkpointId: t.logIdAt(0), maxRetries: 2 });
+    const first = await drain(s, 10, () => false);
+    expect(ids(first.logs)).toEqual(range(t, 1, 11));
+    expect(t.stats().logRequests).toBe(3);
+    t.enqueue({ path: 'logs', status: 400, body: { error: 'bad_request' } });
+    const second = await drain(stream(t, { checkpointId: t.logIdAt(0), maxRetries: 5 }), 10);
+    expect(second.error).toMatchObject({ status: 400 });
+    expect(t.stats().logRequests).toBe(4);
+  });
+
+  it('waits as long as a 429 asks (Retry-After) before retrying', async () => {
+    const t = await ownTenant();
+    t.enqueue({ path: 'logs', status: 429, headers: { 'retry-after': '2' } });
+    const waits: number[] = [];
+    const s = stream(t, { checkpointId: t.logIdAt(0), sleep: async (ms) => void waits.push(ms) });
+    const run = await drain(s, 10, () => false);
+    expect(ids(run.logs)).toEqual(range(t, 1, 11));
+    expect(waits).toEqual([2000]);
+    expect(t.stats().status).toEqual({ 200: 1, 429: 1 });
+  });
+
+  it('stops retrying when the next wait would pass the run time', async () => {
+    const t = await ownTenant();
+    for (let i = 0; i < 10; i++) t.enqueue({ path: 'logs', status: 500 });
+    let clock = Date.now();
+    const waits: number[] = [];
+    const s = stream(t, {
+      checkpointId: t.logIdAt(0),
+      maxRetries: 10,
+      maxRunTimeSeconds: 1,
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    const run = await drain(s, 10);
+    expect(run.error).toMatchObject({ status: 500 });
+    // Full jitter with random() = 1: 250 + 500 ms fit in 1 s, the next 1000 ms would not.
+    expect(waits).toEqual([250, 500]);
+    expect(t.stats().logRequests).toBe(3);
+  });
+
+  it('does not start a request the average response time says cannot finish', async () => {
+    const t = shared();
+    let clock = Date.now();
+    const http = createHttp({ ca: t.ca });
+    http.interceptors.response.use((response) => {
+      clock += 300;
+      return response;
+    });
+    const client = new LogsApiClient({ ...credentials(t), http, now: () => clock });
+    await client.getAccessTokenCached();
+    const s = new LogsApiStream({
+      client,
+      checkpointId: t.logIdAt(0),
+      maxRunTimeSeconds: 1,
+      now: () => clock,
+      ...noWait,
+    });
+    const before = t.stats().logRequests;
+    const run = await drain(s, 10);
+    // Each request "takes" 300 ms: after three, 100 ms are left, less than the average.
+    expect(run.ended).toBe(true);
+    expect(t.stats().logRequests - before).toBe(3);
+    expect(ids(run.logs)).toEqual(range(t, 1, 31));
+  });
+
+  it('computes the wait for one request from the reset and the missing requests', () => {
+    const now = 1_700_000_000_000;
+    expect(rateLimitWait({ limit: 10, remaining: 0, reset: now / 1000 + 5 }, now)).toBe(500);
+    expect(rateLimitWait({ limit: Number.NaN, remaining: 0, reset: now / 1000 + 2 }, now)).toBe(
+      2000,
+    );
+    expect(rateLimitWait({ limit: 10, remaining: 0, reset: Number.NaN }, now)).toBe(1000);
+    expect(rateLimitWait({ limit: 10, remaining: 0, reset: now / 1000 - 5 }, now)).toBe(0);
+  });
+});
+
+describe('LogsApiStream abort and errors', () => {
+  it('ends quietly when the signal is aborted before a request', async () => {
+    const t = shared();
+    const controller = new AbortController();
+    controller.abort();
+    const before = t.stats().logRequests;
+    const run = await drain(
+      stream(t, { checkpointId: t.logIdAt(0), signal: controller.signal }),
+      10,
+    );
+    expect(run).toMatchObject({ ended: true, error: undefined, pages: [] });
+    expect(t.stats().logRequests).toBe(before);
+  });
+
+  it('ends quietly when the signal aborts a request in flight', async () => {
+    const t = await ownTenant();
+    const controller = new AbortController();
+    const s = stream(t, { checkpointId: t.logIdAt(0), signal: controller.signal });
+    const started = Date.now();
+    const run = await drain(s, 10, () => {
+      t.setOptions({ latencyMs: 3000 });
+      const abortOnArrival = setInterval(() => {
+        if (t.stats().logRequests < 2) return;
+        clearInterval(abortOnArrival);
+        controller.abort();
+      }, 5);
+      return true;
+    });
+    expect(run).toMatchObject({ ended: true, error: undefined });
+    expect(run.pages).toHaveLength(1);
+    expect(t.stats().logRequests).toBe(2);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('cuts a rate-limit wait short when the signal aborts (default sleep)', async () => {
+    const t = await ownTenant({ rateLimit: { burst: 1, perSecond: 0.05 } });
+    const controller = new AbortController();
+    const s = new LogsApiStream({
+      ...credentials(t),
+      checkpointId: t.logIdAt(0),
+      waitOnRateLimit: true,
+      maxRunTimeSeconds: 60,
+      signal: controller.signal,
+    });
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    const run = await drain(s, 200);
+    expect(run).toMatchObject({ ended: true, error: undefined });
+    expect(ids(run.logs)).toEqual(range(t, 1, 101));
+    expect(s.status.warning).toBeUndefined();
+    expect(t.stats().logRequests).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('pages() throws the fetch error once its retries are spent', async () => {
+    const t = await ownTenant();
+    t.enqueue({ path: 'logs', status: 500 });
+    t.enqueue({ path: 'logs', status: 500 });
+    const s = stream(t, { checkpointId: t.logIdAt(0), maxRetries: 1 });
+    const consume = async () => {
+      for await (const page of s.pages()) void page;
+    };
+    await expect(consume()).rejects.toMatchObject({ status: 500 });
+    expect(s.isEnded).toBe(true);
+  });
+
+  it('emits an ArgumentError for a take that is not a positive integer', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(0) });
+    const error = await new Promise((resolve) => {
+      s.on('error', resolve);
+      s.next(0);
+    });
+    expect(error).toBeInstanceOf(ArgumentError);
+    expect((error as ArgumentError).option).toBe('take');
+  });
+
+  it.each([
+    [{ checkpointId: 'abc' }, 'checkpointId'],
+    [{ checkpointId: 42 }, 'checkpointId'],
+    [{ types: 's' }, 'types'],
+    [{ types: [1] }, 'types'],
+    [{ maxRetries: -1 }, 'maxRetries'],
+    [{ maxRetries: 1.5 }, 'maxRetries'],
+    [{ maxRunTimeSeconds: 0 }, 'maxRunTimeSeconds'],
+    [{ domain: undefined }, 'domain'],
+  ])('rejects %j with an ArgumentError naming `%s`', (options, option) => {
+    let error: unknown;
+    try {
+      new LogsApiStream({ ...credentials(shared()), ...(options as object) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ArgumentError);
+    expect((error as ArgumentError).option).toBe(option);
+  });
+
+  it('requires an options object', () => {
+    expect(() => new LogsApiStream(undefined as never)).toThrow(ArgumentError);
+  });
+});

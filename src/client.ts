@@ -167,8 +167,7 @@ export class LogsApiClient {
     }
     const url = `https://${this.domain}/api/v2/logs?${params.toString()}`;
     for (let attempt = 0; ; attempt++) {
-      const { token } = await this.getAccessTokenCached();
-      throwIfAborted(options.signal);
+      const { token } = await abortable(this.getAccessTokenCached(), options.signal);
       const response = await this.send(
         'logs',
         {
@@ -245,7 +244,16 @@ export class LogsApiClient {
   }
 }
 
-/** Rejects with an {@link AbortError} when `signal` is aborted. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError();
+/**
+ * Settles with `promise`, or rejects with an {@link AbortError} as soon as `signal` aborts. The
+ * shared token request goes on for the other callers.
+ */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new AbortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -108,10 +108,15 @@ export function responseError(
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const limits = parseLimits(response);
-  let code =
+  // `error` is a code on /oauth/token ('access_denied') but a reason phrase on /api/v2 ('Bad Request').
+  let code = (
     str(fields['errorCode']) ??
     str(fields['error']) ??
-    (status >= 500 ? 'server_error' : 'unknown_error');
+    (status >= 500 ? 'server_error' : 'unknown_error')
+  )
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (status === 401) code = 'unauthorized';
   if (status === 429) code = 'too_many_requests';
   const detail =

@@ -1,6 +1,7 @@
 import { DEFAULTS } from './defaults';
 import { ArgumentError, StorageError, errorMessage } from './errors';
 import { compareLogIds, isLogId } from './log-id';
+import { Redactor } from './redact';
 import type { AccessToken, RunStatus, StorageContext, StoredState, TokenCache } from './types';
 
 function isToken(value: unknown): value is AccessToken {
@@ -16,6 +17,8 @@ function isToken(value: unknown): value is AccessToken {
 export class StateStore implements TokenCache {
   private doc: StoredState | undefined;
   private writes: Promise<void> = Promise.resolve();
+  /** A storage's own error may quote the document, token included. */
+  private readonly redactor = new Redactor();
 
   constructor(
     private readonly context: StorageContext,
@@ -44,11 +47,13 @@ export class StateStore implements TokenCache {
     } catch (error) {
       throw new StorageError(
         'storage_read_failed',
-        `Reading the storage failed: ${errorMessage(error)}`,
+        `Reading the storage failed: ${this.redactor.redact(errorMessage(error))}`,
         { cause: error },
       );
     }
     this.doc = validate(contents ?? {});
+    const token = this.doc.logs_access_token;
+    if (isToken(token)) this.redactor.add(token.token);
     return this.doc;
   }
 
@@ -61,7 +66,7 @@ export class StateStore implements TokenCache {
       } catch (error) {
         throw new StorageError(
           'storage_write_failed',
-          `Writing the storage failed: ${errorMessage(error)}`,
+          `Writing the storage failed: ${this.redactor.redact(errorMessage(error))}`,
           { cause: error },
         );
       }
@@ -76,6 +81,7 @@ export class StateStore implements TokenCache {
   }
 
   setToken(token: AccessToken | null): Promise<void> {
+    this.redactor.add(token?.token);
     return this.update((doc) => {
       doc.logs_access_token = token;
     });

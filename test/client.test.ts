@@ -320,3 +320,31 @@ function catchSync(fn: () => unknown): unknown {
   }
   throw new Error('expected a throw');
 }
+
+describe('LogsApiClient abort during the token request', () => {
+  const slow = useTenant({ logs: 10 });
+
+  it('rejects at once with AbortError while the shared token request goes on', async () => {
+    const client = new LogsApiClient(credentials(slow()));
+    slow().enqueue({
+      path: 'token',
+      status: 200,
+      delayMs: 400,
+      body: { access_token: 'slow-token-value-123', expires_in: 3600 },
+    });
+    const controller = new AbortController();
+    const started = Date.now();
+    const aborted = client.getLogs(
+      { take: 1, from: slow().logIdAt(0) },
+      { signal: controller.signal },
+    );
+    const other = client.getLogs({ take: 1, from: slow().logIdAt(0) });
+    setTimeout(() => controller.abort(), 20);
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError', code: 'aborted' });
+    expect(Date.now() - started).toBeLessThan(300);
+    // The canned token is unknown to the tenant: the other caller gets a 401, renews, and succeeds.
+    await expect(other).resolves.toMatchObject({
+      logs: [expect.objectContaining({ log_id: slow().logIdAt(1) })],
+    });
+  });
+});

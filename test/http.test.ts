@@ -82,6 +82,17 @@ describe('API error bodies', () => {
     expect(error.message).toContain('Bad page');
   });
 
+  it('turns a reason phrase in `error` (no errorCode) into a snake_case code', async () => {
+    tenant().enqueue({
+      path: 'logs',
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: 'Query validation error' },
+    });
+    const error = await failure(client().getLogs({ from: from(), take: 1 }));
+    expect(error).toMatchObject({ code: 'bad_request', status: 400 });
+    expect(error.message).toContain('Query validation error');
+  });
+
   it('falls back to server_error / unknown_error and a body excerpt', async () => {
     tenant().enqueue({
       path: 'logs',

@@ -111,3 +111,20 @@ describe('StateStore', () => {
     expect(storage.writes).toHaveLength(5);
   });
 });
+
+describe('StateStore errors', () => {
+  it('keeps the stored token out of a storage error that quotes the document', async () => {
+    const token = 'eyJ-stored-access-token-0123456789';
+    const quoting = {
+      read: async () => ({ logs_access_token: { token, expiresAt: 1 } }),
+      write: async (data: StoredState) =>
+        Promise.reject(new Error(`cannot write ${JSON.stringify(data)}`)),
+    };
+    const error = (await new StateStore(quoting)
+      .saveCheckpoint(id(1))
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.message).toContain('cannot write');
+    expect(error.message).not.toContain(token);
+  });
+});

@@ -1,21 +1,39 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const readonly = (names) => Object.fromEntries(names.map((name) => [name, 'readonly']));
+
+// Node's globals, for the plain JavaScript files (TypeScript files get them from @types/node).
+const nodeGlobals = readonly([
+  'AbortController',
+  'AbortSignal',
+  'Buffer',
+  'URL',
+  'URLSearchParams',
+  '__dirname',
+  '__filename',
+  'clearImmediate',
+  'clearInterval',
+  'clearTimeout',
+  'console',
+  'exports',
+  'module',
+  'performance',
+  'process',
+  'queueMicrotask',
+  'require',
+  'setImmediate',
+  'setInterval',
+  'setTimeout',
+  'structuredClone',
+]);
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'demo/', '.auth0-log-tools/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: {
-        process: 'readonly',
-        console: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        URL: 'readonly',
-        Buffer: 'readonly',
-      },
-    },
+    languageOptions: { globals: nodeGlobals },
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -26,15 +44,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
-    languageOptions: {
-      globals: {
-        require: 'readonly',
-        module: 'writable',
-        __dirname: 'readonly',
-        setImmediate: 'readonly',
-        AbortController: 'readonly',
-      },
-    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

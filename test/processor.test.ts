@@ -409,7 +409,10 @@ describe('LogsProcessor against limits and expiring tokens', () => {
     limited().resetStats();
     let batches = 0;
     const shipped = new Set<string>();
-    const result = await new LogsProcessor(memoryStorage(), { ...credentials(limited()), ...noWait }).run(async (logs) => {
+    const result = await new LogsProcessor(memoryStorage(), {
+      ...credentials(limited()),
+      ...noWait,
+    }).run(async (logs) => {
       batches += 1;
       if (batches % 10 === 0) limited().expireTokens();
       logs.forEach((l) => shipped.add(l.log_id as string));

@@ -1,0 +1,67 @@
+// Runs one library in one scenario: a fresh fake tenant in this process, the library in a child.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
+
+/** Forks the child, hands it `config`, and resolves what it reports (or why it failed). */
+function runChild(config, env, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = fork(CHILD, [], {
+      env,
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result;
+    const timer = setTimeout(() => {
+      result ??= { ok: false, error: `killed after ${Math.round(timeoutMs / 1000)} s` };
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('message', (message) => {
+      result ??= message;
+    });
+    child.on('error', (error) => {
+      result ??= { ok: false, error: String(error) };
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(result ?? { ok: false, error: `child exited (code ${code}, signal ${signal})` });
+    });
+    child.send(config);
+  });
+}
+
+/** Environment of a child: no DEBUG output; the original trusts the tenant CA through a file. */
+function childEnv(library, caFile) {
+  const env = { ...process.env };
+  delete env.DEBUG;
+  delete env.NODE_OPTIONS;
+  if (library === 'original') env.NODE_EXTRA_CA_CERTS = caFile;
+  return env;
+}
+
+/** Measures one entry of the plan; never rejects (a failure is part of the result). */
+export async function measure(entry, { startFakeTenant, caFile }) {
+  const tenant = await startFakeTenant({ logs: entry.logs, ...entry.tenant });
+  try {
+    const config = {
+      library: entry.library,
+      domain: tenant.domain,
+      clientId: tenant.clientId,
+      clientSecret: tenant.clientSecret,
+      ca: tenant.ca,
+      logs: entry.logs,
+      sendMs: entry.sendMs,
+      batchSize: entry.batchSize,
+      concurrency: entry.concurrency,
+      maxRetries: 5,
+      maxSeconds: entry.maxSeconds,
+    };
+    tenant.resetStats();
+    const timeoutMs = (entry.maxSeconds + 60) * 1000;
+    const child = await runChild(config, childEnv(entry.library, caFile), timeoutMs);
+    return { ...entry, child, stats: tenant.stats() };
+  } finally {
+    await tenant.close();
+  }
+}

@@ -1,0 +1,181 @@
+// Turns measurements into figures, a Markdown table and the check list of issue 4's targets.
+
+/** The figures of one measurement (`undefined` where the child failed). */
+export function figures(result) {
+  const { child, stats } = result;
+  if (!child.ok) return { failed: child.error };
+  const seconds = child.elapsedMs / 1000;
+  const unique = child.tally.unique;
+  const logsPerSecond = seconds > 0 ? unique / seconds : 0;
+  return {
+    seconds,
+    delivered: unique,
+    complete: child.tally.missing === 0,
+    logsPerSecond,
+    percentOfLimit: (100 * logsPerSecond) / result.limit,
+    requests: stats.logRequests,
+    requestsPerSecond: seconds > 0 ? stats.logRequests / seconds : 0,
+    tokenRequests: stats.tokenRequests,
+    connections: stats.connections,
+    rateLimited: stats.rateLimited,
+    percentRateLimited: stats.logRequests > 0 ? (100 * stats.rateLimited) / stats.logRequests : 0,
+    maxConcurrentRequests: stats.maxConcurrentRequests,
+    cpuMsPer1000: unique > 0 ? (1000 * child.cpuMs) / unique : NaN,
+    peakRssMb: child.maxRssKb / 1024,
+    peakHeapUsedMb: child.peakHeapUsedMb,
+    heapAfterMajorGcMb: child.heapAfterMajorGcMb,
+    rssByQuarterMb: child.rssByQuarterMb,
+    duplicates: child.tally.duplicates,
+    missing: child.tally.missing,
+    runs: child.runs,
+    runErrors: child.runErrors,
+  };
+}
+
+const fixed = (value, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      })
+    : '—';
+
+/** Ours ÷ original in logs/s, per scenario, when both were measured. */
+export function ratios(results) {
+  const out = {};
+  for (const result of results) {
+    if (result.library !== 'ours' || !result.figures.logsPerSecond) continue;
+    const other = results.find((r) => r.scenario === result.scenario && r.library === 'original');
+    const theirs = other?.figures.logsPerSecond;
+    if (theirs) out[result.scenario] = result.figures.logsPerSecond / theirs;
+  }
+  return out;
+}
+
+const HEADER = [
+  'Scenario',
+  'Library',
+  'Logs',
+  'Logs/s',
+  'Ours ÷ original',
+  'Limit (logs/s)',
+  '% of limit',
+  'Requests',
+  'New connections',
+  '429s',
+  'CPU ms / 1,000 logs',
+  'Peak RSS (MB)',
+  'Duplicates / missing',
+];
+
+/** The Markdown table of every measurement. */
+export function table(results) {
+  const ratio = ratios(results);
+  const lines = [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => ' --- ').join('|')}|`];
+  for (const r of results) {
+    const f = r.figures;
+    const name = r.library === 'ours' ? 'auth0-log-tools' : 'original 1.3.10';
+    const lib =
+      r.library === 'ours' && r.concurrency > 1 ? `${name} (concurrency ${r.concurrency})` : name;
+    const head = [`${r.scenario}. ${r.title}`, lib];
+    if (f.failed) {
+      lines.push(`| ${[...head, `failed: ${f.failed.split('\n')[0]}`].join(' | ')} |`);
+      continue;
+    }
+    const logs = f.complete ? fixed(r.logs) : `${fixed(f.delivered)} of ${fixed(r.logs)}`;
+    const cells = [
+      ...head,
+      logs,
+      fixed(f.logsPerSecond),
+      ratio[r.scenario] && r.library === 'ours' ? `${fixed(ratio[r.scenario], 1)}x` : '—',
+      fixed(r.limit),
+      `${fixed(f.percentOfLimit)}%`,
+      fixed(f.requests),
+      fixed(f.connections),
+      fixed(f.rateLimited),
+      fixed(f.cpuMsPer1000, 1),
+      fixed(f.peakRssMb, 1),
+      `${fixed(f.duplicates)} / ${fixed(f.missing)}`,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function find(results, scenario, library) {
+  const r = results.find((x) => x.scenario === scenario && x.library === library);
+  return r && !r.figures.failed ? r.figures : undefined;
+}
+
+/** Each target of issue 4 with the figure it was judged on: `met`, `not met` or `not measured`. */
+export function checks(results) {
+  const ratio = ratios(results);
+  const out = [];
+  const add = (target, value, ok) =>
+    out.push({
+      target,
+      value,
+      verdict: ok === undefined ? 'not measured' : ok ? 'met' : 'not met',
+    });
+  const s1 = find(results, 1, 'ours');
+  const s2 = find(results, 2, 'ours');
+  const s3 = find(results, 3, 'ours');
+  const s4 = find(results, 4, 'ours');
+  add(
+    'Scenario 1 at >= 90% of the limit',
+    s1 && `${fixed(s1.percentOfLimit, 1)}%`,
+    s1 && s1.percentOfLimit >= 90,
+  );
+  add(
+    'Scenario 1 at >= 3.5x the original',
+    ratio[1] && `${fixed(ratio[1], 2)}x`,
+    ratio[1] && ratio[1] >= 3.5,
+  );
+  add(
+    'Scenario 2 at >= 80% of the limit',
+    s2 && `${fixed(s2.percentOfLimit, 1)}%`,
+    s2 && s2.percentOfLimit >= 80,
+  );
+  add(
+    'Scenario 3 at >= 90% of 500 logs/s with <= 5% of requests answered 429',
+    s3 && `${fixed(s3.percentOfLimit, 1)}%, ${fixed(s3.percentRateLimited, 1)}% 429s`,
+    s3 && s3.percentOfLimit >= 90 && s3.percentRateLimited <= 5,
+  );
+  for (const scenario of [1, 2, 3, 4]) {
+    const ours = find(results, scenario, 'ours');
+    const theirs = find(results, scenario, 'original');
+    if (!ours || !theirs) continue;
+    add(
+      `CPU per 1,000 logs no higher than the original's (scenario ${scenario})`,
+      `${fixed(ours.cpuMsPer1000, 1)} vs ${fixed(theirs.cpuMsPer1000, 1)} ms`,
+      ours.cpuMsPer1000 <= theirs.cpuMsPer1000,
+    );
+  }
+  add(
+    'Peak RSS in scenario 4 within 10% of scenario 1',
+    s1 &&
+      s4 &&
+      `${fixed(s4.peakRssMb, 1)} vs ${fixed(s1.peakRssMb, 1)} MB (${fixed((100 * (s4.peakRssMb - s1.peakRssMb)) / s1.peakRssMb, 1)}%)`,
+    s1 && s4 && s4.peakRssMb <= 1.1 * s1.peakRssMb,
+  );
+  const ours = results.filter((r) => r.library === 'ours');
+  const off = ours.filter((r) => r.figures.failed || r.figures.duplicates || r.figures.missing);
+  add(
+    'Ours: every log exactly once, no crash (not a target of the issue: a sanity check)',
+    ours.length
+      ? `${off.length} of ${ours.length} measurements with duplicates, missing logs or a crash`
+      : undefined,
+    ours.length ? off.length === 0 : undefined,
+  );
+  return out;
+}
+
+/** The check list as Markdown. */
+export function checkList(list) {
+  return list
+    .map(
+      (c) =>
+        `- [${c.verdict === 'met' ? 'x' : ' '}] ${c.target}: ${c.value ?? '—'} (**${c.verdict}**)`,
+    )
+    .join('\n');
+}

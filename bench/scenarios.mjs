@@ -1,0 +1,105 @@
+// The four scenarios of issue 4, and the plan (library x scenario) a set of flags asks for.
+
+/** Logs per `GET /api/v2/logs` answer: the API's maximum, and the batch size of both libraries. */
+export const PAGE_SIZE = 100;
+
+const WAN = { latencyMs: 50, connectLatencyMs: 100 };
+
+/**
+ * Scenario 3 keeps scenario 1's latencies and adds the bucket: a real tenant has both, and without
+ * latency the bucket would be the only thing measured.
+ */
+export const SCENARIOS = {
+  1: {
+    title: 'WAN',
+    description: '50 ms per response, 100 ms per new connection, 50 ms per send',
+    tenant: { ...WAN },
+    sendMs: 50,
+    concurrency: 1,
+  },
+  2: {
+    title: 'Slow destination',
+    description: 'as 1, 200 ms per send; ours with concurrency 4',
+    tenant: { ...WAN },
+    sendMs: 200,
+    concurrency: 4,
+    // The original ships about 100 logs per 400 ms here: half the logs keep the run short.
+    originalShare: 0.5,
+  },
+  3: {
+    title: 'Rate-limited',
+    description:
+      'as 1, plus a bucket of 10 requests refilled at 5/s (the first 10 requests use up the full bucket)',
+    tenant: { ...WAN, rateLimit: { burst: 10, perSecond: 5 } },
+    sendMs: 50,
+    concurrency: 1,
+    originalShare: 0.5,
+  },
+  4: {
+    title: 'Backlog',
+    description: 'as 1, with 10x the logs, to compare peak memory with scenario 1',
+    tenant: { ...WAN },
+    sendMs: 50,
+    concurrency: 1,
+    backlog: true,
+  },
+};
+
+/** Logs per second the API can serve at best: one page per response time, or the rate limit. */
+export function fetchBoundLimit(scenario) {
+  const { latencyMs, rateLimit } = scenario.tenant;
+  const byLatency = latencyMs > 0 ? (PAGE_SIZE * 1000) / latencyMs : Infinity;
+  const byRate = rateLimit ? rateLimit.perSecond * PAGE_SIZE : Infinity;
+  return Math.min(byLatency, byRate);
+}
+
+/** One library in one scenario, as the parent runs it. */
+function entry(id, library, logs, options, note) {
+  const scenario = SCENARIOS[id];
+  const defaultCap = library === 'ours' ? 240 : options.quick ? 40 : 90;
+  return {
+    scenario: Number(id),
+    title: scenario.title,
+    description: scenario.description,
+    library,
+    logs,
+    tenant: scenario.tenant,
+    sendMs: scenario.sendMs,
+    concurrency: library === 'ours' ? scenario.concurrency : 1,
+    batchSize: PAGE_SIZE,
+    limit: fetchBoundLimit(scenario),
+    maxSeconds: options.maxSeconds ?? defaultCap,
+    note,
+  };
+}
+
+/** Every run the options ask for, in order: scenario by scenario, ours first. */
+export function plan(options) {
+  const base = options.logs ?? (options.quick ? 4000 : 20000);
+  const runs = [];
+  const skipped = [];
+  for (const id of options.scenarios) {
+    const scenario = SCENARIOS[id];
+    const logs = scenario.backlog ? base * 10 : base;
+    for (const library of options.libs) {
+      if (library === 'ours') {
+        runs.push(entry(id, library, logs, options));
+        continue;
+      }
+      if (scenario.backlog && !options.originalBacklog) {
+        skipped.push({
+          scenario: Number(id),
+          library,
+          reason: `not run: at its pace (about 440 logs/s in scenario 1) ${logs} logs would take about ${Math.ceil(logs / 440 / 60)} minutes; pass --original-backlog to run it`,
+        });
+        continue;
+      }
+      const share = scenario.originalShare ?? 1;
+      const originalLogs = options.originalLogs ?? Math.max(PAGE_SIZE, Math.round(logs * share));
+      const note =
+        originalLogs < logs ? `measured on ${originalLogs} logs (compare logs/s)` : undefined;
+      runs.push(entry(id, library, originalLogs, options, note));
+    }
+  }
+  return { runs, skipped };
+}

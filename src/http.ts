@@ -27,7 +27,8 @@ export function createHttp(options: HttpOptions): AxiosInstance {
   const agent = new https.Agent({
     keepAlive: true,
     maxSockets: 8,
-    ...(options.ca === undefined ? {} : { ca: withSystemRoots(options.ca) }),
+    // A secure context, not `ca`: the agent joins `ca` into its connection key on every request.
+    ...(options.ca === undefined ? {} : { secureContext: trusting(options.ca) }),
   });
   return axios.create({
     httpsAgent: agent,
@@ -38,8 +39,10 @@ export function createHttp(options: HttpOptions): AxiosInstance {
   });
 }
 
-function withSystemRoots(ca: NonNullable<HttpOptions['ca']>): Array<string | Buffer> {
-  return [...(Array.isArray(ca) ? ca : [ca]), ...tls.rootCertificates];
+function trusting(ca: NonNullable<HttpOptions['ca']>): tls.SecureContext {
+  return tls.createSecureContext({
+    ca: [...(Array.isArray(ca) ? ca : [ca]), ...tls.rootCertificates],
+  });
 }
 
 function header(response: AxiosResponse, name: string): string | undefined {

@@ -161,19 +161,33 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
 
   /**
    * Pages of up to 100 logs until the tenant has no more, time or the rate limit runs out, or the
-   * signal aborts. Throws the fetch error once its retries are spent. The stream ends with it.
+   * signal aborts, fetching one page ahead of the consumer. Throws the fetch error once its retries
+   * are spent. The stream ends with it.
    */
   async *pages(take: number = DEFAULTS.maxPageSize): AsyncGenerator<StreamPage, void, undefined> {
+    const size = Math.min(take, DEFAULTS.maxPageSize);
     try {
+      let next = this.prefetch(size);
       while (!this.ended) {
-        const page = await this.fetchPage(Math.min(take, DEFAULTS.maxPageSize));
-        if (!page) break;
+        const page = await next;
+        if (!page || page.fetched === 0) {
+          if (page) yield page;
+          break;
+        }
+        // The following page is fetched while the consumer works on this one.
+        next = this.prefetch(size);
         yield page;
-        if (page.fetched === 0) break;
       }
     } finally {
       this.done();
     }
+  }
+
+  /** Starts fetching a page; a failure surfaces when the page is awaited, or nowhere if dropped. */
+  private prefetch(take: number): Promise<StreamPage | undefined> {
+    const page = this.fetchPage(take);
+    page.catch(() => undefined);
+    return page;
   }
 
   private async readBatch(take: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Ships the fake tenant's logs with auth0-log-extension-tools@1.3.10, run after run as its cron
 // would, but back to back. It trusts the tenant's CA through NODE_EXTRA_CA_CERTS (set by the parent).
 import { createRequire } from 'node:module';
+import { memoryStorage } from './storage.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -25,14 +26,7 @@ function describe(error) {
  * on a rate limit, or after its retries.
  */
 export async function ship(lib, config, tally, deadline) {
-  let doc;
-  const storage = {
-    read: () => Promise.resolve(doc),
-    write: (data) => {
-      doc = data;
-      return Promise.resolve();
-    },
-  };
+  const storage = memoryStorage();
   const handler = (logs, callback) => {
     tally.add(logs);
     setTimeout(callback, config.sendMs);

@@ -1,5 +1,6 @@
 // Ships the fake tenant's logs with this library (the build in dist/), run after run until done.
 import { createRequire } from 'node:module';
+import { memoryStorage } from './storage.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -13,14 +14,7 @@ export function load() {
  * shipped nothing. Resolves what the runs reported.
  */
 export async function ship(lib, config, tally, deadline) {
-  let doc;
-  const storage = {
-    read: () => Promise.resolve(doc),
-    write: (data) => {
-      doc = data;
-      return Promise.resolve();
-    },
-  };
+  const storage = memoryStorage();
   const handler = (logs) =>
     new Promise((resolve) => {
       tally.add(logs);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './args.mjs';
-import { measure } from './measure.mjs';
+import { CHILD_EXEC_ARGV, measure } from './measure.mjs';
 import { checkList, checks, figures, table } from './report.mjs';
 import { plan, SCENARIOS } from './scenarios.mjs';
 
@@ -128,7 +128,7 @@ async function main() {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const output = [
     '',
-    `Measured with \`${command}\` on ${machine}. Batch size 100; the limit is 100 logs per response time (or the rate limit).`,
+    `Measured with \`${command}\` on ${machine}. Batch size 100; the limit is 100 logs per response time (or the rate limit). Every child runs with \`${CHILD_EXEC_ARGV.join(' ')}\`.`,
     '',
     table(results),
     '',

@@ -16,6 +16,9 @@ import { StateStore } from './state';
 import { LogsApiStream } from './stream';
 import type { Logger, RunResult, RunStatus, StorageContext } from './types';
 
+/** The warning a run stopped by its abort signal carries (the CLI leaves it out of its summary). */
+export const ABORTED_WARNING = 'The run was stopped by its abort signal.';
+
 /** Options of one {@link LogsProcessor.run}. */
 export interface RunOptions {
   /** Stops the run between batches; what was acknowledged is stored and the run resolves. */
@@ -115,7 +118,7 @@ export class LogsProcessor {
       throw storageError;
     }
     if (stream.status.warning) addWarning(status, stream.status.warning);
-    if (signal?.aborted) addWarning(status, 'The run was stopped by its abort signal.');
+    if (signal?.aborted) addWarning(status, ABORTED_WARNING);
     return this.finish(
       status,
       startCheckpoint,

@@ -1,6 +1,6 @@
 import { errorMessage, isArgumentError } from '../errors';
 import { FileStorage } from '../file-storage';
-import { LogsProcessor } from '../processor';
+import { ABORTED_WARNING, LogsProcessor } from '../processor';
 import type { LogsProcessorOptions, RunProgress } from '../processor-options';
 import { Redactor } from '../redact';
 import { sleep } from '../retry';
@@ -53,8 +53,6 @@ const FLAGS: Record<string, string> = {
   logTypes: '--types',
   logLevel: '--level',
 };
-
-const ABORT_WARNING = 'The run was stopped by its abort signal.';
 
 /** Ships logs as configured; resolves the exit code. Messages never hold the secret. */
 export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
@@ -126,7 +124,7 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
       const moved = checkpoint !== status.startCheckpoint;
       totals.checkpoint = checkpoint;
       skippedLogs += (status.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
-      const warning = status.warning?.replace(ABORT_WARNING, '').trim();
+      const warning = status.warning?.replace(ABORTED_WARNING, '').trim();
       if (warning && !warnings.includes(warning)) warnings.push(warning);
       if (status.error) {
         failure = status.error;

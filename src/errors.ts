@@ -145,6 +145,19 @@ export function isAbortError(error: unknown): error is AbortError {
   return error instanceof AbortError || hasName(error, 'AbortError');
 }
 
+/**
+ * True when retrying cannot help: the error, or an error in its `cause` chain, has an own
+ * `permanent: true` property. A handler marks its errors so (an invalid token, a 400 for the
+ * payload), and the processor then stops retrying that batch.
+ */
+export function isPermanentError(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    if ((e as { permanent?: unknown }).permanent === true) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The message of anything thrown, for statuses and logs. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -26,6 +26,7 @@ export {
   isAbortError,
   isArgumentError,
   isManagementApiError,
+  isPermanentError,
 } from './errors';
 export type { ErrorOptions, ManagementApiErrorOptions } from './errors';
 export type { HttpOptions } from './http';
@@ -40,6 +41,7 @@ export type {
   RunResult,
   RunStatus,
   SkippedRange,
+  StopReason,
   StorageContext,
   StoredState,
   TokenCache,

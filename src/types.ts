@@ -61,7 +61,16 @@ export interface RunStatus {
   error?: string;
   /** Ranges that were given up on after `maxRetries` (with `onBatchFailure: 'skip'`). */
   skipped?: SkippedRange[];
+  /** Why the run ended; see {@link StopReason}. */
+  stopReason?: StopReason;
 }
+
+/**
+ * Why a run ended: `caught_up` (the tenant had no newer log), `max_run_time` (the run-time cap),
+ * `rate_limit` (the rate-limit bucket stayed empty past the run time), `aborted` (the run's
+ * `AbortSignal`), `failed` (`status.error` says why).
+ */
+export type StopReason = 'caught_up' | 'max_run_time' | 'rate_limit' | 'aborted' | 'failed';
 
 /** A batch that was skipped or dead-lettered after its retries ran out. */
 export interface SkippedRange {

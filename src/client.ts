@@ -1,214 +1,232 @@
+import { stringify } from 'node:querystring';
+import { inspect, type InspectOptions } from 'node:util';
 import type { AxiosInstance, AxiosResponse } from 'axios';
+import { checkDate, resolveClientOptions, type LogsApiClientOptions } from './client-options';
 import { DEFAULTS } from './defaults';
-import { AbortError, ArgumentError, InvalidResponseError, TokenRequestError } from './errors';
+import {
+  AbortError,
+  ArgumentError,
+  InvalidResponseError,
+  ManagementApiError,
+  TokenRequestError,
+} from './errors';
 import {
   createHttp,
   excerpt,
+  headersOf,
+  limitsOf,
+  markPermanent,
   networkError,
   parseJson,
-  parseLimits,
   responseError,
-  type HttpOptions,
 } from './http';
 import { scopedLogger } from './log';
 import { isLogId, logIdOf, previousLogId } from './log-id';
+import { TenantClock } from './rate-limits';
 import { Redactor } from './redact';
 import { MemoryTokenCache, TokenProvider } from './token-provider';
-import type { AccessToken, LogEvent, LogsPage, Logger, TokenCache } from './types';
+import type { AccessToken, LogEvent, LogsPage, Logger } from './types';
 
-/** Options of {@link LogsApiClient}. */
-export interface LogsApiClientOptions extends HttpOptions {
-  /** Tenant domain, e.g. `acme.eu.auth0.com`; may carry a port (`127.0.0.1:8443`). Always HTTPS. */
-  domain: string;
-  /** Client id of a machine-to-machine application with the `read:logs` scope. */
-  clientId: string;
-  /** Its client secret. Never logged, never part of an error. */
-  clientSecret: string;
-  /**
-   * Where the access token is kept between calls.
-   * @default an in-memory cache
-   */
-  tokenCache?: TokenCache;
-  /** Clock in epoch milliseconds. @default Date.now */
-  now?: () => number;
-  /** Receives debug output besides the `auth0-log-tools:client` debug namespace. */
-  logger?: Partial<Logger>;
-}
+export type { LogsApiClientOptions } from './client-options';
 
 /** Per-call options. */
 export interface RequestOptions {
   /** Cancels the request; the promise rejects with an `AbortError`. */
   signal?: AbortSignal;
+  /**
+   * Epoch ms (the client's `now`) by which the call must end: each request gets what is left of it
+   * when that is less than `timeoutMs`, and none starts once it has passed (code `ETIMEDOUT`).
+   */
+  deadline?: number;
 }
 
 /** Query of `GET /api/v2/logs`: `from`/`take`, or `q`/`page`/`per_page`/`sort`/`fields`... */
 export type LogsQuery = Record<string, string | number | boolean | undefined | null>;
 
-function requireString(options: Record<string, unknown>, name: string): string {
-  const value = options[name];
-  if (value === undefined || value === null)
-    throw new ArgumentError(`Must provide a valid \`${name}\``, name);
-  if (typeof value !== 'string' || value.trim().length === 0) {
+/**
+ * The query string, in the caller's parameter order and encoded as Node's `querystring` does (as
+ * the original did), so a mock written for the original's requests matches. Empty values are left out.
+ */
+function queryString(query: unknown): string {
+  if (query === null || typeof query !== 'object' || Array.isArray(query)) {
     throw new ArgumentError(
-      `Expected \`${name}\` to be a non-empty string, got ${typeof value === 'string' ? 'an empty string' : typeof value}`,
-      name,
+      `Expected \`query\` to be an object of query parameters, got ${query === null ? 'null' : Array.isArray(query) ? 'an array' : typeof query}`,
+      'query',
     );
   }
-  return value.trim();
-}
-
-function normalizeDomain(raw: string): string {
-  const domain = raw.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-  if (/^[a-z]+:\/\//i.test(domain) || /[/?#@\s]/.test(domain)) {
-    throw new ArgumentError(
-      `Expected \`domain\` to be a host name with an optional port, got "${raw}"`,
-      'domain',
-    );
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query as Record<string, unknown>)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new ArgumentError(
+        `Expected \`query.${key}\` to be a string, number or boolean, got ${typeof value}`,
+        'query',
+      );
+    }
+    params[key] = String(value);
   }
-  return domain;
+  return stringify(params);
 }
 
 /**
  * Low-level client of the Auth0 Management API logs endpoint. Gets a client-credentials token,
- * caches it while it is valid, and fetches one page of logs per call.
+ * caches it while it is valid, and fetches one page of logs per call. `util.inspect`,
+ * `console.log` and `JSON.stringify` show only its domain and client id.
  */
 export class LogsApiClient {
   /** The tenant domain requests go to. */
   readonly domain: string;
-  private readonly clientId: string;
-  private readonly clientSecret: string;
-  private readonly http: AxiosInstance;
-  private readonly timeoutMs: number;
-  private readonly now: () => number;
-  private readonly tokens: TokenProvider;
-  private readonly redactor = new Redactor();
-  private readonly log: Logger;
+  /** Client id of the application the token is requested for. */
+  readonly clientId: string;
+  readonly #clientSecret: string;
+  readonly #http: AxiosInstance;
+  readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #now: () => number;
+  readonly #clock: TenantClock;
+  readonly #tokens: TokenProvider;
+  readonly #redactor = new Redactor();
+  readonly #log: Logger;
 
+  /** @throws {ArgumentError} naming the option, for a missing or bad value. */
   constructor(options: LogsApiClientOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new ArgumentError('Must provide an options object', 'options');
-    }
-    const raw = options as unknown as Record<string, unknown>;
-    this.domain = normalizeDomain(requireString(raw, 'domain'));
-    this.clientId = requireString(raw, 'clientId');
-    this.clientSecret = requireString(raw, 'clientSecret');
-    this.redactor.add(this.clientSecret);
-    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-    if (!(this.timeoutMs > 0))
-      throw new ArgumentError(
-        `Expected \`timeoutMs\` to be a positive number, got ${String(options.timeoutMs)}`,
-        'timeoutMs',
-      );
-    this.http = createHttp(options);
-    this.now = options.now ?? Date.now;
-    this.log = scopedLogger('client', options.logger);
-    const cache = options.tokenCache ?? new MemoryTokenCache();
-    if (typeof cache.getToken !== 'function' || typeof cache.setToken !== 'function') {
-      throw new ArgumentError(
-        'Expected `tokenCache` to have getToken() and setToken() methods',
-        'tokenCache',
-      );
-    }
-    this.tokens = new TokenProvider(
+    const o = resolveClientOptions(options);
+    this.domain = o.domain;
+    this.clientId = o.clientId;
+    this.#clientSecret = o.clientSecret;
+    this.#redactor.add(o.clientSecret);
+    this.#timeoutMs = o.timeoutMs;
+    this.#maxResponseBytes = o.maxResponseBytes;
+    this.#http = createHttp(o.http ? { http: o.http } : o.ca === undefined ? {} : { ca: o.ca });
+    this.#now = o.now;
+    this.#clock = new TenantClock(o.now);
+    this.#log = scopedLogger('client', o.logger);
+    this.#tokens = new TokenProvider(
       () => this.getAccessToken(),
-      cache,
-      this.now,
+      o.tokenCache ?? new MemoryTokenCache(),
+      this.#now,
       DEFAULTS.tokenLeewayMs,
+      { domain: this.domain, clientId: this.clientId },
+      (token) => this.#redactor.add(token),
     );
   }
 
-  /** Requests a new access token (bypassing the cache). */
+  /**
+   * The tenant's time in epoch ms, estimated from the `Date` header of its answers (the client's
+   * `now` until one arrives). Waits for `x-ratelimit-reset` are computed against it:
+   * `rateLimitWait(limits, client.tenantNow())`.
+   */
+  tenantNow(): number {
+    return this.#clock.now();
+  }
+
+  /**
+   * Requests a new access token (bypassing the cache). An answer without `expires_in` is accepted
+   * and its token assumed to live `DEFAULTS.assumedTokenLifetimeMs` (1 h; a 401 renews it sooner).
+   */
   async getAccessToken(): Promise<AccessToken> {
-    this.log.debug(`Requesting an access token for client ${this.clientId}`);
-    const response = await this.send('token', {
+    this.#log.debug(`Requesting an access token for client ${this.clientId}`);
+    const response = await this.#send('token', {
       method: 'POST',
       url: `https://${this.domain}/oauth/token`,
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       data: JSON.stringify({
         grant_type: 'client_credentials',
         client_id: this.clientId,
-        client_secret: this.clientSecret,
+        client_secret: this.#clientSecret,
         audience: `https://${this.domain}/api/v2/`,
       }),
     });
     if (response.status < 200 || response.status >= 300) {
-      throw responseError('token', response, this.redactor, this.now());
+      throw responseError('token', response, this.#redactor, this.#clock.now());
     }
     const body = parseJson(response.data) as
       { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = body?.access_token;
-    const expiresIn = Number(body?.expires_in);
-    if (typeof token === 'string') this.redactor.add(token);
-    if (typeof token !== 'string' || token.length === 0 || !Number.isFinite(expiresIn)) {
+    if (typeof token === 'string') this.#redactor.add(token);
+    const given = body?.expires_in;
+    const expiresIn =
+      given === undefined || given === null ? undefined : Number(given as string | number);
+    if (
+      typeof token !== 'string' ||
+      token.length === 0 ||
+      (expiresIn !== undefined && !Number.isFinite(expiresIn))
+    ) {
       throw new TokenRequestError(
         'invalid_token_response',
-        `POST /oauth/token answered ${response.status} without an access_token and expires_in: ${excerpt(response.data, this.redactor)}`,
+        `POST /oauth/token answered ${response.status} without an access_token and a numeric expires_in: ${excerpt(response.data, this.#redactor)}`,
         { status: response.status },
       );
     }
-    return { token, expiresAt: this.now() + expiresIn * 1000 };
+    const lifetime = expiresIn === undefined ? DEFAULTS.assumedTokenLifetimeMs : expiresIn * 1000;
+    return { token, expiresAt: this.#now() + lifetime };
   }
 
-  /** An access token from the cache, or a new one when the cached one has 10 s or less left. */
+  /**
+   * An access token of this tenant and client from the cache, or a new one when the cached one is
+   * within the renewal leeway (10 s, or half its lifetime when shorter) of expiring.
+   */
   async getAccessTokenCached(): Promise<AccessToken> {
-    const token = await this.tokens.getToken();
-    this.redactor.add(token.token);
+    const token = await this.#tokens.getToken();
+    this.#redactor.add(token.token);
     return token;
   }
 
   /**
    * One `GET /api/v2/logs` call. A 401 (expired or revoked token) drops the cached token and
    * retries once with a new one; a 403 drops it and rejects.
+   * @throws {ArgumentError} (rejects) when `query` is not an object of scalar values.
    */
   async getLogs(query: LogsQuery = {}, options: RequestOptions = {}): Promise<LogsPage> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-    }
-    const url = `https://${this.domain}/api/v2/logs?${params.toString()}`;
+    const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
       const { token } = await abortable(this.getAccessTokenCached(), options.signal);
-      const response = await this.send(
+      const response = await this.#send(
         'logs',
         {
           method: 'GET',
           url,
           headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
         },
-        options.signal,
+        options,
       );
       if (response.status === 401 || response.status === 403) {
-        await this.tokens.invalidate(token);
+        await this.#tokens.invalidate(token);
         if (response.status === 401 && attempt === 0) {
-          this.log.debug('The access token was refused (401); fetching a new one');
+          this.#log.debug('The access token was refused (401); fetching a new one');
           continue;
         }
       }
       if (response.status < 200 || response.status >= 300) {
-        throw responseError('logs', response, this.redactor, this.now());
+        throw responseError('logs', response, this.#redactor, this.#clock.now());
       }
       const body = parseJson(response.data);
       const logs = Array.isArray(body) ? body : (body as { logs?: unknown } | undefined)?.logs;
       if (!Array.isArray(logs) || !logs.every((log) => typeof log === 'object' && log !== null)) {
         throw new InvalidResponseError(
           'invalid_response',
-          `GET /api/v2/logs answered ${response.status} with something other than a JSON array of logs: ${excerpt(response.data, this.redactor) || 'an empty body'}`,
-          { status: response.status, limits: parseLimits(response) },
+          `GET /api/v2/logs answered ${response.status} with something other than a JSON array of logs: ${excerpt(response.data, this.#redactor) || 'an empty body'}`,
+          { status: response.status, limits: limitsOf(response) },
         );
       }
-      return { logs: logs as LogEvent[], limits: parseLimits(response) };
+      return { logs: logs as LogEvent[], limits: limitsOf(response) };
     }
   }
 
   /**
    * The checkpoint from which paging yields the first log at or after `date` (search mode, oldest
    * first), or the newest log's id when none is that recent, or `null` on an empty tenant.
+   * @param date a `Date` or an ISO 8601 string (`'2026-01-01'`, `'2026-01-01T12:00:00Z'`; without an
+   *   offset, UTC).
+   * @throws {ArgumentError} (rejects) naming `date` for anything else.
    */
-  async findCheckpointAt(date: Date, options: RequestOptions = {}): Promise<string | null> {
-    if (Number.isNaN(date.getTime()))
-      throw new ArgumentError('Expected a valid date to start from', 'startFrom');
+  async findCheckpointAt(
+    date: Date | string,
+    options: RequestOptions = {},
+  ): Promise<string | null> {
+    const at = checkDate(date, 'date');
     const first = await this.getLogs(
-      { q: `date:[${date.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 },
+      { q: `date:[${at.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 },
       options,
     );
     const firstId = first.logs[0] && logIdOf(first.logs[0]);
@@ -218,28 +236,62 @@ export class LogsApiClient {
     return newestId && isLogId(newestId) ? newestId : null;
   }
 
-  private async send(
+  /** Only what is safe to print: the domain and client id. */
+  toJSON(): { domain: string; clientId: string } {
+    return { domain: this.domain, clientId: this.clientId };
+  }
+
+  /** `util.inspect` / `console.log` show {@link toJSON}: no secret, no token. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return `LogsApiClient ${inspect(this.toJSON(), options)}`;
+  }
+
+  /**
+   * Sends one request, bounded as a whole (headers and body) by `timeoutMs` or what is left until
+   * `deadline`, and its body by `maxResponseBytes`. Records the answer's `Date` for the tenant clock.
+   */
+  async #send(
     kind: 'token' | 'logs',
     config: Parameters<AxiosInstance['request']>[0],
-    signal?: AbortSignal,
+    options: RequestOptions = {},
   ): Promise<AxiosResponse> {
+    const { signal, deadline } = options;
+    if (signal?.aborted) throw new AbortError();
+    const sentAt = this.#now();
+    const left = deadline === undefined ? Infinity : deadline - sentAt;
+    const budget = Math.min(this.#timeoutMs, left);
+    const timeoutError = (why: string) =>
+      networkError(kind, Object.assign(new Error(why), { code: 'ETIMEDOUT' }), this.#redactor);
+    if (!(budget >= 1)) throw timeoutError('no time left before the deadline');
+    const timeout = AbortSignal.timeout(Math.floor(budget));
     try {
-      return await this.http.request({
+      const response = await this.#http.request({
         ...config,
-        timeout: this.timeoutMs,
-        ...(signal ? { signal } : {}),
+        timeout: 0,
+        maxContentLength: this.#maxResponseBytes,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
+      this.#clock.observe(headersOf(response)('date'), sentAt, this.#now());
+      return response;
     } catch (error) {
       if (signal?.aborted) throw new AbortError();
-      const mapped = networkError(kind, error, this.redactor);
-      if ((error as { code?: string }).code === 'ECONNABORTED') {
-        throw networkError(
-          kind,
-          Object.assign(new Error(`timed out after ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' }),
-          this.redactor,
+      if (timeout.aborted) {
+        throw timeoutError(
+          budget < this.#timeoutMs
+            ? `the run's deadline came ${Math.floor(budget)} ms into the request`
+            : `timed out after ${this.#timeoutMs} ms (\`timeoutMs\`)`,
         );
       }
-      throw mapped;
+      if (/maxContentLength size of/.test((error as Error).message ?? '')) {
+        const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
+        throw markPermanent(
+          new (kind === 'token' ? TokenRequestError : ManagementApiError)(
+            'response_too_large',
+            `${what} answered with a body over ${this.#maxResponseBytes} bytes (\`maxResponseBytes\`)`,
+          ),
+        );
+      }
+      throw networkError(kind, error, this.#redactor);
     }
   }
 }

@@ -28,6 +28,10 @@ export const DEFAULTS = Object.freeze({
   historyLimitBytes: 400 * 1024,
   /** A run whose newest log is older than this gets a warning. */
   outdatedAfterMs: 7 * 24 * 3600 * 1000,
+  /** Largest answer body the client accepts, in bytes (client option `maxResponseBytes`). */
+  maxResponseBytes: 64 * 1024 * 1024,
+  /** Lifetime assumed for a token whose answer has no `expires_in` (a 401 renews it sooner). */
+  assumedTokenLifetimeMs: 3600 * 1000,
 });
 
 /** Shape of {@link DEFAULTS}. */

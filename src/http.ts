@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { ManagementApiError, TokenRequestError } from './errors';
 import type { Redactor } from './redact';
+import { askedWait, parseLimits, type HeaderGetter } from './rate-limits';
 import type { RateLimits } from './types';
 
 /** Transport options shared by every layer. */
@@ -13,10 +14,20 @@ export interface HttpOptions {
    */
   ca?: string | Buffer | Array<string | Buffer>;
   /**
-   * Per-request timeout in milliseconds.
+   * How long one request may take in all, in milliseconds: connecting, the answer's headers and its
+   * whole body (not an idle timeout). An integer from 1 to 2147483647 (the longest timer Node keeps).
+   * A request that runs out fails with code `ETIMEDOUT`.
    * @default 30000
+   * @example { timeoutMs: 10_000 }
    */
   timeoutMs?: number;
+  /**
+   * Largest answer body accepted, in bytes; a larger one fails with code `response_too_large` as soon
+   * as the limit is passed, instead of growing memory. An integer from 1 to
+   * `buffer.constants.MAX_STRING_LENGTH`.
+   * @default 67108864 (64 MB)
+   */
+  maxResponseBytes?: number;
   /** An axios instance to send requests with (tests, proxies). Default: one keep-alive instance. */
   http?: AxiosInstance;
 }
@@ -45,39 +56,17 @@ function trusting(ca: NonNullable<HttpOptions['ca']>): tls.SecureContext {
   });
 }
 
-function header(response: AxiosResponse, name: string): string | undefined {
-  const value: unknown = response.headers[name];
-  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
-}
-
-/** Rate-limit headers as numbers; `NaN` where a header is missing. */
-export function parseLimits(response: AxiosResponse): RateLimits {
-  const num = (name: string) => {
-    const raw = header(response, name);
-    return raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
-  };
-  return {
-    limit: num('x-ratelimit-limit'),
-    remaining: num('x-ratelimit-remaining'),
-    reset: num('x-ratelimit-reset'),
+/** The headers of an answer as a {@link HeaderGetter} (first value of a repeated header). */
+export function headersOf(response: AxiosResponse): HeaderGetter {
+  return (name) => {
+    const value: unknown = response.headers[name];
+    return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
   };
 }
 
-/** How long a 429 asks us to wait: `Retry-After` (seconds or a date), else until the bucket resets. */
-export function retryAfterMs(
-  response: AxiosResponse,
-  limits: RateLimits,
-  now: number,
-): number | undefined {
-  const raw = header(response, 'retry-after');
-  if (raw !== undefined) {
-    const seconds = Number(raw);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(raw);
-    if (Number.isFinite(date)) return Math.max(0, date - now);
-  }
-  if (Number.isFinite(limits.reset)) return Math.max(0, limits.reset * 1000 - now);
-  return undefined;
+/** Rate-limit headers of an answer as numbers; `NaN` where a header is missing. */
+export function limitsOf(response: AxiosResponse): RateLimits {
+  return parseLimits(headersOf(response));
 }
 
 /** Parses a JSON body; `undefined` when it is not JSON. */
@@ -99,18 +88,40 @@ export function excerpt(body: unknown, redactor: Redactor): string {
 
 type ErrorKind = 'token' | 'logs';
 
-/** Maps a non-2xx answer to a {@link ManagementApiError} (or {@link TokenRequestError}). */
+/**
+ * Marks an error that no retry can cure: `isPermanentError` (src/errors.ts) sees it, and
+ * `isTransient` refuses to retry it.
+ */
+export function markPermanent<T extends object>(error: T): T & { permanent: true } {
+  return Object.assign(error, { permanent: true as const });
+}
+
+/**
+ * Statuses a retry can cure: 401 on the logs endpoint (the client renews its token), 408 (request
+ * timeout), 429 (rate limit) and 5xx. Every other 4xx says the request itself is wrong, and a 401 from
+ * `/oauth/token` says the credentials are.
+ */
+function isPermanentStatus(kind: ErrorKind, status: number): boolean {
+  if (status < 400 || status >= 500) return false;
+  if (status === 408 || status === 429) return false;
+  return !(status === 401 && kind === 'logs');
+}
+
+/**
+ * Maps a non-2xx answer to a {@link ManagementApiError} (or {@link TokenRequestError}).
+ * @param tenantNow the tenant's time when the answer arrived (`TenantClock.now()`), in epoch ms.
+ */
 export function responseError(
   kind: ErrorKind,
   response: AxiosResponse,
   redactor: Redactor,
-  now: number,
+  tenantNow: number,
 ): ManagementApiError {
   const status = response.status;
   const body = parseJson(response.data);
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
-  const limits = parseLimits(response);
+  const limits = limitsOf(response);
   // `error` is a code on /oauth/token ('access_denied') but a reason phrase on /api/v2 ('Bad Request').
   let code = (
     str(fields['errorCode']) ??
@@ -129,12 +140,43 @@ export function responseError(
     excerpt(response.data, redactor);
   const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
   const message = redactor.redact(`${what} failed with ${status}: ${detail || 'no details'}`);
-  const wait = status === 429 ? retryAfterMs(response, limits, now) : undefined;
+  const wait =
+    status === 429 ? askedWait(headersOf(response)('retry-after'), limits, tenantNow) : undefined;
   const options = { status, limits, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
-  return kind === 'token'
-    ? new TokenRequestError(code, message, options)
-    : new ManagementApiError(code, message, options);
+  const error =
+    kind === 'token'
+      ? new TokenRequestError(code, message, options)
+      : new ManagementApiError(code, message, options);
+  return isPermanentStatus(kind, status) ? markPermanent(error) : error;
 }
+
+/**
+ * System codes of failures that the same request will meet again: the host does not exist, the
+ * server's certificate fails verification, or the port speaks something other than TLS (a plain
+ * HTTP server answers a TLS hello with "wrong version number").
+ */
+const PERMANENT_CODES = new Set([
+  'ENOTFOUND',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_CHAIN_TOO_LONG',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
+  'ERR_INVALID_URL',
+]);
 
 /** Maps a failure without an answer (refused, reset, timed out) to an error carrying the system code. */
 export function networkError(
@@ -148,5 +190,8 @@ export function networkError(
   const cause = Object.assign(new Error(text), { code });
   const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
   const Ctor = kind === 'token' ? TokenRequestError : ManagementApiError;
-  return new Ctor(code, `${what} failed: ${text}`, { cause });
+  const mapped = new Ctor(code, `${what} failed: ${text}`, { cause });
+  return PERMANENT_CODES.has(code) || /wrong version number/i.test(text)
+    ? markPermanent(mapped)
+    : mapped;
 }

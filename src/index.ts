@@ -1,6 +1,7 @@
 export { LogsApiClient } from './client';
 export type { LogsApiClientOptions, LogsQuery, RequestOptions } from './client';
-export { LogsApiStream, rateLimitWait } from './stream';
+export { LogsApiStream } from './stream';
+export { rateLimitWait } from './rate-limits';
 export type { LogsApiStreamEvents, LogsApiStreamOptions, StreamPage, StreamStatus } from './stream';
 export { LogsProcessor } from './processor';
 export type { RunOptions, RunReport } from './processor';

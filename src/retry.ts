@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
-import { isAbortError, isManagementApiError } from './errors';
+import { isAbortError, isManagementApiError, isPermanentError } from './errors';
+import { retryWait } from './rate-limits';
 
 /** Clock, sleep and randomness, injectable so tests run without real waits. */
 export interface Timing {
@@ -38,28 +39,28 @@ export interface RetryPolicy extends Timing {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** 429, 5xx, network failures and unreadable answers are transient; other 4xx are not. */
+/**
+ * 408, 429, 5xx, network failures and unreadable answers are transient; an error marked permanent
+ * (`isPermanentError`: TLS verification, unknown host, plain HTTP on the TLS port, other 4xx) and an
+ * abort are not.
+ */
 export function isTransient(error: unknown): boolean {
-  if (isAbortError(error) || !isManagementApiError(error)) return false;
+  if (isAbortError(error) || isPermanentError(error) || !isManagementApiError(error)) return false;
   const status = error.status;
   if (status === undefined) return true;
-  return status === 429 || status >= 500 || error.code === 'invalid_response';
+  return status === 408 || status === 429 || status >= 500 || error.code === 'invalid_response';
 }
 
 /**
- * The wait before retry `attempt` (1-based): what the server asked for (capped), otherwise
- * exponential backoff with full jitter.
+ * The wait before retry `attempt` (1-based): exponential backoff with full jitter, or what the
+ * server asked for (`retryAfterMs`) when that is longer; never more than `maxDelayMs`.
  */
 export function retryDelay(
   error: unknown,
   attempt: number,
   policy: Pick<RetryPolicy, 'minDelayMs' | 'maxDelayMs' | 'random'>,
 ): number {
-  const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  if (typeof asked === 'number' && Number.isFinite(asked))
-    return Math.min(Math.max(asked, 0), policy.maxDelayMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1));
-  return Math.round(policy.random() * ceiling);
+  return retryWait(error, attempt, policy);
 }
 
 /**

@@ -4,6 +4,7 @@ import { DEFAULTS } from './defaults';
 import { ArgumentError, isAbortError } from './errors';
 import { scopedLogger } from './log';
 import { isLogId, logIdOf } from './log-id';
+import { rateLimitWait as tenantRateLimitWait } from './rate-limits';
 import { isTransient, systemTiming, withRetry, type RetryPolicy, type Timing } from './retry';
 import type { LogEvent, LogsPage, Logger, RateLimits } from './types';
 
@@ -293,7 +294,7 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     }
     const limits = this.limits;
     if (!limits || !(limits.remaining < 1)) return true;
-    const wait = rateLimitWait(limits, now);
+    const wait = tenantRateLimitWait(limits, this.client.tenantNow());
     if (!this.waitOnRateLimit || now + wait + average > this.deadline) {
       this.status.warning = 'Auth0 Management API rate limit reached.';
       return false;

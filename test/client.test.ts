@@ -105,7 +105,8 @@ describe('LogsApiClient tokens', () => {
     });
     // The tenant accepts it: the token works on the logs endpoint.
     const cache = recordingCache();
-    await cache.setToken(token);
+    const owned = { ...token, domain: tenant().domain, clientId: tenant().clientId };
+    await cache.setToken(owned);
     const reuse = new LogsApiClient({ ...credentials(tenant()), tokenCache: cache });
     const before = tenant().stats().tokenRequests;
     await expect(reuse.getLogs({ take: 1, from: tenant().logIdAt(0) })).resolves.toBeDefined();
@@ -143,7 +144,15 @@ describe('LogsApiClient tokens', () => {
     await new LogsApiClient({ ...credentials(tenant()), tokenCache: cache }).getLogs({
       per_page: 1,
     });
-    expect(cache.sets).toEqual([{ token: expect.any(String), expiresAt: expect.any(Number) }]);
+    expect(cache.sets).toEqual([
+      {
+        token: expect.any(String),
+        expiresAt: expect.any(Number),
+        issuedAt: expect.any(Number),
+        domain: tenant().domain,
+        clientId: tenant().clientId,
+      },
+    ]);
     await new LogsApiClient({ ...credentials(tenant()), tokenCache: cache }).getLogs({
       per_page: 1,
     });

@@ -9,7 +9,7 @@ import {
   TokenRequestError,
   isAbortError,
 } from '../src/errors';
-import { excerpt, parseLimits, retryAfterMs } from '../src/http';
+import { excerpt, limitsOf } from '../src/http';
 import { Redactor } from '../src/redact';
 import { credentials, useTenant } from './support/tenant';
 
@@ -263,7 +263,7 @@ describe('http helpers', () => {
 
   it('parses rate-limit headers as numbers, NaN when absent or blank', () => {
     expect(
-      parseLimits(
+      limitsOf(
         response({
           'x-ratelimit-limit': '10',
           'x-ratelimit-remaining': ['3'],
@@ -271,22 +271,10 @@ describe('http helpers', () => {
         }),
       ),
     ).toEqual({ limit: 10, remaining: 3, reset: 17 });
-    const missing = parseLimits(response({ 'x-ratelimit-limit': ' ' }));
+    const missing = limitsOf(response({ 'x-ratelimit-limit': ' ' }));
     expect(missing.limit).toBeNaN();
     expect(missing.remaining).toBeNaN();
     expect(missing.reset).toBeNaN();
-  });
-
-  it('reads Retry-After as seconds or a date, else waits for the bucket reset', () => {
-    const now = Date.parse('2024-01-01T00:00:00Z');
-    const limits = { limit: 10, remaining: 0, reset: now / 1000 + 7 };
-    expect(retryAfterMs(response({ 'retry-after': '2' }), limits, now)).toBe(2000);
-    expect(
-      retryAfterMs(response({ 'retry-after': 'Mon, 01 Jan 2024 00:00:05 GMT' }), limits, now),
-    ).toBe(5000);
-    expect(retryAfterMs(response({ 'retry-after': 'soon' }), limits, now)).toBe(7000);
-    expect(retryAfterMs(response({}), limits, now)).toBe(7000);
-    expect(retryAfterMs(response({}), { ...limits, reset: Number.NaN }, now)).toBeUndefined();
   });
 
   it('makes short, single-line, redacted excerpts', () => {

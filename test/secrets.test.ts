@@ -121,10 +121,14 @@ describe('the client secret and access tokens never leak from client errors', ()
     expectErrorClean(error);
   });
 
-  it('on a token answer that has an access token but no expiry', async () => {
+  it('on a token answer that has an access token but an unreadable expiry', async () => {
     const planted = 'CANARY-TOKEN-b41c9e2f7a3d5e8c1f6a0b9d';
     tokens.add(planted);
-    tenant().enqueue({ path: 'token', status: 200, body: { access_token: planted } });
+    tenant().enqueue({
+      path: 'token',
+      status: 200,
+      body: { access_token: planted, expires_in: 'soon' },
+    });
     const error = await rejection(new LogsApiClient(options()).getAccessToken());
     expect(error).toMatchObject({ code: 'invalid_token_response' });
     expectErrorClean(error);

@@ -151,6 +151,8 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
   };
 
   const https = createHttpsServer({ key: FAKE_TENANT_KEY, cert: FAKE_TENANT_CERT }, (req, res) => {
+    // `Date` in the tenant's own clock (the `now` option), as clients estimate it from this header.
+    res.setHeader('date', new Date(o.now()).toUTCString());
     inFlight++;
     state.stats.maxConcurrentRequests = Math.max(state.stats.maxConcurrentRequests, inFlight);
     res.once('close', () => inFlight--);

@@ -45,7 +45,8 @@ export type LogsQuery = Record<string, string | number | boolean | undefined | n
 
 /**
  * The query string, in the caller's parameter order and encoded as Node's `querystring` does (as
- * the original did), so a mock written for the original's requests matches. Empty values are left out.
+ * the original did, `q=` for an empty `q` included), so a mock written for the original's requests
+ * matches. `undefined` and `null` values are left out.
  */
 function queryString(query: unknown): string {
   if (query === null || typeof query !== 'object' || Array.isArray(query)) {
@@ -56,7 +57,7 @@ function queryString(query: unknown): string {
   }
   const params: Record<string, string> = {};
   for (const [key, value] of Object.entries(query as Record<string, unknown>)) {
-    if (value === undefined || value === null || value === '') continue;
+    if (value === undefined || value === null) continue;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new ArgumentError(
         `Expected \`query.${key}\` to be a string, number or boolean, got ${typeof value}`,

@@ -153,6 +153,11 @@ describe('what the client sends', () => {
     );
   });
 
+  it("sends the original's checkpoint query as it did: take, from, an empty q, sort", async () => {
+    await client().getLogs({ take: 100, from: logId(7), q: '', sort: 'date:1', fields: undefined });
+    expect(seen.at(-1)?.url).toBe(`/api/v2/logs?take=100&from=${logId(7)}&q=&sort=date%3A1`);
+  });
+
   it('sends the client secret exactly as given, surrounding spaces included', async () => {
     await client({ clientSecret: '  padded secret  ' }).getAccessToken();
     const body = JSON.parse(seen.at(-1)?.body ?? '{}') as { client_secret?: string };

@@ -1,7 +1,12 @@
 import { stringify } from 'node:querystring';
 import { inspect, type InspectOptions } from 'node:util';
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { checkDate, resolveClientOptions, type LogsApiClientOptions } from './client-options';
+import {
+  checkDate,
+  MAX_TIMEOUT_MS,
+  resolveClientOptions,
+  type LogsApiClientOptions,
+} from './client-options';
 import { DEFAULTS } from './defaults';
 import {
   AbortError,
@@ -181,7 +186,10 @@ export class LogsApiClient {
   async getLogs(query: LogsQuery = {}, options: RequestOptions = {}): Promise<LogsPage> {
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
-      const { token } = await abortable(this.getAccessTokenCached(), options.signal);
+      const { token } = await this.#beforeDeadline(
+        abortable(this.getAccessTokenCached(), options.signal),
+        options.deadline,
+      );
       const response = await this.#send(
         'logs',
         {
@@ -245,6 +253,33 @@ export class LogsApiClient {
   /** `util.inspect` / `console.log` show {@link toJSON}: no secret, no token. */
   [inspect.custom](_depth: number, options: InspectOptions): string {
     return `LogsApiClient ${inspect(this.toJSON(), options)}`;
+  }
+
+  /**
+   * Settles with `promise`, or rejects with `ETIMEDOUT` when `deadline` (epoch ms) comes first: a
+   * caller never waits past it for the shared token request, which goes on for the others.
+   */
+  async #beforeDeadline<T>(promise: Promise<T>, deadline: number | undefined): Promise<T> {
+    if (deadline === undefined) return promise;
+    const left = deadline - this.#now();
+    const late = (why: string) =>
+      networkError('token', Object.assign(new Error(why), { code: 'ETIMEDOUT' }), this.#redactor);
+    if (!(left >= 1)) {
+      promise.catch(() => undefined);
+      throw late('no time left before the deadline');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(late("the run's deadline came while waiting for the access token")),
+        Math.min(left, MAX_TIMEOUT_MS),
+      );
+    });
+    try {
+      return await Promise.race([promise, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

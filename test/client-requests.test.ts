@@ -12,6 +12,7 @@ let mode: 'drip' | 'big' | 'stream' | 'ok' = 'ok';
 let size = 0;
 let logRequests = 0;
 let bytesDripped = 0;
+let tokenDelayMs = 0;
 const open = new Set<NodeJS.Timeout>();
 
 function drip(res: ServerResponse, chunk: string, everyMs: number) {
@@ -30,7 +31,12 @@ let server: LocalServer;
 beforeAll(async () => {
   server = await startHttpsServer((req, res) => {
     if (req.url === '/oauth/token') {
-      return json(res, 200, { access_token: 'requests-test-token', expires_in: 86400 });
+      const answer = () =>
+        json(res, 200, { access_token: 'requests-test-token', expires_in: 86400 });
+      if (tokenDelayMs === 0) return answer();
+      const timer = setTimeout(answer, tokenDelayMs);
+      open.add(timer);
+      return;
     }
     logRequests++;
     if (mode === 'drip') return drip(res, ' ', 100);
@@ -47,6 +53,7 @@ beforeEach(() => {
   mode = 'ok';
   logRequests = 0;
   bytesDripped = 0;
+  tokenDelayMs = 0;
 });
 
 const client = (extra = {}) =>
@@ -90,6 +97,17 @@ describe('every request ends', () => {
     expect(late).toMatchObject({ code: 'ETIMEDOUT' });
     expect((late as Error).message).toContain('no time left before the deadline');
     expect(logRequests).toBe(1);
+  });
+
+  it('does not wait past the deadline for the access token', async () => {
+    tokenDelayMs = 5_000;
+    const c = client({ timeoutMs: 60_000 });
+    const error = await c
+      .getLogs({ take: 1 }, { deadline: Date.now() + 200 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    expect((error as Error).message).toContain('waiting for the access token');
+    expect(logRequests).toBe(0);
   });
 
   it('an abort wins over the timeout and the deadline', async () => {

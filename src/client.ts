@@ -305,7 +305,7 @@ export class LogsApiClient {
         ...config,
         timeout: 0,
         maxContentLength: this.#maxResponseBytes,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: signal ? eitherSignal(signal, timeout) : timeout,
       });
       this.#clock.observe(headersOf(response)('date'), sentAt, this.#now());
       return response;
@@ -330,6 +330,18 @@ export class LogsApiClient {
       throw networkError(kind, error, this.#redactor);
     }
   }
+}
+
+/** Aborts when either aborts (`AbortSignal.any`, which Node 20.0 to 20.2 lack). */
+function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  for (const signal of [a, b]) {
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  }
+  return controller.signal;
 }
 
 /**

@@ -153,3 +153,29 @@ describe('maxResponseBytes', () => {
     expect(page.logs).toHaveLength(1);
   });
 });
+
+describe('on Node 20.0 to 20.2 (no AbortSignal.any)', () => {
+  const any = Object.getOwnPropertyDescriptor(AbortSignal, 'any');
+  beforeAll(() => {
+    Reflect.deleteProperty(AbortSignal, 'any');
+  });
+  afterAll(() => {
+    if (any) Object.defineProperty(AbortSignal, 'any', any);
+  });
+
+  it('still ends a request on abort and on timeout', async () => {
+    expect(typeof (AbortSignal as { any?: unknown }).any).toBe('undefined');
+    mode = 'drip';
+    const c = client({ timeoutMs: 300 });
+    await c.getAccessToken();
+    const timedOut = await c
+      .getLogs({ take: 1 }, { signal: new AbortController().signal })
+      .catch((e: unknown) => e);
+    expect(timedOut).toMatchObject({ code: 'ETIMEDOUT' });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(c.getLogs({ take: 1 }, { signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+});

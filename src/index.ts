@@ -8,6 +8,7 @@ export type { RunOptions, RunReport } from './processor';
 export type { BatchFailure, LogsProcessorOptions, RunProgress } from './processor-options';
 export type { LogsHandler } from './delivery';
 export { MemoryTokenCache } from './token-provider';
+export type { OwnedAccessToken, TokenOwner } from './token-provider';
 export { FileStorage } from './file-storage';
 export type { FileStorageOptions } from './file-storage';
 export { DEFAULTS } from './defaults';

@@ -8,12 +8,13 @@ import {
   retryWait,
   TenantClock,
 } from '../src/rate-limits';
+import { LogsProcessor } from '../src/processor';
 import { LogsApiStream } from '../src/stream';
 import { startFakeTenant } from '../src/testing';
 import { TokenBucket } from '../src/testing/rate-limiter';
 import type { LogEvent } from '../src/types';
 import { json, logId, startHttpsServer } from './support/https-server';
-import { credentials } from './support/tenant';
+import { credentials, memoryStorage } from './support/tenant';
 
 /** A clock that moves only when someone sleeps: requests take no time, waits are exact. */
 function simulatedTime(start = Date.UTC(2026, 0, 1, 12, 0, 0, 250)) {
@@ -175,6 +176,41 @@ describe('a run against 2 requests/s, whatever the tenant clock says', () => {
         expect(stats.rateLimited).toBeLessThanOrEqual(0.05 * stats.logRequests);
         // 30 pages at 2 requests/s: no wait runs to the tenant's 120 s skew.
         expect(Math.max(...time.sleeps)).toBeLessThanOrEqual(30_000);
+        expect(time.elapsed()).toBeLessThanOrEqual(60_000);
+      } finally {
+        await tenant.close();
+      }
+    },
+  );
+});
+
+describe('a LogsProcessor run against 2 requests/s, whatever the tenant clock says', () => {
+  it.each([-120_000, -1_500, 120_000])(
+    'ships 3,000 logs with at most 5%% of requests answered 429 (tenant clock %i ms off)',
+    async (offset) => {
+      const time = simulatedTime();
+      const tenant = await startFakeTenant({
+        logs: 3000,
+        rateLimit: { burst: 2, perSecond: 2 },
+        now: () => time.now() + offset,
+      });
+      try {
+        const processor = new LogsProcessor(memoryStorage(), {
+          ...credentials(tenant),
+          now: time.now,
+          sleep: time.sleep,
+          random: () => 0.5,
+          maxRunTimeSeconds: 3600,
+        });
+        let shipped = 0;
+        const result = await processor.run(async (logs) => {
+          shipped += logs.length;
+        });
+        expect(result.status.error).toBeUndefined();
+        expect(shipped).toBe(3000);
+        expect(result.checkpoint).toBe(tenant.logIdAt(2999));
+        const stats = tenant.stats();
+        expect(stats.rateLimited).toBeLessThanOrEqual(0.05 * stats.logRequests);
         expect(time.elapsed()).toBeLessThanOrEqual(60_000);
       } finally {
         await tenant.close();

@@ -160,7 +160,10 @@ export class LogsApiClient {
    * One `GET /api/v2/logs` call. A 401 (expired or revoked token) drops the cached token and
    * retries once with a new one; a 403 drops it and rejects.
    */
-  async getLogs(query: LogsQuery = {}, options: RequestOptions = {}): Promise<LogsPage> {
+  async getLogs(
+    query: LogsQuery = {},
+    options: RequestOptions = {},
+  ): Promise<LogsPage & { link?: string }> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
@@ -196,7 +199,13 @@ export class LogsApiClient {
           { status: response.status, limits: parseLimits(response) },
         );
       }
-      return { logs: logs as LogEvent[], limits: parseLimits(response) };
+      // core: expose Auth0's `Link: <...>; rel="next"` header to the page source (src/pages.ts).
+      const link: unknown = response.headers?.['link'];
+      return {
+        logs: logs as LogEvent[],
+        limits: parseLimits(response),
+        ...(typeof link === 'string' ? { link } : {}),
+      };
     }
   }
 

@@ -126,22 +126,22 @@ describe('LogsApiStream paging', () => {
 
   it('advances the checkpoint over pages whose logs are all filtered out', async () => {
     const t = shared();
-    const s = stream(t, { checkpointId: t.logIdAt(899), types: ['no_such_type'] });
+    const s = stream(t, { checkpointId: t.logIdAt(899), types: ['+no_such_type'] });
     const run = await drain(s, 50);
-    expect(run.pages).toHaveLength(0);
+    // As the original: a page whose logs were all filtered out is a `data` event with no logs.
+    expect(run.pages.map((p) => p.logs.length)).toEqual([0, 0]);
     expect(run.ended).toBe(true);
     expect(s.lastCheckpoint).toBe(t.logIdAt(999));
     const pages = [];
     for await (const page of stream(t, {
       checkpointId: t.logIdAt(949),
-      types: ['no_such_type'],
+      types: ['+no_such_type'],
     }).pages(25)) {
       pages.push(page);
     }
     expect(pages.map((p) => [p.logs.length, p.fetched, p.checkpoint])).toEqual([
       [0, 25, t.logIdAt(974)],
       [0, 25, t.logIdAt(999)],
-      [0, 0, t.logIdAt(999)],
     ]);
   });
 
@@ -153,7 +153,7 @@ describe('LogsApiStream paging', () => {
     expect(s.lastCheckpoint).toBe(t.logIdAt(999));
   });
 
-  it('ends on done(): no more requests, one end event', async () => {
+  it('ends on done(): no more requests; done() and every later next() get one end each', async () => {
     const t = shared();
     const s = stream(t, { checkpointId: t.logIdAt(0) });
     const ends = jest.fn();
@@ -167,7 +167,9 @@ describe('LogsApiStream paging', () => {
     s.done();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(run.pages).toHaveLength(1);
-    expect(ends).toHaveBeenCalledTimes(1);
+    // done() once (the second call is a no-op), then one `end` for each of the two next() calls.
+    expect(ends).toHaveBeenCalledTimes(3);
+    expect(s.status.stopReason).toBe('aborted');
     expect(t.stats().logRequests - before).toBe(1);
   });
 
@@ -196,8 +198,10 @@ describe('LogsApiStream paging', () => {
     const s = stream(t, { checkpointId: t.logIdAt(749) });
     const pages = [];
     for await (const page of s.pages(500)) pages.push(page);
-    expect(pages.map((p) => p.fetched)).toEqual([100, 100, 50, 0]);
-    expect(pages.map((p) => p.checkpoint)).toEqual([849, 949, 999, 999].map(t.logIdAt));
+    expect(pages.map((p) => p.fetched)).toEqual([100, 100, 50]);
+    expect(pages.map((p) => p.checkpoint)).toEqual([849, 949, 999].map(t.logIdAt));
+    expect(s.status).toMatchObject({ logsProcessed: 250, stopReason: 'caught_up' });
+    expect(s.lastCheckpoint).toBe(t.logIdAt(999));
     expect(ids(pages.flatMap((p) => p.logs))).toEqual(range(t, 750, 1000));
     expect(s.isEnded).toBe(true);
     expect(s.status.end).toBeInstanceOf(Date);
@@ -217,7 +221,7 @@ describe('LogsApiStream rate limits, retries and run time', () => {
   });
 
   it('waits for the bucket when waitOnRateLimit is true', async () => {
-    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 40 } });
+    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 5 } });
     const waits: number[] = [];
     const s = stream(t, {
       checkpointId: t.logIdAt(0),
@@ -410,7 +414,10 @@ describe('LogsApiStream abort and errors', () => {
   it.each([
     [{ checkpointId: 'abc' }, 'checkpointId'],
     [{ checkpointId: 42 }, 'checkpointId'],
-    [{ types: 's' }, 'types'],
+    [{ types: ['S'] }, 'types'],
+    [{ checkpointId: '1'.repeat(55) }, 'checkpointId'],
+    [{ checkpointId: '1'.repeat(57) }, 'checkpointId'],
+    [{ maxRetries: 101 }, 'maxRetries'],
     [{ types: [1] }, 'types'],
     [{ maxRetries: -1 }, 'maxRetries'],
     [{ maxRetries: 1.5 }, 'maxRetries'],

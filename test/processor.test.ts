@@ -2,6 +2,7 @@ import { ArgumentError, StorageError } from '../src/errors';
 import { LogsProcessor } from '../src/processor';
 import type { LogsProcessorOptions } from '../src/processor-options';
 import type { LogEvent } from '../src/types';
+import { startFakeTenant } from '../src/testing';
 import { credentials, memoryStorage, useTenant } from './support/tenant';
 
 const TOTAL = 1234;
@@ -466,5 +467,124 @@ describe('LogsProcessor against limits and expiring tokens', () => {
     expect(shipped.size).toBe(3000);
     expect(limited().stats().tokenRequests).toBeGreaterThan(1);
     expect(limited().stats().status[401]).toBe(limited().stats().tokenRequests - 1);
+  });
+});
+
+describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
+  it('says max_run_time when maxRunTimeSeconds: 2 cannot drain 100,000 logs (injected clock)', async () => {
+    const big = await startFakeTenant({ logs: 100_000 });
+    try {
+      let clock = 1_000_000;
+      const shipped = new Set<string>();
+      const result = await new LogsProcessor(memoryStorage(), {
+        ...credentials(big),
+        maxRunTimeSeconds: 2,
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+        random: () => 0,
+      }).run(async (logs) => {
+        clock += 50; // each batch takes 50 ms of the run's clock
+        logs.forEach((l) => shipped.add(l.log_id as string));
+      });
+      expect(result.status.error).toBeUndefined();
+      expect(result.status.stopReason).toBe('max_run_time');
+      expect(shipped.size).toBeGreaterThan(0);
+      expect(shipped.size).toBeLessThan(100_000);
+      expect(result.status.logsProcessed).toBe(shipped.size);
+      expect(result.checkpoint).toBe(big.logIdAt(shipped.size - 1));
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('says caught_up when the tenant has no newer log, and aborted when stopped', async () => {
+    const done = await processor(memoryStorage(), { batchSize: 1000 }).run(async () => undefined);
+    expect(done.status.stopReason).toBe('caught_up');
+    const controller = new AbortController();
+    const stopped = await processor(memoryStorage()).run(async () => controller.abort(), {
+      signal: controller.signal,
+    });
+    expect(stopped.status.stopReason).toBe('aborted');
+  });
+
+  it('does not retry a handler error marked permanent: the batch is given up at once', async () => {
+    let calls = 0;
+    const result = await processor(memoryStorage(), { maxRetries: 5 }).run(async () => {
+      calls += 1;
+      throw Object.assign(new Error('payload rejected (400)'), { permanent: true });
+    });
+    expect(calls).toBe(1);
+    expect(result.status.error).toMatch(/after a permanent failure: .*payload rejected/);
+    expect(result.status.skipped).toHaveLength(1);
+    let stopCalls = 0;
+    const stop = await processor(memoryStorage(), { maxRetries: 5, onBatchFailure: 'stop' }).run(
+      async () => {
+        stopCalls += 1;
+        throw Object.assign(new Error('outer'), { cause: { permanent: true } });
+      },
+    );
+    expect(stopCalls).toBe(1);
+    expect(stop.checkpoint).toBeNull();
+  });
+
+  it.each([
+    [{ logLevel: '-' }],
+    [{ logLevel: '' }],
+    [{ logTypes: '-' }],
+    [{ logTypes: '-', logLevel: '-' }],
+  ])("filters nothing with the extension's blank settings %j", async (blank) => {
+    const shipped: LogEvent[] = [];
+    const result = await processor(memoryStorage(), blank as never).run(
+      async (logs) => void shipped.push(...logs),
+    );
+    expect(result.status.error).toBeUndefined();
+    expect(shipped).toHaveLength(total());
+  });
+
+  it('reports an unknown logTypes code through the run, naming it and the nearest code', async () => {
+    const result = await processor(memoryStorage(), { logTypes: 'S,F' }).run(jest.fn());
+    expect(result.status.error).toContain('`S` is not an Auth0 log type; did you mean `s`?');
+    expect(result.status.error).toContain('`logTypes`');
+    expect(tenant().stats().logRequests).toBe(0);
+  });
+
+  it('never drops a log of a type the catalog does not know by logLevel, and names the type once', async () => {
+    const own = await startFakeTenant({ logs: 400 });
+    try {
+      for (let p = 0; p < 4; p++) {
+        const page = Array.from({ length: 100 }, (_, i) => {
+          const log = own.logAt(p * 100 + i);
+          return i % 4 === 0 ? { ...log, type: 'brand_new_type' } : { ...log, type: 's' };
+        });
+        own.enqueue({ path: 'logs', status: 200, body: page });
+      }
+      const shipped: LogEvent[] = [];
+      const result = await new LogsProcessor(memoryStorage(), {
+        ...credentials(own),
+        ...noWait,
+        logLevel: 2, // 's' (a successful login) is level 1: filtered out
+      }).run(async (logs) => void shipped.push(...logs));
+      expect(result.status.error).toBeUndefined();
+      expect(shipped).toHaveLength(100);
+      expect(shipped.every((l) => l.type === 'brand_new_type')).toBe(true);
+      expect(result.status.warning?.match(/brand_new_type/g)).toHaveLength(1);
+      // '+code' names it explicitly.
+      const named = await new LogsProcessor(memoryStorage(), {
+        ...credentials(own),
+        ...noWait,
+        logTypes: ['+brand_new_type'],
+      }).run(async () => undefined);
+      expect(named.status.error).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refuses a stored checkpoint that is not 56 digits before any request', async () => {
+    const short = { read: async () => ({ checkpointId: '9'.repeat(55) }), write: jest.fn() };
+    await expect(processor(short as never).run(async () => undefined)).rejects.toThrow(
+      /checkpointId/,
+    );
+    expect(tenant().stats().logRequests).toBe(0);
   });
 });

@@ -83,6 +83,7 @@ describe('LogsApiStream paging', () => {
     }
     expect(s.lastCheckpoint).toBe(t.logIdAt(999));
     expect(s.status.end).toBeInstanceOf(Date);
+    expect(s.status.stopReason).toBe('caught_up');
     expect(s.isEnded).toBe(true);
   });
 
@@ -208,6 +209,96 @@ describe('LogsApiStream paging', () => {
   });
 });
 
+/** Events in arrival order, with a marker between turns of the event loop. */
+function eventLog(s: LogsApiStream) {
+  const events: string[] = [];
+  s.on('data', (page) => events.push(`data ${page.logs.length}`));
+  s.on('end', () => events.push('end'));
+  s.on('error', (error) => events.push(`error ${(error as Error).message}`));
+  const settle = async (count: number) => {
+    for (let i = 0; i < 10_000 && events.length < count; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    // A few more turns: anything emitted late would show up here.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    return [...events];
+  };
+  return { events, settle };
+}
+
+describe('LogsApiStream contract: one event per next()', () => {
+  it('answers a short page with data only, and the next next() with end', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(969) });
+    const { settle } = eventLog(s);
+    s.next(100);
+    expect(await settle(1)).toEqual(['data 30']);
+    s.next(100);
+    expect(await settle(2)).toEqual(['data 30', 'end']);
+    s.next(100);
+    expect(await settle(3)).toEqual(['data 30', 'end', 'end']);
+    expect(s.status).toMatchObject({ stopReason: 'caught_up' });
+  });
+
+  it('answers every queued next() once, in order', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(899) });
+    const { settle } = eventLog(s);
+    for (let i = 0; i < 4; i++) s.next(50);
+    expect(await settle(4)).toEqual(['data 50', 'data 50', 'end', 'end']);
+  });
+
+  it('leaves lastCheckpoint where it was when the second request of next(200) fails', async () => {
+    const t = await ownTenant();
+    t.enqueue({
+      path: 'logs',
+      status: 200,
+      body: [t.logAt(1), t.logAt(2)].concat(Array.from({ length: 98 }, (_, i) => t.logAt(3 + i))),
+    });
+    t.enqueue({
+      path: 'logs',
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: 'nope' },
+    });
+    const s = stream(t, { checkpointId: t.logIdAt(0) });
+    const { settle } = eventLog(s);
+    s.next(200);
+    const events = await settle(1);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^error /);
+    expect(s.lastCheckpoint).toBe(t.logIdAt(0));
+    expect(s.status).toMatchObject({ logsProcessed: 0, stopReason: 'failed' });
+  });
+
+  it('is async-iterable itself; pages() counts logsProcessed and refuses pages(0) at once', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(849) });
+    const sizes: number[] = [];
+    for await (const page of s) sizes.push(page.logs.length);
+    expect(sizes).toEqual([100, 50]);
+    expect(s.status.logsProcessed).toBe(150);
+    expect(s.previousCheckpoint).toBe(t.logIdAt(999));
+    expect(() => stream(t).pages(0)).toThrow(expect.objectContaining({ option: 'take' }));
+  });
+
+  it('ignores `types` given as an object, as the original did', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(949), types: { s: true } as never });
+    const run = await drain(s, 100);
+    expect(ids(run.logs)).toEqual(range(t, 950, 1000));
+  });
+
+  it('refuses an unknown type code naming `types` and the nearest code; +code names a new one', () => {
+    const t = shared();
+    expect(() => stream(t, { types: ['S'] })).toThrow(
+      expect.objectContaining({
+        option: 'types',
+        message: expect.stringContaining('`S` is not an Auth0 log type; did you mean `s`?'),
+      }),
+    );
+    expect(() => stream(t, { types: ['+brand_new_type'] })).not.toThrow();
+  });
+});
+
 describe('LogsApiStream rate limits, retries and run time', () => {
   it('ends with a warning when the bucket is empty and waitOnRateLimit is false', async () => {
     const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 0.01 } });
@@ -217,6 +308,7 @@ describe('LogsApiStream rate limits, retries and run time', () => {
     expect(run.ended).toBe(true);
     expect(run.pages.at(-1)?.limits.remaining).toBe(0);
     expect(s.status.warning).toMatch(/rate limit/i);
+    expect(s.status.stopReason).toBe('rate_limit');
     expect(t.stats()).toMatchObject({ logRequests: 2, rateLimited: 0 });
   });
 

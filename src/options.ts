@@ -71,7 +71,9 @@ export function checkpointOption(name: string, raw: unknown, dates: boolean): st
     return raw;
   throw invalid(
     name,
-    `a ${LOG_ID_LENGTH}-digit log id${dates ? ' or an ISO 8601 date (2026-01-31T00:00:00Z)' : ''}`,
+    dates
+      ? `a log id or an ISO 8601 date (a log id has ${LOG_ID_LENGTH} digits; a date reads 2026-01-31T00:00:00Z)`
+      : `a log id (${LOG_ID_LENGTH} digits)`,
     raw,
   );
 }

@@ -90,6 +90,14 @@ export class LogsProcessor {
   }
 
   /**
+   * The bad option value every run of this processor reports (before any request), if any: for
+   * callers that want to refuse it at once, as the CLI does. `undefined` when the options are good.
+   */
+  get optionsError(): ArgumentError | undefined {
+    return this.problem;
+  }
+
+  /**
    * One run: resolves `{ status, checkpoint }`, with `status.error` set when it failed and
    * `status.stopReason` saying why it ended. Rejects only when the storage fails (then nothing
    * can be trusted to be recorded).

@@ -158,7 +158,8 @@ export class LogsApiClient {
 
   /**
    * One `GET /api/v2/logs` call. A 401 (expired or revoked token) drops the cached token and
-   * retries once with a new one; a 403 drops it and rejects.
+   * retries once with a new one; a 403 drops it and rejects. Resolves `{ logs, limits, link? }`:
+   * `link` is the answer's raw `Link` header (Auth0's `<...>; rel="next"`), when it has one.
    */
   async getLogs(
     query: LogsQuery = {},

@@ -28,11 +28,14 @@ export interface RunProgress {
 export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timing> {
   /** Logs handed to the handler at once, 1 to 1000. @default 100 */
   batchSize?: number | string;
-  /** Retries of a failed handler call (and of a failed fetch). @default 5 */
+  /** Retries of a failed handler call (and of a failed fetch), 0 to 100. @default 5 */
   maxRetries?: number | string;
   /** How long a run may take; `Infinity` runs until caught up. @default 22 */
   maxRunTimeSeconds?: number | string;
-  /** Log id to start after, or an ISO date to start at; wins over the stored checkpoint when it changes. */
+  /**
+   * A 56-digit log id to start after, or an ISO 8601 date to start at; wins over the stored
+   * checkpoint when it changes. A bad value (`'abc'`) fails each run with `status.error`.
+   */
   startFrom?: string | null;
   /**
    * Log type codes to ship (combined with `logLevel`): an array or `'s,f,fp'`; blank or `'-'` ships

@@ -313,7 +313,7 @@ describe('LogsApiStream rate limits, retries and run time', () => {
   });
 
   it('waits for the bucket when waitOnRateLimit is true', async () => {
-    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 5 } });
+    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 1 } });
     const waits: number[] = [];
     const s = stream(t, {
       checkpointId: t.logIdAt(0),

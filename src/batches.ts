@@ -1,5 +1,5 @@
 import { logIdOf } from './log-id';
-import type { StreamPage } from './stream';
+import type { CheckedPage, PagesStop } from './pages';
 import type { LogEvent } from './types';
 
 /** A run of consecutive logs handed to the handler at once, with the checkpoints around it. */
@@ -16,18 +16,25 @@ export interface Batch {
 /**
  * Cuts pages into batches of exactly `size` logs (the last may be smaller, or empty when only
  * filtered-out logs remain but the checkpoint moved). A page is split at a log boundary, so the
- * checkpoint of a batch never passes a log that is not in it.
+ * checkpoint of a batch never passes a log that is not in it. Returns why the pages stopped.
  */
 export async function* batches(
-  pages: AsyncIterable<StreamPage>,
+  pages: AsyncGenerator<CheckedPage, PagesStop, undefined>,
   size: number,
   start: string | null,
-): AsyncGenerator<Batch, void, undefined> {
+): AsyncGenerator<Batch, PagesStop, undefined> {
   let seq = 0;
   let from = start;
   let logs: LogEvent[] = [];
   let to = start;
-  for await (const page of pages) {
+  let stop: PagesStop;
+  for (;;) {
+    const next = await pages.next();
+    if (next.done) {
+      stop = next.value;
+      break;
+    }
+    const page = next.value;
     let offset = 0;
     while (page.logs.length - offset > size - logs.length) {
       const cut = offset + size - logs.length;
@@ -49,4 +56,5 @@ export async function* batches(
   }
   if (logs.length > 0 || to !== from)
     yield { seq: seq++, logs, fromCheckpoint: from, toCheckpoint: to };
+  return stop;
 }

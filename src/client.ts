@@ -180,10 +180,14 @@ export class LogsApiClient {
 
   /**
    * One `GET /api/v2/logs` call. A 401 (expired or revoked token) drops the cached token and
-   * retries once with a new one; a 403 drops it and rejects.
+   * retries once with a new one; a 403 drops it and rejects. Resolves `{ logs, limits, link? }`:
+   * `link` is the answer's raw `Link` header (Auth0's `<...>; rel="next"`), when it has one.
    * @throws {ArgumentError} (rejects) when `query` is not an object of scalar values.
    */
-  async getLogs(query: LogsQuery = {}, options: RequestOptions = {}): Promise<LogsPage> {
+  async getLogs(
+    query: LogsQuery = {},
+    options: RequestOptions = {},
+  ): Promise<LogsPage & { link?: string }> {
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
       const { token } = await this.#beforeDeadline(
@@ -218,7 +222,13 @@ export class LogsApiClient {
           { status: response.status, limits: limitsOf(response) },
         );
       }
-      return { logs: logs as LogEvent[], limits: limitsOf(response) };
+      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pages.ts) to follow.
+      const link: unknown = response.headers?.['link'];
+      return {
+        logs: logs as LogEvent[],
+        limits: limitsOf(response),
+        ...(typeof link === 'string' ? { link } : {}),
+      };
     }
   }
 
@@ -263,7 +273,13 @@ export class LogsApiClient {
     if (deadline === undefined) return promise;
     const left = deadline - this.#now();
     const late = (why: string) =>
-      networkError('token', Object.assign(new Error(why), { code: 'ETIMEDOUT' }), this.#redactor);
+      markPermanent(
+        networkError(
+          'token',
+          Object.assign(new Error(why), { code: DEADLINE_CODE }),
+          this.#redactor,
+        ),
+      );
     if (!(left >= 1)) {
       promise.catch(() => undefined);
       throw late('no time left before the deadline');
@@ -296,9 +312,9 @@ export class LogsApiClient {
     const sentAt = this.#now();
     const left = deadline === undefined ? Infinity : deadline - sentAt;
     const budget = Math.min(this.#timeoutMs, left);
-    const timeoutError = (why: string) =>
-      networkError(kind, Object.assign(new Error(why), { code: 'ETIMEDOUT' }), this.#redactor);
-    if (!(budget >= 1)) throw timeoutError('no time left before the deadline');
+    const timeoutError = (why: string, code = 'ETIMEDOUT') =>
+      networkError(kind, Object.assign(new Error(why), { code }), this.#redactor);
+    if (!(budget >= 1)) throw deadlineError(kind, this.#redactor);
     const timeout = AbortSignal.timeout(Math.floor(budget));
     try {
       const response = await this.#http.request({
@@ -312,11 +328,14 @@ export class LogsApiClient {
     } catch (error) {
       if (signal?.aborted) throw new AbortError();
       if (timeout.aborted) {
-        throw timeoutError(
-          budget < this.#timeoutMs
-            ? `the run's deadline came ${Math.floor(budget)} ms into the request`
-            : `timed out after ${this.#timeoutMs} ms (\`timeoutMs\`)`,
-        );
+        throw budget < this.#timeoutMs
+          ? markPermanent(
+              timeoutError(
+                `the run's deadline came ${Math.floor(budget)} ms into the request`,
+                DEADLINE_CODE,
+              ),
+            )
+          : timeoutError(`timed out after ${this.#timeoutMs} ms (\`timeoutMs\`)`);
       }
       if (/maxContentLength size of/.test((error as Error).message ?? '')) {
         const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
@@ -330,6 +349,23 @@ export class LogsApiClient {
       throw networkError(kind, error, this.#redactor);
     }
   }
+}
+
+/**
+ * `code` of the error a request (or its wait for the token) rejects with when the caller's
+ * `deadline` cuts it short: the run-time limit at work, so the page source stops with
+ * `max_run_time` instead of failing. Marked permanent: no retry can fit before the deadline.
+ */
+export const DEADLINE_CODE = 'run_deadline';
+
+function deadlineError(kind: 'token' | 'logs', redactor: Redactor) {
+  return markPermanent(
+    networkError(
+      kind,
+      Object.assign(new Error('no time left before the deadline'), { code: DEADLINE_CODE }),
+      redactor,
+    ),
+  );
 }
 
 /** Aborts when either aborts (`AbortSignal.any`, which Node 20.0 to 20.2 lack). */

@@ -1,5 +1,10 @@
-import { HandlerError, errorMessage } from './errors';
-import type { LogEvent } from './types';
+import type { Batch } from './batches';
+import { HandlerError, errorMessage, isAbortError, isPermanentError } from './errors';
+import type { ResolvedOptions } from './options';
+import type { PagesStop } from './pages';
+import { withRetry, type RetryPolicy } from './retry';
+import type { StateStore } from './state';
+import type { LogEvent, SkippedRange } from './types';
 
 /**
  * The user's handler: call `callback()` (or `callback(error)`) when the batch is stored, or
@@ -47,4 +52,184 @@ export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<voi
       settle(error ?? new Error('threw without a reason'));
     }
   });
+}
+
+/** What a {@link Delivery} did, for the run status. */
+export interface DeliveryReport {
+  /** The checkpoint stored last (the start checkpoint when nothing moved). */
+  checkpoint: string | null;
+  /** Logs acknowledged or dead-lettered. */
+  logsProcessed: number;
+  /** Batches given up on (`'skip'`) or dead-lettered. */
+  skipped: SkippedRange[];
+  /** Epoch ms of the newest log committed. */
+  newestLogDate: number | undefined;
+  /** Why delivery failed: a handler, dead-letter or fetch error, or a skipped batch. */
+  failure: unknown;
+  /** Why the pages stopped, when they ran to their end. */
+  stop: PagesStop | undefined;
+}
+
+/** Options of a {@link Delivery}. */
+export interface DeliveryOptions {
+  handler: LogsHandler;
+  store: Pick<StateStore, 'saveCheckpoint'>;
+  /** Checkpoint before the first batch. */
+  start: string | null;
+  concurrency: number;
+  maxRetries: number;
+  onBatchFailure: ResolvedOptions['onBatchFailure'];
+  onProgress: ResolvedOptions['onProgress'];
+  /** Handler retries, with the run's clock, deadline and signal. */
+  retry: RetryPolicy;
+}
+
+/**
+ * Hands batches to the handler, up to `concurrency` at once and one batch fetched ahead, and
+ * stores the checkpoint over the contiguous run of settled batches. A handler error marked
+ * permanent (see `isPermanentError`) is not retried. A batch given up under `'skip'` is stepped
+ * over and ends the run, so an outage costs at most one batch per run.
+ */
+export class Delivery {
+  private checkpoint: string | null;
+  private newestLogDate: number | undefined;
+  private logsProcessed = 0;
+  private readonly skipped: SkippedRange[] = [];
+  private readonly settled = new Map<number, Batch>();
+  private nextSeq = 0;
+  private stopError: unknown;
+  private storageError: unknown;
+  private batchesCommitted = 0;
+
+  constructor(private readonly o: DeliveryOptions) {
+    this.checkpoint = o.start;
+  }
+
+  /** Runs the pipeline and reports what it did. Rejects on storage failure. */
+  async drain(source: AsyncGenerator<Batch, PagesStop, undefined>): Promise<DeliveryReport> {
+    const active = new Set<Promise<void>>();
+    let fetchError: unknown;
+    let stop: PagesStop | undefined;
+    let pending = source.next();
+    try {
+      for (;;) {
+        const next = await pending;
+        if (next.done) {
+          stop = next.value;
+          break;
+        }
+        while (active.size >= this.o.concurrency) await Promise.race(active);
+        if (this.halted()) break;
+        const task = this.deliver(next.value).finally(() => active.delete(task));
+        active.add(task);
+        pending = source.next();
+      }
+    } catch (error) {
+      if (!isAbortError(error)) fetchError = error;
+    }
+    await Promise.all(active);
+    await source.return(undefined as never).catch(() => undefined);
+    if (this.storageError) throw this.storageError;
+    return {
+      checkpoint: this.checkpoint,
+      logsProcessed: this.logsProcessed,
+      skipped: this.skipped,
+      newestLogDate: this.newestLogDate,
+      failure: this.stopError ?? fetchError,
+      stop: this.stopError === undefined && fetchError === undefined ? stop : undefined,
+    };
+  }
+
+  private halted(): boolean {
+    return (
+      this.stopError !== undefined ||
+      this.storageError !== undefined ||
+      this.o.retry.signal?.aborted === true
+    );
+  }
+
+  private async deliver(batch: Batch): Promise<void> {
+    if (batch.logs.length === 0) return this.settle(batch);
+    let attempts = 0;
+    try {
+      await withRetry(() => {
+        attempts += 1;
+        return callHandler(this.o.handler, batch.logs);
+      }, this.o.retry);
+    } catch (error) {
+      return this.failed(batch, error, attempts > this.o.maxRetries || isPermanentError(error));
+    }
+    return this.settle(batch);
+  }
+
+  private async failed(batch: Batch, error: unknown, exhausted: boolean): Promise<void> {
+    const policy = this.o.onBatchFailure;
+    if (!exhausted && this.o.retry.signal?.aborted) return;
+    if (!exhausted || policy === 'stop') {
+      this.stopError ??= error;
+      return;
+    }
+    const reason = errorMessage(error);
+    const range = {
+      fromCheckpoint: batch.fromCheckpoint,
+      toCheckpoint: batch.toCheckpoint,
+      logs: batch.logs.length,
+      reason,
+    };
+    if (policy === 'skip') {
+      const tries = isPermanentError(error)
+        ? 'a permanent failure'
+        : `${this.o.maxRetries} retries`;
+      this.stopError ??= new HandlerError(
+        `Skipped ${batch.logs.length} logs after ${batch.fromCheckpoint ?? '(start)'} to ${batch.toCheckpoint ?? '(start)'} after ${tries}: ${reason}`,
+        { cause: error },
+      );
+      this.skipped.push(range);
+      return this.settle(batch, false);
+    }
+    try {
+      await policy({
+        logs: batch.logs,
+        error,
+        fromCheckpoint: batch.fromCheckpoint,
+        toCheckpoint: batch.toCheckpoint,
+      });
+    } catch (deadLetterError) {
+      this.stopError ??= deadLetterError;
+      return;
+    }
+    this.skipped.push({ ...range, deadLettered: true });
+    return this.settle(batch);
+  }
+
+  /** Records a settled batch and stores the checkpoint over every contiguous settled one. */
+  private async settle(batch: Batch, delivered = true): Promise<void> {
+    if (delivered) this.logsProcessed += batch.logs.length;
+    this.settled.set(batch.seq, batch);
+    let moved = false;
+    for (let next = this.settled.get(this.nextSeq); next; next = this.settled.get(this.nextSeq)) {
+      this.settled.delete(this.nextSeq++);
+      this.checkpoint = next.toCheckpoint ?? this.checkpoint;
+      const last = next.logs[next.logs.length - 1];
+      const date = last ? Date.parse(last.date) : Number.NaN;
+      if (!Number.isNaN(date) && !(date <= (this.newestLogDate ?? -Infinity)))
+        this.newestLogDate = date;
+      this.batchesCommitted += 1;
+      moved = true;
+    }
+    if (!moved) return;
+    try {
+      await this.o.store.saveCheckpoint(this.checkpoint);
+    } catch (error) {
+      this.storageError ??= error;
+      return;
+    }
+    this.o.onProgress?.({
+      logsProcessed: this.logsProcessed,
+      checkpoint: this.checkpoint,
+      newestLogDate:
+        this.newestLogDate === undefined ? null : new Date(this.newestLogDate).toISOString(),
+      batches: this.batchesCommitted,
+    });
+  }
 }

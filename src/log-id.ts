@@ -6,9 +6,12 @@ export function logIdOf(log: LogEvent): string | undefined {
   return typeof id === 'string' && id.length > 0 ? id : undefined;
 }
 
-/** True for a plausible checkpoint: a string of digits (Auth0's are 56 long). */
+/** Digits in an Auth0 `log_id`: `900`, the time it was written, a sequence. */
+export const LOG_ID_LENGTH = 56;
+
+/** True for a checkpoint as Auth0 writes it: a string of exactly 56 digits. */
 export function isLogId(value: unknown): value is string {
-  return typeof value === 'string' && /^\d{1,64}$/.test(value);
+  return typeof value === 'string' && value.length === LOG_ID_LENGTH && /^\d+$/.test(value);
 }
 
 /**

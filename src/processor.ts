@@ -1,19 +1,22 @@
-import { batches, type Batch } from './batches';
+import { batches } from './batches';
 import { LogsApiClient } from './client';
 import { DEFAULTS } from './defaults';
-import { callHandler, type LogsHandler } from './delivery';
-import { ArgumentError, isAbortError, errorMessage } from './errors';
-import { scopedLogger } from './log';
-import { isLogId } from './log-id';
+import { Delivery, type LogsHandler } from './delivery';
 import {
-  assertHandler,
-  resolveOptions,
-  type LogsProcessorOptions,
-  type ResolvedOptions,
-} from './processor-options';
-import { systemTiming, withRetry, type RetryPolicy } from './retry';
+  ArgumentError,
+  errorMessage,
+  isAbortError,
+  isArgumentError,
+  isPermanentError,
+} from './errors';
+import { scopedLogger } from './log';
+import { createLogFilter, unknownTypesWarning } from './log-filter';
+import { isLogId } from './log-id';
+import { resolveProcessorOptions, type ResolvedOptions } from './options';
+import { logPages, RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pages';
+import { assertHandler, type LogsProcessorOptions } from './processor-options';
+import { isTransient, systemTiming, type RetryPolicy, type Timing } from './retry';
 import { StateStore } from './state';
-import { LogsApiStream } from './stream';
 import type { Logger, RunResult, RunStatus, StorageContext } from './types';
 
 /** The warning a run stopped by its abort signal carries (the CLI leaves it out of its summary). */
@@ -41,32 +44,68 @@ export interface RunReport {
  */
 export class LogsProcessor {
   private readonly store: StateStore;
-  private readonly options: ResolvedOptions;
-  private readonly client: LogsApiClient;
+  private readonly options: ResolvedOptions | undefined;
+  /** A bad option value: reported by every run (before any request), as the original did. */
+  private readonly problem: ArgumentError | undefined;
+  private readonly timing: Timing;
+  private readonly client: LogsApiClient | undefined;
   private readonly log: Logger;
 
+  /**
+   * Throws an `ArgumentError` when `storageContext`, the options or the credentials (`domain`,
+   * `clientId`, `clientSecret`) are missing. Any other bad value does not throw: each run fails
+   * with `status.error` naming the option, recorded in the stored history.
+   */
   constructor(storageContext: StorageContext, options: LogsProcessorOptions) {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
     this.store = new StateStore(storageContext);
-    this.options = resolveOptions(options, systemTiming);
-    this.client = new LogsApiClient({
-      ...options,
-      tokenCache: options.tokenCache ?? this.store,
-      now: this.options.now,
-    });
+    for (const name of ['domain', 'clientId', 'clientSecret'] as const) {
+      const value: unknown = options[name];
+      if (value === undefined || value === null || value === '')
+        throw new ArgumentError(`Must provide a valid \`${name}\``, name);
+    }
+    let problem: ArgumentError | undefined;
+    const defer = <T>(make: () => T): T | undefined => {
+      try {
+        return make();
+      } catch (error) {
+        if (!isArgumentError(error)) throw error;
+        problem ??= error;
+        return undefined;
+      }
+    };
+    this.options = defer(() => resolveProcessorOptions(options));
+    this.timing = this.options ?? systemTiming;
+    this.client = defer(
+      () =>
+        new LogsApiClient({
+          ...options,
+          tokenCache: options.tokenCache ?? this.store,
+          now: this.timing.now,
+        }),
+    );
+    this.problem = problem;
     this.log = scopedLogger('processor', options.logger);
   }
 
   /**
-   * One run: resolves `{ status, checkpoint }`, with `status.error` set when it failed. Rejects only
-   * when the storage fails (then nothing can be trusted to be recorded).
+   * The bad option value every run of this processor reports (before any request), if any: for
+   * callers that want to refuse it at once, as the CLI does. `undefined` when the options are good.
+   */
+  get optionsError(): ArgumentError | undefined {
+    return this.problem;
+  }
+
+  /**
+   * One run: resolves `{ status, checkpoint }`, with `status.error` set when it failed and
+   * `status.stopReason` saying why it ended. Rejects only when the storage fails (then nothing
+   * can be trusted to be recorded).
    */
   async run(handler: LogsHandler, runOptions: RunOptions = {}): Promise<RunResult> {
     assertHandler(handler);
-    const o = this.options;
     const signal = runOptions.signal;
-    const start = o.now();
+    const start = this.timing.now();
     await this.store.reload();
     const status: RunStatus = {
       startCheckpoint: null,
@@ -74,58 +113,96 @@ export class LogsProcessor {
       end: null,
       logsProcessed: 0,
     };
+    const o = this.options;
+    const client = this.client;
+    if (this.problem || !o || !client) {
+      const stored = await this.store.getCheckpoint(undefined, () => Promise.resolve(null));
+      status.startCheckpoint = stored;
+      return this.finish(status, stored, stored, this.problem);
+    }
     let startCheckpoint: string | null;
     try {
-      startCheckpoint = await this.store.getCheckpoint(o.startFrom, (from) =>
+      startCheckpoint = await this.store.getCheckpoint(o.startFrom ?? undefined, (from) =>
         isLogId(from)
           ? Promise.resolve(from)
-          : this.client.findCheckpointAt(new Date(from), signal ? { signal } : {}),
+          : client.findCheckpointAt(new Date(from), signal ? { signal } : {}),
       );
     } catch (error) {
-      if (error instanceof ArgumentError || (error as Error).name === 'StorageError') throw error;
+      if ((error as Error).name === 'StorageError') throw error;
       return this.finish(status, null, null, error);
     }
     status.startCheckpoint = startCheckpoint;
     this.log.debug(`Starting from checkpoint ${startCheckpoint ?? '(the oldest log)'}`);
-    const stream = new LogsApiStream({
-      client: this.client,
-      checkpointId: startCheckpoint,
-      ...(o.types ? { types: o.types } : {}),
-      maxRetries: o.maxRetries,
-      maxRunTimeSeconds: o.maxRunTimeSeconds,
-      start,
+    const deadline = start + o.maxRunTimeSeconds * 1000;
+    const counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
+    const filter = createLogFilter(o.types, o.logLevel);
+    const pages = logPages({
+      client,
+      from: startCheckpoint,
+      take: DEFAULTS.maxPageSize,
+      filter,
+      retry: this.retryPolicy(o, deadline, signal, isTransient, (error, attempt, delay) =>
+        this.log.debug(
+          `Fetching logs failed (${errorMessage(error)}); retry ${attempt} in ${delay} ms`,
+        ),
+      ),
       waitOnRateLimit: true,
-      now: o.now,
-      sleep: o.sleep,
-      random: o.random,
-      ...(signal ? { signal } : {}),
-      ...(o.logger ? { logger: o.logger } : {}),
+      prefetch: true,
+      log: scopedLogger('pages', o.logger),
+      counts,
     });
-    const delivery = new Delivery(
+    const delivery = new Delivery({
       handler,
-      o,
-      this.store,
-      status,
-      startCheckpoint,
-      start + o.maxRunTimeSeconds * 1000,
-      signal,
-    );
-    let failure: unknown;
-    try {
-      failure = await delivery.drain(batches(stream.pages(), o.batchSize, startCheckpoint));
-    } catch (storageError) {
-      stream.done();
-      throw storageError;
-    }
-    if (stream.status.warning) addWarning(status, stream.status.warning);
+      store: this.store,
+      start: startCheckpoint,
+      concurrency: o.concurrency,
+      maxRetries: o.maxRetries,
+      onBatchFailure: o.onBatchFailure,
+      onProgress: o.onProgress,
+      retry: this.retryPolicy(
+        o,
+        deadline,
+        signal,
+        (error) => !isAbortError(error) && !isPermanentError(error),
+      ),
+    });
+    const report = await delivery.drain(batches(pages, o.batchSize, startCheckpoint));
+    status.logsProcessed = report.logsProcessed;
+    if (report.skipped.length) status.skipped = report.skipped;
+    if (counts.replayed) status.logsReplayed = counts.replayed;
+    if (report.stop === 'rate_limit') addWarning(status, RATE_LIMIT_WARNING);
+    const unknown = filter && unknownTypesWarning(filter.unknownKept);
+    if (unknown) addWarning(status, unknown);
     if (signal?.aborted) addWarning(status, ABORTED_WARNING);
     return this.finish(
       status,
       startCheckpoint,
-      delivery.checkpoint,
-      failure,
-      delivery.newestLogDate,
+      report.checkpoint,
+      report.failure,
+      report.newestLogDate,
+      signal?.aborted ? 'aborted' : report.stop,
     );
+  }
+
+  private retryPolicy(
+    o: ResolvedOptions,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    shouldRetry: (error: unknown) => boolean,
+    onRetry?: RetryPolicy['onRetry'],
+  ): RetryPolicy {
+    return {
+      now: o.now,
+      sleep: o.sleep,
+      random: o.random,
+      retries: o.maxRetries,
+      minDelayMs: DEFAULTS.minRetryDelayMs,
+      maxDelayMs: DEFAULTS.maxRetryDelayMs,
+      deadline,
+      signal,
+      shouldRetry,
+      ...(onRetry ? { onRetry } : {}),
+    };
   }
 
   private async finish(
@@ -134,14 +211,16 @@ export class LogsProcessor {
     checkpoint: string | null,
     failure: unknown,
     newest?: number,
+    stop?: PagesStop,
   ): Promise<RunResult> {
-    const o = this.options;
-    status.end = new Date(o.now());
+    const now = this.timing.now;
+    status.end = new Date(now());
     if (failure !== undefined) status.error = errorMessage(failure);
+    status.stopReason = status.error ? 'failed' : (stop ?? 'caught_up');
     if (
       newest !== undefined &&
       checkpoint !== startCheckpoint &&
-      o.now() - newest >= DEFAULTS.outdatedAfterMs
+      now() - newest >= DEFAULTS.outdatedAfterMs
     ) {
       addWarning(
         status,
@@ -163,7 +242,7 @@ export class LogsProcessor {
   /** Sums the stored history of runs that started and ended between `start` and `end` (default now). */
   async getReport(start: Date | string | number, end?: Date | string | number): Promise<RunReport> {
     const from = new Date(start).getTime();
-    const to = end === undefined ? this.options.now() : new Date(end).getTime();
+    const to = end === undefined ? this.timing.now() : new Date(end).getTime();
     const report: RunReport = {
       type: 'report',
       processed: 0,
@@ -184,163 +263,4 @@ export class LogsProcessor {
 
 function addWarning(status: RunStatus, warning: string): void {
   status.warning = status.warning ? `${status.warning} ${warning}` : warning;
-}
-
-/**
- * Hands batches to the handler, up to `concurrency` at once and one batch fetched ahead, and
- * moves the stored checkpoint over the contiguous run of settled batches.
- */
-class Delivery {
-  checkpoint: string | null;
-  newestLogDate: number | undefined;
-  private readonly settled = new Map<number, Batch>();
-  private nextSeq = 0;
-  private stopError: unknown;
-  private storageError: unknown;
-  private batchesCommitted = 0;
-  /** Built once: a fresh object literal per batch costs V8 a new hidden class each time. */
-  private readonly retryPolicy: RetryPolicy;
-
-  constructor(
-    private readonly handler: LogsHandler,
-    private readonly o: ResolvedOptions,
-    private readonly store: StateStore,
-    private readonly status: RunStatus,
-    start: string | null,
-    private readonly deadline: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.checkpoint = start;
-    this.retryPolicy = {
-      now: o.now,
-      sleep: o.sleep,
-      random: o.random,
-      retries: o.maxRetries,
-      minDelayMs: DEFAULTS.minRetryDelayMs,
-      maxDelayMs: DEFAULTS.maxRetryDelayMs,
-      deadline,
-      signal,
-      shouldRetry: (error) => !isAbortError(error),
-    };
-  }
-
-  /** Runs the pipeline; resolves the reason the run failed, if it did. Rejects on storage failure. */
-  async drain(source: AsyncGenerator<Batch, void, undefined>): Promise<unknown> {
-    const active = new Set<Promise<void>>();
-    let fetchError: unknown;
-    let pending = source.next();
-    try {
-      for (;;) {
-        const { done, value: batch } = await pending;
-        if (done) break;
-        while (active.size >= this.o.concurrency) await Promise.race(active);
-        if (this.halted()) break;
-        const task = this.deliver(batch).finally(() => active.delete(task));
-        active.add(task);
-        pending = source.next();
-      }
-    } catch (error) {
-      if (!isAbortError(error)) fetchError = error;
-    }
-    await Promise.all(active);
-    await source.return().catch(() => undefined);
-    if (this.storageError) throw this.storageError;
-    return this.stopError ?? fetchError;
-  }
-
-  private halted(): boolean {
-    return (
-      this.stopError !== undefined ||
-      this.storageError !== undefined ||
-      this.signal?.aborted === true
-    );
-  }
-
-  private async deliver(batch: Batch): Promise<void> {
-    if (batch.logs.length === 0) return this.settle(batch);
-    let attempts = 0;
-    try {
-      await withRetry(() => {
-        attempts += 1;
-        return callHandler(this.handler, batch.logs);
-      }, this.retryPolicy);
-    } catch (error) {
-      return this.failed(batch, error, attempts > this.o.maxRetries);
-    }
-    return this.settle(batch);
-  }
-
-  private async failed(batch: Batch, error: unknown, exhausted: boolean): Promise<void> {
-    const policy = this.o.onBatchFailure;
-    const range = `logs after ${batch.fromCheckpoint ?? '(start)'} to ${batch.toCheckpoint ?? '(start)'}`;
-    if (!exhausted && this.signal?.aborted) return;
-    if (!exhausted || policy === 'stop') {
-      this.stopError ??= error;
-      return;
-    }
-    const reason = errorMessage(error);
-    if (policy === 'skip') {
-      addWarning(
-        this.status,
-        `Skipped ${batch.logs.length} ${range} after ${this.o.maxRetries} retries: ${reason}`,
-      );
-      (this.status.skipped ??= []).push({
-        fromCheckpoint: batch.fromCheckpoint,
-        toCheckpoint: batch.toCheckpoint,
-        logs: batch.logs.length,
-        reason,
-      });
-      return this.settle(batch, false);
-    }
-    try {
-      await policy({
-        logs: batch.logs,
-        error,
-        fromCheckpoint: batch.fromCheckpoint,
-        toCheckpoint: batch.toCheckpoint,
-      });
-    } catch (deadLetterError) {
-      this.stopError ??= deadLetterError;
-      return;
-    }
-    (this.status.skipped ??= []).push({
-      fromCheckpoint: batch.fromCheckpoint,
-      toCheckpoint: batch.toCheckpoint,
-      logs: batch.logs.length,
-      reason,
-      deadLettered: true,
-    });
-    return this.settle(batch);
-  }
-
-  /** Records a settled batch and stores the checkpoint over every contiguous settled one. */
-  private async settle(batch: Batch, delivered = true): Promise<void> {
-    if (delivered) this.status.logsProcessed += batch.logs.length;
-    this.settled.set(batch.seq, batch);
-    let moved = false;
-    for (let next = this.settled.get(this.nextSeq); next; next = this.settled.get(this.nextSeq)) {
-      this.settled.delete(this.nextSeq++);
-      this.checkpoint = next.toCheckpoint ?? this.checkpoint;
-      const last = next.logs[next.logs.length - 1];
-      const date = last ? Date.parse(last.date) : Number.NaN;
-      if (!Number.isNaN(date) && !(date <= (this.newestLogDate ?? -Infinity)))
-        this.newestLogDate = date;
-      this.batchesCommitted += 1;
-      moved = true;
-    }
-    if (!moved) return;
-    try {
-      await this.store.saveCheckpoint(this.checkpoint);
-    } catch (error) {
-      this.storageError ??= error;
-      return;
-    }
-    this.o.onProgress?.({
-      logsProcessed: this.status.logsProcessed,
-      checkpoint: this.checkpoint,
-      newestLogDate:
-        this.newestLogDate === undefined ? null : new Date(this.newestLogDate).toISOString(),
-      batches: this.batchesCommitted,
-    });
-  }
 }

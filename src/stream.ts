@@ -1,22 +1,35 @@
 import { EventEmitter } from 'node:events';
 import { LogsApiClient, type LogsApiClientOptions } from './client';
 import { DEFAULTS } from './defaults';
-import { ArgumentError, isAbortError } from './errors';
+import { ArgumentError } from './errors';
 import { scopedLogger } from './log';
-import { isLogId, logIdOf } from './log-id';
-import { rateLimitWait as tenantRateLimitWait } from './rate-limits';
-import { isTransient, systemTiming, withRetry, type RetryPolicy, type Timing } from './retry';
-import type { LogEvent, LogsPage, Logger, RateLimits } from './types';
+import { createLogFilter, type LogFilter } from './log-filter';
+import { resolveStreamOptions, takeOption, type ResolvedStreamOptions } from './options';
+import {
+  logPages,
+  RATE_LIMIT_WARNING,
+  type CheckedPage,
+  type PageCounts,
+  type PagesStop,
+} from './pages';
+import { isTransient, type RetryPolicy, type Timing } from './retry';
+import type { LogEvent, LogsPage, Logger, RateLimits, StopReason } from './types';
 
 /** Options of {@link LogsApiStream}: the client's (or a ready `client`) and the paging ones. */
 export interface LogsApiStreamOptions extends Partial<LogsApiClientOptions>, Partial<Timing> {
   /** A client to fetch with; when absent one is made from `domain`, `clientId`, `clientSecret`. */
   client?: LogsApiClient;
-  /** Log id to continue after. Without it, paging starts at the oldest log the tenant keeps. */
+  /**
+   * The 56-digit log id to continue after. Without it, paging starts at the oldest log the tenant
+   * keeps. Anything else throws an `ArgumentError` naming `checkpointId`.
+   */
   checkpointId?: string | null;
-  /** Log type codes to keep (filtered here: the API ignores `q` with a checkpoint). */
+  /**
+   * Log type codes to keep (filtered here: the API ignores `q` with a checkpoint); `'+code'` names
+   * one the catalog does not know yet. Not an array (an object): ignored, as the original did.
+   */
   types?: readonly string[];
-  /** Retries of a failed request. @default 5 */
+  /** Retries of a failed request, 0 to 100. @default 5 */
   maxRetries?: number;
   /** Retries and waits stop past `start + maxRunTimeSeconds`. @default 22 */
   maxRunTimeSeconds?: number;
@@ -46,6 +59,10 @@ export interface StreamStatus {
   end: Date | null;
   logsProcessed: number;
   warning?: string;
+  /** Why the stream ended; set when it ends. See {@link StopReason}. */
+  stopReason?: StopReason;
+  /** Logs at or below the checkpoint they were asked after (a replayed page): dropped. */
+  logsReplayed?: number;
 }
 
 /** One fetched page, as {@link LogsApiStream.pages} yields it. */
@@ -57,82 +74,51 @@ export interface StreamPage extends LogsPage {
 }
 
 /**
- * Pages through a tenant's logs from a checkpoint. Use `next(n)` and the `data`/`end`/`error`
- * events (the original API), or `for await (const page of stream.pages())`.
+ * Pages through a tenant's logs from a checkpoint: a thin face over the one page source
+ * (`logPages`). Use `next(n)` and the `data`/`end`/`error` events (the original API): every
+ * `next()` is answered by exactly one event, and `end` only answers a `next()` that finds nothing
+ * (or `done()`). Or iterate: `for await (const page of stream)`.
  */
 export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
   readonly client: LogsApiClient;
   readonly status: StreamStatus;
-  /** Checkpoint after the last page fetched. */
+  /** Checkpoint after the last page handed out. */
   lastCheckpoint: string | null;
   /** Checkpoint at the last `batchSaved()`. */
   previousCheckpoint: string | null;
   /** Rate limits of the last response. */
   limits: RateLimits | undefined;
 
-  private readonly types: ReadonlySet<string> | undefined;
-  private readonly maxRetries: number;
-  private readonly deadline: number;
-  private readonly timing: Timing;
-  private readonly waitOnRateLimit: boolean;
+  private readonly o: ResolvedStreamOptions;
+  private readonly filter: LogFilter | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly log: Logger;
-  private lastBatch = 0;
-  private responses = 0;
-  private responseMs = 0;
-  private ended = false;
-  private queue: Promise<void> = Promise.resolve();
   /** Built once: a fresh object literal per page costs V8 a new hidden class each time. */
   private readonly retryPolicy: RetryPolicy;
+  private readonly counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
+  private source: AsyncGenerator<CheckedPage, PagesStop, number | undefined> | undefined;
+  private lastBatch = 0;
+  private ended = false;
+  private queue: Promise<void> = Promise.resolve();
 
+  /** Throws an `ArgumentError` naming the first bad option. */
   constructor(options: LogsApiStreamOptions) {
     super();
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
-    const checkpoint = options.checkpointId ?? null;
-    if (checkpoint !== null && !isLogId(checkpoint)) {
-      throw new ArgumentError(
-        `Expected \`checkpointId\` to be a log id (a string of digits), got ${JSON.stringify(checkpoint)}`,
-        'checkpointId',
-      );
-    }
-    if (
-      options.types !== undefined &&
-      (!Array.isArray(options.types) || !options.types.every((t) => typeof t === 'string'))
-    ) {
-      throw new ArgumentError('Expected `types` to be an array of log type codes', 'types');
-    }
-    this.maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
-    if (!Number.isInteger(this.maxRetries) || this.maxRetries < 0) {
-      throw new ArgumentError(
-        `Expected \`maxRetries\` to be an integer >= 0, got ${String(options.maxRetries)}`,
-        'maxRetries',
-      );
-    }
-    const runTime = options.maxRunTimeSeconds ?? DEFAULTS.maxRunTimeSeconds;
-    if (!(runTime > 0))
-      throw new ArgumentError(
-        `Expected \`maxRunTimeSeconds\` to be a positive number, got ${String(options.maxRunTimeSeconds)}`,
-        'maxRunTimeSeconds',
-      );
+    this.o = resolveStreamOptions(options);
     this.client = options.client ?? new LogsApiClient(options as LogsApiClientOptions);
-    this.timing = {
-      now: options.now ?? systemTiming.now,
-      sleep: options.sleep ?? systemTiming.sleep,
-      random: options.random ?? systemTiming.random,
-    };
-    const start = options.start ?? this.timing.now();
-    this.deadline = start + runTime * 1000;
-    this.types = options.types?.length ? new Set(options.types) : undefined;
-    this.waitOnRateLimit = options.waitOnRateLimit ?? false;
+    this.filter = createLogFilter(this.o.types, 0);
     this.signal = options.signal;
-    this.log = scopedLogger('stream', options.logger);
+    this.log = scopedLogger('stream', this.o.logger);
     this.retryPolicy = {
-      ...this.timing,
-      retries: this.maxRetries,
+      now: this.o.now,
+      sleep: this.o.sleep,
+      random: this.o.random,
+      retries: this.o.maxRetries,
       minDelayMs: DEFAULTS.minRetryDelayMs,
       maxDelayMs: DEFAULTS.maxRetryDelayMs,
-      deadline: this.deadline,
+      deadline: this.o.start + this.o.maxRunTimeSeconds * 1000,
       signal: this.signal,
       shouldRetry: isTransient,
       onRetry: (error, attempt, delay) =>
@@ -140,26 +126,30 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
           `Fetching logs failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`,
         ),
     };
-    this.lastCheckpoint = checkpoint;
-    this.previousCheckpoint = checkpoint;
+    this.lastCheckpoint = this.o.checkpoint;
+    this.previousCheckpoint = this.o.checkpoint;
     this.status = {
-      startCheckpoint: checkpoint,
-      start: new Date(start),
+      startCheckpoint: this.o.checkpoint,
+      start: new Date(this.o.start),
       end: null,
       logsProcessed: 0,
     };
   }
 
-  /** Fetches up to `take` logs (several requests when over 100) and emits one `data` event, or `end`. */
+  /**
+   * Fetches `take` logs (several requests when over 100; logs filtered out by `types` count) and
+   * answers with one event: `data`
+   * with what was found, `end` when nothing was (caught up, out of run time or rate limit), or
+   * `error`. A failed request leaves `lastCheckpoint` where it was.
+   */
   next(take: number = DEFAULTS.maxPageSize): void {
     this.queue = this.queue.then(() => this.readBatch(take));
   }
 
-  /** Ends the stream: no more requests; `end` is emitted. */
+  /** Ends the stream: no more requests; `end` is emitted once. */
   done(): void {
     if (this.ended) return;
-    this.ended = true;
-    this.status.end = new Date(this.timing.now());
+    this.stop('aborted');
     this.emit('end');
   }
 
@@ -170,44 +160,89 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     this.lastBatch = 0;
   }
 
-  /** True while the stream may still fetch. */
+  /** True once the stream has ended. */
   get isEnded(): boolean {
     return this.ended;
   }
 
   /**
-   * Pages of up to 100 logs until the tenant has no more, time or the rate limit runs out, or the
-   * signal aborts, fetching one page ahead of the consumer. Throws the fetch error once its retries
-   * are spent. The stream ends with it.
+   * Pages of up to `take` (at most 100) logs until the tenant has no more, time or the rate limit
+   * runs out, or the signal aborts, fetching one page ahead. Each page counts in
+   * `status.logsProcessed` and moves `lastCheckpoint` as it is handed out; no empty trailing page.
+   * Throws the fetch or page-check error. The stream ends with it.
+   * @throws ArgumentError at once for a `take` that is not a positive integer.
    */
-  async *pages(take: number = DEFAULTS.maxPageSize): AsyncGenerator<StreamPage, void, undefined> {
-    const size = Math.min(take, DEFAULTS.maxPageSize);
+  pages(take: number = DEFAULTS.maxPageSize): AsyncGenerator<StreamPage, void, undefined> {
+    const size = Math.min(takeOption(take, DEFAULTS.maxPageSize), DEFAULTS.maxPageSize);
+    return this.iterate(size);
+  }
+
+  /** `for await (const page of stream)`: the same as {@link pages}. */
+  [Symbol.asyncIterator](): AsyncGenerator<StreamPage, void, undefined> {
+    return this.pages();
+  }
+
+  private async *iterate(size: number): AsyncGenerator<StreamPage, void, undefined> {
+    const source = this.sourceOf(size, true);
     try {
-      let next = this.prefetch(size);
       while (!this.ended) {
-        const page = await next;
-        if (!page || page.fetched === 0) {
-          if (page) yield page;
+        const next = await source.next(size);
+        if (next.done) {
+          this.stop(next.value);
           break;
         }
-        // The following page is fetched while the consumer works on this one.
-        next = this.prefetch(size);
+        const page = this.accept(next.value);
+        this.batchSaved();
         yield page;
       }
+    } catch (error) {
+      this.stop('failed');
+      throw error;
     } finally {
-      this.done();
+      this.stop('aborted');
+      this.emit('end');
     }
   }
 
-  /** Starts fetching a page; a failure surfaces when the page is awaited, or nowhere if dropped. */
-  private prefetch(take: number): Promise<StreamPage | undefined> {
-    const page = this.fetchPage(take);
-    page.catch(() => undefined);
-    return page;
+  private sourceOf(take: number, prefetch: boolean) {
+    this.source ??= logPages({
+      client: this.client,
+      from: this.lastCheckpoint,
+      take,
+      filter: this.filter,
+      retry: this.retryPolicy,
+      waitOnRateLimit: this.o.waitOnRateLimit,
+      prefetch,
+      log: this.log,
+      counts: this.counts,
+    });
+    return this.source;
+  }
+
+  /** Takes a checked page: the limits, the replay count and the checkpoint move with it. */
+  private accept(page: CheckedPage): StreamPage {
+    this.limits = page.limits;
+    this.lastCheckpoint = page.checkpoint;
+    this.lastBatch += page.logs.length;
+    if (this.counts.replayed) this.status.logsReplayed = this.counts.replayed;
+    return {
+      logs: page.logs,
+      limits: page.limits,
+      checkpoint: page.checkpoint,
+      fetched: page.fetched,
+    };
+  }
+
+  private stop(reason: StopReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.status.end = new Date(this.o.now());
+    this.status.stopReason = reason;
+    if (reason === 'rate_limit') this.status.warning = RATE_LIMIT_WARNING;
+    void this.source?.return('aborted').catch(() => undefined);
   }
 
   private async readBatch(take: number): Promise<void> {
-    if (this.ended) return;
     if (!Number.isInteger(take) || take < 1) {
       this.emit(
         'error',
@@ -218,103 +253,39 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
       );
       return;
     }
+    if (this.ended) return void this.emit('end');
+    const source = this.sourceOf(Math.min(take, DEFAULTS.maxPageSize), false);
     const logs: LogEvent[] = [];
-    let limits: RateLimits | undefined;
-    let exhausted = false;
+    let last: CheckedPage | undefined;
+    let stopped: PagesStop | undefined;
+    let fetched = 0;
     try {
-      while (logs.length < take) {
-        const page = await this.fetchPage(Math.min(take - logs.length, DEFAULTS.maxPageSize));
-        if (!page) {
-          exhausted = true;
+      while (fetched < take) {
+        const asked = Math.min(take - fetched, DEFAULTS.maxPageSize);
+        const next = await source.next(asked);
+        if (next.done) {
+          stopped = next.value;
           break;
         }
-        limits = page.limits;
-        for (const log of page.logs) logs.push(log);
-        if (page.fetched === 0) {
-          exhausted = true;
-          break;
-        }
+        last = next.value;
+        fetched += last.fetched - last.replayed;
+        for (const log of last.logs) logs.push(log);
+        if (last.fetched < asked) break;
       }
     } catch (error) {
-      this.ended = true;
-      this.status.end = new Date(this.timing.now());
+      this.stop('failed');
       this.emit('error', error);
       return;
     }
-    if (limits && (logs.length > 0 || !exhausted)) this.emit('data', { logs, limits });
-    if (exhausted) this.done();
-  }
-
-  /** One request (with retries); `undefined` when the stream must stop before it. */
-  private async fetchPage(take: number): Promise<StreamPage | undefined> {
-    if (this.ended || this.signal?.aborted) return undefined;
-    if (!(await this.awaitCapacity())) return undefined;
-    const from = this.lastCheckpoint;
-    const query = from ? { from, take } : { per_page: take, page: 0, sort: 'date:1' };
-    this.log.debug(
-      from
-        ? `Requesting ${take} logs from checkpoint ${from}`
-        : `Requesting the ${take} oldest logs`,
-    );
-    let page: LogsPage;
-    try {
-      page = await withRetry(async () => {
-        const started = this.timing.now();
-        const result = await this.client.getLogs(query, this.signal ? { signal: this.signal } : {});
-        this.responses += 1;
-        this.responseMs += this.timing.now() - started;
-        return result;
-      }, this.retryPolicy);
-    } catch (error) {
-      if (isAbortError(error)) return undefined;
-      throw error;
+    if (this.ended) return void this.emit('end');
+    if (last) {
+      const page = this.accept(last);
+      this.lastBatch += logs.length - page.logs.length;
+      this.emit('data', { logs, limits: page.limits });
+      if (stopped) this.stop(stopped);
+      return;
     }
-    this.limits = page.limits;
-    const raw = page.logs;
-    const last = raw.length ? logIdOf(raw[raw.length - 1] as LogEvent) : undefined;
-    if (last) this.lastCheckpoint = last;
-    const types = this.types;
-    const logs = types ? raw.filter((log) => types.has(log.type)) : raw;
-    this.lastBatch += logs.length;
-    return { logs, limits: page.limits, checkpoint: this.lastCheckpoint, fetched: raw.length };
+    this.stop(stopped ?? 'caught_up');
+    this.emit('end');
   }
-
-  /**
-   * Before a request: is there time for one more (by the average response time), and is there
-   * room in the rate-limit bucket, waiting for it when allowed?
-   */
-  private async awaitCapacity(): Promise<boolean> {
-    const now = this.timing.now();
-    const average = this.responses ? this.responseMs / this.responses : 0;
-    if (this.deadline - now < average) {
-      this.log.debug(
-        `No run time left for another request (average response ${Math.round(average)} ms)`,
-      );
-      return false;
-    }
-    const limits = this.limits;
-    if (!limits || !(limits.remaining < 1)) return true;
-    const wait = tenantRateLimitWait(limits, this.client.tenantNow());
-    if (!this.waitOnRateLimit || now + wait + average > this.deadline) {
-      this.status.warning = 'Auth0 Management API rate limit reached.';
-      return false;
-    }
-    this.log.debug(`Rate limit bucket is empty; waiting ${wait} ms`);
-    await this.timing.sleep(wait, this.signal);
-    return !this.signal?.aborted;
-  }
-}
-
-/**
- * How long until the bucket holds one request again: the time to refill it whole, shared by the
- * requests it refills (the bucket refills evenly), or 1 s without a usable reset header.
- */
-export function rateLimitWait(limits: RateLimits, now: number): number {
-  if (!Number.isFinite(limits.reset)) return 1000;
-  const toFull = Math.max(0, limits.reset * 1000 - now);
-  const missing = Math.max(
-    1,
-    (Number.isFinite(limits.limit) ? limits.limit : 1) - Math.max(0, limits.remaining),
-  );
-  return Math.ceil(toFull / missing);
 }

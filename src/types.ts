@@ -63,6 +63,11 @@ export interface RunStatus {
   skipped?: SkippedRange[];
   /** Why the run ended; see {@link StopReason}. */
   stopReason?: StopReason;
+  /**
+   * Logs the API answered again at or below the checkpoint they were asked after (a replayed
+   * page): dropped, never shipped twice. Present when above 0.
+   */
+  logsReplayed?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { batches, type Batch } from '../src/batches';
-import type { StreamPage } from '../src/stream';
+import type { CheckedPage, PagesStop } from '../src/pages';
 import type { LogEvent } from '../src/types';
 
 const id = (n: number) => n.toString().padStart(56, '0');
@@ -9,9 +9,11 @@ const log = (n: number, type = 's'): LogEvent => ({
   type,
 });
 
-function page(from: number, count: number, keep: (n: number) => boolean = () => true): StreamPage {
+function page(from: number, count: number, keep: (n: number) => boolean = () => true): CheckedPage {
   const raw = Array.from({ length: count }, (_, i) => log(from + i));
   return {
+    from: id(from - 1),
+    replayed: 0,
     logs: raw.filter((l) => keep(Number(l.log_id))),
     limits: { limit: 10, remaining: 9, reset: 0 },
     checkpoint: raw.length ? (raw[raw.length - 1]?.log_id ?? null) : null,
@@ -19,13 +21,29 @@ function page(from: number, count: number, keep: (n: number) => boolean = () => 
   };
 }
 
-async function* source(pages: StreamPage[]): AsyncGenerator<StreamPage> {
+async function* source(
+  pages: CheckedPage[],
+  stop: PagesStop,
+): AsyncGenerator<CheckedPage, PagesStop, undefined> {
   yield* pages;
+  return stop;
 }
 
-async function collect(pages: StreamPage[], size: number, start: string | null): Promise<Batch[]> {
+async function collect(
+  pages: CheckedPage[],
+  size: number,
+  start: string | null,
+  stop: PagesStop = 'caught_up',
+): Promise<Batch[]> {
   const out: Batch[] = [];
-  for await (const batch of batches(source(pages), size, start)) out.push(batch);
+  const all = batches(source(pages, stop), size, start);
+  for (let next = await all.next(); ; next = await all.next()) {
+    if (next.done) {
+      expect(next.value).toBe(stop);
+      break;
+    }
+    out.push(next.value);
+  }
   return out;
 }
 
@@ -65,5 +83,10 @@ describe('batches', () => {
 
   it('yields nothing when nothing was fetched', async () => {
     expect(await collect([page(1, 0)], 100, id(5))).toEqual([]);
+  });
+
+  it('returns why the pages stopped', async () => {
+    const result = await collect([page(1, 30)], 100, id(0), 'max_run_time');
+    expect(result.map((b) => b.logs.length)).toEqual([30]);
   });
 });

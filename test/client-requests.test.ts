@@ -82,7 +82,8 @@ describe('every request ends', () => {
     const error = await c
       .getLogs({ take: 1, from: logId(0) }, { deadline: now + 300 })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    // Its own code, marked permanent: the page source stops with max_run_time instead of failing.
+    expect(error).toMatchObject({ code: 'run_deadline', permanent: true });
     expect((error as Error).message).toContain("the run's deadline");
     expect(logRequests).toBe(1);
     // Past the deadline, no request starts at all.
@@ -90,7 +91,7 @@ describe('every request ends', () => {
     const late = await c
       .getLogs({ take: 1, from: logId(0) }, { deadline: now - 1 })
       .catch((e: unknown) => e);
-    expect(late).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(late).toMatchObject({ code: 'run_deadline', permanent: true });
     expect((late as Error).message).toContain('no time left before the deadline');
     expect(logRequests).toBe(1);
   });
@@ -101,7 +102,7 @@ describe('every request ends', () => {
     const error = await c
       .getLogs({ take: 1 }, { deadline: Date.now() + 200 })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(error).toMatchObject({ code: 'run_deadline', permanent: true });
     expect((error as Error).message).toContain('waiting for the access token');
     expect(logRequests).toBe(0);
   });

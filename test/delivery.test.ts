@@ -1,5 +1,8 @@
-import { callHandler } from '../src/delivery';
-import { HandlerError } from '../src/errors';
+import type { Batch } from '../src/batches';
+import { callHandler, Delivery, type LogsHandler } from '../src/delivery';
+import { errorMessage, HandlerError, isPermanentError } from '../src/errors';
+import type { PagesStop } from '../src/pages';
+import type { RetryPolicy } from '../src/retry';
 import type { LogEvent } from '../src/types';
 
 const logs: LogEvent[] = [{ log_id: '1', date: '2024-01-01T00:00:00.000Z', type: 's' }];
@@ -54,5 +57,87 @@ describe('callHandler', () => {
       called = true;
     }, logs);
     expect(called).toBe(true);
+  });
+});
+
+describe('Delivery', () => {
+  const id = (n: number) => `900${String(n).padStart(53, '0')}`;
+  const batch = (seq: number): Batch => ({
+    seq,
+    logs: [{ log_id: id(seq * 10 + 10), date: new Date(seq * 1000).toISOString(), type: 's' }],
+    fromCheckpoint: seq === 0 ? null : id(seq * 10),
+    toCheckpoint: id(seq * 10 + 10),
+  });
+  async function* source(count: number, stop: PagesStop): AsyncGenerator<Batch, PagesStop> {
+    for (let seq = 0; seq < count; seq++) yield batch(seq);
+    return stop;
+  }
+  const retry: RetryPolicy = {
+    now: () => 0,
+    sleep: async () => undefined,
+    random: () => 0,
+    retries: 3,
+    minDelayMs: 0,
+    maxDelayMs: 0,
+    deadline: 60_000,
+    shouldRetry: (error) => !isPermanentError(error),
+  };
+  function delivery(handler: LogsHandler, onBatchFailure: 'skip' | 'stop' = 'skip') {
+    const saved: (string | null)[] = [];
+    const store = { saveCheckpoint: async (c: string | null) => void saved.push(c) };
+    const d = new Delivery({
+      handler,
+      store,
+      start: null,
+      concurrency: 1,
+      maxRetries: 3,
+      onBatchFailure,
+      onProgress: undefined,
+      retry,
+    });
+    return { d, saved };
+  }
+
+  it('reports what it did and why the pages stopped, storing the checkpoint after every batch', async () => {
+    const { d, saved } = delivery(async () => undefined);
+    const report = await d.drain(source(3, 'max_run_time'));
+    expect(report).toMatchObject({
+      checkpoint: id(30),
+      logsProcessed: 3,
+      skipped: [],
+      failure: undefined,
+      stop: 'max_run_time',
+    });
+    expect(saved).toEqual([id(10), id(20), id(30)]);
+  });
+
+  it("under 'skip' gives up a batch, moves past it and ends there; a permanent error is tried once", async () => {
+    let calls = 0;
+    const { d, saved } = delivery(async () => {
+      calls += 1;
+      throw Object.assign(new Error('schema mismatch'), { permanent: true });
+    });
+    const report = await d.drain(source(3, 'caught_up'));
+    expect(calls).toBe(1);
+    expect(report.checkpoint).toBe(id(10));
+    expect(saved).toEqual([id(10)]);
+    expect(report.skipped).toEqual([
+      { fromCheckpoint: null, toCheckpoint: id(10), logs: 1, reason: expect.any(String) },
+    ]);
+    expect(report.failure).toBeInstanceOf(HandlerError);
+    expect(errorMessage(report.failure)).toMatch(/^Skipped 1 logs .* after a permanent failure/);
+    expect(report.stop).toBeUndefined();
+  });
+
+  it("under 'stop' retries a transient error, then keeps the checkpoint before the batch", async () => {
+    let calls = 0;
+    const { d, saved } = delivery(async () => {
+      calls += 1;
+      throw new Error('503');
+    }, 'stop');
+    const report = await d.drain(source(2, 'caught_up'));
+    expect(calls).toBe(4);
+    expect(saved).toEqual([]);
+    expect(report).toMatchObject({ checkpoint: null, logsProcessed: 0, skipped: [] });
   });
 });

@@ -23,8 +23,12 @@ describe('log ids', () => {
     expect(logIdOf({ date: '', type: 's' })).toBeUndefined();
   });
 
-  it('accepts digit strings only', () => {
-    expect(isLogId(a)).toBe(true);
+  it('accepts 56-digit strings only, as Auth0 writes them', () => {
+    const full = `900${'2'.repeat(53)}`;
+    expect(isLogId(full)).toBe(true);
+    expect(isLogId(full.slice(1))).toBe(false); // 55 digits
+    expect(isLogId(`${full}1`)).toBe(false); // 57 digits
+    expect(isLogId(a)).toBe(a.length === 56);
     expect(isLogId('12a')).toBe(false);
     expect(isLogId(12)).toBe(false);
     expect(isLogId('')).toBe(false);

@@ -2,6 +2,7 @@ import { ArgumentError, StorageError } from '../src/errors';
 import { LogsProcessor } from '../src/processor';
 import type { LogsProcessorOptions } from '../src/processor-options';
 import type { LogEvent } from '../src/types';
+import { startFakeTenant } from '../src/testing';
 import { credentials, memoryStorage, useTenant } from './support/tenant';
 
 const TOTAL = 1234;
@@ -36,11 +37,41 @@ describe('LogsProcessor options', () => {
     ['logTypes', [1]],
     ['concurrency', 0],
     ['startFrom', 'yesterday'],
+    ['startFrom', 'abc'],
+    ['startFrom', '1'.repeat(55)],
+    ['startFrom', '1'.repeat(57)],
+    ['logTypes', ['S']],
+    ['maxRetries', 101],
     ['onBatchFailure', 'drop'],
-  ])('rejects %s = %j with an error naming it', (option, value) => {
-    expect(() => processor(memoryStorage(), { [option]: value })).toThrow(
-      expect.objectContaining({ option, message: expect.stringContaining(option) }),
-    );
+    ['timeoutMs', -1],
+  ])(
+    'reports %s = %j through the run, naming it, before any request, recorded in the history',
+    async (option, value) => {
+      const storage = memoryStorage({ checkpointId: tenant().logIdAt(9) });
+      const p = processor(storage, { [option]: value });
+      const handler = jest.fn();
+      const result = await p.run(handler);
+      expect(result.status.error).toContain(`\`${option}\``);
+      expect(result.status.stopReason).toBe('failed');
+      expect(result.checkpoint).toBe(tenant().logIdAt(9));
+      expect(handler).not.toHaveBeenCalled();
+      expect(tenant().stats()).toMatchObject({ logRequests: 0, tokenRequests: 0 });
+      expect(storage.current?.logs?.at(-1)).toMatchObject({ error: result.status.error });
+      expect(storage.current?.checkpointId).toBe(tenant().logIdAt(9));
+    },
+  );
+
+  it('names the option in the message as p-retry does', async () => {
+    const result = await processor(memoryStorage(), { batchSize: 0 }).run(jest.fn());
+    expect(result.status.error).toBe('Expected `batchSize` to be an integer from 1 to 1000, got 0');
+  });
+
+  it('still throws at construction for missing credentials', () => {
+    for (const name of ['domain', 'clientId', 'clientSecret']) {
+      expect(() => processor(memoryStorage(), { [name]: undefined })).toThrow(
+        expect.objectContaining({ option: name }),
+      );
+    }
   });
 
   it('accepts numeric strings, as configuration from the environment gives them', async () => {
@@ -125,7 +156,8 @@ describe('LogsProcessor.run', () => {
     const storage = memoryStorage();
     let active = 0;
     let peak = 0;
-    let call = 0;
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const failedBatchStart = tenant().logIdAt(300);
     const result = await processor(storage, {
       batchSize: 100,
@@ -133,12 +165,16 @@ describe('LogsProcessor.run', () => {
       maxRetries: 0,
       onBatchFailure: 'stop',
     }).run(async (logs) => {
-      const n = call++;
       active += 1;
       peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, n === 3 ? 300 : 60));
+      // The first three wait until the fourth is in the handler too: no timing involved.
+      if (logs[0]?.log_id === failedBatchStart) {
+        release();
+        active -= 1;
+        throw new Error('destination refused batch 4');
+      }
+      await gate;
       active -= 1;
-      if (logs[0]?.log_id === failedBatchStart) throw new Error('destination refused batch 4');
     });
     expect(peak).toBe(4);
     expect(result.status.error).toMatch(/destination refused batch 4/);
@@ -146,19 +182,24 @@ describe('LogsProcessor.run', () => {
     expect(storage.current?.checkpointId).toBe(tenant().logIdAt(299));
   });
 
-  it('retries a failing handler, then skips the batch and names the skipped range', async () => {
+  it('retries a failing handler, then skips the batch, names the range in status.error and ends the run', async () => {
     let calls = 0;
     const shipped: LogEvent[] = [];
-    const result = await processor(memoryStorage(), { batchSize: 500, maxRetries: 2 }).run(
-      async (logs) => {
-        calls += 1;
-        if (logs[0]?.log_id === tenant().logIdAt(500)) throw new Error('bad gateway');
-        shipped.push(...logs);
-      },
-    );
-    expect(calls).toBe(1 + 3 + 1);
-    expect(shipped).toHaveLength(total() - 500);
-    expect(result.checkpoint).toBe(tenant().logIdAt(total() - 1));
+    const storage = memoryStorage();
+    const handler = async (logs: LogEvent[]) => {
+      calls += 1;
+      if (logs[0]?.log_id === tenant().logIdAt(500)) throw new Error('bad gateway');
+      shipped.push(...logs);
+    };
+    const result = await processor(storage, { batchSize: 500, maxRetries: 2 }).run(handler);
+    // As the original: one batch given up, status.error set, and the run ends there.
+    expect(calls).toBe(1 + 3);
+    expect(shipped).toHaveLength(500);
+    expect(result.checkpoint).toBe(tenant().logIdAt(999));
+    expect(result.status.error).toMatch(/Skipped 500 logs .*bad gateway/);
+    expect(result.status.error).toContain(tenant().logIdAt(999));
+    expect(result.status.stopReason).toBe('failed');
+    expect(storage.current?.logs?.at(-1)?.error).toBe(result.status.error);
     expect(result.status.skipped).toEqual([
       {
         fromCheckpoint: tenant().logIdAt(499),
@@ -167,8 +208,12 @@ describe('LogsProcessor.run', () => {
         reason: expect.stringContaining('bad gateway'),
       },
     ]);
-    expect(result.status.warning).toContain(tenant().logIdAt(999));
-    expect(result.status.logsProcessed).toBe(total() - 500);
+    expect(result.status.logsProcessed).toBe(500);
+    // The next run goes on after the skipped batch: an outage costs at most one batch per run.
+    const next = await processor(storage, { batchSize: 500 }).run(handler);
+    expect(next.status.error).toBeUndefined();
+    expect(shipped).toHaveLength(total() - 500);
+    expect(shipped[500]?.log_id).toBe(tenant().logIdAt(1000));
   });
 
   it("with onBatchFailure 'stop' keeps the checkpoint before the failed batch, so the next run sends it again", async () => {
@@ -252,7 +297,8 @@ describe('LogsProcessor.run', () => {
       async (logs) => void errors.push(...logs),
     );
     expect(errors.length).toBeGreaterThan(0);
-    expect(errors.every((l) => (logTypes[l.type]?.level ?? -1) >= 3)).toBe(true);
+    // Types the catalog does not know pass the level filter (Auth0 adds new ones).
+    expect(errors.every((l) => (logTypes[l.type]?.level ?? 9) >= 3)).toBe(true);
     expect(Object.isFrozen(logTypes)).toBe(true);
   });
 
@@ -380,8 +426,8 @@ describe('LogsProcessor.run', () => {
     expect(report).toMatchObject({
       type: 'report',
       processed: shippedFirst,
-      warnings: 1,
-      errors: 0,
+      warnings: 0,
+      errors: 1,
     });
     expect(report.checkpoint).toBe(tenant().logIdAt(total() - 1));
   });
@@ -421,5 +467,124 @@ describe('LogsProcessor against limits and expiring tokens', () => {
     expect(shipped.size).toBe(3000);
     expect(limited().stats().tokenRequests).toBeGreaterThan(1);
     expect(limited().stats().status[401]).toBe(limited().stats().tokenRequests - 1);
+  });
+});
+
+describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
+  it('says max_run_time when maxRunTimeSeconds: 2 cannot drain 100,000 logs (injected clock)', async () => {
+    const big = await startFakeTenant({ logs: 100_000 });
+    try {
+      let clock = 1_000_000;
+      const shipped = new Set<string>();
+      const result = await new LogsProcessor(memoryStorage(), {
+        ...credentials(big),
+        maxRunTimeSeconds: 2,
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+        random: () => 0,
+      }).run(async (logs) => {
+        clock += 50; // each batch takes 50 ms of the run's clock
+        logs.forEach((l) => shipped.add(l.log_id as string));
+      });
+      expect(result.status.error).toBeUndefined();
+      expect(result.status.stopReason).toBe('max_run_time');
+      expect(shipped.size).toBeGreaterThan(0);
+      expect(shipped.size).toBeLessThan(100_000);
+      expect(result.status.logsProcessed).toBe(shipped.size);
+      expect(result.checkpoint).toBe(big.logIdAt(shipped.size - 1));
+    } finally {
+      await big.close();
+    }
+  });
+
+  it('says caught_up when the tenant has no newer log, and aborted when stopped', async () => {
+    const done = await processor(memoryStorage(), { batchSize: 1000 }).run(async () => undefined);
+    expect(done.status.stopReason).toBe('caught_up');
+    const controller = new AbortController();
+    const stopped = await processor(memoryStorage()).run(async () => controller.abort(), {
+      signal: controller.signal,
+    });
+    expect(stopped.status.stopReason).toBe('aborted');
+  });
+
+  it('does not retry a handler error marked permanent: the batch is given up at once', async () => {
+    let calls = 0;
+    const result = await processor(memoryStorage(), { maxRetries: 5 }).run(async () => {
+      calls += 1;
+      throw Object.assign(new Error('payload rejected (400)'), { permanent: true });
+    });
+    expect(calls).toBe(1);
+    expect(result.status.error).toMatch(/after a permanent failure: .*payload rejected/);
+    expect(result.status.skipped).toHaveLength(1);
+    let stopCalls = 0;
+    const stop = await processor(memoryStorage(), { maxRetries: 5, onBatchFailure: 'stop' }).run(
+      async () => {
+        stopCalls += 1;
+        throw Object.assign(new Error('outer'), { cause: { permanent: true } });
+      },
+    );
+    expect(stopCalls).toBe(1);
+    expect(stop.checkpoint).toBeNull();
+  });
+
+  it.each([
+    [{ logLevel: '-' }],
+    [{ logLevel: '' }],
+    [{ logTypes: '-' }],
+    [{ logTypes: '-', logLevel: '-' }],
+  ])("filters nothing with the extension's blank settings %j", async (blank) => {
+    const shipped: LogEvent[] = [];
+    const result = await processor(memoryStorage(), blank as never).run(
+      async (logs) => void shipped.push(...logs),
+    );
+    expect(result.status.error).toBeUndefined();
+    expect(shipped).toHaveLength(total());
+  });
+
+  it('reports an unknown logTypes code through the run, naming it and the nearest code', async () => {
+    const result = await processor(memoryStorage(), { logTypes: 'S,F' }).run(jest.fn());
+    expect(result.status.error).toContain('`S` is not an Auth0 log type; did you mean `s`?');
+    expect(result.status.error).toContain('`logTypes`');
+    expect(tenant().stats().logRequests).toBe(0);
+  });
+
+  it('never drops a log of a type the catalog does not know by logLevel, and names the type once', async () => {
+    const own = await startFakeTenant({ logs: 400 });
+    try {
+      for (let p = 0; p < 4; p++) {
+        const page = Array.from({ length: 100 }, (_, i) => {
+          const log = own.logAt(p * 100 + i);
+          return i % 4 === 0 ? { ...log, type: 'brand_new_type' } : { ...log, type: 's' };
+        });
+        own.enqueue({ path: 'logs', status: 200, body: page });
+      }
+      const shipped: LogEvent[] = [];
+      const result = await new LogsProcessor(memoryStorage(), {
+        ...credentials(own),
+        ...noWait,
+        logLevel: 2, // 's' (a successful login) is level 1: filtered out
+      }).run(async (logs) => void shipped.push(...logs));
+      expect(result.status.error).toBeUndefined();
+      expect(shipped).toHaveLength(100);
+      expect(shipped.every((l) => l.type === 'brand_new_type')).toBe(true);
+      expect(result.status.warning?.match(/brand_new_type/g)).toHaveLength(1);
+      // '+code' names it explicitly.
+      const named = await new LogsProcessor(memoryStorage(), {
+        ...credentials(own),
+        ...noWait,
+        logTypes: ['+brand_new_type'],
+      }).run(async () => undefined);
+      expect(named.status.error).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refuses a stored checkpoint that is not 56 digits before any request', async () => {
+    const short = { read: async () => ({ checkpointId: '9'.repeat(55) }), write: jest.fn() };
+    await expect(processor(short as never).run(async () => undefined)).rejects.toThrow(
+      /checkpointId/,
+    );
+    expect(tenant().stats().logRequests).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError } from '../src/errors';
 import { createHttp } from '../src/http';
-import { LogsApiStream, rateLimitWait, type LogsApiStreamOptions } from '../src/stream';
+import { LogsApiStream, type LogsApiStreamOptions } from '../src/stream';
 import { startFakeTenant, type FakeTenant, type FakeTenantOptions } from '../src/testing';
 import type { LogEvent, LogsPage } from '../src/types';
 import { credentials, useTenant } from './support/tenant';
@@ -83,6 +83,7 @@ describe('LogsApiStream paging', () => {
     }
     expect(s.lastCheckpoint).toBe(t.logIdAt(999));
     expect(s.status.end).toBeInstanceOf(Date);
+    expect(s.status.stopReason).toBe('caught_up');
     expect(s.isEnded).toBe(true);
   });
 
@@ -107,8 +108,19 @@ describe('LogsApiStream paging', () => {
     const s = new LogsApiStream({ client, ...noWait });
     const run = await drain(s, 150, () => false);
     expect(ids(run.logs)).toEqual(range(t, 0, 150));
-    expect(Object.fromEntries(queries[0]!)).toEqual({ per_page: '100', page: '0', sort: 'date:1' });
-    expect(Object.fromEntries(queries[1]!)).toEqual({ from: t.logIdAt(99), take: '50' });
+    // The original's parameters, in its order.
+    expect([...queries[0]!]).toEqual([
+      ['per_page', '100'],
+      ['page', '0'],
+      ['q', ''],
+      ['sort', 'date:1'],
+    ]);
+    expect([...queries[1]!]).toEqual([
+      ['take', '50'],
+      ['from', t.logIdAt(99)],
+      ['q', ''],
+      ['sort', 'date:1'],
+    ]);
     expect(s.status.startCheckpoint).toBeNull();
   });
 
@@ -126,22 +138,22 @@ describe('LogsApiStream paging', () => {
 
   it('advances the checkpoint over pages whose logs are all filtered out', async () => {
     const t = shared();
-    const s = stream(t, { checkpointId: t.logIdAt(899), types: ['no_such_type'] });
+    const s = stream(t, { checkpointId: t.logIdAt(899), types: ['+no_such_type'] });
     const run = await drain(s, 50);
-    expect(run.pages).toHaveLength(0);
+    // As the original: a page whose logs were all filtered out is a `data` event with no logs.
+    expect(run.pages.map((p) => p.logs.length)).toEqual([0, 0]);
     expect(run.ended).toBe(true);
     expect(s.lastCheckpoint).toBe(t.logIdAt(999));
     const pages = [];
     for await (const page of stream(t, {
       checkpointId: t.logIdAt(949),
-      types: ['no_such_type'],
+      types: ['+no_such_type'],
     }).pages(25)) {
       pages.push(page);
     }
     expect(pages.map((p) => [p.logs.length, p.fetched, p.checkpoint])).toEqual([
       [0, 25, t.logIdAt(974)],
       [0, 25, t.logIdAt(999)],
-      [0, 0, t.logIdAt(999)],
     ]);
   });
 
@@ -153,7 +165,7 @@ describe('LogsApiStream paging', () => {
     expect(s.lastCheckpoint).toBe(t.logIdAt(999));
   });
 
-  it('ends on done(): no more requests, one end event', async () => {
+  it('ends on done(): no more requests; done() and every later next() get one end each', async () => {
     const t = shared();
     const s = stream(t, { checkpointId: t.logIdAt(0) });
     const ends = jest.fn();
@@ -167,7 +179,9 @@ describe('LogsApiStream paging', () => {
     s.done();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(run.pages).toHaveLength(1);
-    expect(ends).toHaveBeenCalledTimes(1);
+    // done() once (the second call is a no-op), then one `end` for each of the two next() calls.
+    expect(ends).toHaveBeenCalledTimes(3);
+    expect(s.status.stopReason).toBe('aborted');
     expect(t.stats().logRequests - before).toBe(1);
   });
 
@@ -196,11 +210,103 @@ describe('LogsApiStream paging', () => {
     const s = stream(t, { checkpointId: t.logIdAt(749) });
     const pages = [];
     for await (const page of s.pages(500)) pages.push(page);
-    expect(pages.map((p) => p.fetched)).toEqual([100, 100, 50, 0]);
-    expect(pages.map((p) => p.checkpoint)).toEqual([849, 949, 999, 999].map(t.logIdAt));
+    expect(pages.map((p) => p.fetched)).toEqual([100, 100, 50]);
+    expect(pages.map((p) => p.checkpoint)).toEqual([849, 949, 999].map(t.logIdAt));
+    expect(s.status).toMatchObject({ logsProcessed: 250, stopReason: 'caught_up' });
+    expect(s.lastCheckpoint).toBe(t.logIdAt(999));
     expect(ids(pages.flatMap((p) => p.logs))).toEqual(range(t, 750, 1000));
     expect(s.isEnded).toBe(true);
     expect(s.status.end).toBeInstanceOf(Date);
+  });
+});
+
+/** Events in arrival order, with a marker between turns of the event loop. */
+function eventLog(s: LogsApiStream) {
+  const events: string[] = [];
+  s.on('data', (page) => events.push(`data ${page.logs.length}`));
+  s.on('end', () => events.push('end'));
+  s.on('error', (error) => events.push(`error ${(error as Error).message}`));
+  const settle = async (count: number) => {
+    for (let i = 0; i < 10_000 && events.length < count; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    // A few more turns: anything emitted late would show up here.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    return [...events];
+  };
+  return { events, settle };
+}
+
+describe('LogsApiStream contract: one event per next()', () => {
+  it('answers a short page with data only, and the next next() with end', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(969) });
+    const { settle } = eventLog(s);
+    s.next(100);
+    expect(await settle(1)).toEqual(['data 30']);
+    s.next(100);
+    expect(await settle(2)).toEqual(['data 30', 'end']);
+    s.next(100);
+    expect(await settle(3)).toEqual(['data 30', 'end', 'end']);
+    expect(s.status).toMatchObject({ stopReason: 'caught_up' });
+  });
+
+  it('answers every queued next() once, in order', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(899) });
+    const { settle } = eventLog(s);
+    for (let i = 0; i < 4; i++) s.next(50);
+    expect(await settle(4)).toEqual(['data 50', 'data 50', 'end', 'end']);
+  });
+
+  it('leaves lastCheckpoint where it was when the second request of next(200) fails', async () => {
+    const t = await ownTenant();
+    t.enqueue({
+      path: 'logs',
+      status: 200,
+      body: [t.logAt(1), t.logAt(2)].concat(Array.from({ length: 98 }, (_, i) => t.logAt(3 + i))),
+    });
+    t.enqueue({
+      path: 'logs',
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: 'nope' },
+    });
+    const s = stream(t, { checkpointId: t.logIdAt(0) });
+    const { settle } = eventLog(s);
+    s.next(200);
+    const events = await settle(1);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^error /);
+    expect(s.lastCheckpoint).toBe(t.logIdAt(0));
+    expect(s.status).toMatchObject({ logsProcessed: 0, stopReason: 'failed' });
+  });
+
+  it('is async-iterable itself; pages() counts logsProcessed and refuses pages(0) at once', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(849) });
+    const sizes: number[] = [];
+    for await (const page of s) sizes.push(page.logs.length);
+    expect(sizes).toEqual([100, 50]);
+    expect(s.status.logsProcessed).toBe(150);
+    expect(s.previousCheckpoint).toBe(t.logIdAt(999));
+    expect(() => stream(t).pages(0)).toThrow(expect.objectContaining({ option: 'take' }));
+  });
+
+  it('ignores `types` given as an object, as the original did', async () => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(949), types: { s: true } as never });
+    const run = await drain(s, 100);
+    expect(ids(run.logs)).toEqual(range(t, 950, 1000));
+  });
+
+  it('refuses an unknown type code naming `types` and the nearest code; +code names a new one', () => {
+    const t = shared();
+    expect(() => stream(t, { types: ['S'] })).toThrow(
+      expect.objectContaining({
+        option: 'types',
+        message: expect.stringContaining('`S` is not an Auth0 log type; did you mean `s`?'),
+      }),
+    );
+    expect(() => stream(t, { types: ['+brand_new_type'] })).not.toThrow();
   });
 });
 
@@ -213,11 +319,12 @@ describe('LogsApiStream rate limits, retries and run time', () => {
     expect(run.ended).toBe(true);
     expect(run.pages.at(-1)?.limits.remaining).toBe(0);
     expect(s.status.warning).toMatch(/rate limit/i);
+    expect(s.status.stopReason).toBe('rate_limit');
     expect(t.stats()).toMatchObject({ logRequests: 2, rateLimited: 0 });
   });
 
   it('waits for the bucket when waitOnRateLimit is true', async () => {
-    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 40 } });
+    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 1 } });
     const waits: number[] = [];
     const s = stream(t, {
       checkpointId: t.logIdAt(0),
@@ -318,16 +425,6 @@ describe('LogsApiStream rate limits, retries and run time', () => {
     expect(t.stats().logRequests - before).toBe(3);
     expect(ids(run.logs)).toEqual(range(t, 1, 31));
   });
-
-  it('computes the wait for one request from the reset and the missing requests', () => {
-    const now = 1_700_000_000_000;
-    expect(rateLimitWait({ limit: 10, remaining: 0, reset: now / 1000 + 5 }, now)).toBe(500);
-    expect(rateLimitWait({ limit: Number.NaN, remaining: 0, reset: now / 1000 + 2 }, now)).toBe(
-      2000,
-    );
-    expect(rateLimitWait({ limit: 10, remaining: 0, reset: Number.NaN }, now)).toBe(1000);
-    expect(rateLimitWait({ limit: 10, remaining: 0, reset: now / 1000 - 5 }, now)).toBe(0);
-  });
 });
 
 describe('LogsApiStream abort and errors', () => {
@@ -410,7 +507,10 @@ describe('LogsApiStream abort and errors', () => {
   it.each([
     [{ checkpointId: 'abc' }, 'checkpointId'],
     [{ checkpointId: 42 }, 'checkpointId'],
-    [{ types: 's' }, 'types'],
+    [{ types: ['S'] }, 'types'],
+    [{ checkpointId: '1'.repeat(55) }, 'checkpointId'],
+    [{ checkpointId: '1'.repeat(57) }, 'checkpointId'],
+    [{ maxRetries: 101 }, 'maxRetries'],
     [{ types: [1] }, 'types'],
     [{ maxRetries: -1 }, 'maxRetries'],
     [{ maxRetries: 1.5 }, 'maxRetries'],

@@ -97,6 +97,8 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   let processor: LogsProcessor;
   try {
     processor = new LogsProcessor(storage, processorOptions(config, onProgress));
+    // core: the processor reports bad values through its runs; the CLI refuses them at once.
+    if (processor.optionsError) throw processor.optionsError;
   } catch (error) {
     await destination.close();
     complain(isArgumentError(error) ? usageMessage(error) : errorMessage(error));

@@ -170,13 +170,25 @@ function pickFields(log: object, params: URLSearchParams): object {
   return Object.fromEntries(Object.entries(log).filter(([key]) => names.has(key) === include));
 }
 
-function checkpointPage(state: TenantState, params: URLSearchParams, from: string): object {
+/**
+ * Checkpoint mode, with Auth0's `Link: <...>; rel="next"` header: the same URL from the page's last
+ * log id, or, for an empty page, the request's own URL. Source:
+ * https://auth0.com/docs/deploy-monitor/logs/retrieve-log-events-using-mgmt-api
+ */
+function checkpointPage(
+  state: TenantState,
+  url: URL,
+  from: string,
+): { logs: object[]; link: string } {
+  const params = url.searchParams;
   const take = intParam(params, 'take', 50, 1, 100);
   const start = state.generator.indexAfter(from);
   const end = Math.min(state.generator.count, start + take);
   const logs = [];
   for (let index = start; index < end; index++) logs.push(state.generator.at(index));
-  return logs;
+  const next = new URL(url.href);
+  if (end > start) next.searchParams.set('from', state.generator.idAt(end - 1));
+  return { logs, link: `<${next.href}>; rel="next"` };
 }
 
 function parseQ(q: string, generator: LogGenerator) {
@@ -236,7 +248,12 @@ export function handleLogs(state: TenantState, url: URL, authorization: string |
   try {
     const params = url.searchParams;
     const from = params.get('from');
-    const body = from === null ? searchPage(state, params) : checkpointPage(state, params, from);
+    if (from !== null) {
+      const page = checkpointPage(state, url, from);
+      state.stats.logsServed += page.logs.length;
+      return { status: 200, body: page.logs, headers: { ...headers, link: page.link } };
+    }
+    const body = searchPage(state, params);
     const logs = Array.isArray(body) ? body : (body as { logs: unknown[] }).logs;
     state.stats.logsServed += logs.length;
     return reply(200, body);

@@ -116,7 +116,8 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
   };
 
   const respond = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'https://fake-tenant.invalid');
+    // core: the request's own host, so the logs endpoint's `Link` header is absolute as Auth0's is.
+    const url = new URL(req.url ?? '/', `https://${req.headers.host ?? 'fake-tenant.invalid'}`);
     const endpoint = ROUTES[url.pathname];
     const body = await readBody(req);
     if (!endpoint || endpoint.method !== req.method) {

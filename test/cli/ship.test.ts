@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../src/cli/ship';
-import { typesAtLevel } from '../../src/log-types';
+import { getLogType, typesAtLevel } from '../../src/log-types';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import { captureIo, ndjsonIds, startEndpoint, tempDir, waitFor } from './helpers';
 
@@ -161,8 +161,9 @@ describe('ship', () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { log_id: string; type: string });
-    const expected = Array.from({ length: 150 }, (_, i) => tenant.logAt(100 + i)).filter((log) =>
-      types.includes(log.type),
+    // core: a type the catalog does not know (the fake tenant's `sslo`) passes the level filter.
+    const expected = Array.from({ length: 150 }, (_, i) => tenant.logAt(100 + i)).filter(
+      (log) => types.includes(log.type) || !getLogType(log.type),
     );
     expect(logs.map((log) => log.log_id)).toEqual(expected.map((log) => log.log_id));
     expect(expected.length).toBeGreaterThan(0);
@@ -365,28 +366,5 @@ describe('ship', () => {
     const summary = JSON.parse(stderr()) as { status: string; logsShipped: number; runs: number };
     expect(summary).toMatchObject({ status: 'stopped', logsShipped: 270 });
     expect(summary.runs).toBeGreaterThanOrEqual(2);
-  });
-
-  it('--follow keeps going at once while a run ends on --max-run-time', async () => {
-    await tenant.close();
-    tenant = await startFakeTenant({ logs: 300, seed: 7, latencyMs: 30 });
-    await fs.writeFile(caFile, tenant.ca);
-    const controller = new AbortController();
-    const { io, stdout, base } = setup({
-      env: {
-        AUTH0_DOMAIN: tenant.domain,
-        AUTH0_CLIENT_ID: tenant.clientId,
-        AUTH0_CLIENT_SECRET: tenant.clientSecret,
-      },
-      signal: controller.signal,
-    });
-    const running = runShip(
-      [...base, '--follow', '--interval', '60', '--max-run-time', '0.05', '--json'],
-      io,
-    );
-    await waitFor(() => ndjsonIds(stdout()).length === 300);
-    controller.abort();
-    expect(await running).toBe(0);
-    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 300));
   });
 });

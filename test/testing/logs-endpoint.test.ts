@@ -43,6 +43,27 @@ describe('checkpoint mode (from/take)', () => {
     expect(new Set(ids(seen)).size).toBe(1234);
   });
 
+  it("sends Auth0's Link header: the next page from the last id, or the request's own URL when empty", async () => {
+    const page = await logs({ from: tenant.logIdAt(10), take: 5 });
+    const next = /^<([^>]+)>; rel="next"$/.exec(String(page.headers.link))?.[1] as string;
+    const url = new URL(next);
+    expect(url.origin).toBe(tenant.baseUrl);
+    expect(url.pathname).toBe('/api/v2/logs');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      from: tenant.logIdAt(15),
+      take: '5',
+    });
+    const followed = await logs(Object.fromEntries(url.searchParams));
+    expect(ids(followed.json())).toEqual(ids(all.slice(16, 21)));
+    const last = tenant.logIdAt(1233);
+    const empty = await logs({ from: last, take: 100 });
+    expect(empty.json()).toEqual([]);
+    expect(empty.headers.link).toBe(
+      `<${tenant.baseUrl}/api/v2/logs?from=${last}&take=100>; rel="next"`,
+    );
+    expect((await logs({ per_page: 5, page: 0 })).headers.link).toBeUndefined();
+  });
+
   it('takes 50 by default and starts after an id that is not an exact log_id', async () => {
     expect((await logs({ from: tenant.logIdAt(10) })).json()).toEqual(all.slice(11, 61));
     const between = `${tenant.logIdAt(500).slice(0, -1)}9`;

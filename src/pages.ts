@@ -1,0 +1,252 @@
+import { DEADLINE_CODE, type LogsApiClient, type LogsQuery } from './client';
+import { InvalidResponseError, isAbortError, isManagementApiError } from './errors';
+import type { LogFilter } from './log-filter';
+import { compareLogIds, isLogId, LOG_ID_LENGTH } from './log-id';
+import { rateLimitWait } from './rate-limits';
+import { withRetry, type RetryPolicy } from './retry';
+import type { LogEvent, Logger, LogsPage, RateLimits, StopReason } from './types';
+
+/** The warning a run or stream that found the rate-limit bucket empty carries. */
+export const RATE_LIMIT_WARNING = 'Auth0 Management API rate limit reached.';
+
+/** Why a page source stopped without an error. */
+export type PagesStop = Exclude<StopReason, 'failed'>;
+
+/** One page after its checks: what a consumer may ship, and where the cursor stands after it. */
+export interface CheckedPage {
+  /** Logs past `from`, in `log_id` order, that the filter keeps. */
+  logs: LogEvent[];
+  /** Rate limits of the answer. */
+  limits: RateLimits;
+  /** The checkpoint the page was asked from (`null`: the oldest log). */
+  from: string | null;
+  /** The checkpoint after the page: its last log's id, filtered out or not. */
+  checkpoint: string | null;
+  /** Logs the API returned. */
+  fetched: number;
+  /** Logs at or below `from` (a replayed page), dropped. */
+  replayed: number;
+}
+
+/** Running totals of a page source, updated as pages arrive. */
+export interface PageCounts {
+  requests: number;
+  fetched: number;
+  replayed: number;
+}
+
+/** A page as the client answers it, with the `Link` header when there was one. */
+export type AnsweredPage = LogsPage & { link?: string };
+
+/** Options of {@link logPages}. */
+export interface PageSourceOptions {
+  /** `tenantNow()`, when the client has it, puts rate-limit waits in the tenant's clock. */
+  client: Pick<LogsApiClient, 'getLogs'> & Partial<Pick<LogsApiClient, 'tenantNow'>>;
+  /** Checkpoint to continue after; `null` starts at the oldest log the tenant keeps. */
+  from: string | null;
+  /** Logs per request, 1 to 100; `gen.next(take)` changes it for requests not yet started. */
+  take: number;
+  /** Which logs to keep; the checkpoint moves past the others too. */
+  filter?: LogFilter | undefined;
+  /** Retries of a failed request, with the run's clock, deadline and signal. */
+  retry: RetryPolicy;
+  /** `true` waits for an empty rate-limit bucket while run time remains; `false` stops. */
+  waitOnRateLimit: boolean;
+  /** Start the next request when a page is yielded, before the consumer asks. */
+  prefetch: boolean;
+  log: Logger;
+  /** Totals to update; read them when the source stops. */
+  counts?: PageCounts;
+  /**
+   * How long until an empty bucket holds one request again, in ms, given the tenant's time.
+   * @default {@link rateLimitWait}
+   */
+  bucketWait?: (limits: RateLimits, tenantNow: number) => number;
+}
+
+function invalidPage(from: string | null, message: string, limits: RateLimits) {
+  return new InvalidResponseError(
+    'invalid_page',
+    `GET /api/v2/logs from ${from ?? '(the oldest log)'} answered a page that ${message}; the checkpoint stays at ${from ?? '(none)'}`,
+    { limits },
+  );
+}
+
+/**
+ * Checks a page before the cursor moves: every log has a 56-digit `log_id` (or `_id`), ids
+ * strictly increase, and the page moves past `from`. Logs at or below `from` (a replayed page) are
+ * a prefix, dropped and counted. Throws an {@link InvalidResponseError} naming the id and position.
+ */
+export function checkPage(
+  page: LogsPage,
+  from: string | null,
+): { fresh: LogEvent[]; replayed: number; last: string | null } {
+  const raw = page.logs;
+  let previous: string | undefined;
+  let replayed = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const log = raw[i] as LogEvent;
+    const id: unknown = log.log_id ?? log._id;
+    const where = `log ${i + 1} of ${raw.length}`;
+    if (id === undefined || id === null)
+      throw invalidPage(from, `has no log_id or _id at ${where}`, page.limits);
+    if (!isLogId(id)) {
+      const shown = JSON.stringify(id)?.slice(0, 80) ?? String(id);
+      throw invalidPage(
+        from,
+        `has a log_id that is not ${LOG_ID_LENGTH} digits at ${where}: ${shown}`,
+        page.limits,
+      );
+    }
+    if (previous !== undefined && compareLogIds(id, previous) <= 0)
+      throw invalidPage(
+        from,
+        `is out of order at ${where}: log_id ${id} does not come after ${previous}`,
+        page.limits,
+      );
+    previous = id;
+    if (from !== null && compareLogIds(id, from) <= 0) replayed++;
+  }
+  if (raw.length > 0 && replayed === raw.length)
+    throw invalidPage(
+      from,
+      `does not move the cursor: all ${raw.length} logs are at or below it (last log_id ${previous as string})`,
+      page.limits,
+    );
+  return { fresh: replayed ? raw.slice(replayed) : raw, replayed, last: previous ?? from };
+}
+
+/**
+ * The `from` of a `Link: <...>; rel="next"` header when it may be followed: a 56-digit id not
+ * below `last` (the page's last id). Otherwise `undefined`, with the reason.
+ */
+export function linkedFrom(
+  link: string | undefined,
+  last: string | null,
+): { from?: string; ignored?: string } {
+  if (!link) return {};
+  const next = link
+    .split(',')
+    .map((part) => /^\s*<([^>]*)>\s*;(.*)$/.exec(part))
+    .find((m) => m && /(?:^|;)\s*rel="?next"?\s*(?:;|$)/i.test(m[2] as string));
+  if (!next) return { ignored: `no rel="next" in ${JSON.stringify(link.slice(0, 200))}` };
+  let from: string | null;
+  try {
+    from = new URL(next[1] as string, 'https://tenant.invalid').searchParams.get('from');
+  } catch {
+    return { ignored: `malformed URL ${JSON.stringify(next[1]?.slice(0, 200))}` };
+  }
+  if (!isLogId(from)) return { ignored: `its from is not a log id: ${JSON.stringify(from)}` };
+  if (last !== null && compareLogIds(from, last) < 0)
+    return { ignored: `its from ${from} is below the page's last log_id ${last}` };
+  return { from };
+}
+
+type Fetched = { stop: PagesStop } | { page: AnsweredPage; from: string | null };
+
+/**
+ * The one cursor over a tenant's logs: yields checked pages (see {@link checkPage}) and returns why
+ * it stopped (`caught_up` on an empty page, `max_run_time`, `rate_limit`, `aborted`). Follows
+ * Auth0's `Link: <...>; rel="next"` when it is safe (see {@link linkedFrom}). Throws the request's
+ * error once retries are spent, or an `InvalidResponseError` for a page that fails its checks; the
+ * cursor never moves past a page that was not yielded.
+ */
+export async function* logPages(
+  o: PageSourceOptions,
+): AsyncGenerator<CheckedPage, PagesStop, number | undefined> {
+  const { retry, log } = o;
+  const counts = o.counts ?? { requests: 0, fetched: 0, replayed: 0 };
+  const bucketWait = o.bucketWait ?? rateLimitWait;
+  let take = o.take;
+  let cursor = o.from;
+  let limits: RateLimits | undefined;
+  let responseMs = 0;
+
+  const capacity = async (): Promise<PagesStop | undefined> => {
+    if (retry.signal?.aborted) return 'aborted';
+    const now = retry.now();
+    const average = counts.requests ? responseMs / counts.requests : 0;
+    if (now >= retry.deadline || retry.deadline - now < average) {
+      log.debug(
+        `No run time left for another request (average response ${Math.round(average)} ms)`,
+      );
+      return 'max_run_time';
+    }
+    if (!limits || !(limits.remaining < 1)) return undefined;
+    const wait = bucketWait(limits, o.client.tenantNow ? o.client.tenantNow() : now);
+    if (!o.waitOnRateLimit || now + wait + average > retry.deadline) return 'rate_limit';
+    log.debug(`Rate limit bucket is empty; waiting ${wait} ms`);
+    await retry.sleep(wait, retry.signal);
+    return retry.signal?.aborted ? 'aborted' : undefined;
+  };
+
+  const fetchPage = async (from: string | null): Promise<Fetched> => {
+    const stop = await capacity();
+    if (stop) return { stop };
+    // The original's parameters, in its order (a mock written for it matches); `q` and `sort` are
+    // ignored by Auth0 with `from`.
+    const query: LogsQuery = from
+      ? { take, from, q: '', sort: 'date:1' }
+      : { per_page: take, page: 0, q: '', sort: 'date:1' };
+    log.debug(
+      from
+        ? `Requesting ${take} logs from checkpoint ${from}`
+        : `Requesting the ${take} oldest logs`,
+    );
+    try {
+      const page = await withRetry(async () => {
+        const started = retry.now();
+        const answer = (await o.client.getLogs(query, {
+          deadline: retry.deadline,
+          ...(retry.signal ? { signal: retry.signal } : {}),
+        })) as AnsweredPage;
+        counts.requests += 1;
+        responseMs += retry.now() - started;
+        return answer;
+      }, retry);
+      limits = page.limits;
+      return { page, from };
+    } catch (error) {
+      if (isAbortError(error) || retry.signal?.aborted) return { stop: 'aborted' };
+      // The client cut the request (or its wait for the token) at the run's deadline: the run-time
+      // limit at work, not a failure.
+      if (isManagementApiError(error) && error.code === DEADLINE_CODE)
+        return { stop: 'max_run_time' };
+      throw error;
+    }
+  };
+
+  const start = (from: string | null) => {
+    const pending = fetchPage(from);
+    pending.catch(() => undefined);
+    return pending;
+  };
+
+  let ahead: Promise<Fetched> | undefined;
+  for (;;) {
+    const fetched = await (ahead ?? fetchPage(cursor));
+    ahead = undefined;
+    if ('stop' in fetched) return fetched.stop;
+    const { page, from } = fetched;
+    if (page.logs.length === 0) return 'caught_up';
+    const { fresh, replayed, last } = checkPage(page, from);
+    counts.fetched += page.logs.length;
+    counts.replayed += replayed;
+    if (replayed) log.debug(`Dropped ${replayed} replayed logs at or below ${from as string}`);
+    const link = linkedFrom(page.link, last);
+    if (link.ignored)
+      log.debug(`Ignoring the Link header (${link.ignored}); paging from ${last as string}`);
+    cursor = link.from ?? last;
+    if (o.prefetch) ahead = start(cursor);
+    const filter = o.filter;
+    const asked = yield {
+      logs: filter ? fresh.filter((entry) => filter.keeps(entry)) : fresh,
+      limits: page.limits,
+      from,
+      checkpoint: last,
+      fetched: page.logs.length,
+      replayed,
+    };
+    if (typeof asked === 'number') take = asked;
+  }
+}

@@ -253,7 +253,7 @@ describe('the client secret and access tokens never leak from processor runs', (
       body: { error: 'boom', error_description: echo(token) },
     });
     const result = await processor(storage).run(() => undefined);
-    expect(result.status.error).toContain('failed with 500');
+    expect(result.status.error).toContain('client_secret=[REDACTED]');
     expectStatusClean(result.status, storage);
   });
 

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import type * as errors from '../src/errors';
 import {
   ArgumentError,
   Auth0LogToolsError,
@@ -42,10 +43,11 @@ describe('isPermanentError', () => {
 
 describe('error brands', () => {
   // A second copy of the module, as when two copies of the package are loaded in one process.
-  function otherCopy(): typeof import('../src/errors') {
-    let copy: typeof import('../src/errors') | undefined;
+  function otherCopy(): typeof errors {
+    let copy: typeof errors | undefined;
     jest.isolateModules(() => {
-      copy = require('../src/errors') as typeof import('../src/errors');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      copy = require('../src/errors') as typeof errors;
     });
     if (!copy || copy.ArgumentError === ArgumentError) throw new Error('no second copy');
     return copy;

@@ -1,35 +1,36 @@
 import { defineConfig } from 'tsup';
 
-// One copy of the core per module format: with `splitting`, the library, `auth0-log-tools/testing`
-// and the CLI import shared chunks, so an `ArgumentError` from `/testing` is the main entry's class
-// (the error brands also cover two formats or two copies of the package). The CLI is CommonJS only
-// (`bin` runs dist/cli/main.js), and no source maps are published: they embedded every source
-// file (1.1 MB of the 1.8 MB unpacked) for no one who loads the package.
+// One copy of the core per module format, so an `ArgumentError` thrown by `auth0-log-tools/testing`
+// or the CLI is the main entry's own class (the error brands also cover the two formats, or two
+// copies of the package, side by side):
+// - CommonJS: every source file compiled to its own file (`bundle: false`), each required once,
+//   by every entry. (tsup's CommonJS code splitting rewrites the output and loses class names.)
+// - ES modules: the library and `/testing` with esbuild's code splitting into shared chunks.
+// The CLI is CommonJS only (`bin` runs dist/cli/main.js). No source maps are published: they
+// embedded every source file (1.1 MB of the 1.8 MB unpacked) for no one who loads the package.
+const common = {
+  target: 'node20',
+  platform: 'node',
+  sourcemap: false,
+  shims: false,
+} as const;
+const dtsEntries = { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' };
+
 export default defineConfig([
   {
-    entry: {
-      index: 'src/index.ts',
-      'testing/index': 'src/testing/index.ts',
-      'cli/main': 'src/cli/main.ts',
-    },
+    ...common,
+    entry: ['src/**/*.ts'],
+    bundle: false,
     format: ['cjs'],
-    dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
-    target: 'node20',
-    platform: 'node',
+    dts: { entry: dtsEntries },
     clean: true,
-    sourcemap: false,
-    splitting: true,
-    shims: false,
   },
   {
-    entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+    ...common,
+    entry: dtsEntries,
     format: ['esm'],
-    dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
-    target: 'node20',
-    platform: 'node',
-    clean: false,
-    sourcemap: false,
+    dts: { entry: dtsEntries },
     splitting: true,
-    shims: false,
+    clean: false,
   },
 ]);

@@ -48,6 +48,9 @@ const probe = `
     get: m.logTypes.get('s'),
     batchSize: m.DEFAULTS.batchSize,
     argumentError: new m.ArgumentError('x', 'y') instanceof m.Auth0LogToolsError,
+    classNames: [m.LogsApiClient, m.LogsApiStream, m.LogsProcessor, m.reporters.SlackReporter].map(
+      (c) => c.name,
+    ),
   });
 `;
 
@@ -71,6 +74,7 @@ const probe = `
       get: 'Success Login',
       batchSize: 100,
       argumentError: true,
+      classNames: ['LogsApiClient', 'LogsApiStream', 'LogsProcessor', 'SlackReporter'],
     });
   });
 

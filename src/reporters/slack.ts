@@ -21,28 +21,28 @@ export interface SlackReporterOptions {
    * so the run that reports still ships its logs.
    * @example 'https://hooks.slack.com/services/T000/B000/XXXX'
    */
-  hook?: string;
+  hook?: string | undefined;
   /**
    * Name the message is posted as.
    * @default 'auth0-logger'
    */
-  username?: string;
+  username?: string | undefined;
   /**
    * Emoji shown as the poster's icon.
    * @default ':rocket:'
    */
-  icon?: string;
+  icon?: string | undefined;
   /**
    * Prefix of the message text: `<title> Success`, `<title> Error` or `<title> Daily Report`.
    * @default 'Auth0 Logger'
    */
-  title?: string;
+  title?: string | undefined;
   /** Link to the extension or dashboard, shown as `(Details)` after the text. */
-  url?: string;
+  url?: string | undefined;
   /** Replaces the notification fallback text. Default: the message text. */
-  fallback?: string;
+  fallback?: string | undefined;
   /** Replaces the message text. Default: `<title> Success|Error|Daily Report`. */
-  text?: string;
+  text?: string | undefined;
   /**
    * Timeout of the webhook request in milliseconds.
    * @default 30000

@@ -6,6 +6,7 @@
 //
 //   node scripts/test-original.mjs              against dist/ (run `npm run build` first)
 //   node scripts/test-original.mjs --original   against the original package itself (the baseline)
+//   ... --grep <pattern> [--invert]              only the tests whose title matches (or does not)
 //
 // Prints each failure, then `test:original: N passed, N failed` on its own line. Exits 1 when a test
 // fails that README.md does not list as a known difference, so the list cannot go stale silently.
@@ -73,7 +74,18 @@ Module._resolveFilename = function (request, parent, ...rest) {
 
 process.env.NODE_ENV = 'test';
 const Mocha = requireHere('mocha');
-const mocha = new Mocha({ reporter: 'dot', timeout: 10000 });
+const grepAt = process.argv.indexOf('--grep');
+const mocha = new Mocha({
+  reporter: 'dot',
+  timeout: 10000,
+  ...(grepAt > 0
+    ? { grep: process.argv[grepAt + 1], invert: process.argv.includes('--invert') }
+    : {}),
+});
+// Each test starts without the interceptors an earlier test left unused (the stream tests never
+// clean up): one failing test must not fail the next. On the original every interceptor is used.
+const nock = requireHere('nock13');
+mocha.suite.afterEach(() => nock.cleanAll());
 const libDir = join(tests, 'lib');
 for (const file of readdirSync(libDir).sort()) {
   if (file.endsWith('.tests.js')) mocha.addFile(join(libDir, file));

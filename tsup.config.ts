@@ -8,11 +8,13 @@ import { defineConfig } from 'tsup';
 // - ES modules: the library and `/testing` with esbuild's code splitting into shared chunks.
 // The CLI is CommonJS only (`bin` runs dist/cli/main.js). No source maps are published: they
 // embedded every source file (1.1 MB of the 1.8 MB unpacked) for no one who loads the package.
+// `npm run build` empties dist/ first: the two builds run at once, so neither may clean it.
 const common = {
   target: 'node20',
   platform: 'node',
   sourcemap: false,
   shims: false,
+  clean: false,
 } as const;
 const dtsEntries = { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' };
 
@@ -23,7 +25,6 @@ export default defineConfig([
     bundle: false,
     format: ['cjs'],
     dts: { entry: dtsEntries },
-    clean: true,
   },
   {
     ...common,
@@ -31,6 +32,5 @@ export default defineConfig([
     format: ['esm'],
     dts: { entry: dtsEntries },
     splitting: true,
-    clean: false,
   },
 ]);

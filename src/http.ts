@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
@@ -133,16 +134,25 @@ export function responseError(
     .replace(/^_+|_+$/g, '');
   if (status === 401) code = 'unauthorized';
   if (status === 429) code = 'too_many_requests';
-  const detail =
-    str(fields['error_description']) ??
-    str(fields['message']) ??
-    str(fields['error']) ??
-    excerpt(response.data, redactor);
-  const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
-  const message = redactor.redact(`${what} failed with ${status}: ${detail || 'no details'}`);
+  // Messages as the original's: the API's own description, unprefixed; a 401 token answer says
+  // "Invalid credentials"; a body without one gives the status phrase (superagent's message).
+  const described =
+    str(fields['error_description']) ?? str(fields['message']) ?? str(fields['error']);
+  const shown = excerpt(response.data, redactor);
+  const phrase = STATUS_CODES[status] ?? `HTTP ${status}`;
+  const message = redactor.redact(
+    kind === 'token' && status === 401
+      ? `Invalid credentials${described ? `: ${described}` : ''}`
+      : (described ?? (shown ? `${phrase}: ${shown}` : phrase)),
+  );
   const wait =
     status === 429 ? askedWait(headersOf(response)('retry-after'), limits, tenantNow) : undefined;
-  const options = { status, limits, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+  const options = {
+    status,
+    limits,
+    response: { status, text: responseText(response.data, redactor) },
+    ...(wait === undefined ? {} : { retryAfterMs: wait }),
+  };
   const error =
     kind === 'token'
       ? new TokenRequestError(code, message, options)
@@ -188,10 +198,15 @@ export function networkError(
   const code = typeof raw.code === 'string' && raw.code ? raw.code : 'network_error';
   const text = redactor.redact(typeof raw.message === 'string' ? raw.message : String(error));
   const cause = Object.assign(new Error(text), { code });
-  const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
   const Ctor = kind === 'token' ? TokenRequestError : ManagementApiError;
-  const mapped = new Ctor(code, `${what} failed: ${text}`, { cause });
+  const mapped = new Ctor(code, text, { cause });
   return PERMANENT_CODES.has(code) || /wrong version number/i.test(text)
     ? markPermanent(mapped)
     : mapped;
+}
+
+/** The body of a failed answer as the original's `err.response.text`: redacted, at most 10,000 characters. */
+function responseText(data: unknown, redactor: Redactor): string {
+  const text = redactor.redact(typeof data === 'string' ? data : (JSON.stringify(data) ?? ''));
+  return text.length > 10_000 ? text.slice(0, 10_000) : text;
 }

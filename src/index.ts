@@ -20,6 +20,7 @@ export {
   AbortError,
   ArgumentError,
   Auth0LogToolsError,
+  ERROR_BRAND,
   HandlerError,
   InvalidResponseError,
   ManagementApiError,
@@ -27,10 +28,15 @@ export {
   TokenRequestError,
   isAbortError,
   isArgumentError,
+  isAuth0LogToolsError,
+  isHandlerError,
+  isInvalidResponseError,
   isManagementApiError,
   isPermanentError,
+  isStorageError,
+  isTokenRequestError,
 } from './errors';
-export type { ErrorOptions, ManagementApiErrorOptions } from './errors';
+export type { ErrorOptions, ManagementApiErrorOptions, ManagementApiResponse } from './errors';
 export type { HttpOptions } from './http';
 export type { Timing } from './retry';
 export * as reporters from './reporters';

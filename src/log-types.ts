@@ -18,11 +18,15 @@ export interface LogTypeInfo {
   readonly level: LogLevel;
   /** `api` for Management API operations, as in the original catalog. */
   readonly category?: string;
-  /** The name auth0-log-extension-tools used, where Auth0 has since renamed the event. */
-  readonly legacyName?: string;
+  /**
+   * Auth0's current name of the event, where it differs from `name`: for the codes the original
+   * package knew, `name` stays the original's (the names its extensions ship), e.g. `api_limit` is
+   * `Rate Limit On API` with the `auth0Name` `Rate Limit on the Authentication or Management APIs`.
+   */
+  readonly auth0Name?: string;
 }
 
-type Extra = { readonly category?: string; readonly legacyName?: string };
+type Extra = { readonly category?: string; readonly auth0Name?: string };
 type Row = readonly [
   code: string,
   severity: LogSeverity,
@@ -47,7 +51,7 @@ const ROWS: readonly Row[] = [
   ['actions_execution_failed', E, 3, '354', 'Actions Execution Failed', 'An Action failed while executing'],
   ['acul_sdk_notice', W, 2, '354', 'ACUL SDK Notice', 'Advanced Customizations for Universal Login uses a deprecated, unsupported or missing SDK version'],
   ['admin_update_launch', S, 1, '774', 'Auth0 Update Launched'],
-  ['api_limit', E, 4, '313', 'Rate Limit on the Authentication or Management APIs', 'Too many requests to the Authentication or Management API within the rate-limit window', { legacyName: 'Rate Limit On API' }],
+  ['api_limit', E, 4, '313', 'Rate Limit On API', 'Too many requests to the Authentication or Management API within the rate-limit window', { auth0Name: 'Rate Limit on the Authentication or Management APIs' }],
   ['api_limit_warning', W, 2, '313', 'Rate Limit Warning on the Authentication or Management APIs', 'Requests to the Authentication or Management API are close to the rate limit'],
   ['appi', S, 1, '546', 'Notice for API Peak Performance initiated', 'Purchased API Peak Performance capacity raised the public Authentication API limits'],
   ['ciba_exchange_failed', E, 3, '456', 'Failed CIBA Exchange', 'Exchanging an auth_req_id for an access token failed'],
@@ -113,20 +117,20 @@ const ROWS: readonly Row[] = [
   ['fs', E, 3, '311', 'Failed Signup', 'A user signup failed'],
   ['fsa', E, 3, '448', 'Failed Silent Auth', 'A silent authentication failed'],
   ['fu', E, 3, '311', 'Failed Login (invalid email/username)', 'A login failed because of an unknown email or username'],
-  ['fui', W, 2, '299', 'Failed users import', 'A users import failed', { legacyName: 'Users import' }],
+  ['fui', W, 2, '299', 'Users import', 'A users import failed', { auth0Name: 'Failed users import' }],
   ['fv', E, 3, '311', 'Failed Verification Email', 'A verification email could not be sent'],
   ['fvr', E, 3, '311', 'Failed Verification Email Request', 'A verification email request could not be processed'],
   ['gd_auth_email_verification', S, 1, '781', 'Email Verification Confirmed', 'An MFA email verification succeeded'],
   ['gd_auth_fail_email_verification', E, 3, '781', 'Email Verification Failed', 'An MFA email verification failed'],
-  ['gd_auth_failed', E, 3, 'mfa-login-failed', 'MFA Auth failed', 'Multi-factor authentication failed: a wrong SMS, voice, email or TOTP code, or a system failure', { legacyName: 'OTP Auth failed' }],
-  ['gd_auth_rejected', E, 3, 'mfa-login-failed', 'MFA Auth rejected', 'The user rejected a multi-factor push notification', { legacyName: 'OTP Auth rejected' }],
-  ['gd_auth_succeed', S, 1, 'mfa-login-succeed', 'MFA Auth success', 'Multi-factor authentication succeeded', { legacyName: 'OTP Auth suceed' }],
-  ['gd_enrollment_complete', S, 1, '299', 'MFA enrollment complete', 'A first-time MFA user enrolled a factor', { legacyName: 'Guardian enrollment complete' }],
+  ['gd_auth_failed', E, 3, 'mfa-login-failed', 'OTP Auth failed', 'Multi-factor authentication failed: a wrong SMS, voice, email or TOTP code, or a system failure', { auth0Name: 'MFA Auth failed' }],
+  ['gd_auth_rejected', E, 3, 'mfa-login-failed', 'OTP Auth rejected', 'The user rejected a multi-factor push notification', { auth0Name: 'MFA Auth rejected' }],
+  ['gd_auth_succeed', S, 1, 'mfa-login-succeed', 'OTP Auth suceed', 'Multi-factor authentication succeeded', { auth0Name: 'MFA Auth success' }],
+  ['gd_enrollment_complete', S, 1, '299', 'Guardian enrollment complete', 'A first-time MFA user enrolled a factor', { auth0Name: 'MFA enrollment complete' }],
   ['gd_module_switch', S, 1, '329', 'Module switch'],
-  ['gd_otp_rate_limit_exceed', W, 2, '435', 'Too many MFA failures', 'More than 10 MFA requests to a device within an hour (a successful login does not reset the count)', { legacyName: 'Too many failures' }],
+  ['gd_otp_rate_limit_exceed', W, 2, '435', 'Too many failures', 'More than 10 MFA requests to a device within an hour (a successful login does not reset the count)', { auth0Name: 'Too many MFA failures' }],
   ['gd_recovery_failed', E, 3, 'mfa-recovery-failed', 'Recovery failed', 'A wrong MFA recovery code was entered'],
-  ['gd_recovery_rate_limit_exceed', W, 2, '435', 'Multi-factor recovery code has failed too many times', 'Too many wrong MFA recovery codes were entered', { legacyName: 'Too many failures' }],
-  ['gd_recovery_succeed', S, 1, 'mfa-recovery-succeed', 'MFA recovery success', 'A user authenticated with an MFA recovery code', { legacyName: 'Recovery succeed' }],
+  ['gd_recovery_rate_limit_exceed', W, 2, '435', 'Too many failures', 'Too many wrong MFA recovery codes were entered', { auth0Name: 'Multi-factor recovery code has failed too many times' }],
+  ['gd_recovery_succeed', S, 1, 'mfa-recovery-succeed', 'Recovery succeed', 'A user authenticated with an MFA recovery code', { auth0Name: 'MFA recovery success' }],
   ['gd_send_email', S, 1, '799', 'MFA Email Sent', 'An MFA email was sent'],
   ['gd_send_email_verification', S, 1, '781', 'Email Verification Sent', 'An MFA verification email was sent'],
   ['gd_send_email_verification_failure', E, 3, '781', 'Email Verification Failed', 'An MFA verification email could not be sent'],
@@ -207,7 +211,7 @@ const ROWS: readonly Row[] = [
   ['ssa', S, 1, '448', 'Success Silent Auth', 'A silent authentication succeeded'],
   ['sscim', S, 1, '546', 'Successful SCIM Operation', 'A SCIM operation succeeded'],
   ['success_on_behalf_of_token_exchange', S, 1, '456', 'Success Exchange', 'An On-Behalf-Of token exchange succeeded'],
-  ['sui', S, 1, '299', 'Successfully imported users', 'A users import succeeded', { legacyName: 'Users import' }],
+  ['sui', S, 1, '299', 'Users import', 'A users import succeeded', { auth0Name: 'Successfully imported users' }],
   ['sv', S, 1, '781', 'Success Verification Email', 'An email verification link was used'],
   ['svr', S, 1, '781', 'Success Verification Email Request', 'A verification email was queued for sending'],
   ['sys_os_update_end', S, 1, '661', 'Auth0 OS Update Ended'],

@@ -63,7 +63,15 @@ describe('API error bodies', () => {
     const error = await failure(client().getLogs({ from: from(), take: 1 }));
     expect(error).toBeInstanceOf(ManagementApiError);
     expect(error).toMatchObject({ code: 'invalid_request', status: 400 });
-    expect(error.message).toBe('GET /api/v2/logs failed with 400: The from parameter is malformed');
+    // Unprefixed, as the original's; the body as the original's `err.response.text`.
+    expect(error.message).toBe('The from parameter is malformed');
+    expect(error.response).toEqual({
+      status: 400,
+      text: JSON.stringify({
+        error: 'invalid_request',
+        error_description: 'The from parameter is malformed',
+      }),
+    });
   });
 
   it('maps { errorCode, message } to code and message', async () => {
@@ -102,11 +110,12 @@ describe('API error bodies', () => {
     });
     const server = await failure(client().getLogs({ from: from(), take: 1 }));
     expect(server).toMatchObject({ code: 'server_error', status: 502 });
-    expect(server.message).toContain('Bad gateway');
+    expect(server.message).toBe('Bad Gateway: Bad gateway');
+    expect(server.response).toEqual({ status: 502, text: 'Bad gateway' });
     tenant().enqueue({ path: 'logs', status: 418 });
     const other = await failure(client().getLogs({ from: from(), take: 1 }));
     expect(other).toMatchObject({ code: 'unknown_error', status: 418 });
-    expect(other.message).toContain('no details');
+    expect(other.message).toBe("I'm a Teapot");
   });
 
   it('gives a 429 the Retry-After wait and the rate limits', async () => {
@@ -183,7 +192,8 @@ describe('network failures', () => {
 
   it('times out the token request too', async () => {
     const error = await slow(() => failure(client({ timeoutMs: 100 }).getAccessToken()));
-    expect(error).toMatchObject({ name: 'TokenRequestError', code: 'ETIMEDOUT' });
+    expect(error).toBeInstanceOf(TokenRequestError);
+    expect(error).toMatchObject({ name: 'ManagementApiError', code: 'ETIMEDOUT' });
   });
 });
 

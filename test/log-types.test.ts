@@ -61,9 +61,9 @@ describe('logTypes', () => {
   it.each(originalCodes)('keeps the original entry of %s', (code) => {
     const before = original[code] as OriginalEntry;
     const now = logTypes[code] as LogTypeInfo;
-    // A renamed event keeps the original name as `legacyName`.
-    expect(now.legacyName ?? now.name).toBe(before.name);
-    expect(now.legacyName).not.toBe(now.name);
+    // The original's name, which the extensions' senders ship; Auth0's newer one beside it.
+    expect(now.name).toBe(before.name);
+    expect(now.auth0Name).not.toBe(now.name);
     expect(now).toMatchObject({
       icon: before.icon,
       severity: before.severity,
@@ -99,12 +99,22 @@ describe('logTypes', () => {
       expect(logTypes[code]?.description).toEqual(expect.any(String));
   });
 
-  it('get returns the same answers as the original for names both agree on', () => {
-    for (const code of originalCodes) {
-      if (logTypes[code]?.legacyName === undefined)
-        expect(logTypes.get(code)).toBe(original.get(code));
-    }
-    expect(logTypes.get('api_limit')).toBe(logTypes['api_limit']?.name);
+  it('get returns the original name for every one of its 98 codes', () => {
+    expect(originalCodes).toHaveLength(98);
+    const differing = originalCodes.filter((code) => logTypes.get(code) !== original.get(code));
+    expect(differing).toEqual([]);
+    expect(logTypes.get('api_limit')).toBe('Rate Limit On API');
+    expect(logTypes.get('gd_auth_succeed')).toBe('OTP Auth suceed');
+    expect(logTypes.get('fui')).toBe('Users import');
+    expect(logTypes['api_limit']?.auth0Name).toBe(
+      'Rate Limit on the Authentication or Management APIs',
+    );
+  });
+
+  it('keeps Auth0 current names for the codes the original lacks', () => {
+    expect(logTypes.get('api_limit_warning')).toBe(logTypes['api_limit_warning']?.name);
+    expect(logTypes.get('slo')).toBe('Success Logout');
+    for (const code of documentedSince) expect(logTypes[code]?.auth0Name).toBeUndefined();
   });
 
   it('get names unknown types like the original', () => {

@@ -12,6 +12,7 @@ const EXPORTS = [
   'ArgumentError',
   'Auth0LogToolsError',
   'DEFAULTS',
+  'ERROR_BRAND',
   'FileStorage',
   'HandlerError',
   'InvalidResponseError',
@@ -22,6 +23,15 @@ const EXPORTS = [
   'MemoryTokenCache',
   'StorageError',
   'TokenRequestError',
+  'isAbortError',
+  'isArgumentError',
+  'isAuth0LogToolsError',
+  'isHandlerError',
+  'isInvalidResponseError',
+  'isManagementApiError',
+  'isPermanentError',
+  'isStorageError',
+  'isTokenRequestError',
   'logTypes',
   'reporters',
 ];
@@ -38,6 +48,9 @@ const probe = `
     get: m.logTypes.get('s'),
     batchSize: m.DEFAULTS.batchSize,
     argumentError: new m.ArgumentError('x', 'y') instanceof m.Auth0LogToolsError,
+    classNames: [m.LogsApiClient, m.LogsApiStream, m.LogsProcessor, m.reporters.SlackReporter].map(
+      (c) => c.name,
+    ),
   });
 `;
 
@@ -61,6 +74,7 @@ const probe = `
       get: 'Success Login',
       batchSize: 100,
       argumentError: true,
+      classNames: ['LogsApiClient', 'LogsApiStream', 'LogsProcessor', 'SlackReporter'],
     });
   });
 
@@ -81,5 +95,73 @@ const probe = `
     for (const file of ['index.d.ts', 'index.d.mts', 'testing/index.d.ts', 'testing/index.d.mts']) {
       expect(existsSync(path.join(root, 'dist', file))).toBe(true);
     }
+  });
+
+  it('shares one core between the entry points: an error from /testing is the main entry class', () => {
+    const probeTesting = (load: string) => `
+      ${load}
+      startFakeTenant({ clientId: '' }).catch((e) => console.log(JSON.stringify({
+        sameClass: Object.getPrototypeOf(e) === m.ArgumentError.prototype,
+        instance: e instanceof m.ArgumentError,
+        option: e.option,
+      })));
+    `;
+    const cjs = node([
+      '-e',
+      probeTesting(
+        "const m = require('auth0-log-tools'); const { startFakeTenant } = require('auth0-log-tools/testing');",
+      ),
+    ]);
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      probeTesting(
+        "import * as m from 'auth0-log-tools'; import { startFakeTenant } from 'auth0-log-tools/testing';",
+      ),
+    ]);
+    for (const out of [cjs, esm]) {
+      expect(JSON.parse(out)).toEqual({ sameClass: true, instance: true, option: 'clientId' });
+    }
+  });
+
+  it('keeps instanceof across copies of the package (the CommonJS and ES module builds)', () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+       import * as esm from 'auth0-log-tools';
+       const cjs = createRequire(process.cwd() + '/package.json')('auth0-log-tools');
+       const token = new esm.TokenRequestError('unauthorized', 'Invalid credentials');
+       console.log(JSON.stringify({
+         copies: cjs.ArgumentError !== esm.ArgumentError,
+         token: token instanceof cjs.TokenRequestError,
+         api: token instanceof cjs.ManagementApiError,
+         guard: cjs.isTokenRequestError(token),
+         notArgument: token instanceof cjs.ArgumentError,
+         name: token.name,
+       }));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({
+      copies: true,
+      token: true,
+      api: true,
+      guard: true,
+      notArgument: false,
+      name: 'ManagementApiError',
+    });
+  });
+
+  it('publishes no source maps and no ES module CLI', () => {
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as Array<{ files: Array<{ path: string }>; unpackedSize: number }>;
+    const files = pack?.files.map((f) => f.path) ?? [];
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/cli/main.js']));
+    expect(files.filter((f) => f.endsWith('.map') || f === 'dist/cli/main.mjs')).toEqual([]);
+    // 1.8 MB before: every entry bundled its own core, with source maps embedding the sources.
+    expect(pack?.unpackedSize).toBeLessThan(700_000);
   });
 });

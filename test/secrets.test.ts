@@ -118,6 +118,10 @@ describe('the client secret and access tokens never leak from client errors', ()
     });
     const error = await rejection(new LogsApiClient(options()).getLogs({ per_page: 1 }));
     expect(error).toMatchObject({ code: 'unauthorized', status: 401 });
+    // The body, as the original's err.response.text, with the echoed secret replaced.
+    expect((error as { response?: { text: string } }).response?.text).toContain(
+      'client_secret=[REDACTED]',
+    );
     expectErrorClean(error);
   });
 
@@ -257,7 +261,7 @@ describe('the client secret and access tokens never leak from processor runs', (
       body: { error: 'boom', error_description: echo(token) },
     });
     const result = await processor(storage).run(() => undefined);
-    expect(result.status.error).toContain('failed with 500');
+    expect(result.status.error).toContain('client_secret=[REDACTED]');
     expectStatusClean(result.status, storage);
   });
 

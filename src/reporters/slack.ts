@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { DEFAULTS } from '../defaults';
 import { ArgumentError, Auth0LogToolsError } from '../errors';
+import type { RunReport } from '../processor';
 import type { RunStatus } from '../types';
 
 /** Defaults of {@link SlackReporterOptions}, the same as auth0-log-extension-tools used. */
@@ -15,31 +16,33 @@ export const SLACK_REPORTER_DEFAULTS = Object.freeze({
 export interface SlackReporterOptions {
   /**
    * Slack incoming webhook URL. It is a secret: it never appears in errors. Without it, `send`
-   * does nothing.
+   * does nothing. A value that is not an http(s) URL (e.g. without its scheme) does not stop the
+   * constructor, as with the original: each `send` rejects with an `ArgumentError` naming `hook`,
+   * so the run that reports still ships its logs.
    * @example 'https://hooks.slack.com/services/T000/B000/XXXX'
    */
-  hook?: string;
+  hook?: string | undefined;
   /**
    * Name the message is posted as.
    * @default 'auth0-logger'
    */
-  username?: string;
+  username?: string | undefined;
   /**
    * Emoji shown as the poster's icon.
    * @default ':rocket:'
    */
-  icon?: string;
+  icon?: string | undefined;
   /**
-   * Prefix of the message text: `<title> Success`, `<title> Warning` or `<title> Error`.
+   * Prefix of the message text: `<title> Success`, `<title> Error` or `<title> Daily Report`.
    * @default 'Auth0 Logger'
    */
-  title?: string;
+  title?: string | undefined;
   /** Link to the extension or dashboard, shown as `(Details)` after the text. */
-  url?: string;
+  url?: string | undefined;
   /** Replaces the notification fallback text. Default: the message text. */
-  fallback?: string;
-  /** Replaces the message text. Default: `<title> Success|Warning|Error`. */
-  text?: string;
+  fallback?: string | undefined;
+  /** Replaces the message text. Default: `<title> Success|Error|Daily Report`. */
+  text?: string | undefined;
   /**
    * Timeout of the webhook request in milliseconds.
    * @default 30000
@@ -49,9 +52,10 @@ export interface SlackReporterOptions {
   http?: AxiosInstance;
 }
 
+/** One field of a Slack attachment; counts are numbers, as the original sent them. */
 interface SlackField {
   title: string;
-  value: string;
+  value: string | number;
   short: boolean;
 }
 
@@ -74,7 +78,7 @@ interface Resolved {
   http: AxiosInstance;
 }
 
-const COLORS = { error: '#d13f42', warning: '#f2c744', success: '#7cd197' } as const;
+const COLORS = { error: '#d13f42', success: '#7cd197' } as const;
 
 /**
  * Posts a summary of each processor run to a Slack incoming webhook.
@@ -93,9 +97,6 @@ export class SlackReporter {
         'timeoutMs',
       );
     }
-    if (options.hook !== undefined && options.hook !== '' && !isHttpUrl(options.hook)) {
-      throw new ArgumentError('Expected `hook` to be an http(s) URL', 'hook');
-    }
     this.#options = {
       hook: options.hook || undefined,
       username: options.username || SLACK_REPORTER_DEFAULTS.username,
@@ -109,13 +110,28 @@ export class SlackReporter {
     };
   }
 
-  /** Posts the run's summary. Resolves without a request when no `hook` is set. */
-  async send(status: RunStatus, checkpoint: string | null): Promise<void> {
+  /**
+   * Posts a run's summary (`run()`'s `status`) or a daily report (`getReport()`'s result, with
+   * `type: 'report'`). Resolves without a request when no `hook` is set; rejects when the post
+   * fails. Throws at once (an {@link ArgumentError} naming `status`, whose message holds the
+   * original's "object status is required") when `status` is not an object, as the original did.
+   */
+  send(status: RunStatus | RunReport, checkpoint?: string | null): Promise<void> {
     if (!status || typeof status !== 'object') {
-      throw new ArgumentError('Expected `status` to be a run status object', 'status');
+      throw new ArgumentError(
+        'Expected `status` to be a run status or report object (object status is required)',
+        'status',
+      );
     }
+    return this.#post(status, checkpoint ?? null);
+  }
+
+  async #post(status: RunStatus | RunReport, checkpoint: string | null): Promise<void> {
     const { hook, http, timeoutMs } = this.#options;
     if (!hook) return;
+    if (!isHttpUrl(hook)) {
+      throw new ArgumentError('Expected `hook` to be an http(s) URL, as Slack gives it', 'hook');
+    }
     const message = this.createMessage(status, checkpoint);
     try {
       await http.post(hook, message, {
@@ -128,30 +144,77 @@ export class SlackReporter {
     }
   }
 
-  /** The message `send` posts for a status. */
-  createMessage(status: RunStatus, checkpoint: string | null): SlackMessage {
+  /**
+   * The message `send` posts: red "Error" when the run failed, green "Success" otherwise (a
+   * warning is a field of a successful run, as the original colored it), or green "Daily
+   * Report" for a `getReport()` result.
+   */
+  createMessage(status: RunStatus | RunReport, checkpoint?: string | null): SlackMessage {
     const o = this.#options;
-    const outcome = status.error ? 'error' : status.warning ? 'warning' : 'success';
-    const defaultText = `${o.title} ${outcome === 'error' ? 'Error' : outcome === 'warning' ? 'Warning' : 'Success'}`;
+    const report = isReport(status);
+    const failed = !report && Boolean((status as { error?: unknown }).error);
+    const defaultText = `${o.title} ${report ? 'Daily Report' : failed ? 'Error' : 'Success'}`;
     const fallback = o.fallback ?? defaultText;
-    const fields: SlackField[] = [
-      { title: 'Start time', value: formatDate(status.start), short: true },
-      { title: 'End time', value: formatDate(status.end), short: true },
-      { title: 'Logs processed', value: String(status.logsProcessed), short: true },
-      { title: 'Next checkpoint', value: checkpoint ?? status.checkpoint ?? 'none', short: true },
-    ];
-    const skipped = status.skipped?.reduce((sum, range) => sum + range.logs, 0) ?? 0;
-    if (skipped > 0) fields.push({ title: 'Logs skipped', value: String(skipped), short: true });
-    if (status.warning) fields.push({ title: 'Warning', value: status.warning, short: false });
-    if (status.error) fields.push({ title: 'Error', value: status.error, short: false });
+    const fields = report ? reportFields(status) : runFields(status as RunStatus, checkpoint);
     const details = o.url ? ` (<${o.url}|Details>)` : '';
     return {
       username: o.username,
       icon_emoji: o.icon,
       attachments: [
-        { color: COLORS[outcome], fallback, text: (o.text ?? fallback) + details, fields },
+        {
+          color: failed ? COLORS.error : COLORS.success,
+          fallback,
+          text: (o.text ?? fallback) + details,
+          fields,
+        },
       ],
     };
+  }
+}
+
+function isReport(status: RunStatus | RunReport): status is RunReport {
+  return (status as { type?: unknown }).type === 'report';
+}
+
+function count(value: unknown): number {
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function reportFields(report: RunReport): SlackField[] {
+  return [
+    { title: 'Logs processed', value: count(report.processed), short: true },
+    { title: 'Warnings', value: count(report.warnings), short: true },
+    { title: 'Errors', value: count(report.errors), short: true },
+    { title: 'Next checkpoint', value: report.checkpoint || 'none', short: true },
+  ];
+}
+
+function runFields(status: RunStatus, checkpoint: string | null | undefined): SlackField[] {
+  const fields: SlackField[] = [
+    { title: 'Start time', value: formatDate(status.start), short: true },
+    { title: 'End time', value: formatDate(status.end), short: true },
+    { title: 'Logs processed', value: count(status.logsProcessed), short: true },
+    { title: 'Next checkpoint', value: checkpoint ?? status.checkpoint ?? 'none', short: true },
+  ];
+  const skipped = status.skipped?.reduce((sum, range) => sum + range.logs, 0) ?? 0;
+  if (skipped > 0) fields.push({ title: 'Logs skipped', value: skipped, short: true });
+  const warning: unknown = status.warning;
+  if (warning) fields.push({ title: 'Warning', value: describe(warning), short: false });
+  const error: unknown = status.error;
+  if (error) fields.push({ title: 'Error', value: describe(error), short: false });
+  return fields;
+}
+
+/** A warning or error as text: an `Error`'s message (the original showed `{}`), each of a list. */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return value.map(describe).join('; ');
+  if (value instanceof Error) return value.message || value.name;
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }
 
@@ -164,9 +227,9 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function formatDate(value: Date | string | null | undefined): string {
+function formatDate(value: unknown): string {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'unknown' : value.toISOString();
-  return value || 'unknown';
+  return typeof value === 'string' && value ? value : 'unknown';
 }
 
 /** `https://hooks.slack.com/services/T0/B0/secret` becomes `https://hooks.slack.com/services/[redacted]`. */

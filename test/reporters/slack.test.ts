@@ -97,7 +97,7 @@ describe('SlackReporter.send', () => {
           fields: [
             { title: 'Start time', value: start.toISOString(), short: true },
             { title: 'End time', value: end.toISOString(), short: true },
-            { title: 'Logs processed', value: '250', short: true },
+            { title: 'Logs processed', value: 250, short: true },
             {
               title: 'Next checkpoint',
               value: '00000000000000000000000000000000000000000000000000000250',
@@ -122,7 +122,7 @@ describe('SlackReporter.send', () => {
       value: 'Handler failed: ECONNRESET',
       short: false,
     });
-    expect(attachment?.fields).toContainEqual({ title: 'Logs processed', value: '0', short: true });
+    expect(attachment?.fields).toContainEqual({ title: 'Logs processed', value: 0, short: true });
     // Without a checkpoint argument the status's own checkpoint is shown.
     expect(attachment?.fields).toContainEqual({
       title: 'Next checkpoint',
@@ -131,7 +131,7 @@ describe('SlackReporter.send', () => {
     });
   });
 
-  it('posts a warning summary with the warning and the skipped logs', async () => {
+  it('posts a run with a warning as a green Success with the warning and the skipped logs', async () => {
     const skipped = [
       { fromCheckpoint: 'a', toCheckpoint: 'b', logs: 100, reason: 'handler failed' },
       { fromCheckpoint: 'b', toCheckpoint: 'c', logs: 20, reason: 'handler failed' },
@@ -142,11 +142,12 @@ describe('SlackReporter.send', () => {
     );
 
     const [attachment] = posted().attachments;
-    expect(attachment).toMatchObject({ color: '#f2c744', text: 'Auth0 Logger Warning' });
+    // The original colored and titled a run by its error alone.
+    expect(attachment).toMatchObject({ color: '#7cd197', text: 'Auth0 Logger Success' });
     expect(attachment?.fields).toEqual(
       expect.arrayContaining([
         { title: 'Warning', value: 'Stopped early: rate limit', short: false },
-        { title: 'Logs skipped', value: '120', short: true },
+        { title: 'Logs skipped', value: 120, short: true },
         { title: 'Next checkpoint', value: 'none', short: true },
         { title: 'End time', value: 'unknown', short: true },
       ]),
@@ -256,31 +257,86 @@ describe('SlackReporter.send', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('rejects a missing status', async () => {
-    const error = await new SlackReporter({ hook })
-      .send(undefined as unknown as RunStatus, 'cp')
-      .catch((e: unknown) => e);
+  it('throws at once on a missing status, as the original, even called unbound', () => {
+    const reporter = new SlackReporter({ hook });
+    let error: unknown;
+    try {
+      void reporter.send(undefined as unknown as RunStatus, 'cp');
+    } catch (e) {
+      error = e;
+    }
     expect(isArgumentError(error)).toBe(true);
+    expect(error).toMatchObject({ option: 'status' });
+    expect((error as Error).message).toMatch(/object status is required/);
+    const { send } = reporter;
+    expect(() => send(null as unknown as RunStatus)).toThrow(/object status is required/);
     expect(received).toHaveLength(0);
+  });
+
+  it('shows an error given as an Error object by its message, and a list by each', async () => {
+    const reporter = new SlackReporter({ hook });
+    const error = new Error('connect ECONNREFUSED 127.0.0.1:9');
+    const message = reporter.createMessage(
+      status({ error: error as unknown as string, logsProcessed: 3 }),
+    );
+    expect(message.attachments[0]?.fields).toContainEqual({
+      title: 'Error',
+      value: 'connect ECONNREFUSED 127.0.0.1:9',
+      short: false,
+    });
+    const list = reporter.createMessage(
+      status({ error: [new Error('ERROR'), 'later'] as unknown as string }),
+    );
+    expect(list.attachments[0]?.fields).toContainEqual({
+      title: 'Error',
+      value: 'ERROR; later',
+      short: false,
+    });
+    expect(list.attachments[0]?.color).toBe('#d13f42');
+  });
+
+  it('renders a getReport() result as the Daily Report', async () => {
+    const report = {
+      type: 'report' as const,
+      processed: 150,
+      warnings: 1,
+      errors: 2,
+      checkpoint: '90020240501100000000000000000000000000000000000000000001',
+    };
+    await new SlackReporter({ hook, url: 'https://ext.example/logs' }).send(
+      report,
+      report.checkpoint,
+    );
+    expect(posted().attachments).toEqual([
+      {
+        color: '#7cd197',
+        fallback: 'Auth0 Logger Daily Report',
+        text: 'Auth0 Logger Daily Report (<https://ext.example/logs|Details>)',
+        fields: [
+          { title: 'Logs processed', value: 150, short: true },
+          { title: 'Warnings', value: 1, short: true },
+          { title: 'Errors', value: 2, short: true },
+          { title: 'Next checkpoint', value: report.checkpoint, short: true },
+        ],
+      },
+    ]);
   });
 });
 
 describe('SlackReporter options', () => {
-  it('rejects a hook that is not an http(s) URL, without echoing it', () => {
+  it('accepts a hook that is not an http(s) URL and rejects each send, without echoing it', async () => {
     for (const bad of [
-      'hooks.slack.com/services/T0/B0/s3cr3tT0k3nValue1234',
-      'ftp://x/s3cr3tT0k3nValue1234',
+      'hooks.slack.com/services/T0/B0002/s3cr3tT0k3nValue1234',
+      'ftp://x/B0002/s3cr3tT0k3nValue1234',
     ]) {
-      let error: unknown;
-      try {
-        new SlackReporter({ hook: bad });
-      } catch (e) {
-        error = e;
-      }
+      // The original constructed it and failed only the post, so the run still shipped.
+      const reporter = new SlackReporter({ hook: bad });
+      const error = await reporter.send(status(), 'cp').catch((e: unknown) => e);
       expect(isArgumentError(error)).toBe(true);
       expect(error).toMatchObject({ option: 'hook' });
       expectNoSecret(error);
     }
+    expect(received).toHaveLength(0);
   });
 
   it('rejects a bad timeout', () => {

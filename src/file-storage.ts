@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { ArgumentError, StorageError, errorMessage } from './errors';
-import type { StorageContext, StoredState } from './types';
+import type { StorageContext, StorageLock, StoredState } from './types';
+
+/** Defaults of the state file's lock (see {@link FileStorageOptions}). */
+export const FILE_LOCK_DEFAULTS = Object.freeze({
+  /** A lock not refreshed for this long belongs to a dead run and is taken over. */
+  staleMs: 10_000,
+  /** How often a live run refreshes its lock (the lock folder's mtime). */
+  updateMs: 5_000,
+});
 
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
@@ -11,6 +20,12 @@ export interface FileStorageOptions {
    * @default 0o600
    */
   mode?: number;
+  /**
+   * A lock (`<path>.lock`) not refreshed for this many ms was left by a run that died (SIGKILL,
+   * power loss) and is taken over. At least 2000.
+   * @default 10000
+   */
+  lockStaleMs?: number;
 }
 
 /**
@@ -25,7 +40,10 @@ export interface FileStorageOptions {
 export class FileStorage implements StorageContext {
   /** Absolute path of the state file. */
   readonly path: string;
+  /** Path of the lock (a folder made next to the state file while a run holds it). */
+  readonly lockPath: string;
   private readonly mode: number;
+  private readonly lockStaleMs: number;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(filePath: string, options: FileStorageOptions = {}) {
@@ -39,8 +57,65 @@ export class FileStorage implements StorageContext {
         'mode',
       );
     }
+    const staleMs = options.lockStaleMs ?? FILE_LOCK_DEFAULTS.staleMs;
+    if (!Number.isInteger(staleMs) || staleMs < 2000) {
+      throw new ArgumentError(
+        `Expected \`lockStaleMs\` to be an integer of at least 2000, got ${staleMs}`,
+        'lockStaleMs',
+      );
+    }
     this.path = path.resolve(filePath);
+    this.lockPath = `${this.path}.lock`;
     this.mode = mode;
+    this.lockStaleMs = staleMs;
+  }
+
+  /**
+   * Takes the state file's lock for one run (`proper-lockfile`: a `<path>.lock` folder whose mtime
+   * the holder refreshes every 5 s; one left unrefreshed for `lockStaleMs` is taken over). Rejects
+   * at once with a `StorageError` of code `state_locked` when another run holds it, even in this
+   * process. The returned lock's `lost` aborts when the lock was taken over or could not be
+   * refreshed.
+   */
+  async lock(): Promise<StorageLock> {
+    const controller = new AbortController();
+    let release: () => Promise<void>;
+    try {
+      await fs.mkdir(path.dirname(this.path), { recursive: true, mode: 0o700 });
+      release = await lockfile.lock(this.path, {
+        realpath: false,
+        lockfilePath: this.lockPath,
+        stale: this.lockStaleMs,
+        update: Math.min(FILE_LOCK_DEFAULTS.updateMs, Math.floor(this.lockStaleMs / 2)),
+        retries: 0,
+        onCompromised: (error) => {
+          controller.abort(
+            new StorageError(
+              'state_lock_lost',
+              `The lock of the state file ${this.path} was lost (${errorMessage(error)}); another run may be using it`,
+            ),
+          );
+        },
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+        throw new StorageError(
+          'state_locked',
+          `The state file ${this.path} is in use by another run (lock ${this.lockPath}). Only one run at a time may use a state: wait for the other to finish, or pass another state. A lock left by a run that died is taken over after ${this.lockStaleMs / 1000} s.`,
+        );
+      }
+      throw this.failure('state_lock_failed', 'Cannot lock the state file', error);
+    }
+    let released = false;
+    return {
+      lost: controller.signal,
+      release: async () => {
+        if (released) return;
+        released = true;
+        // a lost lock is no longer ours to remove
+        if (!controller.signal.aborted) await release().catch(() => undefined);
+      },
+    };
   }
 
   /** Reads the stored document; resolves `undefined` when the file does not exist yet. */

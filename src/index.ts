@@ -35,6 +35,7 @@ export * as reporters from './reporters';
 export type {
   AccessToken,
   LogEvent,
+  LogLocationInfo,
   LogsPage,
   Logger,
   RateLimits,
@@ -43,6 +44,8 @@ export type {
   SkippedRange,
   StopReason,
   StorageContext,
+  StorageLock,
   StoredState,
+  StoredTenant,
   TokenCache,
 } from './types';

@@ -2,7 +2,7 @@ import { batches, type Batch } from './batches';
 import { LogsApiClient } from './client';
 import { DEFAULTS } from './defaults';
 import { callHandler, type LogsHandler } from './delivery';
-import { ArgumentError, isAbortError, errorMessage } from './errors';
+import { ArgumentError, isAbortError, isPermanentError, errorMessage } from './errors';
 import { scopedLogger } from './log';
 import { isLogId } from './log-id';
 import {
@@ -48,7 +48,9 @@ export class LogsProcessor {
   constructor(storageContext: StorageContext, options: LogsProcessorOptions) {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
-    this.store = new StateStore(storageContext);
+    this.store = new StateStore(storageContext, {
+      tenant: { domain: String(options.domain), clientId: String(options.clientId) },
+    });
     this.options = resolveOptions(options, systemTiming);
     this.client = new LogsApiClient({
       ...options,
@@ -64,6 +66,15 @@ export class LogsProcessor {
    */
   async run(handler: LogsHandler, runOptions: RunOptions = {}): Promise<RunResult> {
     assertHandler(handler);
+    await this.store.lock(); // one run per state (ship, issue 10 §2)
+    try {
+      return await this.runLocked(handler, runOptions);
+    } finally {
+      await this.store.unlock();
+    }
+  }
+
+  private async runLocked(handler: LogsHandler, runOptions: RunOptions): Promise<RunResult> {
     const o = this.options;
     const signal = runOptions.signal;
     const start = o.now();
@@ -138,6 +149,7 @@ export class LogsProcessor {
     const o = this.options;
     status.end = new Date(o.now());
     if (failure !== undefined) status.error = errorMessage(failure);
+    if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship §4
     if (
       newest !== undefined &&
       checkpoint !== startCheckpoint &&

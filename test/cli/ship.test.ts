@@ -315,11 +315,11 @@ describe('ship', () => {
     expect(ndjsonIds(stdout())).toHaveLength(250);
     const frames = stderr().split(CLEAR);
     expect(frames[0]).toBe('');
-    expect(frames[1]).toBe('shipped 0 logs · 0 logs/s · newest - · checkpoint -');
+    expect(frames[1]).toBe('shipped 0 logs · checkpoint - · 0 logs/s · newest -');
     expect(frames.slice(2, -2).length).toBeGreaterThan(0);
     for (const frame of frames.slice(2, -2)) {
       expect(frame).toMatch(
-        /^shipped [12]?[05]0 logs · [\d,]+ logs\/s · newest \S+ \(.+ behind\) · checkpoint \d{56}$/,
+        /^shipped [12]?[05]0 logs · checkpoint \d{56} · [\d,]+ logs\/s · newest \S+ \(.+ behind\)$/,
       );
     }
     expect(frames.at(-1)).toMatch(/^Shipped 250 logs to stdout/);
@@ -367,26 +367,28 @@ describe('ship', () => {
     expect(summary.runs).toBeGreaterThanOrEqual(2);
   });
 
-  it('--follow keeps going at once while a run ends on --max-run-time', async () => {
-    await tenant.close();
-    tenant = await startFakeTenant({ logs: 300, seed: 7, latencyMs: 30 });
-    await fs.writeFile(caFile, tenant.ca);
-    const controller = new AbortController();
-    const { io, stdout, base } = setup({
-      env: {
-        AUTH0_DOMAIN: tenant.domain,
-        AUTH0_CLIENT_ID: tenant.clientId,
-        AUTH0_CLIENT_SECRET: tenant.clientSecret,
+  it('--max-run-time bounds the whole of --follow, and the summary says why it stopped', async () => {
+    let clock = 0;
+    const slept: number[] = [];
+    const { io, stdout, stderr, base } = setup({
+      timing: {
+        now: () => clock,
+        sleep: async (ms) => {
+          slept.push(ms);
+          clock += ms;
+        },
       },
-      signal: controller.signal,
     });
-    const running = runShip(
-      [...base, '--follow', '--interval', '60', '--max-run-time', '0.05', '--json'],
-      io,
-    );
-    await waitFor(() => ndjsonIds(stdout()).length === 300);
-    controller.abort();
-    expect(await running).toBe(0);
-    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 300));
+    const argv = [...base, '--follow', '--interval', '10', '--max-run-time', '25', '--json'];
+    expect(await runShip(argv, io)).toBe(0);
+    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 250));
+    // polls at 0, 10 and 20 s; the last wait is cut to the 5 s left
+    expect(slept).toEqual([10_000, 10_000, 5000]);
+    expect(JSON.parse(stderr())).toMatchObject({
+      status: 'ok',
+      stopReason: 'max_run_time',
+      runs: 3,
+      logsShipped: 250,
+    });
   });
 });

@@ -3,7 +3,7 @@
  * stored as objects) and whether it was permanent. `undefined` when the message already says it.
  */
 export function failureAdvice(error: string, permanent: boolean): string | undefined {
-  if (/\/oauth\/token failed with 40[13]\b|\bunauthorized\b|access_denied/i.test(error))
+  if (/\/oauth\/token failed with 40[013]\b/.test(error))
     return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
   if (/\/api\/v2\/logs failed with 403\b/.test(error))
     return 'grant the application the read:logs scope of the Management API';

@@ -217,6 +217,10 @@ class ShipRun {
           );
           this.progress?.setNote((s) => `failed, retrying in ${s}s`, timing.now() + delay);
           await timing.sleep(delay, stop.signal);
+          if (stop.signal.aborted) {
+            stopReason = 'aborted';
+            break;
+          }
           continue;
         }
         if (failuresInRow > 0) this.say(`poll succeeded after ${failuresInRow} failures`);
@@ -227,6 +231,10 @@ class ShipRun {
         const wait = Math.min(config.intervalSeconds * 1000, deadline - timing.now());
         this.progress?.setNote((s) => `caught up, next poll in ${s}s`, timing.now() + wait);
         await timing.sleep(wait, stop.signal);
+        if (stop.signal.aborted) {
+          stopReason = 'aborted';
+          break;
+        }
       }
     } catch (error) {
       rejected = true;

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { DEFAULTS } from './defaults';
 import { ArgumentError, StorageError, errorMessage } from './errors';
 import { compareLogIds, isLogId } from './log-id';
@@ -48,7 +49,8 @@ function isToken(value: unknown): value is AccessToken {
  * processor's token cache.
  */
 export class StateStore implements TokenCache {
-  private doc: StoredState | undefined;
+  /** Native private fields: `util.inspect` and `JSON.stringify` never see the token. */
+  #doc: StoredState | undefined;
   private writes: Promise<void> = Promise.resolve();
   /** A storage's own error may quote the document, token included. */
   private readonly redactor = new Redactor();
@@ -119,15 +121,30 @@ export class StateStore implements TokenCache {
     return this.held?.lost;
   }
 
+  /** `util.inspect` / `console.log`: the checkpoint and whether it is locked, never the token. */
+  [inspect.custom](): string {
+    return `StateStore ${inspect(this.toJSON())}`;
+  }
+
+  /** What is safe to show: the checkpoint, the history's length, the lock. */
+  toJSON(): Record<string, unknown> {
+    return {
+      checkpointId: this.#doc?.checkpointId ?? null,
+      runs: this.#doc?.logs?.length ?? 0,
+      tenant: this.tenant ?? null,
+      locked: this.holds > 0,
+    };
+  }
+
   /** Reads the document anew (at the start of every run), validating it. */
   async reload(): Promise<StoredState> {
-    this.doc = undefined;
+    this.#doc = undefined;
     return this.read();
   }
 
   /** The document, read once and kept. */
   async read(): Promise<StoredState> {
-    if (this.doc) return this.doc;
+    if (this.#doc) return this.#doc;
     let contents: unknown;
     try {
       contents = await this.context.read();
@@ -142,7 +159,7 @@ export class StateStore implements TokenCache {
     const token = doc.logs_access_token;
     if (isToken(token)) this.redactor.add(token.token);
     this.claim(doc);
-    this.doc = doc;
+    this.#doc = doc;
     return doc;
   }
 

@@ -164,7 +164,8 @@ export async function cutPartialLine(handle: WritableFile): Promise<number> {
 
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const message = errorMessage(error);
+  const own = (error as { message?: unknown } | null)?.message;
+  const message = typeof own === 'string' ? own : errorMessage(error);
   return code && !message.includes(code) ? `${code} (${message})` : message;
 }
 

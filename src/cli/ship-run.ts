@@ -310,6 +310,23 @@ class ShipRun {
     return Promise.resolve(streamDestination(this.io.stdout, () => this.stop.abort()));
   }
 
+  /** Why the processor is about to wait, from its last debug message. */
+  private why: string | undefined;
+
+  private noteWhy(message: unknown): void {
+    const text = String(message);
+    if (/rate limit/i.test(text)) this.why = 'rate limit, waiting';
+    else if (/retry|failed/i.test(text)) this.why = 'request failed, retrying in';
+  }
+
+  /** Every wait of the processor (a retry's backoff, the rate limit) counts down on the line. */
+  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    const why = this.why ?? 'waiting';
+    this.why = undefined;
+    if (ms >= 1000) this.progress?.setNote((s) => `${why} ${s}s`, this.timing.now() + ms);
+    await this.timing.sleep(ms, signal);
+  }
+
   private onProgress = (p: RunProgress) => {
     this.totals.logs = this.logsBefore + p.logsProcessed;
     this.totals.checkpoint = p.checkpoint;
@@ -328,8 +345,9 @@ class ShipRun {
       onBatchFailure: 'stop',
       onProgress: this.onProgress,
       now: this.timing.now,
-      sleep: this.timing.sleep,
+      sleep: (ms, signal) => this.wait(ms, signal),
       random: this.timing.random,
+      logger: { debug: (message) => this.noteWhy(message) },
       ...(config.ca === undefined ? {} : { ca: config.ca }),
       ...(config.logTypes === undefined ? {} : { logTypes: config.logTypes }),
       ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),

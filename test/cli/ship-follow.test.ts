@@ -303,3 +303,36 @@ describe('ship: a state belongs to one tenant', () => {
     }
   });
 });
+
+describe('ship progress on a terminal', () => {
+  it('counts down a retry and a rate-limit wait on the progress line', async () => {
+    tenant.enqueue({ path: 'logs', status: 503, body: { error: 'Service Unavailable' } });
+    tenant.enqueue({
+      path: 'logs',
+      status: 429,
+      body: { error: 'Too Many Requests' },
+      headers: { 'retry-after': '4', 'x-ratelimit-remaining': '0' },
+    });
+    const { timing } = instantTiming();
+    const { io, stderr, base } = setup(new AbortController().signal, timing);
+    const tty = { ...io, isTTY: true, columns: 300 };
+    expect(await runShip([...base, '--out', path.join(dir, 'o.ndjson')], tty)).toBe(0);
+    const frames = stderr().split('\r\u001b[K');
+    expect(frames.some((f) => /^shipped 0 logs · request failed, retrying in \ds · /.test(f))).toBe(
+      true,
+    );
+    expect(
+      frames.some((f) => / · (request failed, retrying in|rate limit, waiting) 4s · /.test(f)),
+    ).toBe(true);
+  });
+
+  it('draws no progress line when the logs go to the same terminal', async () => {
+    const { timing } = instantTiming();
+    const { io, stdout, stderr, base } = setup(new AbortController().signal, timing);
+    const tty = { ...io, isTTY: true, stdoutIsTTY: true, columns: 100 };
+    expect(await runShip(base, tty)).toBe(0);
+    expect(ndjsonIds(stdout())).toHaveLength(250);
+    expect(stderr()).not.toContain('\r\u001b[K');
+    expect(stderr()).toMatch(/^Shipped 250 logs to stdout/);
+  });
+});

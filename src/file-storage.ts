@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ArgumentError, StorageError, errorMessage } from './errors';
@@ -74,10 +75,24 @@ export class FileStorage implements StorageContext {
    * Takes the state file's lock for one run (`proper-lockfile`: a `<path>.lock` folder whose mtime
    * the holder refreshes every 5 s; one left unrefreshed for `lockStaleMs` is taken over). Rejects
    * at once with a `StorageError` of code `state_locked` when another run holds it, even in this
-   * process. The returned lock's `lost` aborts when the lock was taken over or could not be
+   * process. A lock whose holder was a process of this host that no longer runs (its pid and host
+   * are kept in the lock) is taken over at once. The returned lock's `lost` aborts when the lock was taken over or could not be
    * refreshed.
    */
   async lock(): Promise<StorageLock> {
+    try {
+      return await this.takeLock();
+    } catch (error) {
+      // a run on this machine that died (SIGKILL, OOM) is not waited for until its lock is stale
+      if ((error as { code?: string }).code !== 'state_locked' || !(await this.ownerIsDead()))
+        throw error;
+      const long = new Date(Date.now() - 10 * this.lockStaleMs);
+      await fs.utimes(this.lockPath, long, long).catch(() => undefined);
+      return this.takeLock();
+    }
+  }
+
+  private async takeLock(): Promise<StorageLock> {
     const controller = new AbortController();
     let release: () => Promise<void>;
     try {
@@ -106,12 +121,20 @@ export class FileStorage implements StorageContext {
       }
       throw this.failure('state_lock_failed', 'Cannot lock the state file', error);
     }
+    // who holds it (beside it: proper-lockfile removes an empty folder), so that a run on this
+    // host can tell when the holder died; the folder's inode ties the note to this very lock
+    const ownerFile = `${this.lockPath}.owner`;
+    await fs
+      .stat(this.lockPath)
+      .then(({ ino }) => fs.writeFile(ownerFile, JSON.stringify({ ...lockOwner(), ino })))
+      .catch(() => undefined);
     let released = false;
     return {
       lost: controller.signal,
       release: async () => {
         if (released) return;
         released = true;
+        await fs.rm(ownerFile, { force: true }).catch(() => undefined);
         // a lost lock is no longer ours to remove
         if (!controller.signal.aborted) await release().catch(() => undefined);
       },
@@ -186,6 +209,27 @@ export class FileStorage implements StorageContext {
     await syncFolder(dir);
   }
 
+  /** Whether the lock's holder was a process of this host that no longer runs. */
+  private async ownerIsDead(): Promise<boolean> {
+    let owner: { pid?: unknown; hostname?: unknown; ino?: unknown };
+    let ino: number;
+    try {
+      owner = JSON.parse(await fs.readFile(`${this.lockPath}.owner`, 'utf8'));
+      ino = (await fs.stat(this.lockPath)).ino;
+    } catch {
+      return false;
+    }
+    if (owner.hostname !== os.hostname() || typeof owner.pid !== 'number') return false;
+    if (owner.ino !== ino) return false; // a note left by an earlier holder
+    if (owner.pid === process.pid) return false;
+    try {
+      process.kill(owner.pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+
   private corrupt(reason: string, cause?: unknown): StorageError {
     return new StorageError(
       'storage_corrupt',
@@ -198,6 +242,10 @@ export class FileStorage implements StorageContext {
     const reason = (cause as NodeJS.ErrnoException).code ?? errorMessage(cause);
     return new StorageError(code, `${what} ${this.path}: ${reason}`, { cause });
   }
+}
+
+function lockOwner(): { pid: number; hostname: string } {
+  return { pid: process.pid, hostname: os.hostname() };
 }
 
 /** Makes a rename durable; some platforms (Windows) cannot open a folder for that, which is fine. */

@@ -116,7 +116,7 @@ export class FileStorage implements StorageContext {
       if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
         throw new StorageError(
           'state_locked',
-          `The state file ${this.path} is in use by another run (lock ${this.lockPath}). Only one run at a time may use a state: wait for the other to finish, or pass another state. A lock left by a run that died is taken over after ${this.lockStaleMs / 1000} s.`,
+          `The state file ${this.path} is in use by another run (lock ${this.lockPath}). Only one run at a time may use a state: wait for the other to finish, or pass another state. The lock of a run that died is taken over at once on this machine, after ${this.lockStaleMs / 1000} s from another.`,
         );
       }
       throw this.failure('state_lock_failed', 'Cannot lock the state file', error);

@@ -161,6 +161,7 @@ class ShipRun {
     let usage = false;
     let rejected = false; // the storage failed: nothing says the checkpoint was stored
     let failuresInRow = 0;
+    let reusable: LogsProcessor | undefined;
     this.progress?.start();
     try {
       for (;;) {
@@ -169,7 +170,11 @@ class ShipRun {
           stopReason = 'max_run_time';
           break;
         }
-        const processor = new LogsProcessor(context, this.processorOptions(left / 1000));
+        // one processor (one client, one keep-alive connection) for every poll, unless each run
+        // needs the run time that is left
+        const processor =
+          reusable ?? new LogsProcessor(context, this.processorOptions(left / 1000));
+        if (left === Infinity) reusable = processor;
         let sendError: unknown;
         const { status, checkpoint } = await processor.run(
           async (logs) => {

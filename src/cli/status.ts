@@ -3,6 +3,7 @@ import { FileStorage } from '../file-storage';
 import type { RunStatus, StoredState } from '../types';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { formatCount, formatDuration } from './format';
+import { stopReasonText } from './summary';
 import { type CliIo, EXIT, UsageError } from './io';
 
 /** Default state file of `ship` and `status`. */
@@ -144,6 +145,8 @@ function row(run: RunStatus): string[] {
   const end = toDate(run.end);
   const duration = start && end ? formatDuration(end.getTime() - start.getTime()) : 'unfinished';
   const result: string[] = [];
+  if (run.stopReason && run.stopReason !== 'caught_up' && run.stopReason !== 'failed')
+    result.push(stopReasonText(run.stopReason));
   if (run.error) result.push(`error: ${run.error.replace(/\.$/, '')}`);
   if (run.warning) result.push(`warning: ${run.warning.replace(/\.$/, '')}`);
   const skipped = (run.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);

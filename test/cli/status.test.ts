@@ -187,3 +187,28 @@ describe('status --json', () => {
     expect(stdout()).toContain('Tenant:       acme.eu.auth0.com (client id c1)\n');
   });
 });
+
+describe('status: why each run stopped', () => {
+  it('says in words why a run stopped before catching up', async () => {
+    const run = (stopReason: 'max_run_time' | 'rate_limit' | 'aborted' | 'caught_up') => ({
+      startCheckpoint: null,
+      start: '2024-05-01T10:00:00.000Z',
+      end: '2024-05-01T10:00:01.000Z',
+      logsProcessed: 1,
+      checkpoint: id(1),
+      stopReason,
+    });
+    await new FileStorage(file).write({
+      logs: [run('max_run_time'), run('rate_limit'), run('aborted'), run('caught_up')],
+    });
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    const rows = stdout().trim().split('\n').slice(-4);
+    expect(rows.map((row) => row.split(id(1))[1]?.trim())).toEqual([
+      'stopped at the run-time limit (--max-run-time)',
+      "stopped by the tenant's rate limit",
+      'stopped',
+      'ok',
+    ]);
+  });
+});

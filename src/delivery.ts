@@ -164,7 +164,9 @@ export class Delivery {
 
   private async failed(batch: Batch, error: unknown, exhausted: boolean): Promise<void> {
     const policy = this.o.onBatchFailure;
-    if (!exhausted && this.o.retry.signal?.aborted) return;
+    // Stopped by its signal (a user's, or a destination closed by its reader): the batch is neither
+    // an error nor skipped; the checkpoint stays before it and the next run sends it again.
+    if (this.o.retry.signal?.aborted) return;
     if (!exhausted || policy === 'stop') {
       this.stopError ??= error;
       return;

@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { ArgumentError, StorageError, errorMessage } from './errors';
-import type { StorageContext, StoredState } from './types';
+import type { StorageContext, StorageLock, StoredState } from './types';
+
+/** Defaults of the state file's lock (see {@link FileStorageOptions}). */
+export const FILE_LOCK_DEFAULTS = Object.freeze({
+  /** A lock not refreshed for this long belongs to a dead run and is taken over. */
+  staleMs: 10_000,
+  /** How often a live run refreshes its lock (the lock folder's mtime). */
+  updateMs: 5_000,
+});
 
 /** Options of {@link FileStorage}. */
 export interface FileStorageOptions {
@@ -11,6 +21,12 @@ export interface FileStorageOptions {
    * @default 0o600
    */
   mode?: number;
+  /**
+   * A lock (`<path>.lock`) not refreshed for this many ms was left by a run that died (SIGKILL,
+   * power loss) and is taken over. At least 2000.
+   * @default 10000
+   */
+  lockStaleMs?: number;
 }
 
 /**
@@ -25,7 +41,10 @@ export interface FileStorageOptions {
 export class FileStorage implements StorageContext {
   /** Absolute path of the state file. */
   readonly path: string;
+  /** Path of the lock (a folder made next to the state file while a run holds it). */
+  readonly lockPath: string;
   private readonly mode: number;
+  private readonly lockStaleMs: number;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(filePath: string, options: FileStorageOptions = {}) {
@@ -39,8 +58,87 @@ export class FileStorage implements StorageContext {
         'mode',
       );
     }
+    const staleMs = options.lockStaleMs ?? FILE_LOCK_DEFAULTS.staleMs;
+    if (!Number.isInteger(staleMs) || staleMs < 2000) {
+      throw new ArgumentError(
+        `Expected \`lockStaleMs\` to be an integer of at least 2000, got ${staleMs}`,
+        'lockStaleMs',
+      );
+    }
     this.path = path.resolve(filePath);
+    this.lockPath = `${this.path}.lock`;
     this.mode = mode;
+    this.lockStaleMs = staleMs;
+  }
+
+  /**
+   * Takes the state file's lock for one run (`proper-lockfile`: a `<path>.lock` folder whose mtime
+   * the holder refreshes every 5 s; one left unrefreshed for `lockStaleMs` is taken over). Rejects
+   * at once with a `StorageError` of code `state_locked` when another run holds it, even in this
+   * process. A lock whose holder was a process of this host that no longer runs (its pid and host
+   * are kept in the lock) is taken over at once. The returned lock's `lost` aborts when the lock was taken over or could not be
+   * refreshed.
+   */
+  async lock(): Promise<StorageLock> {
+    try {
+      return await this.takeLock();
+    } catch (error) {
+      // a run on this machine that died (SIGKILL, OOM) is not waited for until its lock is stale
+      if ((error as { code?: string }).code !== 'state_locked' || !(await this.ownerIsDead()))
+        throw error;
+      const long = new Date(Date.now() - 10 * this.lockStaleMs);
+      await fs.utimes(this.lockPath, long, long).catch(() => undefined);
+      return this.takeLock();
+    }
+  }
+
+  private async takeLock(): Promise<StorageLock> {
+    const controller = new AbortController();
+    let release: () => Promise<void>;
+    try {
+      await fs.mkdir(path.dirname(this.path), { recursive: true, mode: 0o700 });
+      release = await lockfile.lock(this.path, {
+        realpath: false,
+        lockfilePath: this.lockPath,
+        stale: this.lockStaleMs,
+        update: Math.min(FILE_LOCK_DEFAULTS.updateMs, Math.floor(this.lockStaleMs / 2)),
+        retries: 0,
+        onCompromised: (error) => {
+          controller.abort(
+            new StorageError(
+              'state_lock_lost',
+              `The lock of the state file ${this.path} was lost (${errorMessage(error)}); another run may be using it`,
+            ),
+          );
+        },
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+        throw new StorageError(
+          'state_locked',
+          `The state file ${this.path} is in use by another run (lock ${this.lockPath}). Only one run at a time may use a state: wait for the other to finish, or pass another state. The lock of a run that died is taken over at once on this machine, after ${this.lockStaleMs / 1000} s from another.`,
+        );
+      }
+      throw this.failure('state_lock_failed', 'Cannot lock the state file', error);
+    }
+    // who holds it (beside it: proper-lockfile removes an empty folder), so that a run on this
+    // host can tell when the holder died; the folder's inode ties the note to this very lock
+    const ownerFile = `${this.lockPath}.owner`;
+    await fs
+      .stat(this.lockPath)
+      .then(({ ino }) => fs.writeFile(ownerFile, JSON.stringify({ ...lockOwner(), ino })))
+      .catch(() => undefined);
+    let released = false;
+    return {
+      lost: controller.signal,
+      release: async () => {
+        if (released) return;
+        released = true;
+        await fs.rm(ownerFile, { force: true }).catch(() => undefined);
+        // a lost lock is no longer ours to remove
+        if (!controller.signal.aborted) await release().catch(() => undefined);
+      },
+    };
   }
 
   /** Reads the stored document; resolves `undefined` when the file does not exist yet. */
@@ -111,6 +209,27 @@ export class FileStorage implements StorageContext {
     await syncFolder(dir);
   }
 
+  /** Whether the lock's holder was a process of this host that no longer runs. */
+  private async ownerIsDead(): Promise<boolean> {
+    let owner: { pid?: unknown; hostname?: unknown; ino?: unknown };
+    let ino: number;
+    try {
+      owner = JSON.parse(await fs.readFile(`${this.lockPath}.owner`, 'utf8'));
+      ino = (await fs.stat(this.lockPath)).ino;
+    } catch {
+      return false;
+    }
+    if (owner.hostname !== os.hostname() || typeof owner.pid !== 'number') return false;
+    if (owner.ino !== ino) return false; // a note left by an earlier holder
+    if (owner.pid === process.pid) return false;
+    try {
+      process.kill(owner.pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+
   private corrupt(reason: string, cause?: unknown): StorageError {
     return new StorageError(
       'storage_corrupt',
@@ -123,6 +242,10 @@ export class FileStorage implements StorageContext {
     const reason = (cause as NodeJS.ErrnoException).code ?? errorMessage(cause);
     return new StorageError(code, `${what} ${this.path}: ${reason}`, { cause });
   }
+}
+
+function lockOwner(): { pid: number; hostname: string } {
+  return { pid: process.pid, hostname: os.hostname() };
 }
 
 /** Makes a rename durable; some platforms (Windows) cannot open a folder for that, which is fine. */

@@ -43,6 +43,7 @@ export * as reporters from './reporters';
 export type {
   AccessToken,
   LogEvent,
+  LogLocationInfo,
   LogsPage,
   Logger,
   RateLimits,
@@ -51,6 +52,8 @@ export type {
   SkippedRange,
   StopReason,
   StorageContext,
+  StorageLock,
   StoredState,
+  StoredTenant,
   TokenCache,
 } from './types';

@@ -59,12 +59,15 @@ export class LogsProcessor {
   constructor(storageContext: StorageContext, options: LogsProcessorOptions) {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
-    this.store = new StateStore(storageContext);
     for (const name of ['domain', 'clientId', 'clientSecret'] as const) {
       const value: unknown = options[name];
       if (value === undefined || value === null || value === '')
         throw new ArgumentError(`Must provide a valid \`${name}\``, name);
     }
+    // A state belongs to one tenant: the store refuses another's checkpoint and token.
+    this.store = new StateStore(storageContext, {
+      tenant: { domain: String(options.domain), clientId: String(options.clientId) },
+    });
     let problem: ArgumentError | undefined;
     const defer = <T>(make: () => T): T | undefined => {
       try {
@@ -104,6 +107,15 @@ export class LogsProcessor {
    */
   async run(handler: LogsHandler, runOptions: RunOptions = {}): Promise<RunResult> {
     assertHandler(handler);
+    await this.store.lock(); // one run per state (ship, issue 10 §2)
+    try {
+      return await this.runLocked(handler, runOptions);
+    } finally {
+      await this.store.unlock();
+    }
+  }
+
+  private async runLocked(handler: LogsHandler, runOptions: RunOptions): Promise<RunResult> {
     const signal = runOptions.signal;
     const start = this.timing.now();
     await this.store.reload();
@@ -217,6 +229,7 @@ export class LogsProcessor {
     status.end = new Date(now());
     if (failure !== undefined) status.error = errorMessage(failure);
     status.stopReason = status.error ? 'failed' : (stop ?? 'caught_up');
+    if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship §4
     if (
       newest !== undefined &&
       checkpoint !== startCheckpoint &&

@@ -1,15 +1,41 @@
-/** Replaces every registered secret in a text with `[REDACTED]`. */
+import { inspect } from 'node:util';
+
+/** What a redacted secret is replaced with. */
+export const REDACTED = '[REDACTED]';
+
+/**
+ * Replaces every registered secret in a text with `[REDACTED]`, and always masks the two shapes a
+ * secret takes without being registered: a `Bearer` token, and the `user:password@` part of a URL.
+ * Every redaction site of the library and the CLI uses this one class.
+ */
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  /** A native private field: `util.inspect` and `JSON.stringify` never see the secrets. */
+  readonly #secrets = new Set<string>();
 
   /** Remembers a secret; values shorter than 6 characters are too common to mask safely. */
   add(secret: string | null | undefined): void {
-    if (secret && secret.length >= 6) this.secrets.add(secret);
+    if (secret && secret.length >= 6) this.#secrets.add(secret);
+  }
+
+  /** `util.inspect` / `console.log`: how many secrets, never which. */
+  [inspect.custom](): string {
+    return `Redactor { secrets: ${this.#secrets.size} }`;
+  }
+
+  toJSON(): { secrets: number } {
+    return { secrets: this.#secrets.size };
   }
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join('[REDACTED]');
-    return out.replace(/(Bearer\s+)[\w.~+/=-]+/gi, '$1[REDACTED]');
+    // longest first: a secret that contains another must be masked whole
+    const secrets = [...this.#secrets].sort((a, b) => b.length - a.length);
+    for (const secret of secrets) out = out.split(secret).join(REDACTED);
+    return redactUrlCredentials(out.replace(/(Bearer\s+)[\w.~+/=-]+/gi, `$1${REDACTED}`));
   }
+}
+
+/** `https://user:pass@host/x` → `https://[REDACTED]@host/x`, anywhere in a text. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@'"]+@/gi, `$1${REDACTED}@`);
 }

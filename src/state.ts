@@ -1,8 +1,42 @@
+import { inspect } from 'node:util';
 import { DEFAULTS } from './defaults';
 import { ArgumentError, StorageError, errorMessage } from './errors';
 import { compareLogIds, isLogId } from './log-id';
 import { Redactor } from './redact';
-import type { AccessToken, RunStatus, StorageContext, StoredState, TokenCache } from './types';
+import type {
+  AccessToken,
+  RunStatus,
+  StorageContext,
+  StorageLock,
+  StoredState,
+  StoredTenant,
+  TokenCache,
+} from './types';
+
+/** Options of {@link StateStore}. */
+export interface StateStoreOptions {
+  /**
+   * The run history is trimmed oldest-first while the document's compact JSON is larger.
+   * @default DEFAULTS.historyLimitBytes
+   */
+  historyLimitBytes?: number;
+  /**
+   * The tenant of the runs using this store. A stored state of another domain is refused
+   * (`StorageError` `state_other_tenant`) before its token or checkpoint is used; a state without
+   * one (written by an older version or the original) is claimed; another client id of the same
+   * domain takes the state over, its cached token dropped.
+   */
+  tenant?: { domain: string; clientId: string };
+}
+
+/** `https://Acme.auth0.com/` → `acme.auth0.com`. */
+export function tenantDomain(domain: string): string {
+  return domain
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/[/?#].*$/, '');
+}
 
 function isToken(value: unknown): value is AccessToken {
   const token = value as AccessToken | null;
@@ -15,14 +49,20 @@ function isToken(value: unknown): value is AccessToken {
  * processor's token cache.
  */
 export class StateStore implements TokenCache {
-  private doc: StoredState | undefined;
+  /** Native private fields: `util.inspect` and `JSON.stringify` never see the token. */
+  #doc: StoredState | undefined;
   private writes: Promise<void> = Promise.resolve();
   /** A storage's own error may quote the document, token included. */
   private readonly redactor = new Redactor();
+  private readonly historyLimitBytes: number;
+  private readonly tenant: StoredTenant | undefined;
+  private held: StorageLock | undefined;
+  private holds = 0;
 
+  /** `options` may be a number: the `historyLimitBytes` (the earlier signature). */
   constructor(
     private readonly context: StorageContext,
-    private readonly historyLimitBytes: number = DEFAULTS.historyLimitBytes,
+    options: StateStoreOptions | number = {},
   ) {
     if (!context || typeof context.read !== 'function' || typeof context.write !== 'function') {
       throw new ArgumentError(
@@ -30,17 +70,81 @@ export class StateStore implements TokenCache {
         'storageContext',
       );
     }
+    if (context.lock !== undefined && typeof context.lock !== 'function') {
+      throw new ArgumentError('The storageContext `lock` must be a method', 'storageContext');
+    }
+    const o = typeof options === 'number' ? { historyLimitBytes: options } : options;
+    this.historyLimitBytes = o.historyLimitBytes ?? DEFAULTS.historyLimitBytes;
+    this.tenant = o.tenant && {
+      domain: tenantDomain(o.tenant.domain),
+      clientId: o.tenant.clientId,
+    };
+  }
+
+  /**
+   * Takes the storage's lock (when it has `lock`) for a run; calls nest, the lock is held until
+   * the matching number of {@link unlock} calls. Rejects with the storage's `StorageError`
+   * (`state_locked` when another run holds it).
+   */
+  async lock(): Promise<void> {
+    if (!this.context.lock) return;
+    if (this.holds > 0) {
+      this.holds += 1;
+      return;
+    }
+    try {
+      this.held = await this.context.lock();
+    } catch (error) {
+      if ((error as Error | null)?.name === 'StorageError') throw error;
+      throw new StorageError(
+        'state_lock_failed',
+        `Locking the storage failed: ${this.redactor.redact(errorMessage(error))}`,
+        { cause: error },
+      );
+    }
+    this.holds = 1;
+  }
+
+  /** Ends one {@link lock}: once every write is done, the last one releases the storage's lock. */
+  async unlock(): Promise<void> {
+    if (this.holds === 0) return;
+    this.holds -= 1;
+    if (this.holds > 0) return;
+    const held = this.held;
+    this.held = undefined;
+    await this.writes;
+    await held?.release();
+  }
+
+  /** Aborted when the lock this store holds was lost (then every write is refused). */
+  get lockLost(): AbortSignal | undefined {
+    return this.held?.lost;
+  }
+
+  /** `util.inspect` / `console.log`: the checkpoint and whether it is locked, never the token. */
+  [inspect.custom](): string {
+    return `StateStore ${inspect(this.toJSON())}`;
+  }
+
+  /** What is safe to show: the checkpoint, the history's length, the lock. */
+  toJSON(): Record<string, unknown> {
+    return {
+      checkpointId: this.#doc?.checkpointId ?? null,
+      runs: this.#doc?.logs?.length ?? 0,
+      tenant: this.tenant ?? null,
+      locked: this.holds > 0,
+    };
   }
 
   /** Reads the document anew (at the start of every run), validating it. */
   async reload(): Promise<StoredState> {
-    this.doc = undefined;
+    this.#doc = undefined;
     return this.read();
   }
 
   /** The document, read once and kept. */
   async read(): Promise<StoredState> {
-    if (this.doc) return this.doc;
+    if (this.#doc) return this.#doc;
     let contents: unknown;
     try {
       contents = await this.context.read();
@@ -51,14 +155,33 @@ export class StateStore implements TokenCache {
         { cause: error },
       );
     }
-    this.doc = validate(contents ?? {});
-    const token = this.doc.logs_access_token;
+    const doc = validate(contents ?? {});
+    const token = doc.logs_access_token;
     if (isToken(token)) this.redactor.add(token.token);
-    return this.doc;
+    this.claim(doc);
+    this.#doc = doc;
+    return doc;
+  }
+
+  /** Refuses another tenant's state; records ours in a state that has none. */
+  private claim(doc: StoredState): void {
+    const ours = this.tenant;
+    if (!ours) return;
+    const stored = doc.tenant;
+    if (stored && tenantDomain(stored.domain) !== ours.domain) {
+      throw new StorageError(
+        'state_other_tenant',
+        `This state belongs to tenant ${stored.domain} (client id ${stored.clientId}), not ${ours.domain}: it holds that tenant's checkpoint and access token. Use one state per tenant.`,
+      );
+    }
+    if (stored && stored.clientId !== ours.clientId) doc.logs_access_token = null;
+    if (!stored || stored.clientId !== ours.clientId) doc.tenant = { ...ours };
   }
 
   private update(change: (doc: StoredState) => void): Promise<void> {
     const run = this.writes.then(async () => {
+      const lost = this.held?.lost;
+      if (lost?.aborted) throw lost.reason;
       const doc = await this.read();
       change(doc);
       try {
@@ -121,17 +244,29 @@ export class StateStore implements TokenCache {
     return this.update((doc) => {
       const history = (doc.logs ??= []);
       history.push({ ...status, checkpoint });
-      while (
-        history.length > 1 &&
-        Buffer.byteLength(JSON.stringify(doc), 'utf8') > this.historyLimitBytes
-      ) {
-        history.shift();
-      }
+      trimHistory(doc, history, this.historyLimitBytes);
       const current = doc.checkpointId;
       if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0))
         doc.checkpointId = checkpoint;
     });
   }
+}
+
+/**
+ * Drops the oldest runs while the document's compact JSON exceeds `limit` bytes, keeping the newest
+ * run. Each entry is serialised once: linear in the history's size.
+ */
+function trimHistory(doc: StoredState, history: RunStatus[], limit: number): void {
+  const rest = Buffer.byteLength(JSON.stringify({ ...doc, logs: [] }), 'utf8');
+  const sizes = history.map((run) => Buffer.byteLength(JSON.stringify(run), 'utf8'));
+  // entries are joined by commas inside the `[]` already counted in `rest`
+  let total = rest + sizes.reduce((sum, size) => sum + size, 0) + history.length - 1;
+  let drop = 0;
+  while (history.length - drop > 1 && total > limit) {
+    total -= (sizes[drop] as number) + 1;
+    drop += 1;
+  }
+  if (drop > 0) history.splice(0, drop);
 }
 
 function validate(contents: unknown): StoredState {
@@ -152,6 +287,18 @@ function validate(contents: unknown): StoredState {
   if (doc.logs !== undefined && doc.logs !== null && !Array.isArray(doc.logs)) {
     throw new StorageError('storage_invalid', 'The stored run history `logs` must be an array');
   }
+  const tenant = doc.tenant as Partial<StoredTenant> | null | undefined;
+  if (
+    tenant !== undefined &&
+    tenant !== null &&
+    (typeof tenant.domain !== 'string' || typeof tenant.clientId !== 'string')
+  ) {
+    throw new StorageError(
+      'storage_invalid',
+      'The stored `tenant` must be an object with a `domain` and a `clientId` string',
+    );
+  }
+  if (tenant === null) delete doc.tenant;
   doc.logs ??= [];
   return doc;
 }

@@ -1,6 +1,24 @@
 /**
- * One Auth0 log event as `GET /api/v2/logs` returns it. Only the fields this library relies on are
- * typed; every other field the API sends is kept as is.
+ * Where an Auth0 log event came from, as Auth0 resolves it from `ip` (`location_info`). Source: the
+ * `GET /api/v2/logs` response schema (https://auth0.com/docs/api/management/v2/logs/get-logs).
+ */
+export interface LogLocationInfo {
+  country_code?: string;
+  country_code3?: string;
+  country_name?: string;
+  city_name?: string;
+  latitude?: number;
+  longitude?: number;
+  time_zone?: string;
+  continent_code?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * One Auth0 log event as `GET /api/v2/logs` returns it. The documented fields are typed (source:
+ * https://auth0.com/docs/api/management/v2/logs/get-logs and the per-type event schemas under
+ * https://auth0.com/docs/tenant-logs); which ones are present depends on the event `type`, so all
+ * but `date` and `type` are optional. Every other field the API sends is kept as is.
  */
 export interface LogEvent {
   /** The 56-digit checkpoint id. Compare as strings of equal length, never as numbers. */
@@ -9,8 +27,48 @@ export interface LogEvent {
   _id?: string;
   /** ISO 8601 date of the event. */
   date: string;
-  /** Event type code, e.g. `s` (success login) or `f` (failed login). */
+  /** Event type code, e.g. `s` (success login) or `f` (failed login); see `logTypes`. */
   type: string;
+  /** What happened, in words; for failures, what went wrong. May be `null`. */
+  description?: string | null;
+  /** Name of the connection the event relates to. */
+  connection?: string;
+  /** Id of that connection (`con_...`). */
+  connection_id?: string;
+  /** Id of the application (client) involved; on failures it may be invalid. May be `null`. */
+  client_id?: string | null;
+  /** Name of that application; may be empty. */
+  client_name?: string;
+  /** IP address of the source of the event (the end user, or the admin for `sapi`). */
+  ip?: string;
+  /** Host name the event applies to. */
+  hostname?: string;
+  /** Id of the user involved, e.g. `auth0|56c75c4e42b6359e98374bc2`. */
+  user_id?: string;
+  /** Name of the user involved. */
+  user_name?: string;
+  /** API audience the event applies to. */
+  audience?: string;
+  /** Scopes granted or asked for, space-separated. */
+  scope?: string | null;
+  /** Identity provider strategy, e.g. `auth0`, `google-oauth2`. */
+  strategy?: string;
+  /** Kind of strategy, e.g. `database`, `social`, `enterprise`. */
+  strategy_type?: string;
+  /** Whether the event came from a mobile device. */
+  isMobile?: boolean;
+  /** Type-specific details (request, response, error, ...). */
+  details?: Record<string, unknown>;
+  /** User agent of the source, as Auth0 parsed it (e.g. `Chrome 120.0.0 / Mac OS X 10.15.7`). */
+  user_agent?: string;
+  /** Where `ip` is, as Auth0 resolved it. */
+  location_info?: LogLocationInfo;
+  /** TLS fingerprints of the client (`ja3`, `ja4`). */
+  security_context?: { ja3?: string; ja4?: string; [field: string]: unknown };
+  /** The SDK that sent the request (from the `Auth0-Client` header), when any. */
+  auth0_client?: Record<string, unknown>;
+  /** Tenant name. */
+  tenant_name?: string;
   [field: string]: unknown;
 }
 
@@ -68,6 +126,11 @@ export interface RunStatus {
    * page): dropped, never shipped twice. Present when above 0.
    */
   logsReplayed?: number;
+  /**
+   * Set (true) when `error` cannot be fixed by retrying: the failure was `isPermanentError` (bad
+   * credentials, TLS verification, a destination's 4xx). `ship --follow` stops on it.
+   */
+  permanent?: boolean;
 }
 
 /**
@@ -98,7 +161,34 @@ export interface StoredState {
   startFrom?: string | null;
   logs_access_token?: AccessToken | null;
   logs?: RunStatus[];
+  /** The tenant this state belongs to; a run against another tenant is refused. */
+  tenant?: StoredTenant;
   [field: string]: unknown;
+}
+
+/** The tenant a stored state belongs to (`StoredState.tenant`). */
+export interface StoredTenant {
+  /** Tenant domain, lower case, without scheme or path, e.g. `acme.eu.auth0.com`. */
+  domain: string;
+  /** Client id of the application that reads its logs. */
+  clientId: string;
+}
+
+/**
+ * An exclusive hold on a stored state, from {@link StorageContext.lock}. While it is held no other
+ * holder can take the state; a holder that loses it (a stale lock taken over, a lease that expired)
+ * learns so through `lost` and must stop writing: `StateStore` refuses every write after it.
+ */
+export interface StorageLock {
+  /** Ends the hold; resolves once others can take it. Calling it twice is harmless. */
+  release(): Promise<void>;
+  /** Aborted when the hold was lost; `lost.reason` is an `Error` that says why. */
+  readonly lost: AbortSignal;
+  /**
+   * A number that grows with every new holder (a fencing token), when the storage has one
+   * (leases in Redis or PostgreSQL). A storage that checks it on write rejects a stale holder.
+   */
+  readonly fencingToken?: number;
 }
 
 /**
@@ -108,6 +198,12 @@ export interface StoredState {
 export interface StorageContext {
   read(): Promise<StoredState | null | undefined>;
   write(data: StoredState): Promise<void>;
+  /**
+   * Optional: takes an exclusive lock on the state for one run (`LogsProcessor.run` holds it from
+   * start to end). Rejects at once, without waiting, with a `StorageError` of code `state_locked`
+   * when another holder has it. A storage without `lock` is not locked (the original's contract).
+   */
+  lock?(): Promise<StorageLock>;
 }
 
 /** A logger with the three levels the library uses. `console` fits. */

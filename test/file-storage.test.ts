@@ -123,3 +123,62 @@ describe('FileStorage', () => {
     expect(() => new FileStorage(path.join(dir, 'x'), { mode: 0o1000 })).toThrow(/`mode`/);
   });
 });
+
+describe('FileStorage lock', () => {
+  it('is exclusive, even within one process, and released for the next holder', async () => {
+    const file = path.join(dir, 'nested', 'state.json');
+    const first = await new FileStorage(file).lock();
+    await expect(new FileStorage(file).lock()).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'state_locked',
+      message: expect.stringContaining(`is in use by another run (lock ${file}.lock)`),
+    });
+    expect(first.lost.aborted).toBe(false);
+    await first.release();
+    await first.release(); // twice is harmless
+    const second = await new FileStorage(file).lock();
+    await second.release();
+  });
+
+  it('takes over a stale lock (not refreshed for lockStaleMs), but not a fresh one', async () => {
+    const file = path.join(dir, 'state.json');
+    await fs.mkdir(`${file}.lock`); // left by a run on another host: no owner note here
+    const storage = new FileStorage(file, { lockStaleMs: 5000 });
+    await expect(storage.lock()).rejects.toMatchObject({ code: 'state_locked' });
+    const old = new Date(Date.now() - 60_000);
+    await fs.utimes(`${file}.lock`, old, old);
+    const lock = await storage.lock();
+    await lock.release();
+  });
+
+  it('waits for a live holder on this host, and takes over from a dead one at once', async () => {
+    const file = path.join(dir, 'state.json');
+    const held = await new FileStorage(file).lock();
+    const note = JSON.parse(await fs.readFile(`${file}.lock.owner`, 'utf8')) as { pid: number };
+    expect(note.pid).toBe(process.pid);
+    // a live process of this host (not this one) holds it
+    const { ino } = await fs.stat(`${file}.lock`);
+    const owner = (pid: number) =>
+      fs.writeFile(`${file}.lock.owner`, JSON.stringify({ pid, hostname: os.hostname(), ino }));
+    await owner(process.ppid);
+    await expect(new FileStorage(file).lock()).rejects.toMatchObject({ code: 'state_locked' });
+    // a note left by an earlier holder (another inode) is not trusted
+    await fs.writeFile(
+      `${file}.lock.owner`,
+      JSON.stringify({ pid: 2 ** 22 + 7, hostname: os.hostname(), ino: ino + 1 }),
+    );
+    await expect(new FileStorage(file).lock()).rejects.toMatchObject({ code: 'state_locked' });
+    // its holder died
+    await owner(2 ** 22 + 7); // above Linux's pid_max: no such process
+    const taken = await new FileStorage(file).lock();
+    expect(taken.lost.aborted).toBe(false);
+    await taken.release();
+    await held.release(); // no longer its lock: nothing to remove
+  });
+
+  it('rejects a lockStaleMs below 2000, naming it', () => {
+    expect(() => new FileStorage(path.join(dir, 's.json'), { lockStaleMs: 100 })).toThrow(
+      /Expected `lockStaleMs` to be an integer of at least 2000, got 100/,
+    );
+  });
+});

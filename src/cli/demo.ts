@@ -3,7 +3,8 @@ import path from 'node:path';
 import { errorMessage } from '../errors';
 import { startFakeTenant } from '../testing';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
-import { formatCount } from './format';
+import { FileStorage } from '../file-storage';
+import { formatCount, shellQuote } from './format';
 import { type CliIo, EXIT, UsageError } from './io';
 import { shipLogs } from './ship-run';
 
@@ -58,22 +59,32 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
 
   let settings: DemoTenant;
   try {
-    settings = await demoTenant(path.join(dir, 'tenant.json'), logs);
+    settings = await demoTenant(path.join(dir, 'tenant.json'), logs, io.timing?.now ?? Date.now);
   } catch (error) {
     io.stderr.write(`auth0-log-tools demo: ${errorMessage(error)}\n`);
     return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
-  const clockStart = Date.now();
+  const clock = io.timing?.now ?? Date.now;
+  const clockStart = clock();
+  // the timeline is anchored at the first run: the same logs get the same ids on every run
   const tenant = await startFakeTenant({
     seed: settings.seed,
     logs: settings.logs,
     startDate: settings.startedAt - 2 * 24 * 3600 * 1000,
-    now: () => settings.startedAt + (Date.now() - clockStart),
+    endDate: settings.startedAt,
+    now: () => settings.startedAt + (clock() - clockStart),
     latencyMs: 50,
     connectLatencyMs: 100,
   });
   const out = path.join(dir, 'logs.ndjson');
   const state = path.join(dir, 'state.json');
+  try {
+    await moveState(state, tenant);
+  } catch (error) {
+    await tenant.close();
+    io.stderr.write(`auth0-log-tools demo: ${errorMessage(error)}\n`);
+    return EXIT.failed;
+  }
   io.stdout.write(
     `A fake tenant with ${formatCount(settings.logs)} logs runs at ${tenant.baseUrl} (50 ms per response, 100 ms per new connection).\nShipping its logs to ${out}, checkpoint in ${state}...\n`,
   );
@@ -97,7 +108,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     if (code === EXIT.ok) {
       const relative = path.relative(process.cwd(), dir) || '.';
       io.stdout.write(
-        `Run it again: it resumes from the checkpoint and ships nothing twice.\nRun history: auth0-log-tools status --state ${path.join(relative, 'state.json')}. Start over: delete ${relative}/.\n`,
+        `Run it again: it resumes from the checkpoint and ships nothing twice.\nRun history: npx auth0-log-tools status --state ${shellQuote(path.join(relative, 'state.json'))}. Start over: delete ${relative}/.\n`,
       );
     }
     return code;
@@ -106,7 +117,27 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function demoTenant(file: string, logs: number | undefined): Promise<DemoTenant> {
+/**
+ * The demo's fake tenant listens on a new port every run, so its domain changes: the demo's own
+ * state is moved to it (its cached token, from the old instance, is dropped). States of real
+ * tenants are never moved: a state belongs to one tenant.
+ */
+async function moveState(file: string, tenant: { domain: string; clientId: string }) {
+  const storage = new FileStorage(file);
+  const doc = await storage.read();
+  if (!doc) return;
+  await storage.write({
+    ...doc,
+    logs_access_token: null,
+    tenant: { domain: tenant.domain, clientId: tenant.clientId },
+  });
+}
+
+async function demoTenant(
+  file: string,
+  logs: number | undefined,
+  now: () => number,
+): Promise<DemoTenant> {
   let text: string | undefined;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -114,7 +145,7 @@ async function demoTenant(file: string, logs: number | undefined): Promise<DemoT
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (text === undefined) {
-    const settings: DemoTenant = { seed: 1, logs: logs ?? 20_000, startedAt: Date.now() };
+    const settings: DemoTenant = { seed: 1, logs: logs ?? 20_000, startedAt: now() };
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, `${JSON.stringify(settings, null, 2)}\n`);
     return settings;

@@ -1,8 +1,9 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { errorMessage } from '../errors';
+import { Redactor } from '../redact';
 import type { LogEvent } from '../types';
 import { type OutputStream, writeAsync } from './io';
+
+export { fileDestination, type FileDestination } from './file-destination';
 
 /** Where `ship` sends the logs. A batch is acknowledged once `send` resolves. */
 export interface Destination {
@@ -12,6 +13,29 @@ export interface Destination {
   readonly usesStdout: boolean;
   send(logs: LogEvent[]): Promise<void>;
   close(): Promise<void>;
+  /** Set once the reader closed the stream (EPIPE): nothing more can be delivered. */
+  readonly closedByReader?: boolean;
+}
+
+/**
+ * A failure retrying cannot fix (`permanent: true`, see `isPermanentError`): the processor does
+ * not retry it and `ship --follow` stops on it. `status` is the destination's HTTP status.
+ */
+export class PermanentDeliveryError extends Error {
+  override name = 'PermanentDeliveryError';
+  readonly permanent = true;
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The reader of stdout went away (`ship | head`): stop, without retrying. */
+export class OutputClosedError extends PermanentDeliveryError {
+  override name = 'OutputClosedError';
+  readonly code = 'EPIPE';
 }
 
 /** An HTTP endpoint that takes each batch as a JSON array. */
@@ -26,37 +50,53 @@ function ndjson(logs: LogEvent[]): string {
   return logs.map((log) => `${JSON.stringify(log)}\n`).join('');
 }
 
-/** NDJSON on a stream (stdout); acknowledged once the stream has taken the lines. */
-export function streamDestination(stream: OutputStream): Destination {
+const CLOSED_CODES = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/**
+ * NDJSON on a stream (stdout); acknowledged once the stream has taken the lines. When the reader
+ * closed it (EPIPE), `send` rejects with an {@link OutputClosedError} and `onClosed` is called once
+ * (the CLI stops the run there).
+ */
+export function streamDestination(stream: OutputStream, onClosed?: () => void): Destination {
+  let closed = false;
   return {
     label: 'stdout',
     usesStdout: true,
-    send: (logs) => (logs.length ? writeAsync(stream, ndjson(logs)) : Promise.resolve()),
+    get closedByReader() {
+      return closed;
+    },
+    async send(logs) {
+      if (closed) throw new OutputClosedError('stdout was closed by its reader');
+      if (!logs.length) return;
+      try {
+        await writeAsync(stream, ndjson(logs));
+      } catch (error) {
+        if (!CLOSED_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        closed = true;
+        onClosed?.();
+        throw new OutputClosedError('stdout was closed by its reader');
+      }
+    },
     close: () => Promise.resolve(),
   };
 }
 
-/**
- * NDJSON appended to a file (created with mode 0600: logs hold personal data); each batch is
- * flushed to disk before it is acknowledged, so a stored checkpoint never runs ahead of the file.
- */
-export async function fileDestination(file: string): Promise<Destination> {
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const handle = await fs.open(file, 'a', 0o600);
-  return {
-    label: file,
-    usesStdout: false,
-    async send(logs) {
-      if (!logs.length) return;
-      await handle.write(ndjson(logs));
-      await handle.datasync();
-    },
-    close: () => handle.close(),
-  };
+/** What to do about a destination's 4xx (408 and 429 are retried, so not here). */
+function advice(status: number): string {
+  if (status === 413) return 'the batch is too large for it: lower --batch-size';
+  if (status === 401 || status === 403) return 'check the credentials in --header';
+  if (status === 404 || status === 405) return 'check the --post URL';
+  return 'it refuses the batch; retrying cannot help';
 }
 
-/** Each batch `POST`ed as a JSON array; any 2xx answer acknowledges it. */
-export function postDestination(target: PostTarget): Destination {
+/**
+ * Each batch `POST`ed as a JSON array; any 2xx answer acknowledges it. A 4xx other than 408 and 429
+ * is a {@link PermanentDeliveryError} (not retried); 408, 429, 5xx and network failures are
+ * retried. Error messages quote at most 200 characters of the answer, every header value (and
+ * `redactor`'s secrets) masked, so what the destination echoes never reaches the history or logs.
+ */
+export function postDestination(target: PostTarget, redactor = new Redactor()): Destination {
+  for (const value of Object.values(target.headers)) redactor.add(value);
   const label = `${target.url.origin}${target.url.pathname}`;
   return {
     label,
@@ -73,12 +113,24 @@ export function postDestination(target: PostTarget): Destination {
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;
-        throw new Error(`POST ${label} failed: ${cause?.code ?? errorMessage(error)}`);
+        throw new Error(
+          redactor.redact(`POST ${label} failed: ${cause?.code ?? errorMessage(error)}`),
+        );
       }
-      await response.arrayBuffer().catch(() => undefined);
-      if (!response.ok) {
-        throw new Error(`POST ${label} answered ${response.status} ${response.statusText}`.trim());
+      const body = await response.text().catch(() => '');
+      if (response.ok) return;
+      const status = response.status;
+      const excerpt = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+      const answer = `${status} ${response.statusText}`.trim() + (excerpt ? `: ${excerpt}` : '');
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+        throw new PermanentDeliveryError(
+          redactor.redact(`POST ${label} answered ${answer} (${advice(status)})`),
+          status,
+        );
       }
+      throw Object.assign(new Error(redactor.redact(`POST ${label} answered ${answer}`)), {
+        status,
+      });
     },
     close: () => Promise.resolve(),
   };

@@ -141,7 +141,7 @@ export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> 
 
 function banner(tenant: FakeTenant, options: FakeTenantOptions, caFile: string): string {
   const command = [
-    'auth0-log-tools ship',
+    'npx auth0-log-tools ship',
     `--domain ${tenant.domain}`,
     `--client-id ${shellQuote(tenant.clientId)}`,
     `--client-secret ${shellQuote(tenant.clientSecret)}`,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { EventEmitter } from 'node:events';
 import { runCli } from './cli';
 import { errorMessage } from '../errors';
 
@@ -13,7 +14,10 @@ const stop = (signal: NodeJS.Signals) => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-// a closed pipe (`| head`) fails the pending write, which fails the run; do not crash on the event
+// SIGHUP reopens `ship --out` (log rotation) instead of ending the process
+const hangups = new EventEmitter();
+process.on('SIGHUP', () => hangups.emit('hangup'));
+// a closed pipe (`| head`) fails the pending write, which stops the run; do not crash on the event
 process.stdout.on('error', () => undefined);
 
 runCli(process.argv.slice(2), {
@@ -21,6 +25,8 @@ runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   isTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
+  hangups,
   ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
   signal: controller.signal,
 })
@@ -30,5 +36,6 @@ runCli(process.argv.slice(2), {
   })
   .then((code) => {
     // exit once the output is flushed: idle keep-alive sockets must not hold the process open
+    if (process.stdout.destroyed || process.stdout.writableEnded) process.exit(code);
     process.stdout.write('', () => process.exit(code));
   });

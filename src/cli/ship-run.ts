@@ -1,9 +1,11 @@
-import { errorMessage, isArgumentError } from '../errors';
+import { errorMessage, isArgumentError, isPermanentError } from '../errors';
 import { FileStorage } from '../file-storage';
 import { ABORTED_WARNING, LogsProcessor } from '../processor';
 import type { LogsProcessorOptions, RunProgress } from '../processor-options';
 import { Redactor } from '../redact';
-import { sleep } from '../retry';
+import { systemTiming, type Timing } from '../retry';
+import type { RunStatus, StopReason, StorageContext, StorageLock } from '../types';
+import { failureAdvice, isConfigurationFailure } from './advice';
 import {
   type Destination,
   type PostTarget,
@@ -11,7 +13,7 @@ import {
   postDestination,
   streamDestination,
 } from './destinations';
-import { rate } from './format';
+import { formatDuration, rate } from './format';
 import { type CliIo, EXIT } from './io';
 import { ProgressDisplay } from './progress';
 import { type ShipSummary, summaryLine } from './summary';
@@ -31,7 +33,7 @@ export interface ShipConfig {
   logLevel?: number;
   batchSize?: number;
   maxRetries?: number;
-  /** `Infinity`: until caught up. */
+  /** `Infinity`: until caught up (with `follow`: until a signal). Bounds the whole command. */
   maxRunTimeSeconds: number;
   startFrom?: string;
   follow: boolean;
@@ -39,6 +41,12 @@ export interface ShipConfig {
   quiet: boolean;
   json: boolean;
 }
+
+/**
+ * How `ship --follow` waits after a failed poll: `firstMs`, doubled per failure in a row, at most
+ * `maxMs`, each wait drawn between half and all of it (jitter).
+ */
+export const FOLLOW_BACKOFF = Object.freeze({ firstMs: 1000, maxMs: 60_000 });
 
 /** Processor option → the flag that sets it, for usage messages. */
 const FLAGS: Record<string, string> = {
@@ -54,150 +62,352 @@ const FLAGS: Record<string, string> = {
   logLevel: '--level',
 };
 
-/** Ships logs as configured; resolves the exit code. Messages never hold the secret. */
+/**
+ * Ships logs as configured; resolves the exit code. The state is locked for the whole command
+ * (a second `ship` on it exits with 3 at once). Messages never hold a secret.
+ */
 export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   const redactor = new Redactor();
   redactor.add(config.clientSecret);
   if (config.destination.kind === 'post') {
-    for (const value of Object.values(config.destination.target.headers)) redactor.add(value);
+    for (const value of Object.values(config.destination.target.headers))
+      addHeaderSecrets(redactor, value);
   }
-  const complain = (message: string) =>
-    io.stderr.write(redactor.redact(`auth0-log-tools ship: ${message}\n`));
-
-  let destination: Destination;
-  try {
-    destination = await openDestination(config, io);
-  } catch (error) {
-    complain(
-      `cannot open --out ${config.destination.kind === 'file' ? config.destination.path : ''}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
-    );
-    return EXIT.failed;
-  }
-
   const storage = new FileStorage(config.state);
-  const started = Date.now();
-  const totals = {
+  let lock: StorageLock;
+  try {
+    lock = await storage.lock();
+  } catch (error) {
+    io.stderr.write(redactor.redact(`auth0-log-tools ship: ${errorMessage(error)}\n`));
+    return (error as { code?: string }).code === 'state_locked' ? EXIT.locked : EXIT.failed;
+  }
+  try {
+    return await new ShipRun(config, io, redactor, storage, lock).run();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** One `ship` command, holding its state's lock. */
+class ShipRun {
+  private readonly timing: Timing;
+  private readonly stop = new AbortController();
+  private readonly progress: ProgressDisplay | undefined;
+  private readonly totals = {
     logs: 0,
     checkpoint: null as string | null,
     newestLogDate: null as string | null,
   };
-  let finishedRuns = 0;
-  let logsBefore = 0;
-  const progress =
-    io.isTTY && !config.quiet
-      ? new ProgressDisplay(io.stderr, io.columns ? { columns: io.columns } : {})
-      : undefined;
-  const onProgress = (p: RunProgress) => {
-    totals.logs = logsBefore + p.logsProcessed;
-    totals.checkpoint = p.checkpoint;
-    totals.newestLogDate = p.newestLogDate ?? totals.newestLogDate;
-    progress?.update(totals);
-  };
+  private logsBefore = 0;
 
-  let processor: LogsProcessor;
-  try {
-    processor = new LogsProcessor(storage, processorOptions(config, onProgress));
-    // core: the processor reports bad values through its runs; the CLI refuses them at once.
-    if (processor.optionsError) throw processor.optionsError;
-  } catch (error) {
-    await destination.close();
-    complain(isArgumentError(error) ? usageMessage(error) : errorMessage(error));
-    return isArgumentError(error) ? EXIT.usage : EXIT.failed;
+  constructor(
+    private readonly config: ShipConfig,
+    private readonly io: CliIo,
+    private readonly redactor: Redactor,
+    private readonly storage: FileStorage,
+    private readonly lock: StorageLock,
+  ) {
+    this.timing = { ...systemTiming, ...io.timing };
+    const logsOnTerminal = config.destination.kind === 'stdout' && io.stdoutIsTTY === true;
+    this.progress =
+      io.isTTY && !config.quiet && !logsOnTerminal
+        ? new ProgressDisplay(io.stderr, {
+            now: this.timing.now,
+            ...(io.columns ? { columns: io.columns } : {}),
+          })
+        : undefined;
   }
 
-  progress?.start();
-  const signal = io.signal;
-  const warnings: string[] = [];
-  let startCheckpoint: string | null | undefined;
-  let skippedLogs = 0;
-  let failure: string | undefined;
-  let usage = false;
-  let rejected = false; // the storage failed: nothing says the checkpoint was stored
-  try {
-    for (;;) {
-      const { status, checkpoint } = await processor.run(
-        (logs) => destination.send(logs),
-        signal ? { signal } : {},
+  private complain(message: string): void {
+    this.io.stderr.write(this.redactor.redact(`auth0-log-tools ship: ${message}\n`));
+  }
+
+  /** A line for the log (stderr), above the progress line when there is one. */
+  private say(message: string): void {
+    const line = this.redactor.redact(`auth0-log-tools ship: ${message}`);
+    if (this.progress) this.progress.print(line);
+    else this.io.stderr.write(`${line}\n`);
+  }
+
+  async run(): Promise<number> {
+    const { config, io, timing } = this;
+    const stop = this.stop;
+    const abort = () => stop.abort();
+    if (io.signal?.aborted) abort();
+    io.signal?.addEventListener('abort', abort, { once: true });
+    this.lock.lost.addEventListener('abort', abort, { once: true });
+
+    let destination: Destination;
+    try {
+      destination = await this.openDestination();
+    } catch (error) {
+      this.complain(
+        `cannot open --out ${config.destination.kind === 'file' ? config.destination.path : ''}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
       );
-      finishedRuns += 1;
-      startCheckpoint ??= status.startCheckpoint;
-      logsBefore += status.logsProcessed;
-      totals.logs = logsBefore;
-      const moved = checkpoint !== status.startCheckpoint;
-      totals.checkpoint = checkpoint;
-      skippedLogs += (status.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
-      const warning = status.warning?.replace(ABORTED_WARNING, '').trim();
-      if (warning && !warnings.includes(warning)) warnings.push(warning);
-      if (status.error) {
-        failure = status.error;
-        break;
-      }
-      if (!config.follow || signal?.aborted) break;
-      if (moved) continue; // not caught up yet (the run hit --max-run-time): go on at once
-      progress?.setNote(`caught up, next poll in ${config.intervalSeconds}s`);
-      await sleep(config.intervalSeconds * 1000, signal);
-      if (signal?.aborted) break;
+      return EXIT.failed;
     }
-  } catch (error) {
-    rejected = true;
-    usage = isArgumentError(error);
-    failure = usage ? usageMessage(error as Error & { option?: string }) : errorMessage(error);
-  } finally {
-    progress?.stop();
-    await destination.close().catch(() => undefined);
+
+    // the command holds the lock: each run's own lock() nests inside it
+    const context = heldStorage(this.storage, this.lock);
+    const started = timing.now();
+    const deadline = started + config.maxRunTimeSeconds * 1000;
+    const warnings: string[] = [];
+    let runs = 0;
+    let startCheckpoint: string | null | undefined;
+    let skippedLogs = 0;
+    let failure: string | undefined;
+    let permanent = false;
+    let stopReason: StopReason = 'caught_up';
+    let usage = false;
+    let rejected = false; // the storage failed: nothing says the checkpoint was stored
+    let failuresInRow = 0;
+    let reusable: LogsProcessor | undefined;
+    this.progress?.start();
+    try {
+      for (;;) {
+        const left = deadline - timing.now();
+        if (left <= 0) {
+          stopReason = 'max_run_time';
+          break;
+        }
+        // one processor (one client, one keep-alive connection) for every poll, unless each run
+        // needs the run time that is left
+        const processor =
+          reusable ?? new LogsProcessor(context, this.processorOptions(left / 1000));
+        if (left === Infinity) reusable = processor;
+        // the processor reports a bad value through its runs; the CLI refuses it at once
+        if (processor.optionsError) throw processor.optionsError;
+        let sendError: unknown;
+        const { status, checkpoint } = await processor.run(
+          async (logs) => {
+            sendError = undefined;
+            await destination.send(logs).catch((error: unknown) => {
+              sendError = error;
+              throw error;
+            });
+          },
+          { signal: stop.signal },
+        );
+        runs += 1;
+        startCheckpoint ??= status.startCheckpoint;
+        this.logsBefore += status.logsProcessed;
+        this.totals.logs = this.logsBefore;
+        this.totals.checkpoint = checkpoint;
+        skippedLogs += (status.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
+        const warning = status.warning?.replace(ABORTED_WARNING, '').trim();
+        if (warning && !warnings.includes(warning)) warnings.push(warning);
+        const reason = runStopReason(
+          status,
+          stop.signal,
+          checkpoint,
+          config,
+          timing.now() - started,
+        );
+        if (stop.signal.aborted) {
+          stopReason = 'aborted';
+          break;
+        }
+        if (status.error) {
+          permanent =
+            status.permanent === true ||
+            isPermanentError(sendError) ||
+            isConfigurationFailure(status.error);
+          if (!config.follow || permanent) {
+            failure = status.error;
+            stopReason = 'failed';
+            break;
+          }
+          failuresInRow += 1;
+          const delay = this.backoff(failuresInRow, deadline);
+          this.say(
+            `poll failed (${failuresInRow} in a row): ${status.error}; retrying in ${formatDuration(delay)}`,
+          );
+          this.progress?.setNote((s) => `failed, retrying in ${s}s`, timing.now() + delay);
+          await timing.sleep(delay, stop.signal);
+          if (stop.signal.aborted) {
+            stopReason = 'aborted';
+            break;
+          }
+          continue;
+        }
+        if (failuresInRow > 0) this.say(`poll succeeded after ${failuresInRow} failures`);
+        failuresInRow = 0;
+        stopReason = reason;
+        if (!config.follow) break;
+        if (reason !== 'caught_up') continue; // cut short by the run time of one poll: go on
+        const wait = Math.min(config.intervalSeconds * 1000, deadline - timing.now());
+        this.progress?.setNote((s) => `caught up, next poll in ${s}s`, timing.now() + wait);
+        await timing.sleep(wait, stop.signal);
+        if (stop.signal.aborted) {
+          stopReason = 'aborted';
+          break;
+        }
+      }
+    } catch (error) {
+      rejected = true;
+      stopReason = 'failed';
+      usage = isArgumentError(error);
+      failure = usage ? usageMessage(error as Error & { option?: string }) : errorMessage(error);
+    } finally {
+      this.progress?.stop();
+      io.signal?.removeEventListener('abort', abort);
+      await destination.close().catch(() => undefined);
+    }
+
+    if (this.lock.lost.aborted && failure === undefined) {
+      failure = errorMessage(this.lock.lost.reason);
+      stopReason = 'failed';
+    }
+    const closed = destination.closedByReader === true;
+    const now = timing.now();
+    const durationMs = now - started;
+    const newest = this.totals.newestLogDate ? Date.parse(this.totals.newestLogDate) : NaN;
+    const advice = failure === undefined ? undefined : failureAdvice(failure, permanent);
+    const summary: ShipSummary = {
+      status: failure !== undefined ? 'failed' : stopReason === 'aborted' ? 'stopped' : 'ok',
+      stopReason,
+      logsShipped: this.logsBefore,
+      runs,
+      durationMs,
+      logsPerSecond: Math.round(rate(this.logsBefore, durationMs)),
+      destination: destination.label,
+      state: this.storage.path,
+      startCheckpoint: startCheckpoint ?? null,
+      checkpoint: this.totals.checkpoint,
+      newestLogDate: this.totals.newestLogDate,
+      behindMs: Number.isNaN(newest) ? null : Math.max(0, now - newest),
+      warnings,
+      skippedLogs,
+      ...(failure === undefined ? {} : { error: failure }),
+      ...(advice === undefined ? {} : { advice }),
+      ...(closed ? { note: 'stdout was closed by its reader' } : {}),
+    };
+    if (failure !== undefined) this.complain(failure);
+    if (closed && !config.quiet)
+      this.complain(
+        `stdout was closed by its reader; stopped after ${this.logsBefore} logs, checkpoint ${this.totals.checkpoint ?? 'none'} stored`,
+      );
+    const out = destination.usesStdout ? io.stderr : io.stdout;
+    if (config.json) out.write(this.redactor.redact(`${JSON.stringify(summary)}\n`));
+    else if (!config.quiet && !rejected)
+      out.write(this.redactor.redact(`${summaryLine(summary, now)}\n`));
+    if (usage) return EXIT.usage;
+    return failure === undefined ? EXIT.ok : EXIT.failed;
   }
 
-  const durationMs = Date.now() - started;
-  const summary: ShipSummary = {
-    status: failure !== undefined ? 'failed' : signal?.aborted ? 'stopped' : 'ok',
-    logsShipped: logsBefore,
-    runs: finishedRuns,
-    durationMs,
-    logsPerSecond: Math.round(rate(logsBefore, durationMs)),
-    destination: destination.label,
-    state: storage.path,
-    startCheckpoint: startCheckpoint ?? null,
-    checkpoint: totals.checkpoint,
-    newestLogDate: totals.newestLogDate,
-    warnings,
-    skippedLogs,
-    ...(failure === undefined ? {} : { error: failure }),
+  /** The wait after the `failures`-th failed poll in a row, never past the deadline. */
+  private backoff(failures: number, deadline: number): number {
+    const full = Math.min(FOLLOW_BACKOFF.maxMs, FOLLOW_BACKOFF.firstMs * 2 ** (failures - 1));
+    const jittered = Math.round(full * (0.5 + this.timing.random() / 2));
+    return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
+  }
+
+  private openDestination(): Promise<Destination> {
+    const { destination } = this.config;
+    if (destination.kind === 'post')
+      return Promise.resolve(postDestination(destination.target, this.redactor));
+    if (destination.kind === 'file') {
+      return fileDestination(destination.path, { onNote: (note) => this.say(note) }).then(
+        (file) => {
+          this.io.hangups?.on('hangup', () => file.reopen());
+          return file;
+        },
+      );
+    }
+    return Promise.resolve(streamDestination(this.io.stdout, () => this.stop.abort()));
+  }
+
+  /** Why the processor is about to wait, from its last debug message. */
+  private why: string | undefined;
+
+  private noteWhy(message: unknown): void {
+    const text = String(message);
+    if (/rate limit/i.test(text)) this.why = 'rate limit, waiting';
+    else if (/retry|failed/i.test(text)) this.why = 'request failed, retrying in';
+  }
+
+  /** Every wait of the processor (a retry's backoff, the rate limit) counts down on the line. */
+  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    const why = this.why ?? 'waiting';
+    this.why = undefined;
+    if (ms >= 1000) this.progress?.setNote((s) => `${why} ${s}s`, this.timing.now() + ms);
+    await this.timing.sleep(ms, signal);
+  }
+
+  private onProgress = (p: RunProgress) => {
+    this.totals.logs = this.logsBefore + p.logsProcessed;
+    this.totals.checkpoint = p.checkpoint;
+    this.totals.newestLogDate = p.newestLogDate ?? this.totals.newestLogDate;
+    this.progress?.update(this.totals);
   };
-  if (failure !== undefined) complain(failure);
-  const out = destination.usesStdout ? io.stderr : io.stdout;
-  if (config.json) out.write(redactor.redact(`${JSON.stringify(summary)}\n`));
-  else if (!config.quiet && !rejected)
-    out.write(redactor.redact(`${summaryLine(summary, Date.now())}\n`));
-  if (usage) return EXIT.usage;
-  return failure === undefined ? EXIT.ok : EXIT.failed;
+
+  private processorOptions(maxRunTimeSeconds: number): LogsProcessorOptions {
+    const { config } = this;
+    return {
+      domain: config.domain,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      maxRunTimeSeconds,
+      // a batch the destination did not acknowledge must be sent again, never skipped
+      onBatchFailure: 'stop',
+      onProgress: this.onProgress,
+      now: this.timing.now,
+      sleep: (ms, signal) => this.wait(ms, signal),
+      random: this.timing.random,
+      logger: { debug: (message) => this.noteWhy(message) },
+      ...(config.ca === undefined ? {} : { ca: config.ca }),
+      ...(config.logTypes === undefined ? {} : { logTypes: config.logTypes }),
+      ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
+      ...(config.batchSize === undefined ? {} : { batchSize: config.batchSize }),
+      ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
+      ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
+    };
+  }
 }
 
-function openDestination(config: ShipConfig, io: CliIo): Promise<Destination> {
-  const { destination } = config;
-  if (destination.kind === 'post') return Promise.resolve(postDestination(destination.target));
-  if (destination.kind === 'file') return fileDestination(destination.path);
-  return Promise.resolve(streamDestination(io.stdout));
-}
-
-function processorOptions(
+/**
+ * Why one run stopped: the processor's `stopReason`, or (from a processor that does not set it)
+ * what its status shows.
+ */
+function runStopReason(
+  status: RunStatus,
+  signal: AbortSignal,
+  checkpoint: string | null,
   config: ShipConfig,
-  onProgress: (p: RunProgress) => void,
-): LogsProcessorOptions {
+  elapsedMs: number,
+): StopReason {
+  if (status.stopReason) return status.stopReason;
+  if (status.error) return 'failed';
+  if (signal.aborted) return 'aborted';
+  if (/rate limit/i.test(status.warning ?? '')) return 'rate_limit';
+  const moved = checkpoint !== status.startCheckpoint;
+  if (moved && elapsedMs >= config.maxRunTimeSeconds * 1000) return 'max_run_time';
+  return 'caught_up';
+}
+
+/**
+ * The storage as each run sees it while the command holds its lock: reads and writes go to the
+ * storage; a run's own `lock()` is the command's (released by the command, not the run).
+ */
+function heldStorage(storage: StorageContext, lock: StorageLock): StorageContext {
   return {
-    domain: config.domain,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    maxRunTimeSeconds: config.maxRunTimeSeconds,
-    // a batch the destination did not acknowledge must be sent again, never skipped
-    onBatchFailure: 'stop',
-    onProgress,
-    ...(config.ca === undefined ? {} : { ca: config.ca }),
-    ...(config.logTypes === undefined ? {} : { logTypes: config.logTypes }),
-    ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
-    ...(config.batchSize === undefined ? {} : { batchSize: config.batchSize }),
-    ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
-    ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
+    read: () => storage.read(),
+    write: (data) => storage.write(data),
+    lock: () => Promise.resolve({ lost: lock.lost, release: () => Promise.resolve() }),
   };
+}
+
+/** A header value, its credentials after the scheme, and the password of a Basic one. */
+function addHeaderSecrets(redactor: Redactor, value: string): void {
+  redactor.add(value);
+  const [scheme, ...rest] = value.split(' ');
+  const credentials = rest.join(' ').trim();
+  redactor.add(credentials);
+  if (scheme?.toLowerCase() === 'basic' && credentials) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    redactor.add(decoded);
+    redactor.add(decoded.slice(decoded.indexOf(':') + 1));
+  }
 }
 
 /** An `ArgumentError` from the library, reworded to name the flag. */

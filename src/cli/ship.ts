@@ -8,6 +8,7 @@ import {
   stringFlag,
 } from './args';
 import type { PostTarget } from './destinations';
+import { redactUrlCredentials } from '../redact';
 import { type CliIo, EXIT, UsageError } from './io';
 import { type ShipConfig, shipLogs } from './ship-run';
 import { DEFAULT_STATE_FILE } from './status';
@@ -51,7 +52,8 @@ export const SHIP_COMMAND: CommandSpec = {
       name: 'post',
       type: 'string',
       value: '<url>',
-      description: 'POST each batch as a JSON array to <url>; a 2xx answer acknowledges it',
+      description:
+        'POST each batch as a JSON array to <url>; a 2xx answer acknowledges it, a 4xx other than 408/429 fails the run at once. user:password@ in the URL becomes an Authorization: Basic header',
       default: 'none',
     },
     {
@@ -59,7 +61,16 @@ export const SHIP_COMMAND: CommandSpec = {
       type: 'string',
       multiple: true,
       value: "'Name: value'",
-      description: 'Header to send with --post; repeatable',
+      description:
+        "Header to send with --post; repeatable. A value '@env:NAME' is read from the variable NAME, '@file:PATH' from a file (keeps secrets out of `ps`)",
+      default: 'none',
+    },
+    {
+      name: 'header-file',
+      type: 'string',
+      value: '<file>',
+      description:
+        "Headers for --post from a file, one 'Name: value' a line (# comments); keep it mode 0600",
       default: 'none',
     },
     {
@@ -142,7 +153,11 @@ export const SHIP_COMMAND: CommandSpec = {
   ],
   notes: [
     'The summary goes to stdout, or to stderr when the logs go to stdout. Progress is drawn on stderr',
-    'when it is a terminal. Exit codes: 0 done (or stopped by a signal), 1 the run failed, 2 bad usage.',
+    'when it is a terminal (not when the logs go to the same terminal). One run at a time per state:',
+    'the state is locked while ship runs. With --follow, failed polls are retried with a growing wait',
+    '(1 s doubling up to 60 s) until a signal; only configuration errors end it. SIGHUP reopens --out.',
+    'Exit codes: 0 done (or stopped by a signal, or stdout closed by its reader), 1 the run failed,',
+    '2 bad usage, 3 the state is in use by another run (nothing was shipped).',
     '',
     'Example:',
     '  AUTH0_DOMAIN=example.eu.auth0.com AUTH0_CLIENT_ID=... AUTH0_CLIENT_SECRET=... \\',
@@ -177,10 +192,15 @@ export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
   };
   const out = stringFlag(args, 'out');
   const post = stringFlag(args, 'post');
-  const headers = (args.header as string[] | undefined) ?? [];
+  const headerFile = stringFlag(args, 'header-file');
+  const headers = [
+    ...(headerFile === undefined ? [] : readHeaderFile(headerFile)),
+    ...((args.header as string[] | undefined) ?? []).map((h) => ({ flag: '--header', text: h })),
+  ];
   if (out !== undefined && post !== undefined)
     throw new UsageError('Pass either --out or --post, not both');
-  if (headers.length && post === undefined) throw new UsageError('--header needs --post');
+  if (headers.length && post === undefined)
+    throw new UsageError(`${headerFile === undefined ? '--header' : '--header-file'} needs --post`);
 
   const follow = args.follow === true;
   const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
@@ -201,7 +221,7 @@ export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
     clientSecret,
     destination:
       post !== undefined
-        ? { kind: 'post', target: postTarget(post, headers) }
+        ? { kind: 'post', target: postTarget(post, headers, env) }
         : out === undefined || out === '-'
           ? { kind: 'stdout' }
           : { kind: 'file', path: out },
@@ -230,28 +250,87 @@ function logTypes(value: string): string[] {
   return types;
 }
 
-function postTarget(value: string, headerFlags: string[]): PostTarget {
+/** One header as given: where it came from (for messages) and its `Name: value` text. */
+interface HeaderSource {
+  flag: string;
+  text: string;
+}
+
+function postTarget(value: string, headerSources: HeaderSource[], env: CliIo['env']): PostTarget {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`Expected --post to be an http(s) URL, got '${value}'`);
+    throw new UsageError(
+      `Expected --post to be an http(s) URL, got '${redactUrlCredentials(value)}'`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`Expected --post to be an http(s) URL, got a ${url.protocol} URL`);
   }
   const headers: Record<string, string> = {};
-  for (const header of headerFlags) {
-    const match = /^([!#$%&'*+.^_`|~\w-]+):\s*(.*)$/.exec(header);
+  for (const { flag, text } of headerSources) {
+    const match = /^([!#$%&'*+.^_`|~\w-]+):\s*(.*)$/.exec(text);
     if (!match) {
       // never echo it: a header often carries the endpoint's credentials
       throw new UsageError(
-        `Expected --header to look like 'Name: value' (a header name, a colon, a value)`,
+        `Expected ${flag} to look like 'Name: value' (a header name, a colon, a value)`,
       );
     }
-    headers[match[1] as string] = (match[2] as string).trim();
+    const name = match[1] as string;
+    headers[name] = headerValue(flag, name, (match[2] as string).trim(), env);
+  }
+  if (url.username || url.password) {
+    if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+      throw new UsageError(
+        'Pass the credentials of --post either in its URL (user:password@) or in an Authorization header, not both',
+      );
+    }
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    headers['Authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
   }
   return { url, headers };
+}
+
+/** A header value, or the variable (`@env:NAME`) or file (`@file:PATH`) it names. */
+function headerValue(flag: string, name: string, value: string, env: CliIo['env']): string {
+  const reference = /^@(env|file):(.+)$/.exec(value);
+  if (!reference) return value;
+  const [, kind, where] = reference as unknown as [string, string, string];
+  if (kind === 'env') {
+    const found = env[where];
+    if (!found) throw new UsageError(`${flag} ${name}: the variable ${where} is not set`);
+    return found.trim();
+  }
+  let text: string;
+  try {
+    text = readFileSync(where, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${name}: cannot read ${where}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return text.trim();
+}
+
+/** The headers of `--header-file`: one `Name: value` a line; blank lines and `#` comments skipped. */
+function readHeaderFile(file: string): HeaderSource[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read --header-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => ({ flag: '--header-file', text: line }));
 }
 
 function readCa(file: string): string {

@@ -3,6 +3,7 @@ import { FileStorage } from '../file-storage';
 import type { RunStatus, StoredState } from '../types';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { formatCount, formatDuration } from './format';
+import { stopReasonText } from './summary';
 import { type CliIo, EXIT, UsageError } from './io';
 
 /** Default state file of `ship` and `status`. */
@@ -28,13 +29,36 @@ export const STATUS_COMMAND: CommandSpec = {
       description: 'Show only the newest <n> runs; 0 shows all',
       default: '20',
     },
+    {
+      name: 'json',
+      type: 'boolean',
+      description: 'Print the state as JSON (never its access token)',
+      default: 'off',
+    },
   ],
 };
+
+/** What `status --json` prints. */
+export interface StatusReport {
+  /** Absolute path of the state file. */
+  state: string;
+  checkpoint: string | null;
+  startFrom: string | null;
+  /** The tenant the state belongs to (`null`: not recorded yet). */
+  tenant: { domain: string; clientId: string } | null;
+  /** Whether an access token is cached, and when it expires (never the token). */
+  accessToken: { cached: boolean; expiresAt: string | null };
+  /** Runs in the stored history. */
+  runs: number;
+  /** The newest `--limit` runs, oldest first, as stored. */
+  history: RunStatus[];
+}
 
 /** `auth0-log-tools status`: resolves the exit code. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   let file: string;
   let limit: number;
+  let json: boolean;
   try {
     const args = parseCommand(argv, STATUS_COMMAND);
     if (args.help) {
@@ -43,6 +67,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     }
     file = stringFlag(args, 'state') ?? DEFAULT_STATE_FILE;
     limit = numberFlag(args, 'limit', { integer: true, min: 0 }) ?? 20;
+    json = args.json === true;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`auth0-log-tools status: ${error.message}\n`);
@@ -62,8 +87,35 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     );
     return EXIT.failed;
   }
-  io.stdout.write(describeState(storage.path, state, limit));
+  io.stdout.write(
+    json
+      ? `${JSON.stringify(statusReport(storage.path, state, limit), null, 2)}\n`
+      : describeState(storage.path, state, limit),
+  );
   return EXIT.ok;
+}
+
+/** The `status --json` report of one stored document. */
+export function statusReport(path: string, state: StoredState, limit: number): StatusReport {
+  const history = Array.isArray(state.logs) ? state.logs : [];
+  const token = state.logs_access_token;
+  const expiresAt = token && typeof token.expiresAt === 'number' ? token.expiresAt : undefined;
+  const tenant = state.tenant;
+  return {
+    state: path,
+    checkpoint: state.checkpointId ?? null,
+    startFrom: state.startFrom ?? null,
+    tenant:
+      tenant && typeof tenant.domain === 'string'
+        ? { domain: tenant.domain, clientId: tenant.clientId }
+        : null,
+    accessToken: {
+      cached: expiresAt !== undefined,
+      expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
+    },
+    runs: history.length,
+    history: limit > 0 ? history.slice(-limit) : history,
+  };
 }
 
 /** The status report of one stored document. */
@@ -76,6 +128,8 @@ export function describeState(path: string, state: StoredState, limit: number): 
     `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
   ];
   if (state.startFrom) lines.push(`Start from:   ${state.startFrom}`);
+  if (state.tenant)
+    lines.push(`Tenant:       ${state.tenant.domain} (client id ${state.tenant.clientId})`);
   if (token && typeof token.expiresAt === 'number') {
     lines.push(`Access token: cached, expires ${new Date(token.expiresAt).toISOString()}`);
   }
@@ -91,6 +145,8 @@ function row(run: RunStatus): string[] {
   const end = toDate(run.end);
   const duration = start && end ? formatDuration(end.getTime() - start.getTime()) : 'unfinished';
   const result: string[] = [];
+  if (run.stopReason && run.stopReason !== 'caught_up' && run.stopReason !== 'failed')
+    result.push(stopReasonText(run.stopReason));
   if (run.error) result.push(`error: ${run.error.replace(/\.$/, '')}`);
   if (run.warning) result.push(`warning: ${run.warning.replace(/\.$/, '')}`);
   const skipped = (run.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);

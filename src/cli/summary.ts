@@ -1,9 +1,16 @@
+import type { StopReason } from '../types';
 import { formatCount, formatDuration, formatNewest } from './format';
 
 /** What `ship` reports at the end (the `--json` summary has exactly these fields). */
 export interface ShipSummary {
-  /** `stopped`: a signal ended it cleanly; `failed`: exit code 1. */
+  /** `stopped`: a signal (or the reader of stdout) ended it cleanly; `failed`: exit code 1. */
   status: 'ok' | 'stopped' | 'failed';
+  /**
+   * Why it ended: `caught_up` (no newer log), `max_run_time` (`--max-run-time`), `rate_limit`
+   * (the tenant's rate limit outlasted the run time), `aborted` (a signal, or stdout closed),
+   * `failed` (`error` says why).
+   */
+  stopReason: StopReason;
   logsShipped: number;
   /** Processor runs (more than one with `--follow`). */
   runs: number;
@@ -17,28 +24,53 @@ export interface ShipSummary {
   checkpoint: string | null;
   /** Date of the newest log shipped. */
   newestLogDate: string | null;
+  /** How far the newest log shipped is behind the end of the run, in ms (`null`: none shipped). */
+  behindMs: number | null;
   warnings: string[];
   /** Logs given up on after their retries (none with the CLI's `onBatchFailure: 'stop'`). */
   skippedLogs: number;
   error?: string;
+  /** What to do about `error` (e.g. "check the credentials"), when anything helps. */
+  advice?: string;
+  /** A short note, e.g. that stdout was closed by its reader. */
+  note?: string;
+}
+
+const REASONS: Record<StopReason, string> = {
+  caught_up: 'caught up',
+  max_run_time: 'stopped at the run-time limit (--max-run-time)',
+  rate_limit: "stopped by the tenant's rate limit",
+  aborted: 'stopped',
+  failed: 'failed',
+};
+
+/** Why a run stopped, in words (`status.stopReason`). */
+export function stopReasonText(reason: StopReason): string {
+  return REASONS[reason];
 }
 
 /** The one-line human summary. */
 export function summaryLine(summary: ShipSummary, now: number): string {
   const shipped = `${formatCount(summary.logsShipped)} logs to ${summary.destination} in ${formatDuration(summary.durationMs)} (${formatCount(summary.logsPerSecond)} logs/s)`;
-  const caughtUp = summary.status === 'ok' && summary.logsShipped === 0;
+  const reason = summary.stopReason;
+  const idle = summary.status === 'ok' && summary.logsShipped === 0 && reason === 'caught_up';
   const lead =
     summary.status === 'failed'
       ? `Failed after shipping ${shipped}`
       : summary.status === 'stopped'
         ? `Stopped after shipping ${shipped}`
-        : caughtUp
+        : idle
           ? `Nothing new to ship to ${summary.destination}`
-          : `Shipped ${shipped}`;
+          : `Shipped ${shipped}, ${stopReasonText(reason)}`;
   const parts = [`${lead}; checkpoint ${summary.checkpoint ?? 'none'}`];
   if (summary.newestLogDate) parts.push(`newest log ${formatNewest(summary.newestLogDate, now)}`);
   if (summary.skippedLogs) parts.push(`skipped ${formatCount(summary.skippedLogs)} logs`);
   for (const warning of summary.warnings) parts.push(`warning: ${warning.replace(/\.$/, '')}`);
-  if (summary.status === 'failed') parts.push('run again to resume from the checkpoint');
+  if (summary.note) parts.push(summary.note);
+  if (summary.status === 'ok' && (reason === 'max_run_time' || reason === 'rate_limit')) {
+    const behind = summary.behindMs === null ? '' : ` (${formatDuration(summary.behindMs)} behind)`;
+    parts.push(`not caught up${behind}: run again to continue`);
+  }
+  if (summary.status === 'failed' && summary.advice) parts.push(summary.advice);
   return `${parts.join('; ')}.`;
 }

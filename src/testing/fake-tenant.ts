@@ -73,7 +73,7 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     seed: o.seed,
     count: o.logs,
     startMs: o.startMs,
-    endMs: startedAt,
+    endMs: o.endMs,
   });
   generator.startGrowth(startedAt, o.growth);
   const state: TenantState = {

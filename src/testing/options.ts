@@ -19,6 +19,8 @@ export interface ResolvedOptions {
   tokenTtlSeconds: number;
   clientId: string;
   clientSecret: string;
+  /** Date (epoch ms) of the last initial log. */
+  endMs: number;
   startMs: number;
   seed: number;
   now: () => number;
@@ -90,6 +92,13 @@ export function resolveOptions(options: FakeTenantOptions): ResolvedOptions {
       'startDate',
     );
   }
+  const endMs = o.endDate === undefined ? startedAt : new Date(o.endDate).getTime();
+  if (!Number.isFinite(endMs) || endMs < startMs || endMs > startedAt) {
+    throw new ArgumentError(
+      `Expected \`endDate\` to be a valid date from \`startDate\` to now, got ${String(o.endDate)}`,
+      'endDate',
+    );
+  }
   return {
     port: o.port === undefined ? 0 : number('port', o.port, 0, 65535, true),
     host: o.host === undefined ? '127.0.0.1' : text('host', o.host),
@@ -110,6 +119,7 @@ export function resolveOptions(options: FakeTenantOptions): ResolvedOptions {
         ? randomBytes(48).toString('base64url')
         : text('clientSecret', o.clientSecret),
     startMs,
+    endMs,
     seed,
     now,
   };

@@ -36,6 +36,11 @@ export interface FakeTenantOptions {
   clientSecret?: string;
   /** Date of the first log; initial logs are spread evenly up to the start time. @default 2 days before start */
   startDate?: Date | string | number;
+  /**
+   * Date of the last initial log. Pass it (with `startDate`) to get the same log ids on every start,
+   * whatever the clock says (the demo anchors its tenant so). @default the start time (`now()`)
+   */
+  endDate?: Date | string | number;
   /** Seed of the generated logs: the same seed, dates and count give the same logs. @default 1 */
   seed?: number;
   /** Clock, in epoch ms. @default Date.now */

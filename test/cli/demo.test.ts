@@ -59,6 +59,26 @@ describe('demo', () => {
     expect(new Set(ids).size).toBe(400);
   });
 
+  it('gives the same logs the same ids whatever the clock says on a later run', async () => {
+    let clock = Date.parse('2026-03-01T12:00:00Z');
+    const at = () => captureIo({ timing: { now: () => clock } });
+    const first = at();
+    expect(await runDemo(['--dir', dir, '--logs', '120'], first.io)).toBe(0);
+    const file = path.join(dir, 'logs.ndjson');
+    const ids = ndjsonIds(await fs.readFile(file, 'utf8'));
+    expect(ids).toHaveLength(120);
+    expect(ids[119]?.slice(3, 17)).toBe('20260301120000'); // the last log is dated at the first run
+
+    clock += 3 * 3600_000 + 123; // hours (and a few ms) later
+    const second = at();
+    expect(await runDemo(['--dir', dir], second.io)).toBe(0);
+    expect(second.stdout()).toContain(`Nothing new to ship to ${file}; checkpoint ${ids[119]}.`);
+    expect(second.stdout()).toContain(
+      `Run history: npx auth0-log-tools status --state ${path.relative(process.cwd(), path.join(dir, 'state.json'))}.`,
+    );
+    expect(ndjsonIds(await fs.readFile(file, 'utf8'))).toEqual(ids);
+  });
+
   it('exits with 2 when --logs differs from the folder, and 1 when its settings are corrupt', async () => {
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(

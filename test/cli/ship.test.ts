@@ -316,11 +316,11 @@ describe('ship', () => {
     expect(ndjsonIds(stdout())).toHaveLength(250);
     const frames = stderr().split(CLEAR);
     expect(frames[0]).toBe('');
-    expect(frames[1]).toBe('shipped 0 logs · 0 logs/s · newest - · checkpoint -');
+    expect(frames[1]).toBe('shipped 0 logs · checkpoint - · 0 logs/s · newest -');
     expect(frames.slice(2, -2).length).toBeGreaterThan(0);
     for (const frame of frames.slice(2, -2)) {
       expect(frame).toMatch(
-        /^shipped [12]?[05]0 logs · [\d,]+ logs\/s · newest \S+ \(.+ behind\) · checkpoint \d{56}$/,
+        /^shipped [12]?[05]0 logs · checkpoint \d{56} · [\d,]+ logs\/s · newest \S+ \(.+ behind\)$/,
       );
     }
     expect(frames.at(-1)).toMatch(/^Shipped 250 logs to stdout/);
@@ -366,5 +366,30 @@ describe('ship', () => {
     const summary = JSON.parse(stderr()) as { status: string; logsShipped: number; runs: number };
     expect(summary).toMatchObject({ status: 'stopped', logsShipped: 270 });
     expect(summary.runs).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--max-run-time bounds the whole of --follow, and the summary says why it stopped', async () => {
+    let clock = 0;
+    const slept: number[] = [];
+    const { io, stdout, stderr, base } = setup({
+      timing: {
+        now: () => clock,
+        sleep: async (ms) => {
+          slept.push(ms);
+          clock += ms;
+        },
+      },
+    });
+    const argv = [...base, '--follow', '--interval', '10', '--max-run-time', '25', '--json'];
+    expect(await runShip(argv, io)).toBe(0);
+    expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 250));
+    // polls at 0, 10 and 20 s; the last wait is cut to the 5 s left
+    expect(slept).toEqual([10_000, 10_000, 5000]);
+    expect(JSON.parse(stderr())).toMatchObject({
+      status: 'ok',
+      stopReason: 'max_run_time',
+      runs: 3,
+      logsShipped: 250,
+    });
   });
 });

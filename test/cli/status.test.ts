@@ -141,3 +141,74 @@ describe('status', () => {
     );
   });
 });
+
+describe('status --json', () => {
+  it('prints the state as JSON, with the tenant and the token expiry but never the token', async () => {
+    await new FileStorage(file).write({
+      ...state,
+      tenant: { domain: 'acme.eu.auth0.com', clientId: 'client-a' },
+    });
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file, '--json', '--limit', '2'], io)).toBe(0);
+    expect(stdout()).not.toContain('eyJ-very-secret-access-token');
+    expect(JSON.parse(stdout())).toEqual({
+      state: file,
+      checkpoint: id(300),
+      startFrom: '2024-05-01T00:00:00.000Z',
+      tenant: { domain: 'acme.eu.auth0.com', clientId: 'client-a' },
+      accessToken: { cached: true, expiresAt: '2024-05-02T00:00:00.000Z' },
+      runs: 4,
+      history: state.logs?.slice(-2),
+    });
+  });
+
+  it('prints nulls for a state without checkpoint, tenant or token', async () => {
+    await new FileStorage(file).write({});
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file, '--json'], io)).toBe(0);
+    expect(JSON.parse(stdout())).toEqual({
+      state: file,
+      checkpoint: null,
+      startFrom: null,
+      tenant: null,
+      accessToken: { cached: false, expiresAt: null },
+      runs: 0,
+      history: [],
+    });
+  });
+
+  it('shows the tenant in the table', async () => {
+    await new FileStorage(file).write({
+      ...state,
+      tenant: { domain: 'acme.eu.auth0.com', clientId: 'c1' },
+    });
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    expect(stdout()).toContain('Tenant:       acme.eu.auth0.com (client id c1)\n');
+  });
+});
+
+describe('status: why each run stopped', () => {
+  it('says in words why a run stopped before catching up', async () => {
+    const run = (stopReason: 'max_run_time' | 'rate_limit' | 'aborted' | 'caught_up') => ({
+      startCheckpoint: null,
+      start: '2024-05-01T10:00:00.000Z',
+      end: '2024-05-01T10:00:01.000Z',
+      logsProcessed: 1,
+      checkpoint: id(1),
+      stopReason,
+    });
+    await new FileStorage(file).write({
+      logs: [run('max_run_time'), run('rate_limit'), run('aborted'), run('caught_up')],
+    });
+    const { io, stdout } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    const rows = stdout().trim().split('\n').slice(-4);
+    expect(rows.map((row) => row.split(id(1))[1]?.trim())).toEqual([
+      'stopped at the run-time limit (--max-run-time)',
+      "stopped by the tenant's rate limit",
+      'stopped',
+      'ok',
+    ]);
+  });
+});

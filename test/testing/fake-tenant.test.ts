@@ -277,3 +277,40 @@ describe('log growth', () => {
     expect(() => tenant.addLogs(-1)).toThrow(ArgumentError);
   });
 });
+
+describe('startFakeTenant endDate', () => {
+  it('anchors the timeline: the same seed, dates and count give the same ids at any clock', async () => {
+    const options = {
+      logs: 50,
+      seed: 4,
+      startDate: '2026-01-01T00:00:00Z',
+      endDate: '2026-01-02T00:00:00Z',
+    };
+    const early = await startFakeTenant({
+      ...options,
+      now: () => Date.parse('2026-01-02T00:00:00Z'),
+    });
+    const late = await startFakeTenant({
+      ...options,
+      now: () => Date.parse('2026-02-01T07:13:00.457Z'),
+    });
+    try {
+      const ids = (t: typeof early) => Array.from({ length: 50 }, (_, i) => t.logIdAt(i));
+      expect(ids(late)).toEqual(ids(early));
+      expect(early.logAt(49).date).toBe('2026-01-02T00:00:00.000Z');
+    } finally {
+      await early.close();
+      await late.close();
+    }
+  });
+
+  it('rejects an endDate before startDate or after now, naming it', async () => {
+    const now = () => Date.parse('2026-01-02T00:00:00Z');
+    await expect(
+      startFakeTenant({ startDate: '2026-01-01T00:00:00Z', endDate: '2025-12-31T00:00:00Z', now }),
+    ).rejects.toThrow(/Expected `endDate` to be a valid date from `startDate` to now/);
+    await expect(startFakeTenant({ endDate: '2026-01-03T00:00:00Z', now })).rejects.toThrow(
+      /`endDate`/,
+    );
+  });
+});

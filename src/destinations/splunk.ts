@@ -60,6 +60,29 @@ const KEYS = [
 // failing server; every other code is a token, index or payload that fails the same way again.
 const RETRYABLE_CODES = new Set([8, 9, 18, 19, 20]);
 
+// The same table's reasons, as stable codes.
+const CODES: Record<number, string> = {
+  1: 'token_disabled',
+  2: 'token_required',
+  3: 'invalid_authorization',
+  4: 'invalid_token',
+  5: 'no_data',
+  6: 'invalid_data_format',
+  7: 'incorrect_index',
+  8: 'internal_server_error',
+  9: 'server_busy',
+  10: 'data_channel_missing',
+  11: 'invalid_data_channel',
+  12: 'event_field_required',
+  13: 'event_field_blank',
+  14: 'ack_disabled',
+  15: 'indexed_fields_error',
+  16: 'query_string_authorization_disabled',
+  18: 'unhealthy_queues_full',
+  19: 'unhealthy_ack_unavailable',
+  20: 'unhealthy_queues_full_ack_unavailable',
+};
+
 const HINTS: Record<number, string> = {
   10: 'the token has indexer acknowledgement on; use a token without it',
   14: 'indexer acknowledgement is off for this token',
@@ -168,7 +191,7 @@ async function post(
     const invalid = answer.invalidEvent === undefined ? '' : ` (event ${answer.invalidEvent})`;
     throw new DestinationError(
       'splunk',
-      `splunk_${codeOf(reason)}`,
+      `splunk_${CODES[answer.code] ?? codeOf(reason)}`,
       `${where}: ${reason} (code ${answer.code})${invalid}${hint ? `: ${hint}` : ''}`,
       {
         status,

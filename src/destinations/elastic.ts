@@ -225,7 +225,7 @@ function itemsError(url: URL, failures: ItemFailure[], total: number, redactor: 
   return new DestinationError(
     'elastic',
     `elastic_${codeOf(first.type)}`,
-    `elastic: ${shown(url)} stored ${total - failures.length} of ${total} logs; ${failures.length} refused, first ${first.id ?? '(no id)'}: ${first.status} ${first.type}: ${reason}`,
+    `elastic: ${shown(url)} stored ${total - failures.length} of the ${total} logs sent; ${failures.length} refused, first ${first.id ?? '(no id)'}: ${first.status} ${first.type}: ${reason}`,
     { permanent: retryable.length === 0 },
   );
 }

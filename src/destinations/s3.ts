@@ -254,7 +254,7 @@ function s3Error(where: string, error: unknown, redactor: Redactor): Destination
   const message = redactor.redact(typeof raw.message === 'string' ? raw.message : String(error));
   return new DestinationError(
     's3',
-    `s3_${codeOf(reason)}`,
+    `s3_${codeOf(reason.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))}`,
     `s3: PutObject ${where} failed${status === undefined ? '' : ` with ${status}`}: ${reason}: ${message.replace(/\s+/g, ' ').slice(0, 200)}`,
     { ...(status === undefined ? {} : { status }), permanent },
   );

@@ -114,7 +114,7 @@ describe('s3', () => {
     expect(error.message).toMatch(
       /PutObject s3:\/\/no-such-bucket\/acme\.eu\.auth0\.com\/2026\/11\/30\/.* failed with 404: NoSuchBucket/,
     );
-    const { result, storage, lines } = await ship(tenant(), handler, {
+    const { result, lines } = await ship(tenant(), handler, {
       maxRetries: 0,
       onBatchFailure: 'stop',
     });

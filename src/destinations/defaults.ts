@@ -9,7 +9,7 @@ export const DESTINATION_DEFAULTS = Object.freeze({
     path: '/services/collector/event',
     source: 'auth0',
     sourcetype: 'auth0',
-    /** Splunk Cloud refuses HEC requests over 1 MB; Splunk Enterprise's `max_content_length` is larger. */
+    /** A request size every HEC takes; a deployment's `max_content_length` (inputs.conf) may allow more. */
     maxRequestBytes: 1_000_000,
   }),
   datadog: Object.freeze({

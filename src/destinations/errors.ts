@@ -53,3 +53,11 @@ export function codeOf(reason: string): string {
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
+
+/** True for a {@link DestinationError}, even from another copy of this library. */
+export function isDestinationError(error: unknown): error is DestinationError {
+  return (
+    error instanceof DestinationError ||
+    (typeof error === 'object' && error !== null && (error as Error).name === 'DestinationError')
+  );
+}

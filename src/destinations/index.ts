@@ -9,7 +9,7 @@ export type { S3ClientLike, S3Options } from './s3';
 export { createDestination, DESTINATION_KINDS, DESTINATION_SPECS } from './config';
 export type { DestinationConfig, DestinationContext, DestinationKind } from './config';
 export { DESTINATION_DEFAULTS } from './defaults';
-export { DestinationError } from './errors';
+export { DestinationError, isDestinationError } from './errors';
 export type { DestinationErrorOptions } from './errors';
 export type { DestinationHandler } from './handler';
 export type { HttpDestinationOptions } from './options';

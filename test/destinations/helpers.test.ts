@@ -1,6 +1,6 @@
 import { createDestination } from '../../src/destinations/config';
 import { isLoopback, endpointUrl } from '../../src/destinations/address';
-import { DestinationError } from '../../src/destinations/errors';
+import { DestinationError, isDestinationError } from '../../src/destinations/errors';
 import { libraryName } from '../../src/destinations/options';
 import { SentLogs } from '../../src/destinations/sent';
 import { splitBySize } from '../../src/destinations/split';
@@ -83,6 +83,9 @@ describe('DestinationError', () => {
       status: 403,
     });
     expect(Object.getOwnPropertyDescriptor(error, 'permanent')?.value).toBe(true);
+    expect(isDestinationError(error)).toBe(true);
+    expect(isDestinationError({ ...error, name: 'DestinationError' })).toBe(true);
+    expect(isDestinationError(new Error('x'))).toBe(false);
     expect(error.toJSON()).toEqual({
       name: 'DestinationError',
       code: 'splunk_invalid_token',

@@ -73,7 +73,15 @@ export const DESTINATION_SPECS: Readonly<Record<DestinationKind, KindSpec>> = Ob
   },
   s3: {
     address: 'bucket',
-    options: ['tenant', 'region', 'endpoint', 'forcePathStyle', 'allowInsecureHttp', 'maxAttempts'],
+    options: [
+      'tenant',
+      'region',
+      'endpoint',
+      'forcePathStyle',
+      'allowInsecureHttp',
+      'maxAttempts',
+      'timeoutMs',
+    ],
     secrets: {},
   },
 });

@@ -42,6 +42,11 @@ export interface S3Options {
   forcePathStyle?: boolean | string;
   /** Allows a plain http `endpoint` that is not a loopback address. @default false */
   allowInsecureHttp?: boolean | string;
+  /**
+   * Timeout of each upload attempt in milliseconds (connecting, then waiting for the answer).
+   * @default 30000
+   */
+  timeoutMs?: number | string;
   /** Attempts of each upload inside the SDK (its own retries). @default 3 */
   maxAttempts?: number | string;
   /** An `S3Client` to upload with; the destination then loads only the command classes. */
@@ -68,6 +73,7 @@ const KEYS = [
   'forcePathStyle',
   'allowInsecureHttp',
   'maxAttempts',
+  'timeoutMs',
   'client',
 ];
 
@@ -131,6 +137,14 @@ export function s3(
     1,
     10,
   );
+  const timeoutMs = integer(
+    'timeoutMs',
+    o.timeoutMs,
+    label,
+    DESTINATION_DEFAULTS.timeoutMs,
+    1,
+    3_600_000,
+  );
   if (o.client !== undefined && typeof o.client?.send !== 'function') {
     throw new ArgumentError(`Expected \`${label('client')}\` to be an S3Client`, 'client');
   }
@@ -154,6 +168,11 @@ export function s3(
             : { requestChecksumCalculation: 'WHEN_REQUIRED' as const }),
           forcePathStyle,
           maxAttempts,
+          requestHandler: {
+            connectionTimeout: timeoutMs,
+            requestTimeout: timeoutMs,
+            throwOnRequestTimeout: true,
+          },
         });
         own = client;
         return { client, sdk };

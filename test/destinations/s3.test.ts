@@ -1,3 +1,4 @@
+import net, { type AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { isPermanentError } from '../../src/errors';
@@ -150,6 +151,29 @@ describe('s3', () => {
     expect(error.permanent).toBe(false);
     expect(error.message).toMatch(/ECONNREFUSED/);
     await handler.close();
+  });
+
+  it('gives up on an upload that gets no answer after timeoutMs, as a retryable error', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const handler = s3({
+        bucket: peer.bucket,
+        tenant: TENANT,
+        endpoint: `http://127.0.0.1:${port}`,
+        maxAttempts: 1,
+        timeoutMs: 200,
+      });
+      const error = await failure(handler, logs(1));
+      expect(error.permanent).toBe(false);
+      expect(error.message).toMatch(/s3: PutObject s3:\/\/audit-logs\/.* failed: \w+/);
+      await handler.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('uses a given client, and says how to install the SDK when it is missing', async () => {

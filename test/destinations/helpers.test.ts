@@ -7,6 +7,7 @@ import { splitBySize } from '../../src/destinations/split';
 import { splunk } from '../../src/destinations/splunk';
 import { callHandler } from '../../src/delivery';
 import { HandlerError, isPermanentError } from '../../src/errors';
+import { FAKE_TENANT_CA, FAKE_TENANT_CERT, FAKE_TENANT_KEY } from '../../src/testing/tls-fixture';
 import { startHecPeer } from '../support/hec-peer';
 import { failure } from '../support/ship';
 
@@ -110,6 +111,30 @@ describe('DestinationError', () => {
       );
       await handler.close();
       await handler.close();
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('TLS', () => {
+  it('trusts a private CA given as `ca`, and refuses an untrusted certificate for good', async () => {
+    const peer = await startHecPeer('tok-123456', ['main'], {
+      key: FAKE_TENANT_KEY,
+      cert: FAKE_TENANT_CERT,
+    });
+    try {
+      const trusted = splunk({ url: peer.url, token: 'tok-123456', ca: FAKE_TENANT_CA });
+      await trusted([{ log_id: 'a', date: 'd', type: 's' }]);
+      expect(peer.events).toHaveLength(1);
+      await trusted.close();
+      const untrusted = splunk({ url: peer.url, token: 'tok-123456' });
+      const error = await failure(untrusted, [{ log_id: 'a', date: 'd', type: 's' }]);
+      expect(error).toMatchObject({
+        permanent: true,
+        code: expect.stringMatching(/CERT|SIGNED|VERIFY/),
+      });
+      await untrusted.close();
     } finally {
       await peer.close();
     }

@@ -48,7 +48,11 @@ export function splitConcatenated(text: string): string[] | number {
   return out;
 }
 
-export async function startHecPeer(token: string, indexes = ['main', 'auth0']): Promise<HecPeer> {
+export async function startHecPeer(
+  token: string,
+  indexes = ['main', 'auth0'],
+  tls?: { key: string; cert: string },
+): Promise<HecPeer> {
   const events: HecEvent[] = [];
   const handle = (request: PeerRequest): PeerAnswer => {
     if (request.method !== 'POST' || request.path !== '/services/collector/event') {
@@ -88,6 +92,6 @@ export async function startHecPeer(token: string, indexes = ['main', 'auth0']): 
     events.push(...batch);
     return answer(200, 0, 'Success');
   };
-  const peer = await startPeer(handle);
+  const peer = await startPeer(handle, tls);
   return Object.assign(peer, { events });
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One request a peer received. */
@@ -27,11 +28,14 @@ export interface Peer {
   close(): Promise<void>;
 }
 
-export async function startPeer(handle: (request: PeerRequest) => PeerAnswer): Promise<Peer> {
+export async function startPeer(
+  handle: (request: PeerRequest) => PeerAnswer,
+  tls?: { key: string; cert: string },
+): Promise<Peer> {
   const requests: PeerRequest[] = [];
   const scripted: PeerAnswer[] = [];
   const at = new Map<number, PeerAnswer>();
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -52,11 +56,12 @@ export async function startPeer(handle: (request: PeerRequest) => PeerAnswer): P
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(text);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     script: (...answers) => scripted.push(...answers),
     scriptAt: (n, answer) => void at.set(n, answer),

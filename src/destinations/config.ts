@@ -29,7 +29,10 @@ export interface DestinationConfig {
 export interface DestinationContext {
   /** Where secrets (and AWS settings) are read from. @default process.env */
   env?: Record<string, string | undefined>;
-  /** The tenant shipped from; the S3 key's tenant segment unless the `tenant` option is set. */
+  /**
+   * The tenant's domain; the S3 key's tenant segment (`host:port` as `host_port`) unless the
+   * `tenant` option is set.
+   */
   tenant?: string;
   /** A private CA for the HTTP destinations. */
   ca?: string | Buffer | Array<string | Buffer>;
@@ -181,8 +184,18 @@ function s3Options(
     ...options,
     bucket: match[1] as string,
     prefix: match[2] as string,
-    tenant: (options['tenant'] ?? context.tenant) as string,
+    tenant: (options['tenant'] ?? tenantSegment(context.tenant)) as string,
     ...(endpoint === undefined || endpoint === '' ? {} : { endpoint: endpoint as string }),
     ...(region === undefined || region === '' ? {} : { region: region as string }),
   };
+}
+
+/** A tenant domain as one key segment: `https://127.0.0.1:8443/` becomes `127.0.0.1_8443`. */
+export function tenantSegment(domain: string | undefined): string | undefined {
+  if (domain === undefined) return undefined;
+  return domain
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
 }

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { parseTo } from '../../src/cli/to';
+import { tenantSegment } from '../../src/destinations/config';
 import { startDatadogPeer } from '../support/datadog-peer';
 import { startElasticPeer } from '../support/elastic-peer';
 import { startHecPeer } from '../support/hec-peer';
@@ -127,6 +128,9 @@ describe('parseTo', () => {
       parseTo(['s3://audit'], [], { AWS_ENDPOINT_URL_S3: 'http://minio.example' }, { tenant: 't' }),
     ).toThrow(/plain http to minio.example/);
     expect(parseTo(['S3:s3://audit'], ['tenant=x', 'forcePathStyle=true'], {})?.kind).toBe('s3');
+    expect(parseTo(['s3://audit'], [], {}, { tenant: '127.0.0.1:8443' })?.kind).toBe('s3');
+    expect(tenantSegment('https://acme.eu.auth0.com/')).toBe('acme.eu.auth0.com');
+    expect(tenantSegment('127.0.0.1:8443')).toBe('127.0.0.1_8443');
   });
 
   it('ships a run with --to splunk, --to datadog and --to elastic, the secrets nowhere', async () => {

@@ -2,6 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { isPermanentError } from '../../src/errors';
+import { parseTo } from '../../src/cli/to';
 import { objectKey, s3 } from '../../src/destinations/s3';
 import type { LogEvent } from '../../src/types';
 import { S3RVER_CREDENTIALS, type S3Peer, startS3Peer } from '../support/s3-peer';
@@ -91,6 +92,22 @@ describe('s3', () => {
       );
     }
     expect(stored[0]?.encoding).toBe('gzip');
+  });
+
+  it('ships with --to s3://bucket/prefix, the endpoint from AWS_ENDPOINT_URL_S3 and the tenant from the domain', async () => {
+    const parsed = parseTo(
+      ['s3://audit-logs/cli'],
+      ['maxAttempts=1'],
+      { AWS_ENDPOINT_URL_S3: peer.endpoint, AWS_REGION: 'us-east-1' },
+      { tenant: tenant().domain },
+    );
+    if (!parsed) throw new Error('no destination');
+    const { result } = await ship(tenant(), parsed.handler, { batchSize: 200 });
+    await parsed.handler.close();
+    expect(result.status.logsProcessed).toBe(TOTAL);
+    const stored = await objects('cli/');
+    expect(stored.map((o) => o.logs.length)).toEqual([200, 50]);
+    expect(stored[0]?.key.startsWith(`cli/${tenant().domain.replace(':', '_')}/`)).toBe(true);
   });
 
   it('overwrites the same object when a batch is shipped twice', async () => {

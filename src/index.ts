@@ -40,6 +40,7 @@ export type { ErrorOptions, ManagementApiErrorOptions, ManagementApiResponse } f
 export type { HttpOptions } from './http';
 export type { Timing } from './retry';
 export * as reporters from './reporters';
+export * as destinations from './destinations';
 export type {
   AccessToken,
   LogEvent,

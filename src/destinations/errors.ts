@@ -1,0 +1,63 @@
+import { Auth0LogToolsError, type ErrorOptions } from '../errors';
+
+/** Facts a {@link DestinationError} carries. */
+export interface DestinationErrorOptions extends ErrorOptions {
+  /** Whether retrying cannot help (an invalid token, an unknown index, a payload refused). */
+  permanent: boolean;
+  /** HTTP status of the destination's answer, when it answered. */
+  status?: number;
+}
+
+/**
+ * A destination refused a batch or could not be reached. `destination` is its kind (`splunk`,
+ * `datadog`, `elastic`, `s3`); `code` is the destination's own reason where it gives one
+ * (`splunk_invalid_token`, `elastic_version_conflict_engine_exception`, `s3_no_such_bucket`), else
+ * `<kind>_http_<status>` or the system code of a network failure. The message names the reason and
+ * never holds a credential. `permanent` is an own property, so `isPermanentError` sees it and the
+ * processor does not retry the batch.
+ */
+export class DestinationError extends Auth0LogToolsError {
+  override name = 'DestinationError';
+  readonly destination: string;
+  readonly status: number | undefined;
+  readonly permanent: boolean;
+
+  constructor(
+    destination: string,
+    code: string,
+    message: string,
+    options: DestinationErrorOptions,
+  ) {
+    super(code, message, 'cause' in options ? { cause: options.cause } : {});
+    this.destination = destination;
+    this.status = options.status;
+    this.permanent = options.permanent;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), destination: this.destination, permanent: this.permanent };
+  }
+}
+
+/** `Invalid token` -> `invalid_token`: a reason as a stable code fragment. */
+export function codeOf(reason: string): string {
+  return (
+    reason
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'unknown'
+  );
+}
+
+/** HTTP statuses worth retrying: timeouts, rate limits and server errors. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** True for a {@link DestinationError}, even from another copy of this library. */
+export function isDestinationError(error: unknown): error is DestinationError {
+  return (
+    error instanceof DestinationError ||
+    (typeof error === 'object' && error !== null && (error as Error).name === 'DestinationError')
+  );
+}

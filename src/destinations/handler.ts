@@ -1,0 +1,36 @@
+import type { LogEvent } from '../types';
+
+/**
+ * What every destination factory returns: a `LogsHandler` (it resolves once the destination has
+ * stored the whole batch, and rejects with a `DestinationError` otherwise) that also says where it
+ * ships and can be closed.
+ */
+export interface DestinationHandler {
+  (logs: LogEvent[]): Promise<void>;
+  /** For messages: the kind and the address, never a credential (`splunk https://hec:8088/...`). */
+  readonly destination: string;
+  /** Releases the destination's connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Wraps a send function as a {@link DestinationHandler}; an empty batch sends nothing. */
+export function destinationHandler(
+  destination: string,
+  send: (logs: LogEvent[]) => Promise<void>,
+  close: () => Promise<void>,
+): DestinationHandler {
+  const handler = async (logs: LogEvent[]) => {
+    if (logs.length) await send(logs);
+  };
+  let closed: Promise<void> | undefined;
+  return Object.assign(handler, {
+    destination,
+    close: () => (closed ??= close()),
+  });
+}
+
+/** The log's `date` as epoch milliseconds, or `undefined` when it has none or it does not parse. */
+export function logTime(log: LogEvent): number | undefined {
+  const ms = typeof log.date === 'string' ? Date.parse(log.date) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}

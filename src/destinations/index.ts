@@ -1,0 +1,15 @@
+export { splunk } from './splunk';
+export type { SplunkOptions } from './splunk';
+export { datadog, datadogIntake } from './datadog';
+export type { DatadogOptions } from './datadog';
+export { elastic } from './elastic';
+export type { ElasticOptions } from './elastic';
+export { s3, objectKey } from './s3';
+export type { S3ClientLike, S3Options } from './s3';
+export { createDestination, DESTINATION_KINDS, DESTINATION_SPECS } from './config';
+export type { DestinationConfig, DestinationContext, DestinationKind } from './config';
+export { DESTINATION_DEFAULTS } from './defaults';
+export { DestinationError, isDestinationError } from './errors';
+export type { DestinationErrorOptions } from './errors';
+export type { DestinationHandler } from './handler';
+export type { HttpDestinationOptions } from './options';

@@ -1,0 +1,133 @@
+import type { AxiosInstance } from 'axios';
+import { ArgumentError } from '../errors';
+
+/** Options every HTTP destination takes besides its own. */
+export interface HttpDestinationOptions {
+  /**
+   * Allows a plain `http://` URL to a host that is not a loopback address (the credential then
+   * crosses the network in clear).
+   * @default false
+   */
+  allowInsecureHttp?: boolean | string;
+  /** PEM certificate(s) of a private CA to trust, besides Node's built-in roots. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * Timeout of each request in milliseconds.
+   * @default 30000
+   */
+  timeoutMs?: number | string;
+  /** The axios instance to send with (tests, proxies). Default: one keep-alive instance. */
+  http?: AxiosInstance;
+}
+
+/** Where the message of a validation error says the value came from (`splunk.token`, `--to-option index`). */
+export type OptionName = (name: string) => string;
+
+/** Names an option as `<kind>.<name>` (the library form). */
+export const libraryName =
+  (kind: string): OptionName =>
+  (name) =>
+    `${kind}.${name}`;
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** A non-empty string, or `fallback` when absent. */
+export function text(
+  name: string,
+  raw: unknown,
+  label: OptionName,
+  fallback?: string,
+): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    throw new ArgumentError(
+      `Expected \`${label(name)}\` to be a non-empty string, got ${describe(raw)}`,
+      name,
+    );
+  }
+  return raw;
+}
+
+/** A required non-empty string (a secret's message never shows the value). */
+export function required(name: string, raw: unknown, label: OptionName, hint = ''): string {
+  const value = text(name, raw, label);
+  if (value === undefined) {
+    throw new ArgumentError(
+      `Expected \`${label(name)}\` to be set${hint ? ` (${hint})` : ''}`,
+      name,
+    );
+  }
+  return value;
+}
+
+/** A secret: required, and never echoed back in a message. */
+export function secret(name: string, raw: unknown, label: OptionName, hint: string): string {
+  if (raw === undefined || raw === null || raw === '') {
+    throw new ArgumentError(`Expected \`${label(name)}\` to be set (${hint})`, name);
+  }
+  if (typeof raw !== 'string' || raw.trim() !== raw || /[\r\n]/.test(raw)) {
+    throw new ArgumentError(
+      `Expected \`${label(name)}\` to be a string without spaces or line breaks around it (${hint})`,
+      name,
+    );
+  }
+  return raw;
+}
+
+/** An integer from `min` to `max` (a numeric string too, as configuration gives them). */
+export function integer(
+  name: string,
+  raw: unknown,
+  label: OptionName,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ArgumentError(
+      `Expected \`${label(name)}\` to be an integer from ${min} to ${max}, got ${describe(raw)}`,
+      name,
+    );
+  }
+  return value;
+}
+
+/** `true`/`false` (or the strings, as configuration gives them). */
+export function flag(name: string, raw: unknown, label: OptionName, fallback: boolean): boolean {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new ArgumentError(
+    `Expected \`${label(name)}\` to be true or false, got ${describe(raw)}`,
+    name,
+  );
+}
+
+/** Rejects keys a destination does not know, naming the first one and the known ones. */
+export function knownKeys(
+  options: object,
+  known: readonly string[],
+  label: OptionName,
+  kind: string,
+): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new ArgumentError(
+        `Unknown option \`${label(key)}\` for ${kind}; expected one of ${known.join(', ')}`,
+        key,
+      );
+    }
+  }
+}
+
+/** The options object itself: a plain object. */
+export function plainObject<T extends object>(raw: unknown, what: string): T {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ArgumentError(`Expected \`${what}\` options to be an object`, what);
+  }
+  return raw as T;
+}

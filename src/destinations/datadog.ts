@@ -7,15 +7,15 @@ import { DestinationError, isRetryableStatus } from './errors';
 import { destinationHandler, logTime } from './handler';
 import { gzip } from './gzip';
 import {
-  type HttpDestinationOptions,
-  type OptionName,
   flag,
-  integer,
+  type HttpDestinationOptions,
   knownKeys,
   libraryName,
+  type OptionName,
   plainObject,
   secret,
   text,
+  timeoutOption,
 } from './options';
 import { type Sender, createSender } from './post';
 import { SentLogs } from './sent';
@@ -91,14 +91,7 @@ export function datadog(options: DatadogOptions, label: OptionName = libraryName
     tags: text('tags', o.tags, label),
     hostname: text('hostname', o.hostname, label),
   };
-  const timeoutMs = integer(
-    'timeoutMs',
-    o.timeoutMs,
-    label,
-    DESTINATION_DEFAULTS.timeoutMs,
-    1,
-    3_600_000,
-  );
+  const timeoutMs = timeoutOption(o.timeoutMs, label);
   const redactor = new Redactor();
   redactor.add(apiKey);
   const sender = createSender('datadog', o, redactor);

@@ -6,16 +6,17 @@ import { DESTINATION_DEFAULTS } from './defaults';
 import { DestinationError, codeOf, isRetryableStatus } from './errors';
 import { destinationHandler } from './handler';
 import {
-  type HttpDestinationOptions,
-  type OptionName,
   flag,
-  integer,
+  type HttpDestinationOptions,
   knownKeys,
   libraryName,
+  type OptionName,
   plainObject,
+  requestBytesOption,
   required,
   secret,
   text,
+  timeoutOption,
 } from './options';
 import { type Sender, createSender } from './post';
 import { SentLogs, idOf } from './sent';
@@ -78,22 +79,8 @@ export function elastic(options: ElasticOptions, label: OptionName = libraryName
   const index = text('index', o.index, label, defaults.index) as string;
   const pipeline = text('pipeline', o.pipeline, label);
   if (pipeline !== undefined) url.searchParams.set('pipeline', pipeline);
-  const maxRequestBytes = integer(
-    'maxRequestBytes',
-    o.maxRequestBytes,
-    label,
-    defaults.maxRequestBytes,
-    1024,
-    1024 ** 3,
-  );
-  const timeoutMs = integer(
-    'timeoutMs',
-    o.timeoutMs,
-    label,
-    DESTINATION_DEFAULTS.timeoutMs,
-    1,
-    3_600_000,
-  );
+  const maxRequestBytes = requestBytesOption(o.maxRequestBytes, label, defaults.maxRequestBytes);
+  const timeoutMs = timeoutOption(o.timeoutMs, label);
   const redactor = new Redactor();
   const authorization = auth(o, label, redactor);
   const sender = createSender('elastic', o, redactor);

@@ -1,5 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { ArgumentError } from '../errors';
+import { DESTINATION_DEFAULTS } from './defaults';
 
 /** Options every HTTP destination takes besides its own. */
 export interface HttpDestinationOptions {
@@ -130,4 +131,17 @@ export function plainObject<T extends object>(raw: unknown, what: string): T {
     throw new ArgumentError(`Expected \`${what}\` options to be an object`, what);
   }
   return raw as T;
+}
+
+/**
+ * `timeoutMs`, the timeout of each request every destination takes: 1 ms to 1 h.
+ * @default DESTINATION_DEFAULTS.timeoutMs (30000)
+ */
+export function timeoutOption(raw: unknown, label: OptionName): number {
+  return integer('timeoutMs', raw, label, DESTINATION_DEFAULTS.timeoutMs, 1, 3_600_000);
+}
+
+/** `maxRequestBytes`, the size a batch is split to stay within: 1 KiB to 1 GiB. */
+export function requestBytesOption(raw: unknown, label: OptionName, fallback: number): number {
+  return integer('maxRequestBytes', raw, label, fallback, 1024, 1024 ** 3);
 }

@@ -7,14 +7,15 @@ import { DestinationError, codeOf, isRetryableStatus } from './errors';
 import { destinationHandler, logTime } from './handler';
 import { gzip } from './gzip';
 import {
-  type OptionName,
   flag,
   integer,
   knownKeys,
   libraryName,
+  type OptionName,
   plainObject,
   required,
   text,
+  timeoutOption,
 } from './options';
 import { idOf } from './sent';
 
@@ -137,14 +138,7 @@ export function s3(
     1,
     10,
   );
-  const timeoutMs = integer(
-    'timeoutMs',
-    o.timeoutMs,
-    label,
-    DESTINATION_DEFAULTS.timeoutMs,
-    1,
-    3_600_000,
-  );
+  const timeoutMs = timeoutOption(o.timeoutMs, label);
   if (o.client !== undefined && typeof o.client?.send !== 'function') {
     throw new ArgumentError(`Expected \`${label('client')}\` to be an S3Client`, 'client');
   }

@@ -5,16 +5,17 @@ import { DESTINATION_DEFAULTS } from './defaults';
 import { DestinationError, codeOf, isRetryableStatus } from './errors';
 import { type DestinationHandler, destinationHandler, logTime } from './handler';
 import {
-  type HttpDestinationOptions,
-  type OptionName,
   flag,
-  integer,
+  type HttpDestinationOptions,
   knownKeys,
   libraryName,
+  type OptionName,
   plainObject,
+  requestBytesOption,
   required,
   secret,
   text,
+  timeoutOption,
 } from './options';
 import { type Sender, createSender } from './post';
 import { SentLogs } from './sent';
@@ -111,22 +112,8 @@ export function splunk(options: SplunkOptions, label: OptionName = libraryName('
     index: text('index', o.index, label),
     host: text('host', o.host, label),
   };
-  const maxRequestBytes = integer(
-    'maxRequestBytes',
-    o.maxRequestBytes,
-    label,
-    defaults.maxRequestBytes,
-    1024,
-    1024 ** 3,
-  );
-  const timeoutMs = integer(
-    'timeoutMs',
-    o.timeoutMs,
-    label,
-    DESTINATION_DEFAULTS.timeoutMs,
-    1,
-    3_600_000,
-  );
+  const maxRequestBytes = requestBytesOption(o.maxRequestBytes, label, defaults.maxRequestBytes);
+  const timeoutMs = timeoutOption(o.timeoutMs, label);
   const redactor = new Redactor();
   redactor.add(token);
   const sender = createSender('splunk', o, redactor);

@@ -1,0 +1,71 @@
+import type { RequestBudget } from './pages';
+import { rateLimitWait } from './rate-limits';
+import type { RateLimits } from './types';
+
+/** Options of {@link SharedRateLimits}. */
+export interface SharedRateLimitsOptions {
+  /** Local clock, epoch ms. */
+  now: () => number;
+  /** The tenant's clock (`client.tenantNow()`), epoch ms; `x-ratelimit-reset` is in it. */
+  tenantNow: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * One rate-limit bucket for several cursors (backfill). Estimates the tokens the tenant's bucket
+ * holds from the latest answer's `x-ratelimit-remaining`, minus the requests started since that
+ * answer, plus what the bucket refilled since (at the rate its `x-ratelimit-reset` implies, see
+ * `rateLimitWait`). A request starts only when the estimate holds a whole token, so cursors never
+ * wake together on one token: that keeps 429s rare however many cursors read.
+ */
+export class SharedRateLimits implements RequestBudget {
+  readonly #o: SharedRateLimitsOptions;
+  #limits: RateLimits | undefined;
+  #at = 0;
+  #perTokenMs = 0;
+  #started = 0;
+  /** Requests started, for the run's figures. */
+  requests = 0;
+
+  constructor(options: SharedRateLimitsOptions) {
+    this.#o = options;
+  }
+
+  observe(limits: RateLimits): void {
+    if (!Number.isFinite(limits.remaining)) return;
+    this.#limits = limits;
+    this.#at = this.#o.now();
+    this.#started = 0;
+    this.#perTokenMs =
+      limits.remaining < limits.limit ? rateLimitWait(limits, this.#o.tenantNow()) : 0;
+  }
+
+  /** Tokens the bucket holds now, by the estimate; `Infinity` before any answer. */
+  available(): number {
+    const limits = this.#limits;
+    if (!limits) return Infinity;
+    const refilled = this.#perTokenMs > 0 ? (this.#o.now() - this.#at) / this.#perTokenMs : 0;
+    const size = Number.isFinite(limits.limit) ? limits.limit : Infinity;
+    return Math.min(size, limits.remaining + refilled) - this.#started;
+  }
+
+  async reserve(options: {
+    deadline: number;
+    wait: boolean;
+    signal?: AbortSignal | undefined;
+  }): Promise<'rate_limit' | 'aborted' | undefined> {
+    for (;;) {
+      if (options.signal?.aborted) return 'aborted';
+      const available = this.available();
+      if (available >= 1) {
+        this.#started += 1;
+        this.requests += 1;
+        return undefined;
+      }
+      const perToken = this.#perTokenMs > 0 ? this.#perTokenMs : 1000;
+      const wait = Math.max(1, Math.ceil((1 - available) * perToken));
+      if (!options.wait || this.#o.now() + wait > options.deadline) return 'rate_limit';
+      await this.#o.sleep(wait, options.signal);
+    }
+  }
+}

@@ -185,51 +185,25 @@ export async function* backfillPages(
   }
   // Logs per ms, from the first page; updated as slices finish.
   let density = opening.value.fetched / Math.max(1000, plan.startMs - firstMs);
-  const sliceLogs = Math.max(2 * o.take, Math.floor(o.bufferLogs / o.cursors));
-  const sliceMs = () => Math.max(1000, Math.round(sliceLogs / density / 1000) * 1000);
+  const sliceLogs = Math.max(2 * o.take, Math.floor(o.bufferLogs / (2 * o.cursors)));
 
-  // The probe: does the tenant answer a synthesised `from` as the ids say it should?
-  const probeMs = Math.min(plan.horizon, Math.floor((plan.startMs + sliceMs()) / 1000) * 1000);
-  const bound = logIdAt(probeMs);
-  let probed: AnsweredPage;
-  try {
-    const query: LogsQuery = { take: 1, from: bound, q: '', sort: 'date:1' };
-    probed = await withRetry(async () => {
-      const answer = (await o.client.getLogs(query, {
-        deadline: retry.deadline,
-        ...(retry.signal ? { signal: retry.signal } : {}),
-      })) as AnsweredPage;
-      counts.requests += 1;
-      return answer;
-    }, retry);
-    budget.observe(probed.limits);
-  } catch (error) {
-    fallBack(`the probe from=${bound} failed: ${errorMessage(error)}`);
-    return yield* single(checkpoint);
-  }
-  const odd = probeAnomaly(bound, probed.logs);
-  if (odd) {
-    fallBack(odd);
-    return yield* single(checkpoint);
-  }
-  if (probed.logs.length === 0) {
-    o.log.debug(`No backfill: no log after ${bound}`);
-    return yield* single(checkpoint);
-  }
-
-  // Slices are cut as cursors ask for them, each sized from the density seen so far.
+  // Slices are cut as cursors ask for them, each sized from the density seen so far; near the
+  // horizon the rest is shared among the cursors, so that they finish together.
   const slices: Slice[] = [];
   let headIndex = 0;
   let anomaly: string | undefined;
   let failedAt: number | undefined;
   let cutMs = plan.startMs;
   let tailCut = false;
+  let nothingPast = false;
   const nextSlice = (): Slice | undefined => {
     if (tailCut || failedAt !== undefined) return undefined;
     const index = slices.length;
     const startMs = cutMs;
-    const endMs = Math.floor((startMs + sliceMs()) / 1000) * 1000;
-    const tail = endMs >= plan.horizon;
+    const share = Math.max((2 * o.take) / density, (plan.horizon - startMs) / o.cursors);
+    const ms = Math.max(1000, Math.min(sliceLogs / density, share));
+    const endMs = Math.floor((startMs + ms) / 1000) * 1000;
+    const tail = endMs >= plan.horizon || nothingPast;
     tailCut = tail;
     cutMs = endMs;
     const slice: Slice = {
@@ -245,6 +219,35 @@ export async function* backfillPages(
     slices.push(slice);
     return slice;
   };
+  const firstSlice = nextSlice() as Slice;
+
+  // The probe, while the first slice (from the real checkpoint) is read: does the tenant answer a
+  // synthesised `from` as the ids say it should? No other slice starts before it answers.
+  const probe = async (bound: string): Promise<boolean> => {
+    try {
+      const query: LogsQuery = { take: 1, from: bound, q: '', sort: 'date:1' };
+      const probed = await withRetry(async () => {
+        const answer = (await o.client.getLogs(query, {
+          deadline: retry.deadline,
+          signal: inner.signal,
+        })) as AnsweredPage;
+        counts.requests += 1;
+        return answer;
+      }, retryInner);
+      budget.observe(probed.limits);
+      const odd = probeAnomaly(bound, probed.logs);
+      if (odd) anomaly ??= odd;
+      else if (probed.logs.length === 0) {
+        o.log.debug(`No log after ${bound}: the next slice is the tail`);
+        nothingPast = true;
+      }
+    } catch (error) {
+      if (!inner.signal.aborted)
+        anomaly ??= `the probe from=${bound} failed: ${errorMessage(error)}`;
+    }
+    notify();
+    return anomaly === undefined && !inner.signal.aborted;
+  };
 
   const inner = new AbortController();
   const onAbort = () => inner.abort();
@@ -258,6 +261,9 @@ export async function* backfillPages(
     resolve();
   };
   inner.signal.addEventListener('abort', notify, { once: true });
+  const retryInner = { ...retry, signal: inner.signal };
+  const verified =
+    firstSlice.until === undefined ? Promise.resolve(false) : probe(firstSlice.until);
   const halted = () => inner.signal.aborted || anomaly !== undefined;
   const heldAhead = () => {
     let held = 0;
@@ -273,7 +279,6 @@ export async function* backfillPages(
       await changed;
     }
   };
-  const retryInner = { ...retry, signal: inner.signal };
 
   const readSlice = async (slice: Slice) => {
     const pages = logPages({
@@ -320,17 +325,26 @@ export async function* backfillPages(
       notify();
     }
   };
-  const worker = async () => {
-    for (let slice = nextSlice(); slice && !halted(); slice = nextSlice()) {
+  const worker = async (slice: Slice | undefined) => {
+    for (;;) {
+      if (!slice) {
+        if (!(await verified) || halted()) return;
+        slice = nextSlice();
+        if (!slice) return;
+      }
       state.cursors += 1;
       report();
       await readSlice(slice);
       state.cursors -= 1;
       state.slicesDone += 1;
       report();
+      slice = undefined;
     }
   };
-  const workers = Array.from({ length: o.cursors }, () => worker());
+  const workers = [
+    worker(firstSlice),
+    ...Array.from({ length: o.cursors - 1 }, () => worker(undefined)),
+  ];
   o.log.info(
     `Backfill: ${o.cursors} cursors from ${new Date(plan.startMs).toISOString()} to the horizon ${new Date(plan.horizon).toISOString()}`,
   );

@@ -89,8 +89,8 @@ export interface RequestBudget {
     wait: boolean;
     signal?: AbortSignal | undefined;
   }): Promise<'rate_limit' | 'aborted' | undefined>;
-  /** Records an answer's rate limits. */
-  observe(limits: RateLimits): void;
+  /** Records that a reserved request settled, with its answer's rate limits when it succeeded. */
+  done(limits?: RateLimits): void;
 }
 
 function invalidPage(from: string | null, message: string, limits: RateLimits) {
@@ -228,6 +228,7 @@ export async function* logPages(
         ? `Requesting ${take} logs from checkpoint ${from}`
         : `Requesting the ${take} oldest logs`,
     );
+    let answered: RateLimits | undefined;
     try {
       const page = await withRetry(async () => {
         const started = retry.now();
@@ -240,7 +241,7 @@ export async function* logPages(
         return answer;
       }, retry);
       limits = page.limits;
-      o.budget?.observe(page.limits);
+      answered = page.limits;
       return { page, from };
     } catch (error) {
       if (isAbortError(error) || retry.signal?.aborted) return { stop: 'aborted' };
@@ -249,6 +250,8 @@ export async function* logPages(
       if (isManagementApiError(error) && error.code === DEADLINE_CODE)
         return { stop: 'max_run_time' };
       throw error;
+    } finally {
+      o.budget?.done(answered);
     }
   };
 

@@ -13,17 +13,18 @@ export interface SharedRateLimitsOptions {
 
 /**
  * One rate-limit bucket for several cursors (backfill). Estimates the tokens the tenant's bucket
- * holds from the latest answer's `x-ratelimit-remaining`, minus the requests started since that
- * answer, plus what the bucket refilled since (at the rate its `x-ratelimit-reset` implies, see
- * `rateLimitWait`). A request starts only when the estimate holds a whole token, so cursors never
- * wake together on one token: that keeps 429s rare however many cursors read.
+ * holds from the latest answer's `x-ratelimit-remaining`, plus what the bucket refilled since (at
+ * the rate its `x-ratelimit-reset` implies, see `rateLimitWait`), minus every request still in
+ * flight (some of which that answer may already count: the estimate errs low). A request starts
+ * only when the estimate holds a whole token, so cursors never spend one token together: that keeps
+ * 429s rare however many cursors read.
  */
 export class SharedRateLimits implements RequestBudget {
   readonly #o: SharedRateLimitsOptions;
   #limits: RateLimits | undefined;
   #at = 0;
   #perTokenMs = 0;
-  #started = 0;
+  #inFlight = 0;
   /** Requests started, for the run's figures. */
   requests = 0;
 
@@ -31,13 +32,19 @@ export class SharedRateLimits implements RequestBudget {
     this.#o = options;
   }
 
+  /** Records an answer's limits without a reservation (a request sent by other means). */
   observe(limits: RateLimits): void {
     if (!Number.isFinite(limits.remaining)) return;
     this.#limits = limits;
     this.#at = this.#o.now();
-    this.#started = 0;
+    // A bucket below its size refills; a reset already past means it is full again at once.
     this.#perTokenMs =
-      limits.remaining < limits.limit ? rateLimitWait(limits, this.#o.tenantNow()) : 0;
+      limits.remaining < limits.limit ? Math.max(1, rateLimitWait(limits, this.#o.tenantNow())) : 0;
+  }
+
+  done(limits?: RateLimits): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (limits) this.observe(limits);
   }
 
   /** Tokens the bucket holds now, by the estimate; `Infinity` before any answer. */
@@ -46,7 +53,7 @@ export class SharedRateLimits implements RequestBudget {
     if (!limits) return Infinity;
     const refilled = this.#perTokenMs > 0 ? (this.#o.now() - this.#at) / this.#perTokenMs : 0;
     const size = Number.isFinite(limits.limit) ? limits.limit : Infinity;
-    return Math.min(size, limits.remaining + refilled) - this.#started;
+    return Math.min(size, limits.remaining + refilled) - this.#inFlight;
   }
 
   async reserve(options: {
@@ -58,7 +65,7 @@ export class SharedRateLimits implements RequestBudget {
       if (options.signal?.aborted) return 'aborted';
       const available = this.available();
       if (available >= 1) {
-        this.#started += 1;
+        this.#inFlight += 1;
         this.requests += 1;
         return undefined;
       }

@@ -99,3 +99,35 @@ describe('backfill falls back to one cursor from the contiguous checkpoint', () 
     expect(stats.logRequests).toBe(TOTAL / 100 + 1);
   });
 });
+
+describe('backfillCursors option', () => {
+  it.each([0, 33, 'many', 2.5])(
+    'reports backfillCursors = %j through the run, naming it',
+    async (value) => {
+      const result = await processor(memoryStorage(), { backfillCursors: value as number }).run(
+        jest.fn(),
+      );
+      expect(result.status.error).toBe(
+        `Expected \`backfillCursors\` to be an integer from 1 to 32, got ${JSON.stringify(value)}`,
+      );
+    },
+  );
+
+  it('accepts a numeric string, as configuration from the environment gives it', () => {
+    expect(processor(memoryStorage(), { backfillCursors: '8' }).optionsError).toBeUndefined();
+  });
+});
+
+describe('backfill and the rate limit', () => {
+  it('8 cursors share one bucket: at most 5% of requests answered 429', async () => {
+    tenant().setOptions({ rateLimit: { burst: 10, perSecond: 40 } });
+    try {
+      const { result, shipped, stats } = await ship({ backfillCursors: 8 });
+      expect(result.status.error).toBeUndefined();
+      expect(shipped).toEqual(allIds());
+      expect(stats.rateLimited).toBeLessThanOrEqual(0.05 * stats.logRequests);
+    } finally {
+      tenant().setOptions({ rateLimit: null });
+    }
+  });
+});

@@ -73,7 +73,7 @@ const HEADER = [
 
 /** The Markdown table of every measurement. */
 export function table(results) {
-  const ratio = ratios(results);
+  ratios(results); // sets each row's figures.ratioToOriginal
   const lines = [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => ' --- ').join('|')}|`];
   for (const r of results) {
     const f = r.figures;

@@ -131,3 +131,40 @@ describe('backfill and the rate limit', () => {
     }
   });
 });
+
+describe('a backfill cut short stores only the contiguous prefix', () => {
+  async function resumeAfter(cut: Partial<LogsProcessorOptions>, controller?: AbortController) {
+    tenant().setOptions({ quirks: null });
+    const storage = memoryStorage();
+    const shipped: string[] = [];
+    const handler = async (logs: LogEvent[]) => {
+      shipped.push(...logs.map((log) => log.log_id as string));
+      if (shipped.length >= 1500) controller?.abort();
+    };
+    const first = await processor(storage, { backfillCursors: 8, ...cut }).run(
+      handler,
+      controller ? { signal: controller.signal } : {},
+    );
+    const firstCount = shipped.length;
+    // What the first run shipped is a prefix, and the stored checkpoint is its last id.
+    expect(shipped).toEqual(allIds().slice(0, firstCount));
+    expect(firstCount).toBeLessThan(TOTAL);
+    expect(storage.current?.checkpointId).toBe(shipped.at(-1));
+    const second = await processor(storage, { backfillCursors: 8 }).run(handler);
+    expect(second.status.stopReason).toBe('caught_up');
+    expect(shipped).toEqual(allIds());
+    return first;
+  }
+
+  it('by its abort signal', async () => {
+    const first = await resumeAfter({}, new AbortController());
+    expect(first.status.stopReason).toBe('aborted');
+  });
+
+  it('by the run-time cap (an injected clock)', async () => {
+    let ticks = 0;
+    const start = Date.now();
+    const first = await resumeAfter({ now: () => start + 10 * ticks++, maxRunTimeSeconds: 2 });
+    expect(first.status.stopReason).toBe('max_run_time');
+  });
+});

@@ -1,5 +1,5 @@
 import { type LogsQuery } from './client';
-import { errorMessage, isManagementApiError } from './errors';
+import { errorMessage, InvalidResponseError, isManagementApiError } from './errors';
 import { compareLogIds, logIdAt, logIdOf, logIdTime, previousLogId } from './log-id';
 import {
   logPages,
@@ -74,7 +74,7 @@ interface Slice {
 function isAnomaly(error: unknown, slice: Slice): boolean {
   if (error instanceof BackfillAnomaly) return true;
   if (slice.index === 0) return false;
-  if ((error as Error | null)?.name === 'InvalidResponseError') return true;
+  if (error instanceof InvalidResponseError) return true;
   const status = isManagementApiError(error) ? error.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
 }

@@ -48,3 +48,6 @@ export type {
   StoredState,
   TokenCache,
 } from './types';
+// Backfill (issue 13): the run warning's start, and the dates in log ids.
+export { BACKFILL_FALLBACK_WARNING } from './processor';
+export { logIdAt, logIdTime } from './log-id';

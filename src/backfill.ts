@@ -1,6 +1,6 @@
 import { type LogsQuery } from './client';
 import { errorMessage, InvalidResponseError, isManagementApiError } from './errors';
-import { compareLogIds, logIdAt, logIdOf, logIdTime, previousLogId } from './log-id';
+import { compareLogIds, logIdAt, logIdTime, previousLogId } from './log-id';
 import {
   logPages,
   type CheckedPage,
@@ -8,9 +8,9 @@ import {
   type PagesStop,
   type AnsweredPage,
 } from './pages';
+import { BackfillAnomaly, planBackfill, probeAnomaly } from './backfill-checks';
 import { SharedRateLimits } from './rate-budget';
 import { withRetry } from './retry';
-import type { LogEvent } from './types';
 
 /**
  * Backfill: reads a backlog with several cursors at once and hands its pages on in `log_id` order,
@@ -44,16 +44,6 @@ export interface BackfillOptions extends Omit<
   onState?: (state: BackfillState) => void;
 }
 
-/** A reason to stop trusting ids synthesised from dates: the backfill drops back to one cursor. */
-export class BackfillAnomaly extends Error {
-  override name = 'BackfillAnomaly';
-}
-
-/** The earliest date a checkpoint may decode to and be believed (Auth0 keeps logs 1 to 30 days). */
-const EARLIEST_PLAUSIBLE_MS = Date.UTC(2013, 0, 1);
-/** How far a checkpoint may be ahead of the tenant's clock and be believed. */
-const FUTURE_SLACK_MS = 24 * 3600 * 1000;
-
 interface Slice {
   index: number;
   /** Checkpoint the slice's first request asks from. */
@@ -77,46 +67,6 @@ function isAnomaly(error: unknown, slice: Slice): boolean {
   if (error instanceof InvalidResponseError) return true;
   const status = isManagementApiError(error) ? error.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
-}
-
-/**
- * Plans a backfill from `checkpoint`, or says why not: `warn` when something looks wrong (a
- * checkpoint that does not decode to a plausible date), nothing when the backlog is too short.
- */
-export function planBackfill(
-  checkpoint: string,
-  tenantNow: number,
-  horizonMs: number,
-): { startMs: number; horizon: number } | { skip: string; warn?: boolean } {
-  const startMs = logIdTime(checkpoint);
-  if (startMs === undefined)
-    return { skip: `the checkpoint ${checkpoint} does not decode to a date`, warn: true };
-  if (startMs < EARLIEST_PLAUSIBLE_MS || startMs > tenantNow + FUTURE_SLACK_MS)
-    return {
-      skip: `the checkpoint ${checkpoint} decodes to an implausible date (${new Date(startMs).toISOString()})`,
-      warn: true,
-    };
-  const horizon = Math.floor((tenantNow - horizonMs) / 1000) * 1000;
-  if (horizon - startMs < 2000) return { skip: 'the checkpoint is within the horizon' };
-  return { startMs, horizon };
-}
-
-/**
- * Checks the answer to `from=<bound>&take=1`: its first log's id must be above the bound and
- * decode to a time at or after the bound's. Returns the anomaly, or `undefined`.
- */
-export function probeAnomaly(bound: string, logs: LogEvent[]): string | undefined {
-  const first = logs[0];
-  if (!first) return undefined;
-  const id = logIdOf(first);
-  const boundMs = logIdTime(bound) as number;
-  if (id === undefined || compareLogIds(id, bound) <= 0)
-    return `the tenant answered from=${bound} with log_id ${String(id)}, not above it`;
-  const at = logIdTime(id);
-  if (at === undefined) return `the tenant's log_id ${id} does not decode to a date`;
-  if (at < boundMs)
-    return `the tenant answered from=${bound} with log_id ${id}, written before the bound`;
-  return undefined;
 }
 
 /**
@@ -408,3 +358,5 @@ export async function* backfillPages(
   fallBack(anomaly as string);
   return yield* single(last);
 }
+
+export { BackfillAnomaly, planBackfill, probeAnomaly };

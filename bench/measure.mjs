@@ -61,6 +61,7 @@ export async function measure(entry, { startFakeTenant, caFile }) {
       sendMs: entry.sendMs,
       batchSize: entry.batchSize,
       concurrency: entry.concurrency,
+      cursors: entry.cursors,
       maxRetries: 5,
       maxSeconds: entry.maxSeconds,
     };

@@ -30,6 +30,7 @@ export async function ship(lib, config, tally, deadline) {
       ca: config.ca,
       batchSize: config.batchSize,
       concurrency: config.concurrency,
+      backfillCursors: config.cursors ?? 1,
       maxRetries: config.maxRetries,
       maxRunTimeSeconds: Math.max(1, (deadline - Date.now()) / 1000),
     });

@@ -26,6 +26,7 @@ export function figures(result) {
     heapAfterMajorGcMb: child.heapAfterMajorGcMb,
     rssByQuarterMb: child.rssByQuarterMb,
     duplicates: child.tally.duplicates,
+    outOfOrder: child.tally.outOfOrder,
     missing: child.tally.missing,
     runs: child.runs,
     runErrors: child.runErrors,
@@ -47,7 +48,9 @@ export function ratios(results) {
     if (result.library !== 'ours' || !result.figures.logsPerSecond) continue;
     const other = results.find((r) => r.scenario === result.scenario && r.library === 'original');
     const theirs = other?.figures.logsPerSecond;
-    if (theirs) out[result.scenario] = result.figures.logsPerSecond / theirs;
+    // The first of ours per scenario (one cursor in scenario 5) is the scenario's ratio.
+    if (theirs) out[result.scenario] ??= result.figures.logsPerSecond / theirs;
+    if (theirs) result.figures.ratioToOriginal = result.figures.logsPerSecond / theirs;
   }
   return out;
 }
@@ -70,13 +73,17 @@ const HEADER = [
 
 /** The Markdown table of every measurement. */
 export function table(results) {
-  const ratio = ratios(results);
+  ratios(results); // sets each row's figures.ratioToOriginal
   const lines = [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => ' --- ').join('|')}|`];
   for (const r of results) {
     const f = r.figures;
     const name = r.library === 'ours' ? 'auth0-log-tools' : 'original 1.3.10';
     const lib =
-      r.library === 'ours' && r.concurrency > 1 ? `${name} (concurrency ${r.concurrency})` : name;
+      r.library === 'ours' && r.cursors > 1
+        ? `${name} (${r.cursors} cursors)`
+        : r.library === 'ours' && r.concurrency > 1
+          ? `${name} (concurrency ${r.concurrency})`
+          : name;
     const head = [`${r.scenario}. ${r.title}`, lib];
     if (f.failed) {
       lines.push(`| ${[...head, `failed: ${f.failed.split('\n')[0]}`].join(' | ')} |`);
@@ -87,7 +94,7 @@ export function table(results) {
       ...head,
       logs,
       fixed(f.logsPerSecond),
-      ratio[r.scenario] && r.library === 'ours' ? `${fixed(ratio[r.scenario], 1)}x` : '—',
+      f.ratioToOriginal && r.library === 'ours' ? `${fixed(f.ratioToOriginal, 1)}x` : '—',
       fixed(r.limit),
       `${fixed(f.percentOfLimit)}%`,
       fixed(f.requests),
@@ -158,6 +165,7 @@ export function checks(results) {
       `${fixed(s4.peakRssMb, 1)} vs ${fixed(s1.peakRssMb, 1)} MB (${fixed((100 * (s4.peakRssMb - s1.peakRssMb)) / s1.peakRssMb, 1)}%)`,
     s1 && s4 && s4.peakRssMb <= 1.1 * s1.peakRssMb,
   );
+  backfillChecks(results, add);
   const ours = results.filter((r) => r.library === 'ours');
   const off = ours.filter((r) => r.figures.failed || r.figures.duplicates || r.figures.missing);
   add(
@@ -178,4 +186,77 @@ export function checkList(list) {
         `- [${c.verdict === 'met' ? 'x' : ' '}] ${c.target}: ${c.value ?? '—'} (**${c.verdict}**)`,
     )
     .join('\n');
+}
+
+/** Scenario 5 (issue 13): each library and cursor count against ours with one cursor. */
+function backfillRuns(results) {
+  const runs = results.filter((r) => r.scenario === 5 && !r.figures.failed);
+  const one = runs.find((r) => r.library === 'ours' && r.cursors === 1)?.figures;
+  return { runs, one };
+}
+
+/** The backfill table: logs/s, ratio to one cursor, 429s, requests, peak RSS, CPU per 1,000 logs. */
+export function backfillTable(results) {
+  const { runs, one } = backfillRuns(results);
+  if (!runs.length) return '';
+  const header = [
+    'Backfill (scenario 5)',
+    'Logs',
+    'Logs/s',
+    '÷ one cursor',
+    'Requests',
+    '429s',
+    'Peak RSS (MB)',
+    'CPU ms / 1,000 logs',
+    'Duplicates / missing / out of order',
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
+  for (const r of runs) {
+    const f = r.figures;
+    const name =
+      r.library === 'ours'
+        ? `auth0-log-tools, ${r.cursors} cursor${r.cursors > 1 ? 's' : ''}`
+        : 'original 1.3.10';
+    const logs = f.complete ? fixed(r.logs) : `${fixed(f.delivered)} of ${fixed(r.logs)}`;
+    lines.push(
+      `| ${[
+        name,
+        logs,
+        fixed(f.logsPerSecond),
+        one ? `${fixed(f.logsPerSecond / one.logsPerSecond, 2)}x` : '—',
+        fixed(f.requests),
+        `${fixed(f.rateLimited)} (${fixed(f.percentRateLimited, 1)}%)`,
+        fixed(f.peakRssMb, 1),
+        fixed(f.cpuMsPer1000, 1),
+        `${fixed(f.duplicates)} / ${fixed(f.missing)} / ${fixed(f.outOfOrder)}`,
+      ].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function backfillChecks(results, add) {
+  const { runs, one } = backfillRuns(results);
+  const eight = runs.find((r) => r.library === 'ours' && r.cursors === 8)?.figures;
+  add(
+    'Backfill: 8 cursors at >= 5x one cursor',
+    one && eight && `${fixed(eight.logsPerSecond / one.logsPerSecond, 2)}x`,
+    one && eight && eight.logsPerSecond >= 5 * one.logsPerSecond,
+  );
+  add(
+    'Backfill: 8 cursors ship every log once and in order',
+    eight &&
+      `${eight.duplicates} duplicates, ${eight.missing} missing, ${eight.outOfOrder} out of order`,
+    eight && !eight.duplicates && !eight.missing && !eight.outOfOrder,
+  );
+  add(
+    'Backfill: <= 5% of requests answered 429 with 8 cursors',
+    eight && `${fixed(eight.percentRateLimited, 1)}% (${eight.rateLimited} of ${eight.requests})`,
+    eight && eight.percentRateLimited <= 5,
+  );
+  add(
+    'Backfill: peak RSS with 8 cursors within 50 MB of one cursor',
+    one && eight && `${fixed(eight.peakRssMb, 1)} vs ${fixed(one.peakRssMb, 1)} MB`,
+    one && eight && eight.peakRssMb - one.peakRssMb <= 50,
+  );
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './args.mjs';
 import { CHILD_EXEC_ARGV, measure } from './measure.mjs';
-import { checkList, checks, figures, table } from './report.mjs';
+import { backfillTable, checkList, checks, figures, table } from './report.mjs';
 import { plan, SCENARIOS } from './scenarios.mjs';
 
 const require = createRequire(import.meta.url);
@@ -28,7 +28,7 @@ const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** di
 
 function progressLine(r) {
   const f = r.figures;
-  const who = `scenario ${r.scenario} ${r.library}`;
+  const who = `scenario ${r.scenario} ${r.library}${r.cursors > 1 ? ` (${r.cursors} cursors)` : ''}`;
   if (f.failed) return `  ${who}: FAILED ${f.failed.split('\n')[0]}`;
   const errors = r.child.runErrors ? `, ${r.child.runErrors} run errors` : '';
   return (
@@ -51,7 +51,9 @@ function details(results, skipped) {
   for (const r of results) {
     const f = r.figures;
     if (f.failed || !r.child.ok) {
-      lines.push(`- Scenario ${r.scenario}, ${r.library}: failed: ${f.failed}`);
+      lines.push(
+        `- Scenario ${r.scenario}, ${r.library}${r.cursors > 1 ? ` (${r.cursors} cursors)` : ''}: failed: ${f.failed}`,
+      );
       continue;
     }
     const parts = [
@@ -79,7 +81,9 @@ function details(results, skipped) {
     }
     if (r.child.warnings.length) parts.push(`warning: "${r.child.warnings[0].message}"`);
     if (r.child.skippedLogs) parts.push(`${r.child.skippedLogs} logs skipped`);
-    lines.push(`- Scenario ${r.scenario}, ${r.library}: ${parts.join('; ')}.`);
+    lines.push(
+      `- Scenario ${r.scenario}, ${r.library}${r.cursors > 1 ? ` (${r.cursors} cursors)` : ''}: ${parts.join('; ')}.`,
+    );
   }
   for (const s of skipped) lines.push(`- Scenario ${s.scenario}, ${s.library}: ${s.reason}.`);
   return lines.join('\n');
@@ -132,9 +136,10 @@ async function main() {
     '',
     table(results),
     '',
+    ...(backfillTable(results) ? [backfillTable(results), ''] : []),
     details(results, skipped),
     '',
-    'Targets of issue 4:',
+    'Targets of issues 4 and 13:',
     '',
     checkList(list),
     '',

@@ -1,4 +1,4 @@
-// The four scenarios of issue 4, and the plan (library x scenario) a set of flags asks for.
+// The four scenarios of issue 4, issue 13's backfill scenario (5), and the plan (library x scenario) a set of flags asks for.
 
 /** Logs per `GET /api/v2/logs` answer: the API's maximum, and the batch size of both libraries. */
 export const PAGE_SIZE = 100;
@@ -43,6 +43,15 @@ export const SCENARIOS = {
     concurrency: 1,
     backlog: true,
   },
+  5: {
+    title: 'Backfill',
+    description:
+      'a backlog older than the horizon, 200 ms per response, 100 ms per new connection, a bucket of 50 requests refilled at 50/s, no send time; ours with 1 and with 8 backfill cursors',
+    tenant: { latencyMs: 200, connectLatencyMs: 100, rateLimit: { burst: 50, perSecond: 50 } },
+    sendMs: 0,
+    concurrency: 1,
+    cursors: [1, 8],
+  },
 };
 
 /** Logs per second the API can serve at best: one page per response time, or the rate limit. */
@@ -54,7 +63,7 @@ export function fetchBoundLimit(scenario) {
 }
 
 /** One library in one scenario, as the parent runs it. */
-function entry(id, library, logs, options, note) {
+function entry(id, library, logs, options, note, cursors = 1) {
   const scenario = SCENARIOS[id];
   const defaultCap = library === 'ours' ? 240 : options.quick ? 40 : 90;
   return {
@@ -67,6 +76,7 @@ function entry(id, library, logs, options, note) {
     sendMs: scenario.sendMs,
     concurrency: library === 'ours' ? scenario.concurrency : 1,
     batchSize: PAGE_SIZE,
+    cursors,
     limit: fetchBoundLimit(scenario),
     maxSeconds: options.maxSeconds ?? defaultCap,
     note,
@@ -83,7 +93,8 @@ export function plan(options) {
     const logs = scenario.backlog ? base * 10 : base;
     for (const library of options.libs) {
       if (library === 'ours') {
-        runs.push(entry(id, library, logs, options));
+        for (const cursors of scenario.cursors ?? [1])
+          runs.push(entry(id, library, logs, options, undefined, cursors));
         continue;
       }
       if (scenario.backlog && !options.originalBacklog) {

@@ -32,6 +32,14 @@ export const DEFAULTS = Object.freeze({
   maxResponseBytes: 64 * 1024 * 1024,
   /** Lifetime assumed for a token whose answer has no `expires_in` (a 401 renews it sooner). */
   assumedTokenLifetimeMs: 3600 * 1000,
+  /** Cursors reading a backlog at once (`backfillCursors`); 1 reads with one cursor. */
+  backfillCursors: 1,
+  /** Largest accepted `backfillCursors` (the client keeps 8 connections; more wait for one). */
+  maxBackfillCursors: 32,
+  /** Logs older than the tenant's now minus this (ms) are read by several cursors. */
+  backfillHorizonMs: 10 * 60 * 1000,
+  /** Most logs a backfill holds ahead of the contiguous prefix (its reorder buffer). */
+  backfillBufferLogs: 10_000,
 });
 
 /** Shape of {@link DEFAULTS}. */

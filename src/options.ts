@@ -152,6 +152,7 @@ export interface ResolvedOptions extends ResolvedPaging {
   concurrency: number;
   onBatchFailure: 'skip' | 'stop' | ((failure: BatchFailure) => Promise<void>);
   onProgress: ((progress: RunProgress) => void) | undefined;
+  backfillCursors: number;
 }
 
 /** The raw paging options of the stream. */
@@ -234,6 +235,13 @@ export function resolveProcessorOptions(options: LogsProcessorOptions): Resolved
     ),
     onBatchFailure: failurePolicy(options.onBatchFailure),
     onProgress: optionalFunction('onProgress', options.onProgress),
+    backfillCursors: integerOption(
+      'backfillCursors',
+      options.backfillCursors,
+      DEFAULTS.backfillCursors,
+      1,
+      DEFAULTS.maxBackfillCursors,
+    ),
     logger: options.logger,
   };
 }

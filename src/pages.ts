@@ -1,7 +1,7 @@
 import { DEADLINE_CODE, type LogsApiClient, type LogsQuery } from './client';
 import { InvalidResponseError, isAbortError, isManagementApiError } from './errors';
 import type { LogFilter } from './log-filter';
-import { compareLogIds, isLogId, LOG_ID_LENGTH } from './log-id';
+import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH } from './log-id';
 import { rateLimitWait } from './rate-limits';
 import { withRetry, type RetryPolicy } from './retry';
 import type { LogEvent, Logger, LogsPage, RateLimits, StopReason } from './types';
@@ -26,6 +26,8 @@ export interface CheckedPage {
   fetched: number;
   /** Logs at or below `from` (a replayed page), dropped. */
   replayed: number;
+  /** The id of the first log past `from` on the page, filtered out or not (none: `undefined`). */
+  first?: string;
 }
 
 /** Running totals of a page source, updated as pages arrive. */
@@ -62,6 +64,33 @@ export interface PageSourceOptions {
    * @default {@link rateLimitWait}
    */
   bucketWait?: (limits: RateLimits, tenantNow: number) => number;
+  /**
+   * Stop before the first log whose id is at or past this one (a backfill slice's bound): that
+   * page is cut there, yielded with the checkpoint of its last log below the bound, and the source
+   * returns `caught_up`. Compared as ids (see `compareLogIds`).
+   */
+  until?: string | undefined;
+  /**
+   * A rate-limit budget shared with other page sources (backfill cursors): asked before every
+   * request instead of this source's own last answer, and told every answer's limits.
+   */
+  budget?: RequestBudget | undefined;
+}
+
+/** A rate-limit budget several page sources draw from; see `SharedRateLimits`. */
+export interface RequestBudget {
+  /**
+   * Resolves once a request may start (counting it as started), or with why not: `rate_limit`
+   * when the bucket would not hold a request before `deadline` (epoch ms) or `wait` is `false`,
+   * `aborted` when `signal` aborts while waiting.
+   */
+  reserve(options: {
+    deadline: number;
+    wait: boolean;
+    signal?: AbortSignal | undefined;
+  }): Promise<'rate_limit' | 'aborted' | undefined>;
+  /** Records that a reserved request settled, with its answer's rate limits when it succeeded. */
+  done(limits?: RateLimits): void;
 }
 
 function invalidPage(from: string | null, message: string, limits: RateLimits) {
@@ -172,6 +201,12 @@ export async function* logPages(
       );
       return 'max_run_time';
     }
+    if (o.budget)
+      return o.budget.reserve({
+        deadline: retry.deadline - average,
+        wait: o.waitOnRateLimit,
+        signal: retry.signal,
+      });
     if (!limits || !(limits.remaining < 1)) return undefined;
     const wait = bucketWait(limits, o.client.tenantNow ? o.client.tenantNow() : now);
     if (!o.waitOnRateLimit || now + wait + average > retry.deadline) return 'rate_limit';
@@ -193,6 +228,7 @@ export async function* logPages(
         ? `Requesting ${take} logs from checkpoint ${from}`
         : `Requesting the ${take} oldest logs`,
     );
+    let answered: RateLimits | undefined;
     try {
       const page = await withRetry(async () => {
         const started = retry.now();
@@ -205,6 +241,7 @@ export async function* logPages(
         return answer;
       }, retry);
       limits = page.limits;
+      answered = page.limits;
       return { page, from };
     } catch (error) {
       if (isAbortError(error) || retry.signal?.aborted) return { stop: 'aborted' };
@@ -213,6 +250,8 @@ export async function* logPages(
       if (isManagementApiError(error) && error.code === DEADLINE_CODE)
         return { stop: 'max_run_time' };
       throw error;
+    } finally {
+      o.budget?.done(answered);
     }
   };
 
@@ -233,6 +272,25 @@ export async function* logPages(
     counts.fetched += page.logs.length;
     counts.replayed += replayed;
     if (replayed) log.debug(`Dropped ${replayed} replayed logs at or below ${from as string}`);
+    const first = fresh.length ? logIdOf(fresh[0] as LogEvent) : undefined;
+    const cut = o.until === undefined ? -1 : bounded(fresh, o.until);
+    if (cut !== -1) {
+      const kept = fresh.slice(0, cut);
+      const checkpoint = cut > 0 ? (logIdOf(fresh[cut - 1] as LogEvent) as string) : from;
+      if (checkpoint !== from) {
+        const filter = o.filter;
+        yield {
+          logs: filter ? kept.filter((entry) => filter.keeps(entry)) : kept,
+          limits: page.limits,
+          from,
+          checkpoint,
+          fetched: page.logs.length,
+          replayed,
+          ...(first === undefined ? {} : { first }),
+        };
+      }
+      return 'caught_up';
+    }
     const link = linkedFrom(page.link, last);
     if (link.ignored)
       log.debug(`Ignoring the Link header (${link.ignored}); paging from ${last as string}`);
@@ -246,7 +304,15 @@ export async function* logPages(
       checkpoint: last,
       fetched: page.logs.length,
       replayed,
+      ...(first === undefined ? {} : { first }),
     };
     if (typeof asked === 'number') take = asked;
   }
+}
+
+/** Index of the first log whose id is at or past `until`; -1 when none is. */
+function bounded(logs: LogEvent[], until: string): number {
+  const last = logs[logs.length - 1];
+  if (!last || compareLogIds(logIdOf(last) as string, until) < 0) return -1;
+  return logs.findIndex((log) => compareLogIds(logIdOf(log) as string, until) >= 0);
 }

@@ -13,11 +13,16 @@ import { scopedLogger } from './log';
 import { createLogFilter, unknownTypesWarning } from './log-filter';
 import { isLogId } from './log-id';
 import { resolveProcessorOptions, type ResolvedOptions } from './options';
-import { logPages, RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pages';
+import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pages';
+import { backfillPages, type BackfillState } from './backfill';
 import { assertHandler, type LogsProcessorOptions } from './processor-options';
 import { isTransient, systemTiming, type RetryPolicy, type Timing } from './retry';
 import { StateStore } from './state';
 import type { Logger, RunResult, RunStatus, StorageContext } from './types';
+import type { RunProgress } from './processor-options';
+
+/** The start of the warning a run whose backfill dropped back to one cursor carries. */
+export const BACKFILL_FALLBACK_WARNING = 'Backfill dropped back to one cursor:';
 
 /** The warning a run stopped by its abort signal carries (the CLI leaves it out of its summary). */
 export const ABORTED_WARNING = 'The run was stopped by its abort signal.';
@@ -148,7 +153,23 @@ export class LogsProcessor {
     const deadline = start + o.maxRunTimeSeconds * 1000;
     const counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
     const filter = createLogFilter(o.types, o.logLevel);
-    const pages = logPages({
+    // Backfill (issue 13): several cursors over a backlog, pages still in order.
+    let cursors: BackfillState | undefined;
+    const onProgress =
+      o.onProgress && o.backfillCursors > 1
+        ? (progress: RunProgress) =>
+            o.onProgress?.({
+              ...progress,
+              cursors: cursors?.cursors ?? 0,
+              bufferedLogs: cursors?.bufferedLogs ?? 0,
+            })
+        : o.onProgress;
+    const pages = backfillPages({
+      cursors: o.backfillCursors,
+      horizonMs: DEFAULTS.backfillHorizonMs,
+      bufferLogs: DEFAULTS.backfillBufferLogs,
+      onFallback: (reason) => addWarning(status, `${BACKFILL_FALLBACK_WARNING} ${reason}.`),
+      onState: (state) => (cursors = state),
       client,
       from: startCheckpoint,
       take: DEFAULTS.maxPageSize,
@@ -170,7 +191,7 @@ export class LogsProcessor {
       concurrency: o.concurrency,
       maxRetries: o.maxRetries,
       onBatchFailure: o.onBatchFailure,
-      onProgress: o.onProgress,
+      onProgress,
       retry: this.retryPolicy(
         o,
         deadline,

@@ -23,6 +23,67 @@ export interface TenantState {
   failRate: number;
   random: () => number;
   now: () => number;
+  /** Ways to misbehave; see {@link LogsQuirks}. */
+  quirks?: LogsQuirks | undefined;
+}
+
+/**
+ * Ways the logs endpoint can misbehave, to test what a client trusts (backfill's checks). A
+ * "synthesised" `from` is one that is not the id of a log the tenant holds.
+ */
+export interface LogsQuirks {
+  /** Serve ids whose time digits do not decode: `900`, 17 zeros, the sequence. @default false */
+  opaqueIds?: boolean;
+  /** Answer a synthesised `from` from the oldest log, as a tenant ignoring it would. @default false */
+  ignoreSynthesisedFrom?: boolean;
+  /** Answer a synthesised `from` starting this many logs below it (out of order at a seam). @default 0 */
+  synthesisedFromShift?: number;
+  /** Answer a synthesised `from` with this status (e.g. 400) instead of logs. @default undefined */
+  synthesisedFromStatus?: number;
+  /** Misbehave from the n-th request with a synthesised `from` on (1-based). @default 1 */
+  fromRequest?: number;
+  /** Synthesised-`from` requests seen so far (kept by the tenant). */
+  seen?: number;
+}
+
+const SEQUENCE_DIGITS = 36;
+
+/** The id the tenant serves for log `index`, after its quirks. */
+function servedId(state: TenantState, index: number): string {
+  if (!state.quirks?.opaqueIds) return state.generator.idAt(index);
+  return `900${'0'.repeat(17)}${String(index).padStart(SEQUENCE_DIGITS, '0')}`;
+}
+
+/** Log `index` as the tenant serves it, after its quirks. */
+function servedLog(state: TenantState, index: number): object {
+  const log = state.generator.at(index);
+  if (!state.quirks?.opaqueIds) return log;
+  const id = servedId(state, index);
+  return { ...log, log_id: id, _id: id };
+}
+
+/** Index of the first log whose served id is greater than `from`. */
+function servedIndexAfter(state: TenantState, from: string): number {
+  if (!state.quirks?.opaqueIds) return state.generator.indexAfter(from);
+  let low = 0;
+  let high = state.generator.count;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (servedId(state, mid) > from) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+/** Where a misbehaving tenant starts a page for a synthesised `from`, or its error status. */
+function quirkStart(state: TenantState, from: string, start: number): number | { status: number } {
+  const q = state.quirks;
+  if (!q || (start > 0 && servedId(state, start - 1) === from)) return start;
+  q.seen = (q.seen ?? 0) + 1;
+  if (q.seen < (q.fromRequest ?? 1)) return start;
+  if (q.synthesisedFromStatus !== undefined) return { status: q.synthesisedFromStatus };
+  if (q.ignoreSynthesisedFrom) return 0;
+  return Math.max(0, start - (q.synthesisedFromShift ?? 0));
 }
 
 /** Issued access tokens and their expiry (epoch ms). */
@@ -179,15 +240,16 @@ function checkpointPage(
   state: TenantState,
   url: URL,
   from: string,
-): { logs: object[]; link: string } {
+): { logs: object[]; link: string } | { status: number } {
   const params = url.searchParams;
   const take = intParam(params, 'take', 50, 1, 100);
-  const start = state.generator.indexAfter(from);
+  const start = quirkStart(state, from, servedIndexAfter(state, from));
+  if (typeof start !== 'number') return start;
   const end = Math.min(state.generator.count, start + take);
   const logs = [];
-  for (let index = start; index < end; index++) logs.push(state.generator.at(index));
+  for (let index = start; index < end; index++) logs.push(servedLog(state, index));
   const next = new URL(url.href);
-  if (end > start) next.searchParams.set('from', state.generator.idAt(end - 1));
+  if (end > start) next.searchParams.set('from', servedId(state, end - 1));
   return { logs, link: `<${next.href}>; rel="next"` };
 }
 
@@ -219,7 +281,7 @@ function searchPage(state: TenantState, params: URLSearchParams): object {
     limit: perPage,
     countTotal: includeTotals,
   });
-  const logs = found.indexes.map((index) => pickFields(state.generator.at(index), params));
+  const logs = found.indexes.map((index) => pickFields(servedLog(state, index), params));
   if (!includeTotals) return logs;
   return { start: page * perPage, limit: perPage, length: logs.length, total: found.total, logs };
 }
@@ -250,6 +312,8 @@ export function handleLogs(state: TenantState, url: URL, authorization: string |
     const from = params.get('from');
     if (from !== null) {
       const page = checkpointPage(state, url, from);
+      if ('status' in page)
+        return reply(page.status, apiError(page.status, 'Bad Request', 'Invalid from'));
       state.stats.logsServed += page.logs.length;
       return { status: 200, body: page.logs, headers: { ...headers, link: page.link } };
     }

@@ -87,6 +87,8 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     failRate: o.failRate,
     random: o.random,
     now: o.now,
+    // backfill: misbehaviour for the fall-back tests (see LogsQuirks in endpoints.ts).
+    quirks: options.quirks && { ...options.quirks },
   };
   const scripted: ScriptedResponse[] = [];
   const sockets = new Set<Socket>();
@@ -245,6 +247,7 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
       if (changes.connectLatencyMs !== undefined)
         runtime.connectLatencyMs = changes.connectLatencyMs;
       if (changes.failRate !== undefined) state.failRate = changes.failRate;
+      if (changes.quirks !== undefined) state.quirks = changes.quirks ?? undefined;
       if (changes.rateLimit !== undefined) state.bucket.configure(changes.rateLimit ?? undefined);
     },
   };

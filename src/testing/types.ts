@@ -1,4 +1,5 @@
 import type { LogEvent } from '../types';
+import type { LogsQuirks } from './endpoints';
 import type { RateLimitOptions } from './rate-limiter';
 
 export type { RateLimitOptions };
@@ -45,6 +46,8 @@ export interface FakeTenantOptions {
   seed?: number;
   /** Clock, in epoch ms. @default Date.now */
   now?: () => number;
+  /** Ways the logs endpoint misbehaves (ids that do not decode, synthesised `from` ignored...). @default none */
+  quirks?: LogsQuirks;
 }
 
 /** Options that {@link FakeTenant.setOptions} can change while the server runs. */
@@ -54,6 +57,8 @@ export interface FakeTenantRuntimeOptions {
   failRate?: number;
   /** `null` removes the rate limit. Setting it refills the bucket. */
   rateLimit?: RateLimitOptions | null;
+  /** Replaces the quirks; `null` removes them. */
+  quirks?: LogsQuirks | null;
 }
 
 /**

@@ -15,6 +15,7 @@ const processor = new LogsProcessor(new FileStorage(env.CRASH_STATE), {
   ca: fs.readFileSync(env.CRASH_CA, 'utf8'),
   batchSize: Number(env.CRASH_BATCH),
   maxRunTimeSeconds: 120,
+  backfillCursors: Number(env.CRASH_CURSORS || 1),
 });
 
 processor

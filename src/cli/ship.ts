@@ -61,6 +61,8 @@ export const SHIP_COMMAND: CommandSpec = {
     {
       name: 'to',
       type: 'string',
+      // collected so that a second --to is refused rather than silently winning
+      multiple: true,
       value: '<kind>:<address>',
       description:
         'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain',

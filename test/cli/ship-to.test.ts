@@ -68,7 +68,7 @@ describe('ship --to', () => {
       expect(hec.events.map((e) => e.event['log_id'])).toEqual(allIds());
       expect(new Set(hec.events.map((e) => e.index))).toEqual(new Set(['auth0']));
       expect(run.stdout + run.stderr + run.stored).not.toMatch(SECRETS);
-      expect(JSON.parse(run.stored)).toMatchObject({ checkpoint: tenant.logIdAt(TOTAL - 1) });
+      expect(JSON.parse(run.stored)).toMatchObject({ checkpointId: tenant.logIdAt(TOTAL - 1) });
     } finally {
       await hec.close();
     }
@@ -101,9 +101,7 @@ describe('ship --to', () => {
       // the same logs again from the start: `create` by _id answers 409, counted as delivered
       const again = await shipTo(['--to', `elastic:${es.url}`, '--start-from', '2000-01-01'], env);
       expect(again.code).toBe(0);
-      expect([...es.docs.keys()].sort()).toEqual(
-        allIds().map((id) => `logs-auth0-default/${id}`),
-      );
+      expect([...es.docs.keys()].sort()).toEqual(allIds().map((id) => `logs-auth0-default/${id}`));
       for (const run of [first, again]) {
         expect(run.stdout + run.stderr + run.stored).not.toMatch(SECRETS);
       }
@@ -140,7 +138,12 @@ describe('ship --to', () => {
         expect(Key?.startsWith(`auth0/${tenant.domain.replace(':', '_')}/`)).toBe(true);
         const object = await reader.send(new GetObjectCommand({ Bucket: peer.bucket, Key }));
         const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString();
-        ids.push(...text.trim().split('\n').map((line) => JSON.parse(line).log_id as string));
+        ids.push(
+          ...text
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line).log_id as string),
+        );
       }
       expect(list.Contents).toHaveLength(3);
       expect(ids.sort()).toEqual(allIds());
@@ -152,7 +155,7 @@ describe('ship --to', () => {
     }
   });
 
-  it('a refused token stops the run (not retried), names HEC\'s reason, and never echoes the token', async () => {
+  it("a refused token stops the run (not retried), names HEC's reason, and never echoes the token", async () => {
     const hec = await startHecPeer(HEC_TOKEN);
     try {
       const wrong = 'wrong-token-5e4d3c2b1a';
@@ -164,7 +167,7 @@ describe('ship --to', () => {
       expect(hec.requests).toHaveLength(1);
       expect(hec.events).toHaveLength(0);
       expect(run.stdout + run.stderr + run.stored).not.toContain(wrong);
-      expect(JSON.parse(run.stored).checkpoint ?? null).toBeNull();
+      expect(JSON.parse(run.stored).checkpointId ?? null).toBeNull();
     } finally {
       await hec.close();
     }
@@ -181,7 +184,11 @@ describe('ship --to', () => {
       { SPLUNK_HEC_TOKEN: HEC_TOKEN },
       /`--to-option token` is not accepted/,
     ],
-    [['--to', 's3://b', '--out', 'x.ndjson'], {}, /one of --out, --post or --to, not --out and --to/],
+    [
+      ['--to', 's3://b', '--out', 'x.ndjson'],
+      {},
+      /one of --out, --post or --to, not --out and --to/,
+    ],
     [
       ['--to', 'datadog:datadoghq.eu', '--post', 'https://x.example'],
       { DD_API_KEY: DD_KEY },

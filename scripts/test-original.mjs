@@ -198,7 +198,11 @@ function toAuth0Ids(folder) {
   }
 }
 
-/** Test titles listed in README.md's "The original's own test suite" table, first column. */
+/**
+ * Test titles listed in README.md's "The original's own test suite" table, first column. A row whose
+ * reason starts with "as written only" is a known difference of the as-written run only: with
+ * 56-digit ids that test must pass.
+ */
 function knownDifferences() {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const start = readme.indexOf('<!-- test-original:start -->');
@@ -206,8 +210,10 @@ function knownDifferences() {
   if (start < 0 || end < 0) return new Set();
   const titles = new Set();
   for (const line of readme.slice(start, end).split('\n')) {
-    const match = /^\|\s*`([^`]+)`\s*\|/.exec(line);
-    if (match) titles.add(match[1]);
+    const match = /^\|\s*`([^`]+)`\s*\|\s*(.*?)\s*\|\s*$/.exec(line);
+    if (!match) continue;
+    if (ids === 'auth0' && /^as written only\b/.test(match[2])) continue;
+    titles.add(match[1]);
   }
   return titles;
 }

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { USAGE } from '../../src/cli/cli';
 import { runShip } from '../../src/cli/ship';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import { startDatadogPeer } from '../support/datadog-peer';
@@ -207,5 +208,6 @@ describe('ship --to', () => {
     const run = await shipTo(['--help']);
     expect(run.stdout).toMatch(/--to <kind>:<address>/);
     expect(run.stdout).toMatch(/--to-option <key=value>/);
+    expect(USAGE).toMatch(/ship .*--to splunk\|datadog\|elastic\|s3/);
   });
 });

@@ -71,7 +71,34 @@ if (kind === 'splunk') {
     AWS_ENDPOINT_URL_S3: peer.endpoint,
   };
   to = `s3://${peer.bucket}/auth0`;
-  stored = undefined; // s3rver keeps objects on disk; list them with any S3 client
+  stored = () => s3Logs(peer, S3RVER_CREDENTIALS);
+}
+
+/** Logs in the bucket's gzip NDJSON objects, read back through the AWS SDK. */
+async function s3Logs(s3peer, credentials) {
+  const { S3Client, ListObjectsV2Command, GetObjectCommand } = require('@aws-sdk/client-s3');
+  const { gunzipSync } = await import('node:zlib');
+  const client = new S3Client({
+    endpoint: s3peer.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials,
+  });
+  let count = 0;
+  let token;
+  do {
+    const list = await client.send(
+      new ListObjectsV2Command({ Bucket: s3peer.bucket, ContinuationToken: token }),
+    );
+    for (const { Key } of list.Contents ?? []) {
+      const object = await client.send(new GetObjectCommand({ Bucket: s3peer.bucket, Key }));
+      const text = gunzipSync(Buffer.from(await object.Body.transformToByteArray())).toString();
+      count += text.split('\n').filter(Boolean).length;
+    }
+    token = list.NextContinuationToken;
+  } while (token);
+  client.destroy();
+  return count;
 }
 
 const variables = {
@@ -92,7 +119,7 @@ env ${exports} \\
 Ctrl-C stops both.`);
 
 const stop = async () => {
-  if (stored) console.log(`\nThe ${kind} peer stored ${stored()} logs.`);
+  console.log(`\nThe ${kind} peer stored ${await stored()} logs.`);
   await Promise.allSettled([tenant.close(), peer.close()]);
   rmSync(folder, { recursive: true, force: true });
   process.exit(0);

@@ -16,7 +16,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
 export const USAGE = `Usage: auth0-log-tools <command> [options]
 
 Commands:
-  ship          Ship a tenant's logs to stdout, a file or an HTTP endpoint, resuming from a checkpoint
+  ship          Ship a tenant's logs to stdout, a file, an HTTP endpoint or --to splunk|datadog|elastic|s3
   status        Print the stored checkpoint and run history of a state file
   fake-tenant   Run a local HTTPS server that behaves like an Auth0 tenant's logs API
   demo          Ship 20,000 logs from an in-process fake tenant to demo/logs.ndjson

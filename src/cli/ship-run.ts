@@ -5,6 +5,7 @@ import type { LogsProcessorOptions, RunProgress } from '../processor-options';
 import { Redactor } from '../redact';
 import { systemTiming, type Timing } from '../retry';
 import type { RunStatus, StopReason, StorageContext, StorageLock } from '../types';
+import { DESTINATION_SPECS } from '../destinations';
 import { failureAdvice, isConfigurationFailure } from './advice';
 import {
   type Destination,
@@ -17,6 +18,7 @@ import { formatDuration, rate } from './format';
 import { type CliIo, EXIT } from './io';
 import { ProgressDisplay } from './progress';
 import { type ShipSummary, summaryLine } from './summary';
+import type { ToDestination } from './to';
 
 /** Everything `ship` needs, validated (see `shipConfig`). */
 export interface ShipConfig {
@@ -26,7 +28,11 @@ export interface ShipConfig {
   /** PEM of an extra CA to trust. */
   ca?: string;
   destination:
-    { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'post'; target: PostTarget };
+    | { kind: 'stdout' }
+    | { kind: 'file'; path: string }
+    | { kind: 'post'; target: PostTarget }
+    /** `--to`: a destination's handler, closed when the command ends. */
+    | { kind: 'to'; to: ToDestination };
   /** State file path. */
   state: string;
   logTypes?: string[];
@@ -63,8 +69,20 @@ const FLAGS: Record<string, string> = {
 };
 
 /**
+ * Environment variables holding a `--to` destination's secrets (see `DESTINATION_SPECS`), plus the
+ * AWS SDK's: masked in every message of the command besides the destinations' own redaction.
+ */
+const TO_SECRET_VARIABLES = [
+  ...Object.values(DESTINATION_SPECS).flatMap((spec) => Object.values(spec.secrets)),
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  // a username is not a secret, and masking it would garble messages
+].filter((variable) => variable !== 'ELASTIC_USERNAME');
+
+/**
  * Ships logs as configured; resolves the exit code. The state is locked for the whole command
- * (a second `ship` on it exits with 3 at once). Messages never hold a secret.
+ * (a second `ship` on it exits with 3 at once). Messages never hold a secret. A `--to`
+ * destination's handler is closed when the command ends, whatever happened.
  */
 export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   const redactor = new Redactor();
@@ -73,11 +91,18 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
     for (const value of Object.values(config.destination.target.headers))
       addHeaderSecrets(redactor, value);
   }
+  if (config.destination.kind === 'to') {
+    for (const variable of TO_SECRET_VARIABLES) {
+      const value = io.env[variable];
+      if (value) redactor.add(value);
+    }
+  }
   const storage = new FileStorage(config.state);
   let lock: StorageLock;
   try {
     lock = await storage.lock();
   } catch (error) {
+    if (config.destination.kind === 'to') await config.destination.to.handler.close();
     io.stderr.write(redactor.redact(`auth0-log-tools ship: ${errorMessage(error)}\n`));
     return (error as { code?: string }).code === 'state_locked' ? EXIT.locked : EXIT.failed;
   }
@@ -86,6 +111,16 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   } finally {
     await lock.release();
   }
+}
+
+/** A `--to` destination as `ship` drives it; its label is the destination's `describe`. */
+function toDestination({ handler, describe }: ToDestination): Destination {
+  return {
+    label: describe,
+    usesStdout: false,
+    send: (logs) => handler(logs),
+    close: () => handler.close(),
+  };
 }
 
 /** One `ship` command, holding its state's lock. */
@@ -304,6 +339,7 @@ class ShipRun {
 
   private openDestination(): Promise<Destination> {
     const { destination } = this.config;
+    if (destination.kind === 'to') return Promise.resolve(toDestination(destination.to));
     if (destination.kind === 'post')
       return Promise.resolve(postDestination(destination.target, this.redactor));
     if (destination.kind === 'file') {

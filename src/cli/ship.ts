@@ -8,16 +8,18 @@ import {
   stringFlag,
 } from './args';
 import type { PostTarget } from './destinations';
+import { isArgumentError } from '../errors';
 import { redactUrlCredentials } from '../redact';
 import { type CliIo, EXIT, UsageError } from './io';
 import { type ShipConfig, shipLogs } from './ship-run';
 import { DEFAULT_STATE_FILE } from './status';
+import { parseTo, type ToDestination } from './to';
 
 /** Flags of `auth0-log-tools ship`. */
 export const SHIP_COMMAND: CommandSpec = {
   name: 'ship',
   summary:
-    "Ship a tenant's logs to stdout, a file or an HTTP endpoint, resuming from the checkpoint in a state file.",
+    "Ship a tenant's logs to stdout, a file, an HTTP endpoint, Splunk, Datadog, Elasticsearch or S3, resuming from the checkpoint in a state file.",
   options: [
     {
       name: 'domain',
@@ -54,6 +56,25 @@ export const SHIP_COMMAND: CommandSpec = {
       value: '<url>',
       description:
         'POST each batch as a JSON array to <url>; a 2xx answer acknowledges it, a 4xx other than 408/429 fails the run at once. user:password@ in the URL becomes an Authorization: Basic header',
+      default: 'none',
+    },
+    {
+      name: 'to',
+      type: 'string',
+      // collected so that a second --to is refused rather than silently winning
+      multiple: true,
+      value: '<kind>:<address>',
+      description:
+        'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain',
+      default: 'none',
+    },
+    {
+      name: 'to-option',
+      type: 'string',
+      multiple: true,
+      value: '<key=value>',
+      description:
+        "An option of --to's kind, e.g. index=auth0 or tenant=acme; repeatable (never a secret)",
       default: 'none',
     },
     {
@@ -162,6 +183,8 @@ export const SHIP_COMMAND: CommandSpec = {
     'Example:',
     '  AUTH0_DOMAIN=example.eu.auth0.com AUTH0_CLIENT_ID=... AUTH0_CLIENT_SECRET=... \\',
     '    auth0-log-tools ship --out logs.ndjson --types s,f',
+    '  SPLUNK_HEC_TOKEN=... auth0-log-tools ship --to splunk:https://hec.example.com:8088 \\',
+    '    --to-option index=auth0 --follow',
   ],
 };
 
@@ -197,8 +220,15 @@ export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
     ...(headerFile === undefined ? [] : readHeaderFile(headerFile)),
     ...((args.header as string[] | undefined) ?? []).map((h) => ({ flag: '--header', text: h })),
   ];
-  if (out !== undefined && post !== undefined)
-    throw new UsageError('Pass either --out or --post, not both');
+  const toValues = (args.to as string[] | undefined) ?? [];
+  const toOptions = (args['to-option'] as string[] | undefined) ?? [];
+  const given = [
+    ...(out === undefined ? [] : ['--out']),
+    ...(post === undefined ? [] : ['--post']),
+    ...(toValues.length ? ['--to'] : []),
+  ];
+  if (given.length > 1)
+    throw new UsageError(`Pass one of --out, --post or --to, not ${given.join(' and ')}`);
   if (headers.length && post === undefined)
     throw new UsageError(`${headerFile === undefined ? '--header' : '--header-file'} needs --post`);
 
@@ -214,17 +244,22 @@ export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
   const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
   const clientId = credential('client-id', 'AUTH0_CLIENT_ID', 'the client id');
   const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
+  const ca = caFile === undefined ? undefined : readCa(caFile);
+  // last: a --to destination holds connections, so nothing may fail after it is made
+  const to = toDestination(toValues, toOptions, env, domain, ca);
 
   return {
     domain,
     clientId,
     clientSecret,
     destination:
-      post !== undefined
-        ? { kind: 'post', target: postTarget(post, headers, env) }
-        : out === undefined || out === '-'
-          ? { kind: 'stdout' }
-          : { kind: 'file', path: out },
+      to !== undefined
+        ? { kind: 'to', to }
+        : post !== undefined
+          ? { kind: 'post', target: postTarget(post, headers, env) }
+          : out === undefined || out === '-'
+            ? { kind: 'stdout' }
+            : { kind: 'file', path: out },
     state: stringFlag(args, 'state') ?? DEFAULT_STATE_FILE,
     maxRunTimeSeconds: numberFlag(args, 'max-run-time', { min: 0, exclusiveMin: true }) ?? Infinity,
     follow,
@@ -236,8 +271,24 @@ export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(maxRetries === undefined ? {} : { maxRetries }),
     ...(startFrom === undefined ? {} : { startFrom }),
-    ...(caFile === undefined ? {} : { ca: readCa(caFile) }),
+    ...(ca === undefined ? {} : { ca }),
   };
+}
+
+/** `--to` and `--to-option` as a destination (see `parseTo`); its errors name the flag. */
+function toDestination(
+  values: string[],
+  options: string[],
+  env: CliIo['env'],
+  tenant: string,
+  ca: string | undefined,
+): ToDestination | undefined {
+  try {
+    return parseTo(values, options, env, { tenant, ...(ca === undefined ? {} : { ca }) });
+  } catch (error) {
+    if (isArgumentError(error)) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function logTypes(value: string): string[] {

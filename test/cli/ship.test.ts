@@ -54,7 +54,11 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
     [['--level', '9'], true, /Expected --level to be an integer from 0 to 4, got '9'/],
     [['--max-run-time', '-1'], true, /--max-run-time' argument is ambiguous/],
     [['--max-run-time', '0'], true, /Expected --max-run-time to be a number above 0, got '0'/],
-    [['--out', 'a', '--post', 'http://x'], true, /either --out or --post/],
+    [
+      ['--out', 'a', '--post', 'http://x'],
+      true,
+      /one of --out, --post or --to, not --out and --post/,
+    ],
     [['--header', 'A: b'], true, /--header needs --post/],
     [['--post', 'ftp://x'], true, /Expected --post to be an http\(s\) URL, got a ftp: URL/],
     [['--post', 'nope'], true, /Expected --post to be an http\(s\) URL/],

@@ -1,3 +1,4 @@
+import type * as Pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import { ArgumentError, StorageError, errorMessage } from '../errors';
 import type { StorageContext, StoredState } from '../types';
@@ -259,7 +260,7 @@ async function createTable(pool: PostgresClient, table: string): Promise<void> {
 }
 
 async function loadPg(config: string | PoolConfig): Promise<PostgresClient> {
-  let mod: typeof import('pg');
+  let mod: typeof Pg;
   try {
     mod = await import('pg');
   } catch (error) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type * as IoRedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import { ArgumentError, StorageError, errorMessage } from '../errors';
 import type { StorageContext, StoredState } from '../types';
@@ -234,7 +235,7 @@ export class RedisStorage implements StorageContext {
 }
 
 async function loadRedis(url: string, options: RedisOptions): Promise<RedisClient> {
-  let mod: typeof import('ioredis');
+  let mod: typeof IoRedis;
   try {
     mod = await import('ioredis');
   } catch (error) {

@@ -142,7 +142,8 @@ export function parseServeConfig(
   }
   if (problems.length || !parsed.success) throw invalid(problems);
   const doc = parsed.data;
-  if (!doc.redis && !doc.postgres) problems.push('redis: missing (or postgres)');
+  if (!doc.redis)
+    problems.push('redis: missing (BullMQ runs on Redis; postgres only keeps the checkpoints)');
   const seen = new Set<string>();
   const tenants = doc.tenants.map((t, i): TenantConfig => {
     const at = `tenants[${i}] (tenant "${t.id}")`;

@@ -30,9 +30,9 @@ export interface ClusterTenant {
 
 /** Options of {@link startClusterWorker}. */
 export interface ClusterWorkerOptions {
-  /** Redis URL: BullMQ's queue, and the checkpoints unless `postgres` is set. */
+  /** Redis URL (required): BullMQ's queue, and the checkpoints unless `postgres` is set. */
   redis?: string;
-  /** PostgreSQL URL: the checkpoints (and BullMQ's queue when `redis` is not set). */
+  /** PostgreSQL URL: the checkpoints are kept there instead of Redis. */
   postgres?: string;
   /** BullMQ queue name and prefix of every state key. @default 'auth0-log-tools' */
   queue?: string;
@@ -92,8 +92,11 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const maxBackoffMs = (options.maxBackoffSeconds ?? SERVE_DEFAULTS.maxBackoffSeconds) * 1000;
   const now = options.now ?? Date.now;
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
-  if (!options.redis && !options.postgres)
-    throw new ArgumentError('Expected `redis` or `postgres` to be a URL', 'redis');
+  if (!options.redis)
+    throw new ArgumentError(
+      'Expected `redis` to be a redis:// URL (BullMQ runs on Redis)',
+      'redis',
+    );
   const ids = new Set<string>();
   for (const tenant of options.tenants) {
     if (ids.has(tenant.id)) throw new ArgumentError(`Duplicate tenant id ${tenant.id}`, 'tenants');
@@ -129,40 +132,22 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   for (const tenant of options.tenants)
     slots.set(tenant.id, { tenant, storage: makeStorage(tenant.id), failures: 0, notBefore: 0 });
 
-  // BullMQ: on Redis when given, else on PostgreSQL (BullMQ 6's PostgreSQL backend)
-  let queue: Queue;
-  let worker: Worker;
+  // BullMQ's queue is on Redis; `postgres` holds the checkpoints only
+  const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
+  const RedisClass = (ioredis.Redis ??
+    (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
+  const connection = () => {
+    const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: null });
+    client.on('error', () => undefined);
+    return client;
+  };
   const stopping = new AbortController();
-  const processJob = (job: Job) => runJob(job);
-  if (options.redis) {
-    const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
-    const RedisClass = (ioredis.Redis ??
-      (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
-    const connection = () => {
-      const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: null });
-      client.on('error', () => undefined);
-      return client;
-    };
-    queue = new bull.Queue(queueName, { connection: connection() });
-    worker = new bull.Worker(queueName, processJob, {
-      connection: connection(),
-      concurrency: Math.max(1, slots.size),
-      autorun: false,
-    });
-  } else {
-    const backend = bull.createPostgresBackend;
-    queue = new bull.Queue(queueName, { connection: options.postgres as never }, backend as never);
-    worker = new bull.Worker(
-      queueName,
-      processJob,
-      {
-        connection: options.postgres as never,
-        concurrency: Math.max(1, slots.size),
-        autorun: false,
-      },
-      backend as never,
-    );
-  }
+  const queue: Queue = new bull.Queue(queueName, { connection: connection() });
+  const worker: Worker = new bull.Worker(queueName, (job: Job) => runJob(job), {
+    connection: connection(),
+    concurrency: Math.max(1, slots.size),
+    autorun: false,
+  });
   queue.on('error', () => undefined);
   worker.on('error', () => undefined);
   void pool;

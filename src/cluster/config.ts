@@ -140,10 +140,10 @@ export function parseServeConfig(
       else problems.push(`${where(raw, issue.path)}: ${issue.message}`);
     }
   }
+  if ((value as { redis?: unknown } | null)?.redis === undefined)
+    problems.push('redis: missing (BullMQ runs on Redis; postgres only keeps the checkpoints)');
   if (problems.length || !parsed.success) throw invalid(problems);
   const doc = parsed.data;
-  if (!doc.redis)
-    problems.push('redis: missing (BullMQ runs on Redis; postgres only keeps the checkpoints)');
   const seen = new Set<string>();
   const tenants = doc.tenants.map((t, i): TenantConfig => {
     const at = `tenants[${i}] (tenant "${t.id}")`;

@@ -16,7 +16,11 @@ const common = {
   shims: false,
   clean: false,
 } as const;
-const dtsEntries = { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' };
+const dtsEntries = {
+  index: 'src/index.ts',
+  'testing/index': 'src/testing/index.ts',
+  'cluster/index': 'src/cluster/index.ts',
+};
 
 export default defineConfig([
   {

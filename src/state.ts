@@ -1,6 +1,9 @@
 import { inspect } from 'node:util';
 import { DEFAULTS } from './defaults';
-import { ArgumentError, StorageError, errorMessage } from './errors';
+import { ArgumentError, StorageError, errorMessage, isStorageError } from './errors';
+
+/** Codes of a lease's refusal (RedisStorage, PostgresStorage), passed on as they are. */
+const FENCE_CODES = new Set(['lease_lost', 'state_locked']);
 import { compareLogIds, isLogId } from './log-id';
 import { Redactor } from './redact';
 import type {
@@ -187,6 +190,8 @@ export class StateStore implements TokenCache {
       try {
         await this.context.write(doc);
       } catch (error) {
+        // a fenced storage refusing a holder that lost its lease says so in its own code
+        if (isStorageError(error) && FENCE_CODES.has(error.code)) throw error;
         throw new StorageError(
           'storage_write_failed',
           `Writing the storage failed: ${this.redactor.redact(errorMessage(error))}`,

@@ -91,8 +91,36 @@ const probe = `
     expect([cjs, esm]).toEqual(['function', 'function']);
   });
 
+  it('serves the cluster entry point with both loaders, its peer dependencies loaded only when used', () => {
+    const names =
+      "['startClusterWorker','RedisStorage','PostgresStorage','parseServeConfig','createClusterMetrics','serveMetrics'].map((n) => typeof m[n]).join(',')";
+    const cjs = node(['-e', `const m = require('auth0-log-tools/cluster'); console.log(${names})`]);
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      `import * as m from 'auth0-log-tools/cluster'; console.log(${names})`,
+    ]);
+    expect([cjs.trim(), esm.trim()]).toEqual([
+      'function,function,function,function,function,function',
+      'function,function,function,function,function,function',
+    ]);
+    // the main entry and the cluster entry load none of bullmq, ioredis, pg, prom-client
+    const loaded = node([
+      '-e',
+      "require('auth0-log-tools'); require('auth0-log-tools/cluster'); console.log(Object.keys(require.cache).filter((f) => /node_modules[\\/](bullmq|ioredis|pg|prom-client)[\\/]/.test(f)).length)",
+    ]);
+    expect(loaded.trim()).toBe('0');
+  });
+
   it('ships type declarations for both formats', () => {
-    for (const file of ['index.d.ts', 'index.d.mts', 'testing/index.d.ts', 'testing/index.d.mts']) {
+    for (const file of [
+      'index.d.ts',
+      'index.d.mts',
+      'testing/index.d.ts',
+      'testing/index.d.mts',
+      'cluster/index.d.ts',
+      'cluster/index.d.mts',
+    ]) {
       expect(existsSync(path.join(root, 'dist', file))).toBe(true);
     }
   });

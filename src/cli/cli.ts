@@ -2,6 +2,7 @@ import { version } from '../../package.json';
 import { runDemo } from './demo';
 import { runFakeTenant } from './fake-tenant';
 import { type CliIo, EXIT } from './io';
+import { runServe } from './serve';
 import { runShip } from './ship';
 import { runStatus } from './status';
 
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   status: runStatus,
   'fake-tenant': runFakeTenant,
   demo: runDemo,
+  serve: runServe,
 };
 
 /** The top-level help. */
@@ -20,6 +22,7 @@ Commands:
   status        Print the stored checkpoint and run history of a state file
   fake-tenant   Run a local HTTPS server that behaves like an Auth0 tenant's logs API
   demo          Ship 20,000 logs from an in-process fake tenant to demo/logs.ndjson
+  serve         Ship every tenant of a config file continuously, shared by any number of workers
 
 Options:
   -h, --help     Print this help, or a command's with \`auth0-log-tools <command> --help\`

@@ -1,0 +1,125 @@
+import { loadServeConfig, type ServeConfig } from '../cluster/config';
+import { createClusterMetrics, type ClusterMetrics } from '../cluster/metrics';
+import { serveMetrics, type MetricsServer } from '../cluster/metrics-server';
+import type { RunRecord } from '../cluster/run-record';
+import { clusterTenant } from '../cluster/tenants';
+import { startClusterWorker, type ClusterTenant, type ClusterWorker } from '../cluster/worker';
+import { errorMessage, isArgumentError } from '../errors';
+import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
+import { type CliIo, EXIT, UsageError } from './io';
+
+/** Flags of `auth0-log-tools serve`. */
+export const SERVE_COMMAND: CommandSpec = {
+  name: 'serve',
+  summary:
+    'Ship every tenant of a JSON config continuously, sharing the tenants with every other `serve` of the same config (BullMQ on Redis, fenced checkpoints in Redis or PostgreSQL). SIGTERM stops after the batch in flight.',
+  options: [
+    {
+      name: 'config',
+      type: 'string',
+      value: '<file>',
+      description:
+        'The cluster configuration (JSON; `${NAME}` in a string is read from the environment)',
+      default: 'required',
+    },
+    {
+      name: 'metrics-port',
+      type: 'string',
+      value: '<n>',
+      description: 'Serve /metrics (Prometheus) and /healthz on this port; 0 picks a free one',
+      default: 'off',
+    },
+    {
+      name: 'log-format',
+      type: 'string',
+      value: '<text|json>',
+      description: 'One line per run on stderr, as words or as a JSON object',
+      default: 'text',
+    },
+  ],
+  notes: ['See the README section `serve` for every configuration key.'],
+};
+
+function textLine(run: RunRecord): string {
+  if (run.skipped) return `${run.time} ${run.tenant}: skipped (${run.skipped})`;
+  const parts = [`${run.time} ${run.tenant}: ${run.logsProcessed} logs shipped, ${run.stopReason}`];
+  if (run.takeover) parts.push(`lease taken over (fencing token ${run.fencingToken})`);
+  if (run.error) parts.push(`error: ${run.error}`);
+  if (run.retryInSeconds !== undefined) parts.push(`retrying in ${run.retryInSeconds} s`);
+  return parts.join('; ');
+}
+
+/** `auth0-log-tools serve`: runs until `io.signal` aborts (SIGTERM, SIGINT); resolves the exit code. */
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const say = (text: string) => io.stderr.write(`auth0-log-tools serve: ${text}\n`);
+  let config: ServeConfig;
+  let metricsPort: number | undefined;
+  let json: boolean;
+  try {
+    const args = parseCommand(argv, SERVE_COMMAND);
+    if (args.help) {
+      io.stdout.write(helpText(SERVE_COMMAND));
+      return EXIT.ok;
+    }
+    const file = stringFlag(args, 'config');
+    if (!file) throw new UsageError('Expected --config <file>');
+    metricsPort = numberFlag(args, 'metrics-port', { integer: true, min: 0, max: 65_535 });
+    const format = stringFlag(args, 'log-format') ?? 'text';
+    if (format !== 'text' && format !== 'json')
+      throw new UsageError(`Expected --log-format to be text or json, got '${format}'`);
+    json = format === 'json';
+    config = loadServeConfig(file, io.env);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !isArgumentError(error)) throw error;
+    say(error.message);
+    return EXIT.usage;
+  }
+  let tenants: ClusterTenant[];
+  try {
+    tenants = config.tenants.map((tenant) => clusterTenant(tenant, io.env));
+  } catch (error) {
+    say(errorMessage(error));
+    return EXIT.usage;
+  }
+  let metrics: ClusterMetrics | undefined;
+  let server: MetricsServer | undefined;
+  let worker: ClusterWorker | undefined;
+  const onRun = (run: RunRecord) => {
+    metrics?.record(run);
+    if (run.skipped && !json) return;
+    io.stderr.write(`${json ? JSON.stringify(run) : textLine(run)}\n`);
+  };
+  try {
+    if (metricsPort !== undefined) metrics = await createClusterMetrics();
+    const options = {
+      queue: config.queue,
+      leaseSeconds: config.leaseSeconds,
+      tenants,
+      onRun,
+      ...(config.redis ? { redis: config.redis } : {}),
+      ...(config.postgres ? { postgres: config.postgres } : {}),
+    };
+    worker = await startClusterWorker(options);
+    if (metrics && metricsPort !== undefined) {
+      const running = worker;
+      server = await serveMetrics(metrics, metricsPort, () => running.running);
+      say(`metrics on http://127.0.0.1:${server.port}/metrics`);
+    }
+  } catch (error) {
+    say(`cannot start: ${errorMessage(error)}`);
+    await worker?.stop();
+    for (const tenant of tenants) await tenant.close?.().catch(() => undefined);
+    return EXIT.failed;
+  }
+  say(
+    `worker ${worker.workerId} serving ${tenants.length} tenant(s) of queue ${config.queue}; SIGTERM stops after the batch in flight`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await worker.stop();
+  await server?.close();
+  say('stopped: leases released');
+  return EXIT.ok;
+}

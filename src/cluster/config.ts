@@ -1,0 +1,236 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DESTINATION_KINDS, DESTINATION_SPECS } from '../destinations/config';
+import { ArgumentError, errorMessage } from '../errors';
+import { LEASE_DEFAULTS } from '../storage/lease';
+import { expandEnv } from './env';
+
+/** Defaults of a `serve` configuration. */
+export const SERVE_DEFAULTS = Object.freeze({
+  /** BullMQ queue name, and the prefix of every key and state row of the cluster. */
+  queue: 'auth0-log-tools',
+  leaseSeconds: LEASE_DEFAULTS.leaseSeconds,
+  /** Seconds between two runs of a tenant. */
+  intervalSeconds: 10,
+  /** Longest wait between two attempts of a tenant whose runs fail. */
+  maxBackoffSeconds: 300,
+});
+
+const text = z.string().min(1);
+const url = (schemes: string[]) =>
+  text.refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL (${schemes.join(' or ')})`,
+  );
+
+const destinationSchema = z.strictObject({
+  address: text,
+  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** The kind's secrets by factory option (`token`, `apiKey`, ...): use `${NAME}` here. */
+  secrets: z.record(z.string(), z.string()).optional(),
+});
+
+const tenant = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, _ . or -'),
+  domain: text,
+  clientId: text,
+  clientSecret: text,
+  ca: text.optional(),
+  intervalSeconds: z.number().min(1).max(86_400).optional(),
+  batchSize: z.number().int().min(1).max(100).optional(),
+  logTypes: z.array(text).optional(),
+  post: z
+    .strictObject({
+      url: url(['https:', 'http:']),
+      headers: z.record(z.string(), z.string()).optional(),
+      timeoutMs: z.number().int().min(1).optional(),
+    })
+    .optional(),
+  splunk: destinationSchema.optional(),
+  datadog: destinationSchema.optional(),
+  elastic: destinationSchema.optional(),
+  s3: destinationSchema.optional(),
+});
+
+const config = z.strictObject({
+  redis: url(['redis:', 'rediss:']).optional(),
+  postgres: url(['postgres:', 'postgresql:']).optional(),
+  queue: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
+    .optional(),
+  leaseSeconds: z.number().min(1).max(86_400).optional(),
+  tenants: z.array(tenant).min(1),
+});
+
+/** A destination of another kind than `post`, as the configuration gives it. */
+export interface DestinationEntry {
+  kind: string;
+  address: string;
+  options?: Record<string, string | number | boolean>;
+  secrets?: Record<string, string>;
+}
+
+/** One tenant of a {@link ServeConfig}, defaults filled in. */
+export interface TenantConfig {
+  id: string;
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM text of the `ca` file, when one was given. */
+  ca?: string;
+  intervalSeconds: number;
+  batchSize?: number;
+  logTypes?: string[];
+  post?: { url: string; headers: Record<string, string>; timeoutMs?: number };
+  destination?: DestinationEntry;
+}
+
+/** A validated `serve` configuration, `${NAME}` references replaced. */
+export interface ServeConfig {
+  redis?: string;
+  postgres?: string;
+  queue: string;
+  leaseSeconds: number;
+  tenants: TenantConfig[];
+}
+
+/** `tenants[1].post.url` (tenant "acme") */
+function where(doc: unknown, at: ReadonlyArray<PropertyKey>): string {
+  const name = at
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`))
+    .join('');
+  if (at[0] === 'tenants' && typeof at[1] === 'number') {
+    const id = (doc as { tenants?: Array<{ id?: unknown }> }).tenants?.[at[1]]?.id;
+    if (typeof id === 'string') return `${name} (tenant "${id}")`;
+  }
+  return name || 'the configuration';
+}
+
+/**
+ * Validates a parsed `serve` configuration: every key known, every required one present, tenant ids
+ * unique, exactly one destination per tenant, every `${NAME}` set in `env`. Throws an
+ * `ArgumentError` listing each problem with its key path and tenant id; values (secrets) are never
+ * quoted. `baseDir` resolves relative `ca` paths.
+ */
+export function parseServeConfig(
+  raw: unknown,
+  env: Record<string, string | undefined> = process.env,
+  baseDir = process.cwd(),
+): ServeConfig {
+  const problems: string[] = [];
+  const { value, missing } = expandEnv(raw, env);
+  for (const { path: at, name } of missing)
+    problems.push(`${where(raw, at)}: the environment variable ${name} is not set`);
+  const parsed = config.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys')
+        for (const key of issue.keys)
+          problems.push(`${where(raw, [...issue.path, key])}: unknown key`);
+      else if (issue.code === 'invalid_type' && issue.input === undefined)
+        problems.push(`${where(raw, issue.path)}: missing`);
+      else problems.push(`${where(raw, issue.path)}: ${issue.message}`);
+    }
+  }
+  if ((value as { redis?: unknown } | null)?.redis === undefined)
+    problems.push('redis: missing (BullMQ runs on Redis; postgres only keeps the checkpoints)');
+  if (problems.length || !parsed.success) throw invalid(problems);
+  const doc = parsed.data;
+  const seen = new Set<string>();
+  const tenants = doc.tenants.map((t, i): TenantConfig => {
+    const at = `tenants[${i}] (tenant "${t.id}")`;
+    if (seen.has(t.id)) problems.push(`${at}.id: duplicate tenant id`);
+    seen.add(t.id);
+    const kinds = DESTINATION_KINDS.filter((kind) => t[kind] !== undefined);
+    const count = kinds.length + (t.post ? 1 : 0);
+    if (count !== 1)
+      problems.push(
+        `${at}: needs exactly one destination (post, ${DESTINATION_KINDS.join(', ')}), got ${count}`,
+      );
+    let ca: string | undefined;
+    if (t.ca) {
+      try {
+        ca = readFileSync(path.resolve(baseDir, t.ca), 'utf8');
+      } catch (error) {
+        problems.push(
+          `${at}.ca: cannot read ${t.ca} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`,
+        );
+      }
+    }
+    let destination: DestinationEntry | undefined;
+    const kind = kinds[0];
+    if (kind && t.post === undefined && kinds.length === 1) {
+      const entry = t[kind] as z.infer<typeof destinationSchema>;
+      const allowed = Object.keys(DESTINATION_SPECS[kind].secrets);
+      for (const name of Object.keys(entry.secrets ?? {}))
+        if (!allowed.includes(name))
+          problems.push(`${at}.${kind}.secrets.${name}: unknown key (${allowed.join(', ')})`);
+      destination = { kind, address: entry.address };
+      if (entry.options) destination.options = entry.options;
+      if (entry.secrets) destination.secrets = entry.secrets;
+    }
+    const out: TenantConfig = {
+      id: t.id,
+      domain: t.domain,
+      clientId: t.clientId,
+      clientSecret: t.clientSecret,
+      intervalSeconds: t.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds,
+    };
+    if (ca !== undefined) out.ca = ca;
+    if (t.batchSize !== undefined) out.batchSize = t.batchSize;
+    if (t.logTypes) out.logTypes = t.logTypes;
+    if (t.post) {
+      out.post = { url: t.post.url, headers: t.post.headers ?? {} };
+      if (t.post.timeoutMs !== undefined) out.post.timeoutMs = t.post.timeoutMs;
+    }
+    if (destination) out.destination = destination;
+    return out;
+  });
+  if (problems.length) throw invalid(problems);
+  const result: ServeConfig = {
+    queue: doc.queue ?? SERVE_DEFAULTS.queue,
+    leaseSeconds: doc.leaseSeconds ?? SERVE_DEFAULTS.leaseSeconds,
+    tenants,
+  };
+  if (doc.redis) result.redis = doc.redis;
+  if (doc.postgres) result.postgres = doc.postgres;
+  return result;
+}
+
+/** Reads and validates a `serve --config` file (JSON); relative `ca` paths are the file's. */
+export function loadServeConfig(
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+): ServeConfig {
+  let textContent: string;
+  try {
+    textContent = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ArgumentError(
+      `Cannot read --config ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+      'config',
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(textContent);
+  } catch (error) {
+    throw new ArgumentError(`--config ${file} is not valid JSON: ${errorMessage(error)}`, 'config');
+  }
+  return parseServeConfig(raw, env, path.dirname(path.resolve(file)));
+}
+
+function invalid(problems: string[]): ArgumentError {
+  return new ArgumentError(
+    `Invalid serve configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    'config',
+  );
+}

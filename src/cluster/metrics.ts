@@ -1,0 +1,94 @@
+import type { Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import { ArgumentError } from '../errors';
+import type { RunRecord } from './run-record';
+
+/** The Prometheus metrics of a cluster worker (prom-client), fed one {@link RunRecord} at a time. */
+export interface ClusterMetrics {
+  /** The registry holding them (and prom-client's default process metrics). */
+  readonly registry: Registry;
+  /** Counts a run (or a skipped job) of a tenant. */
+  record(run: RunRecord): void;
+}
+
+/**
+ * Makes the metrics (needs the optional peer dependency `prom-client`):
+ * - `auth0_log_tools_logs_shipped_total{tenant}`: logs acknowledged by the destination;
+ * - `auth0_log_tools_runs_total{tenant,stop_reason}`: runs ended, by `stopReason`;
+ * - `auth0_log_tools_run_failures_total{tenant}`: runs that failed (`status.error`);
+ * - `auth0_log_tools_lag_seconds{tenant}`: age of the newest shipped log at the end of the last run
+ *   that shipped one (by the worker's clock and the log's `date`);
+ * - `auth0_log_tools_lease_takeovers_total{tenant}`: leases taken after the previous holder did not
+ *   release them (it died);
+ * - `auth0_log_tools_jobs_skipped_total{tenant,reason}`: jobs that ran nothing (`leased`: another
+ *   worker runs the tenant; `backoff`: waiting after failures).
+ */
+export async function createClusterMetrics(): Promise<ClusterMetrics> {
+  let prom: typeof PromClient;
+  try {
+    const mod = (await import('prom-client')) as typeof PromClient & {
+      default?: typeof PromClient;
+    };
+    prom = mod.Registry ? mod : (mod.default as typeof PromClient);
+  } catch (error) {
+    throw new ArgumentError(
+      'Metrics need the optional peer dependency prom-client: npm install prom-client',
+      'metricsPort',
+      { cause: error },
+    );
+  }
+  const registry = new prom.Registry();
+  prom.collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const shipped = new prom.Counter({
+    name: 'auth0_log_tools_logs_shipped_total',
+    help: 'Logs acknowledged by the destination',
+    labelNames: ['tenant'],
+    registers,
+  });
+  const runs = new prom.Counter({
+    name: 'auth0_log_tools_runs_total',
+    help: 'Runs ended, by stop reason',
+    labelNames: ['tenant', 'stop_reason'],
+    registers,
+  });
+  const failures = new prom.Counter({
+    name: 'auth0_log_tools_run_failures_total',
+    help: 'Runs that failed',
+    labelNames: ['tenant'],
+    registers,
+  });
+  const lag = new prom.Gauge({
+    name: 'auth0_log_tools_lag_seconds',
+    help: 'Age of the newest shipped log at the end of the last run that shipped one',
+    labelNames: ['tenant'],
+    registers,
+  });
+  const takeovers = new prom.Counter({
+    name: 'auth0_log_tools_lease_takeovers_total',
+    help: 'Leases taken over from a holder that did not release them',
+    labelNames: ['tenant'],
+    registers,
+  });
+  const skipped = new prom.Counter({
+    name: 'auth0_log_tools_jobs_skipped_total',
+    help: 'Jobs that ran nothing: another worker holds the lease, or the tenant waits after failures',
+    labelNames: ['tenant', 'reason'],
+    registers,
+  });
+  return {
+    registry,
+    record(run) {
+      const tenant = run.tenant;
+      if (run.skipped) {
+        skipped.inc({ tenant, reason: run.skipped });
+        return;
+      }
+      shipped.inc({ tenant }, run.logsProcessed);
+      runs.inc({ tenant, stop_reason: run.stopReason ?? 'failed' });
+      if (run.error) failures.inc({ tenant });
+      if (run.takeover) takeovers.inc({ tenant });
+      if (run.lagSeconds !== undefined) lag.set({ tenant }, run.lagSeconds);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { postDestination } from '../cli/destinations';
+import { createDestination } from '../destinations/config';
+import { DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
+import type { LogsProcessorOptions } from '../processor-options';
+import type { TenantConfig } from './config';
+import type { ClusterTenant } from './worker';
+
+/**
+ * The {@link ClusterTenant} of a configured tenant: its `LogsProcessor` options and its destination
+ * (`post` through the CLI's `--post` code; the other kinds through `createDestination`, their
+ * `secrets` given as the kind's environment variables). Throws an `ArgumentError` naming the
+ * tenant when a destination's address or option is not valid.
+ */
+export function clusterTenant(
+  config: TenantConfig,
+  env: Record<string, string | undefined> = process.env,
+): ClusterTenant {
+  const processor: LogsProcessorOptions = {
+    domain: config.domain,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+  };
+  if (config.ca !== undefined) processor.ca = config.ca;
+  if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
+  if (config.logTypes) processor.logTypes = config.logTypes;
+  const base = { id: config.id, processor, intervalSeconds: config.intervalSeconds };
+  if (config.post) {
+    const target = { url: new URL(config.post.url), headers: config.post.headers };
+    const post = postDestination(
+      config.post.timeoutMs === undefined
+        ? target
+        : { ...target, timeoutMs: config.post.timeoutMs },
+    );
+    return { ...base, handler: (logs) => post.send(logs), close: () => post.close() };
+  }
+  const entry = config.destination;
+  if (!entry) throw new Error(`tenant ${config.id} has no destination`);
+  const spec = DESTINATION_SPECS[entry.kind as DestinationKind];
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(entry.secrets ?? {})) {
+    const variable = spec.secrets[name];
+    if (variable) secrets[variable] = value;
+  }
+  const destination = createDestination(
+    { kind: entry.kind, address: entry.address, options: entry.options ?? {} },
+    {
+      env: { ...env, ...secrets },
+      tenant: config.domain,
+      ...(config.ca === undefined ? {} : { ca: config.ca }),
+      addressName: `tenants.${config.id}.${entry.kind}.address`,
+      optionName: (key) => `tenants.${config.id}.${entry.kind}.options.${key}`,
+    },
+  );
+  return { ...base, handler: (logs) => destination(logs), close: () => destination.close() };
+}

@@ -1,0 +1,278 @@
+import os from 'node:os';
+import type { Job, Queue, Worker } from 'bullmq';
+import type * as BullMQ from 'bullmq';
+import type { Redis } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import type { Pool } from 'pg';
+import { ArgumentError, errorMessage, isStorageError } from '../errors';
+import { LogsProcessor } from '../processor';
+import type { LogsProcessorOptions } from '../processor-options';
+import { PostgresStorage } from '../storage/postgres';
+import { RedisStorage } from '../storage/redis';
+import type { StorageLease } from '../storage/lease';
+import type { LogEvent, RunResult, StorageContext } from '../types';
+import { SERVE_DEFAULTS } from './config';
+import type { RunRecord } from './run-record';
+
+/** One tenant a cluster worker ships. */
+export interface ClusterTenant {
+  /** Unique in the cluster: names its BullMQ job scheduler and its state (`[A-Za-z0-9_.-]`). */
+  id: string;
+  /** The tenant's `LogsProcessor` options (`domain`, `clientId`, `clientSecret`, `ca`, `batchSize`, ...). */
+  processor: LogsProcessorOptions;
+  /** Seconds between two runs. @default 10 */
+  intervalSeconds?: number;
+  /** Ships one batch; resolves once the destination acknowledged it, rejects otherwise. */
+  handler: (logs: LogEvent[]) => Promise<unknown>;
+  /** Called once when the worker stops (closes the destination). */
+  close?(): Promise<void>;
+}
+
+/** Options of {@link startClusterWorker}. */
+export interface ClusterWorkerOptions {
+  /** Redis URL (required): BullMQ's queue, and the checkpoints unless `postgres` is set. */
+  redis?: string;
+  /** PostgreSQL URL: the checkpoints are kept there instead of Redis. */
+  postgres?: string;
+  /** BullMQ queue name and prefix of every state key. @default 'auth0-log-tools' */
+  queue?: string;
+  /** A tenant's lease expires this many seconds after its holder stopped renewing it. @default 30 */
+  leaseSeconds?: number;
+  tenants: ClusterTenant[];
+  /** Names this worker in run records. @default `${hostname}:${pid}` */
+  workerId?: string;
+  /** Called with every job's record (runs and skipped jobs). */
+  onRun?: (run: RunRecord) => void;
+  /** Longest wait between attempts of a failing tenant, in seconds. @default 300 */
+  maxBackoffSeconds?: number;
+  /** Clock, in epoch ms. @default Date.now */
+  now?: () => number;
+}
+
+/** A running cluster worker. */
+export interface ClusterWorker {
+  readonly workerId: string;
+  /** False once {@link stop} was called. */
+  readonly running: boolean;
+  /**
+   * Stops: the batch in flight of each run finishes and its checkpoint is stored, the leases are
+   * released, the BullMQ worker and every connection closed. Calling it again returns the same promise.
+   */
+  stop(): Promise<void>;
+}
+
+interface TenantSlot {
+  tenant: ClusterTenant;
+  storage: RedisStorage | PostgresStorage;
+  failures: number;
+  notBefore: number;
+}
+
+async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
+  try {
+    return await importer();
+  } catch (error) {
+    throw new ArgumentError(
+      `serve needs the optional peer dependency ${name}: npm install ${name}`,
+      name,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Starts a worker of the cluster: one BullMQ job scheduler per tenant (every `intervalSeconds`);
+ * each job takes the tenant's lease (a fenced `RedisStorage` or `PostgresStorage`), runs one
+ * `LogsProcessor.run` with the tenant's handler and releases it. A job whose tenant is leased by
+ * another worker ends at once. Any number of workers with the same `queue` share the tenants.
+ */
+export async function startClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
+  const queueName = options.queue ?? SERVE_DEFAULTS.queue;
+  const leaseSeconds = options.leaseSeconds ?? SERVE_DEFAULTS.leaseSeconds;
+  const maxBackoffMs = (options.maxBackoffSeconds ?? SERVE_DEFAULTS.maxBackoffSeconds) * 1000;
+  const now = options.now ?? Date.now;
+  const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
+  if (!options.redis)
+    throw new ArgumentError(
+      'Expected `redis` to be a redis:// URL (BullMQ runs on Redis)',
+      'redis',
+    );
+  const ids = new Set<string>();
+  for (const tenant of options.tenants) {
+    if (ids.has(tenant.id)) throw new ArgumentError(`Duplicate tenant id ${tenant.id}`, 'tenants');
+    ids.add(tenant.id);
+  }
+  const bull = await load('bullmq', () => import('bullmq') as Promise<typeof BullMQ>);
+  const closers: Array<() => Promise<unknown>> = [];
+
+  // where the checkpoints live: one client for every tenant's storage
+  let makeStorage: (id: string) => RedisStorage | PostgresStorage;
+  let pool: Pool | undefined;
+  if (options.postgres) {
+    const pg = await load('pg', () => import('pg'));
+    const PoolClass = (pg.Pool ??
+      (pg as unknown as { default: typeof pg }).default.Pool) as typeof Pool;
+    const made = new PoolClass({ connectionString: options.postgres, max: 4 });
+    made.on('error', () => undefined);
+    pool = made;
+    closers.push(() => made.end());
+    makeStorage = (id) =>
+      new PostgresStorage({ postgres: made, key: `${queueName}:${id}`, leaseSeconds });
+  } else {
+    const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
+    const RedisClass = (ioredis.Redis ??
+      (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
+    const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: 2 });
+    client.on('error', () => undefined);
+    closers.push(() => client.quit());
+    makeStorage = (id) =>
+      new RedisStorage({ redis: client, key: `${queueName}:tenant:${id}`, leaseSeconds });
+  }
+  const slots = new Map<string, TenantSlot>();
+  for (const tenant of options.tenants)
+    slots.set(tenant.id, { tenant, storage: makeStorage(tenant.id), failures: 0, notBefore: 0 });
+
+  // BullMQ's queue is on Redis; `postgres` holds the checkpoints only
+  const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
+  const RedisClass = (ioredis.Redis ??
+    (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
+  const connection = () => {
+    const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: null });
+    client.on('error', () => undefined);
+    return client;
+  };
+  const stopping = new AbortController();
+  const queue: Queue = new bull.Queue(queueName, { connection: connection() });
+  const worker: Worker = new bull.Worker(queueName, (job: Job) => runJob(job), {
+    connection: connection(),
+    concurrency: Math.max(1, slots.size),
+    autorun: false,
+  });
+  queue.on('error', () => undefined);
+  worker.on('error', () => undefined);
+  void pool;
+
+  async function runJob(job: Job): Promise<RunRecord | undefined> {
+    const slot = slots.get((job.data as { tenant?: string }).tenant ?? '');
+    if (!slot || stopping.signal.aborted) return undefined;
+    const id = slot.tenant.id;
+    const base = { tenant: id, worker: workerId, logsProcessed: 0 };
+    const report = (record: Omit<RunRecord, 'time'>): RunRecord => {
+      const full = { time: new Date(now()).toISOString(), ...record };
+      options.onRun?.(full);
+      return full;
+    };
+    if (now() < slot.notBefore) return report({ ...base, skipped: 'backoff' });
+    let lease: StorageLease;
+    try {
+      lease = await slot.storage.lock();
+    } catch (error) {
+      if (isStorageError(error) && error.code === 'state_locked')
+        return report({ ...base, skipped: 'leased' });
+      return report({ ...base, stopReason: 'failed', error: errorMessage(error) });
+    }
+    const started = now();
+    let newest = Number.NaN;
+    let shipped = 0;
+    const handler = async (logs: LogEvent[]) => {
+      // a run whose lease is gone ships nothing more: another worker runs the tenant now
+      if (lease.lost.aborted) throw Object.assign(lease.lost.reason as Error, { permanent: true });
+      await slot.tenant.handler(logs);
+      shipped += logs.length;
+      for (const log of logs) {
+        const time = Date.parse(log.date);
+        if (!(time <= newest)) newest = time;
+      }
+    };
+    const storage: StorageContext = {
+      read: () => slot.storage.read(),
+      write: (doc) => slot.storage.write(doc),
+      // the run's lock is the lease this job holds; the job releases it
+      lock: async () => ({
+        lost: lease.lost,
+        fencingToken: lease.fencingToken,
+        release: async () => undefined,
+      }),
+    };
+    let result: RunResult | undefined;
+    let failure: string | undefined;
+    try {
+      const processor = new LogsProcessor(storage, slot.tenant.processor);
+      result = await processor.run(handler, {
+        signal: AbortSignal.any([stopping.signal, lease.lost]),
+      });
+    } catch (error) {
+      failure = errorMessage(error);
+    }
+    const leaseLost = lease.lost.aborted && !stopping.signal.aborted;
+    await lease.release();
+    const error = failure ?? result?.status.error;
+    const record: Omit<RunRecord, 'time'> = {
+      ...base,
+      logsProcessed: result?.status.logsProcessed ?? shipped,
+      stopReason: result?.status.stopReason ?? 'failed',
+      durationMs: now() - started,
+      fencingToken: lease.fencingToken,
+      takeover: lease.takeover,
+    };
+    if (result) record.checkpoint = result.checkpoint;
+    if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
+    // a lost lease is the cluster at work, not the tenant failing
+    if (error && !leaseLost) {
+      record.error = error;
+      slot.failures += 1;
+      const interval = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
+      const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
+      slot.notBefore = now() + delay;
+      record.failures = slot.failures;
+      record.retryInSeconds = delay / 1000;
+    } else if (error) {
+      record.error = error;
+    } else {
+      slot.failures = 0;
+      slot.notBefore = 0;
+    }
+    return report(record);
+  }
+
+  // one job scheduler per tenant; a scheduler of a tenant no longer configured is removed
+  for (const slot of slots.values()) {
+    const every = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
+    await queue.upsertJobScheduler(
+      `tenant:${slot.tenant.id}`,
+      { every },
+      {
+        name: 'run',
+        data: { tenant: slot.tenant.id },
+        opts: { removeOnComplete: true, removeOnFail: true },
+      },
+    );
+  }
+  for (const scheduler of await queue.getJobSchedulers()) {
+    const key = scheduler.key ?? scheduler.id ?? '';
+    if (key.startsWith('tenant:') && !slots.has(key.slice('tenant:'.length)))
+      await queue.removeJobScheduler(key);
+  }
+  void worker.run();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    workerId,
+    get running() {
+      return !stopping.signal.aborted;
+    },
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        await worker.close(); // waits for the jobs in flight (their runs stop after the batch)
+        await queue.close();
+        for (const slot of slots.values()) {
+          await slot.storage.close();
+          await slot.tenant.close?.().catch(() => undefined);
+        }
+        for (const close of closers) await close().catch(() => undefined);
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadServeConfig, parseServeConfig } from '../../src/cluster/config';
+import { clusterTenant } from '../../src/cluster/tenants';
+
+const SECRET = 'very-secret-client-secret-0123456789';
+const env = { ACME_SECRET: SECRET, ACME_TOKEN: 'Bearer token-abc-xyz' };
+
+function good(): Record<string, unknown> {
+  return {
+    redis: 'redis://127.0.0.1:6379',
+    leaseSeconds: 3,
+    tenants: [
+      {
+        id: 'acme',
+        domain: 'acme.eu.auth0.com',
+        clientId: 'client-1',
+        clientSecret: '${ACME_SECRET}',
+        intervalSeconds: 5,
+        batchSize: 50,
+        logTypes: ['s', 'f'],
+        post: {
+          url: 'https://collector.example/acme',
+          headers: { Authorization: '${ACME_TOKEN}' },
+        },
+      },
+      {
+        id: 'beta',
+        domain: 'beta.auth0.com',
+        clientId: 'client-2',
+        clientSecret: 'plain',
+        splunk: { address: 'https://hec.example:8088', secrets: { token: '${ACME_TOKEN}' } },
+      },
+    ],
+  };
+}
+
+function problems(raw: unknown, vars: Record<string, string> = env): string {
+  try {
+    parseServeConfig(raw, vars);
+  } catch (error) {
+    const message = (error as Error).message;
+    expect(message).not.toContain(SECRET);
+    expect(message).not.toContain('token-abc');
+    return message;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('parseServeConfig', () => {
+  it('reads a good configuration, ${NAME} from the environment, defaults filled', () => {
+    const config = parseServeConfig(good(), env);
+    expect(config).toMatchObject({ queue: 'auth0-log-tools', leaseSeconds: 3 });
+    expect(config.tenants[0]).toMatchObject({
+      id: 'acme',
+      clientSecret: SECRET,
+      intervalSeconds: 5,
+      post: { headers: { Authorization: 'Bearer token-abc-xyz' } },
+    });
+    expect(config.tenants[1]).toMatchObject({
+      intervalSeconds: 10,
+      destination: { kind: 'splunk', secrets: { token: 'Bearer token-abc-xyz' } },
+    });
+    // both destinations map onto the library's code
+    const acme = clusterTenant(config.tenants[0]!, env);
+    expect(acme.processor).toMatchObject({ domain: 'acme.eu.auth0.com', batchSize: 50 });
+    expect(typeof clusterTenant(config.tenants[1]!, env).handler).toBe('function');
+  });
+
+  it('refuses an unknown key, naming its path and tenant', () => {
+    const raw = good();
+    (raw['tenants'] as Array<Record<string, unknown>>)[0]!['intervalSecs'] = 3;
+    raw['leaseSecs'] = 1;
+    const message = problems(raw);
+    expect(message).toContain('tenants[0].intervalSecs (tenant "acme"): unknown key');
+    expect(message).toContain('leaseSecs: unknown key');
+  });
+
+  it('refuses a missing field', () => {
+    const raw = good();
+    delete (raw['tenants'] as Array<Record<string, unknown>>)[1]!['clientId'];
+    delete raw['redis'];
+    const message = problems(raw);
+    expect(message).toContain('tenants[1].clientId (tenant "beta"): missing');
+    expect(message).toContain('redis: missing');
+  });
+
+  it('refuses a duplicate tenant id and a tenant without exactly one destination', () => {
+    const raw = good();
+    const tenants = raw['tenants'] as Array<Record<string, unknown>>;
+    tenants[1]!['id'] = 'acme';
+    delete tenants[0]!['post'];
+    const message = problems(raw);
+    expect(message).toContain('tenants[1] (tenant "acme").id: duplicate tenant id');
+    expect(message).toContain('tenants[0] (tenant "acme"): needs exactly one destination');
+  });
+
+  it('refuses a ${NAME} that is not set, naming the variable, never a value', () => {
+    const message = problems(good(), { ACME_TOKEN: 'Bearer token-abc-xyz' });
+    expect(message).toContain(
+      'tenants[0].clientSecret (tenant "acme"): the environment variable ACME_SECRET is not set',
+    );
+  });
+
+  it('refuses bad values without quoting them', () => {
+    const raw = good();
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['post'] = { url: SECRET };
+    acme['batchSize'] = 0;
+    const message = problems(raw);
+    expect(message).toContain('tenants[0].post.url (tenant "acme"): must be a URL');
+    expect(message).toContain('tenants[0].batchSize (tenant "acme")');
+  });
+
+  it('loads a file, reading ca relative to it, and says what is wrong with the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-config-'));
+    writeFileSync(path.join(dir, 'ca.pem'), 'PEM');
+    const raw = good();
+    (raw['tenants'] as Array<Record<string, unknown>>)[0]!['ca'] = 'ca.pem';
+    writeFileSync(path.join(dir, 'serve.json'), JSON.stringify(raw));
+    expect(loadServeConfig(path.join(dir, 'serve.json'), env).tenants[0]?.ca).toBe('PEM');
+    writeFileSync(path.join(dir, 'bad.json'), '{');
+    expect(() => loadServeConfig(path.join(dir, 'bad.json'), env)).toThrow(/not valid JSON/);
+    expect(() => loadServeConfig(path.join(dir, 'none.json'), env)).toThrow(/ENOENT/);
+  });
+});

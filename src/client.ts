@@ -214,7 +214,14 @@ export class LogsApiClient {
         throw responseError('logs', response, this.#redactor, this.#clock.now());
       }
       const body = parseJson(response.data);
-      const logs = Array.isArray(body) ? body : (body as { logs?: unknown } | undefined)?.logs;
+      // Auth0 answers an object (`{ logs, start, limit, length, total }`) only to a search that asks
+      // for `include_totals`; any other 2xx body that is not an array is not a page of logs
+      const totals = String(query.include_totals) === 'true';
+      const logs = Array.isArray(body)
+        ? body
+        : totals
+          ? (body as { logs?: unknown } | null | undefined)?.logs
+          : undefined;
       if (!Array.isArray(logs) || !logs.every((log) => typeof log === 'object' && log !== null)) {
         throw new InvalidResponseError(
           'invalid_response',

@@ -497,6 +497,36 @@ describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
     }
   });
 
+  it('retries a 200 answer of {"logs":[]} as an invalid response, not as caught up', async () => {
+    tenant().enqueue({ path: 'logs', status: 200, body: '{"logs":[]}' });
+    const shipped: string[] = [];
+    const result = await processor().run(async (logs) => void shipped.push(...ids(logs)));
+    expect(result.status.error).toBeUndefined();
+    expect(result.status.stopReason).toBe('caught_up');
+    expect(shipped).toEqual(allIds());
+  });
+
+  it('hands no batch to a slow handler past maxRunTimeSeconds (batchSize 1, 100 ms a batch)', async () => {
+    let clock = 1_000_000;
+    const shipped: string[] = [];
+    const storage = memoryStorage();
+    const result = await processor(storage, {
+      batchSize: 1,
+      maxRunTimeSeconds: 2,
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    }).run(async (logs) => {
+      clock += 100; // the destination takes 100 ms of the run's clock per batch
+      shipped.push(...ids(logs));
+    });
+    expect(result.status.error).toBeUndefined();
+    expect(result.status.stopReason).toBe('max_run_time');
+    expect(shipped).toEqual(allIds().slice(0, 20)); // 20 x 100 ms = 2 s, then no more
+    expect(result.status.logsProcessed).toBe(20);
+    expect(result.checkpoint).toBe(tenant().logIdAt(19));
+    expect(clock - 1_000_000).toBe(2000);
+  });
+
   it('says caught_up when the tenant has no newer log, and aborted when stopped', async () => {
     const done = await processor(memoryStorage(), { batchSize: 1000 }).run(async () => undefined);
     expect(done.status.stopReason).toBe('caught_up');

@@ -27,6 +27,7 @@ import {
 } from './http';
 import { scopedLogger } from './log';
 import { isLogId, logIdOf, previousLogId } from './log-id';
+import { signalOption } from './options';
 import { TenantClock } from './rate-limits';
 import { Redactor } from './redact';
 import { MemoryTokenCache, TokenProvider } from './token-provider';
@@ -188,6 +189,10 @@ export class LogsApiClient {
     query: LogsQuery = {},
     options: RequestOptions = {},
   ): Promise<LogsPage & { link?: string }> {
+    // checked before any request, so a bad signal starts no token request left unawaited
+    const signal = signalOption(options?.signal);
+    const deadline = options?.deadline;
+    options = { ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) };
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
       const { token } = await this.#beforeDeadline(
@@ -251,6 +256,7 @@ export class LogsApiClient {
     options: RequestOptions = {},
   ): Promise<string | null> {
     const at = checkDate(date, 'date');
+    signalOption(options?.signal);
     const first = await this.getLogs(
       { q: `date:[${at.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 },
       options,
@@ -393,6 +399,8 @@ function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
  */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  // a caller that stops waiting leaves the (shared) request running: its failure is still observed
+  promise.catch(() => undefined);
   if (signal.aborted) return Promise.reject(new AbortError());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new AbortError());

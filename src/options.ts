@@ -34,6 +34,30 @@ export function invalid(name: string, expected: string, raw: unknown): ArgumentE
 
 const blank = (raw: unknown) => raw === undefined || raw === null || raw === '';
 
+/**
+ * `signal`: an `AbortSignal` (checked by shape, so one of another realm or a polyfill passes), or
+ * none (`undefined`, `null`). Throws an {@link ArgumentError} naming `name` for anything else.
+ */
+export function signalOption(raw: unknown, name = 'signal'): AbortSignal | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const signal = raw as Partial<AbortSignal>;
+  if (
+    typeof raw === 'object' &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  )
+    return raw as AbortSignal;
+  throw invalid(name, 'an AbortSignal', raw);
+}
+
+/** `waitOnRateLimit` and other switches: `true`, `false`, or none (the default). */
+export function booleanOption(name: string, raw: unknown, fallback: boolean): boolean {
+  if (raw === undefined || raw === null) return fallback;
+  if (typeof raw !== 'boolean') throw invalid(name, 'true or false', raw);
+  return raw;
+}
+
 /** An integer from `min` to `max`; numeric strings (configuration from the environment) too. */
 export function integerOption(
   name: string,
@@ -199,7 +223,7 @@ export function resolveStreamOptions(options: RawStreamOptions): ResolvedStreamO
     ),
     maxRunTimeSeconds: runTimeOption(options.maxRunTimeSeconds),
     start,
-    waitOnRateLimit: options.waitOnRateLimit === true,
+    waitOnRateLimit: booleanOption('waitOnRateLimit', options.waitOnRateLimit, false),
     logger: options.logger,
   };
 }

@@ -12,7 +12,7 @@ import {
 import { scopedLogger } from './log';
 import { createLogFilter, unknownTypesWarning } from './log-filter';
 import { isLogId } from './log-id';
-import { resolveProcessorOptions, type ResolvedOptions } from './options';
+import { resolveProcessorOptions, signalOption, type ResolvedOptions } from './options';
 import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pages';
 import { backfillPages, type BackfillState } from './backfill';
 import { assertHandler, type LogsProcessorOptions } from './processor-options';
@@ -112,6 +112,8 @@ export class LogsProcessor {
    */
   async run(handler: LogsHandler, runOptions: RunOptions = {}): Promise<RunResult> {
     assertHandler(handler);
+    const signal = signalOption((runOptions as RunOptions | null | undefined)?.signal);
+    runOptions = signal ? { signal } : {};
     await this.store.lock(); // one run per state (ship, issue 10 §2)
     try {
       return await this.runLocked(handler, runOptions);

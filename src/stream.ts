@@ -4,7 +4,12 @@ import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { scopedLogger } from './log';
 import { createLogFilter, type LogFilter } from './log-filter';
-import { resolveStreamOptions, takeOption, type ResolvedStreamOptions } from './options';
+import {
+  resolveStreamOptions,
+  signalOption,
+  takeOption,
+  type ResolvedStreamOptions,
+} from './options';
 import {
   logPages,
   RATE_LIMIT_WARNING,
@@ -107,9 +112,9 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
     this.o = resolveStreamOptions(options);
+    this.signal = signalOption(options.signal);
     this.client = options.client ?? new LogsApiClient(options as LogsApiClientOptions);
     this.filter = createLogFilter(this.o.types, 0);
-    this.signal = options.signal;
     this.log = scopedLogger('stream', this.o.logger);
     this.retryPolicy = {
       now: this.o.now,

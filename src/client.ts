@@ -268,6 +268,15 @@ export class LogsApiClient {
     return newestId && isLogId(newestId) ? newestId : null;
   }
 
+  /**
+   * `text` with this client's secret and every access token it has fetched or read from its cache
+   * replaced by `[REDACTED]` (and any `Bearer` token or URL credentials): for strings that leave the
+   * library, such as a run's status.
+   */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
+  }
+
   /** Only what is safe to print: the domain and client id. */
   toJSON(): { domain: string; clientId: string } {
     return { domain: this.domain, clientId: this.clientId };

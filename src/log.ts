@@ -15,3 +15,12 @@ export function scopedLogger(scope: string, user?: Partial<Logger>): Logger {
     };
   return { debug: forward('debug'), info: forward('info'), error: forward('error') };
 }
+
+/** `log` with every string argument passed through `redact` first (the debug output included). */
+export function redactedLogger(log: Logger, redact: (text: string) => string): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (...args: unknown[]): void =>
+      log[level](...args.map((a) => (typeof a === 'string' ? redact(a) : a)));
+  return { debug: wrap('debug'), info: wrap('info'), error: wrap('error') };
+}

@@ -2,6 +2,7 @@ import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { checkLogTypeCode } from './log-filter';
 import { isLogId, LOG_ID_LENGTH } from './log-id';
+import { loggerOption } from './log';
 import type { BatchFailure, LogsProcessorOptions, RunProgress } from './processor-options';
 import { systemTiming, type Timing } from './retry';
 import type { Logger } from './types';
@@ -224,7 +225,7 @@ export function resolveStreamOptions(options: RawStreamOptions): ResolvedStreamO
     maxRunTimeSeconds: runTimeOption(options.maxRunTimeSeconds),
     start,
     waitOnRateLimit: booleanOption('waitOnRateLimit', options.waitOnRateLimit, false),
-    logger: options.logger,
+    logger: loggerOption(options.logger),
   };
 }
 
@@ -266,6 +267,6 @@ export function resolveProcessorOptions(options: LogsProcessorOptions): Resolved
       1,
       DEFAULTS.maxBackfillCursors,
     ),
-    logger: options.logger,
+    logger: loggerOption(options.logger),
   };
 }

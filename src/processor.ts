@@ -9,7 +9,7 @@ import {
   isArgumentError,
   isPermanentError,
 } from './errors';
-import { redactedLogger, scopedLogger } from './log';
+import { loggerOption, redactedLogger, scopedLogger } from './log';
 import { Redactor } from './redact';
 import { createLogFilter, unknownTypesWarning } from './log-filter';
 import { isLogId } from './log-id';
@@ -96,9 +96,11 @@ export class LogsProcessor {
           now: this.timing.now,
         }),
     );
+    // a bad logger is reported by the run like any bad option, through the debug namespace only
+    const logger = defer(() => loggerOption(options.logger));
     this.problem = problem;
     this.redactor.add(String(options.clientSecret));
-    this.log = this.redactedLogger('processor', options.logger);
+    this.log = this.redactedLogger('processor', logger);
   }
 
   /**

@@ -497,6 +497,21 @@ describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
     }
   });
 
+  it.each([
+    ['ca', 5, /Expected `ca` to be PEM certificate text/],
+    ['logger', { debug: 5 }, /Expected `logger` to be an object whose debug, info and error/],
+  ])('does not throw for %s: %p; the run reports it, naming it', async (name, value, message) => {
+    const storage = memoryStorage();
+    const p = processor(storage, { [name]: value });
+    expect(p.optionsError?.option).toBe(name);
+    const before = tenant().stats().tokenRequests;
+    const result = await p.run(async () => undefined);
+    expect(result.status.error).toMatch(message);
+    expect(result.status.stopReason).toBe('failed');
+    expect(tenant().stats().tokenRequests).toBe(before);
+    expect(storage.current?.logs?.[0]?.error).toMatch(message);
+  });
+
   it('retries a 200 answer of {"logs":[]} as an invalid response, not as caught up', async () => {
     tenant().enqueue({ path: 'logs', status: 200, body: '{"logs":[]}' });
     const shipped: string[] = [];

@@ -3,6 +3,7 @@ import type { AxiosInstance } from 'axios';
 import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import type { HttpOptions } from './http';
+import { loggerOption } from './log';
 import type { Logger, TokenCache } from './types';
 
 /** Options of `LogsApiClient`. Checked once, at construction; a bad value throws `ArgumentError`. */
@@ -49,7 +50,8 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (value === null || value === undefined) return String(value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function text(options: Record<string, unknown>, name: string): string {
@@ -108,6 +110,26 @@ function fn<T>(name: string, value: unknown, fallback: T): T {
 }
 
 /**
+ * `ca`: PEM text or a `Buffer`, or an array of them (Node's `tls` `ca`). Anything else is an
+ * {@link ArgumentError} naming `ca`, not a `TypeError` from `tls`.
+ */
+export function caOption(raw: unknown): HttpOptions['ca'] {
+  if (raw === undefined) return undefined;
+  const one = (value: unknown) => typeof value === 'string' || Buffer.isBuffer(value);
+  if (one(raw) || (Array.isArray(raw) && raw.length > 0 && raw.every(one)))
+    return raw as HttpOptions['ca'];
+  const got = Array.isArray(raw)
+    ? raw.length === 0
+      ? 'an empty array'
+      : `an array holding ${describe(raw.find((value) => !one(value)))}`
+    : describe(raw);
+  throw new ArgumentError(
+    `Expected \`ca\` to be PEM certificate text or a Buffer, or an array of them, got ${got}`,
+    'ca',
+  );
+}
+
+/**
  * Copies `options`, fills the defaults and checks every value, naming the option in the error
  * ("Expected `timeoutMs` to be an integer from 1 to 2147483647, got 3000000000"). The client never
  * reads the raw options again.
@@ -134,13 +156,8 @@ export function resolveClientOptions(options: LogsApiClientOptions): ResolvedCli
   if (http !== undefined && (http === null || typeof http.request !== 'function')) {
     throw new ArgumentError('Expected `http` to be an axios instance', 'http');
   }
-  const logger = o['logger'] as Partial<Logger> | undefined | null;
-  if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
-    throw new ArgumentError(
-      `Expected \`logger\` to be an object with debug/info/warn/error methods, got ${describe(logger)}`,
-      'logger',
-    );
-  }
+  const logger = loggerOption(o['logger']);
+  const ca = caOption(o['ca']);
   return {
     domain,
     clientId,
@@ -154,8 +171,8 @@ export function resolveClientOptions(options: LogsApiClientOptions): ResolvedCli
     ),
     tokenCache: cache ?? undefined,
     now: fn('now', o['now'], Date.now),
-    logger: logger ?? undefined,
-    ca: o['ca'] as HttpOptions['ca'],
+    logger,
+    ca,
     http: http ?? undefined,
   };
 }

@@ -27,6 +27,7 @@ import {
 } from './http';
 import { scopedLogger } from './log';
 import { isLogId, logIdOf, previousLogId } from './log-id';
+import { signalOption } from './options';
 import { TenantClock } from './rate-limits';
 import { Redactor } from './redact';
 import { MemoryTokenCache, TokenProvider } from './token-provider';
@@ -188,6 +189,10 @@ export class LogsApiClient {
     query: LogsQuery = {},
     options: RequestOptions = {},
   ): Promise<LogsPage & { link?: string }> {
+    // checked before any request, so a bad signal starts no token request left unawaited
+    const signal = signalOption(options?.signal);
+    const deadline = options?.deadline;
+    options = { ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) };
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
       const { token } = await this.#beforeDeadline(
@@ -214,7 +219,14 @@ export class LogsApiClient {
         throw responseError('logs', response, this.#redactor, this.#clock.now());
       }
       const body = parseJson(response.data);
-      const logs = Array.isArray(body) ? body : (body as { logs?: unknown } | undefined)?.logs;
+      // Auth0 answers an object (`{ logs, start, limit, length, total }`) only to a search that asks
+      // for `include_totals`; any other 2xx body that is not an array is not a page of logs
+      const totals = String(query.include_totals) === 'true';
+      const logs = Array.isArray(body)
+        ? body
+        : totals
+          ? (body as { logs?: unknown } | null | undefined)?.logs
+          : undefined;
       if (!Array.isArray(logs) || !logs.every((log) => typeof log === 'object' && log !== null)) {
         throw new InvalidResponseError(
           'invalid_response',
@@ -244,6 +256,7 @@ export class LogsApiClient {
     options: RequestOptions = {},
   ): Promise<string | null> {
     const at = checkDate(date, 'date');
+    signalOption(options?.signal);
     const first = await this.getLogs(
       { q: `date:[${at.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 },
       options,
@@ -253,6 +266,15 @@ export class LogsApiClient {
     const newest = await this.getLogs({ sort: 'date:-1', per_page: 1, page: 0 }, options);
     const newestId = newest.logs[0] && logIdOf(newest.logs[0]);
     return newestId && isLogId(newestId) ? newestId : null;
+  }
+
+  /**
+   * `text` with this client's secret and every access token it has fetched or read from its cache
+   * replaced by `[REDACTED]` (and any `Bearer` token or URL credentials): for strings that leave the
+   * library, such as a run's status.
+   */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
   }
 
   /** Only what is safe to print: the domain and client id. */
@@ -386,6 +408,8 @@ function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
  */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  // a caller that stops waiting leaves the (shared) request running: its failure is still observed
+  promise.catch(() => undefined);
   if (signal.aborted) return Promise.reject(new AbortError());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new AbortError());

@@ -88,7 +88,9 @@ export interface DeliveryOptions {
  * Hands batches to the handler, up to `concurrency` at once and one batch fetched ahead, and
  * stores the checkpoint over the contiguous run of settled batches. A handler error marked
  * permanent (see `isPermanentError`) is not retried. A batch given up under `'skip'` is stepped
- * over and ends the run, so an outage costs at most one batch per run.
+ * over and ends the run, so an outage costs at most one batch per run. No batch is handed to the
+ * handler once the run's deadline (`retry.deadline`, by `retry.now`) has passed: the run then stops
+ * with `max_run_time`, its checkpoint after the last acknowledged batch.
  */
 export class Delivery {
   private checkpoint: string | null;
@@ -120,6 +122,12 @@ export class Delivery {
         }
         while (active.size >= this.o.concurrency) await Promise.race(active);
         if (this.halted()) break;
+        // a slow handler must not stretch the run past its cap: a batch already fetched is left
+        // for the next run (the checkpoint stays before it)
+        if (this.o.retry.now() >= this.o.retry.deadline) {
+          stop = 'max_run_time';
+          break;
+        }
         const task = this.deliver(next.value).finally(() => active.delete(task));
         active.add(task);
         pending = source.next();

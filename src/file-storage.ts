@@ -12,6 +12,12 @@ export const FILE_LOCK_DEFAULTS = Object.freeze({
   staleMs: 10_000,
   /** How often a live run refreshes its lock (the lock folder's mtime). */
   updateMs: 5_000,
+  /**
+   * A holder notes its pid and host beside its lock within milliseconds of making it; a lock that
+   * still has no note of its own after this many ms was left by a run that died between the two
+   * (or while releasing it) and is taken over without waiting for `lockStaleMs`.
+   */
+  ownerGraceMs: 2_000,
 });
 
 /** Options of {@link FileStorage}. */
@@ -76,16 +82,27 @@ export class FileStorage implements StorageContext {
    * the holder refreshes every 5 s; one left unrefreshed for `lockStaleMs` is taken over). Rejects
    * at once with a `StorageError` of code `state_locked` when another run holds it, even in this
    * process. A lock whose holder was a process of this host that no longer runs (its pid and host
-   * are kept in the lock) is taken over at once. The returned lock's `lost` aborts when the lock was taken over or could not be
+   * are kept in the lock) is taken over at once; a lock with no holder noted beside it after
+   * `FILE_LOCK_DEFAULTS.ownerGraceMs` (its holder died between making it and noting itself) is
+   * taken over too. The returned lock's `lost` aborts when the lock was taken over or could not be
    * refreshed.
    */
   async lock(): Promise<StorageLock> {
     try {
       return await this.takeLock();
     } catch (error) {
-      // a run on this machine that died (SIGKILL, OOM) is not waited for until its lock is stale
-      if ((error as { code?: string }).code !== 'state_locked' || !(await this.ownerIsDead()))
-        throw error;
+      if ((error as { code?: string }).code !== 'state_locked') throw error;
+      let holder = await this.lockHolder();
+      if (holder.state === 'none') {
+        // its holder notes itself within ms of making it; give a live one the time to do so
+        await new Promise((resolve) => setTimeout(resolve, FILE_LOCK_DEFAULTS.ownerGraceMs));
+        const again = await this.lockHolder();
+        holder = again.state === 'none' && again.ino !== holder.ino ? { state: 'live' } : again;
+      }
+      if (holder.state === 'gone') return this.takeLock();
+      if (holder.state === 'live') throw error;
+      // a run that died (SIGKILL, OOM) is not waited for until its lock is stale: on this machine
+      // when its pid no longer runs, anywhere when it never noted itself
       const long = new Date(Date.now() - 10 * this.lockStaleMs);
       await fs.utimes(this.lockPath, long, long).catch(() => undefined);
       return this.takeLock();
@@ -123,20 +140,26 @@ export class FileStorage implements StorageContext {
     }
     // who holds it (beside it: proper-lockfile removes an empty folder), so that a run on this
     // host can tell when the holder died; the folder's inode ties the note to this very lock
+    // (a lock without a note is taken over by the next run after ownerGraceMs, so a lock that
+    // cannot be noted is not kept)
     const ownerFile = `${this.lockPath}.owner`;
-    await fs
-      .stat(this.lockPath)
-      .then(({ ino }) => fs.writeFile(ownerFile, JSON.stringify({ ...lockOwner(), ino })))
-      .catch(() => undefined);
+    try {
+      const { ino } = await fs.stat(this.lockPath);
+      await fs.writeFile(ownerFile, JSON.stringify({ ...lockOwner(), ino }));
+    } catch (error) {
+      await release().catch(() => undefined);
+      throw this.failure('state_lock_failed', 'Cannot note the holder of the lock of', error);
+    }
     let released = false;
     return {
       lost: controller.signal,
       release: async () => {
         if (released) return;
         released = true;
+        // a lost lock (and the note beside it) is no longer ours to remove
+        if (controller.signal.aborted) return;
         await fs.rm(ownerFile, { force: true }).catch(() => undefined);
-        // a lost lock is no longer ours to remove
-        if (!controller.signal.aborted) await release().catch(() => undefined);
+        await release().catch(() => undefined);
       },
     };
   }
@@ -209,24 +232,35 @@ export class FileStorage implements StorageContext {
     await syncFolder(dir);
   }
 
-  /** Whether the lock's holder was a process of this host that no longer runs. */
-  private async ownerIsDead(): Promise<boolean> {
-    let owner: { pid?: unknown; hostname?: unknown; ino?: unknown };
+  /**
+   * Who holds the lock: `dead` (a process of this host that no longer runs), `live` (a running
+   * process, or one of another host), `none` (no note of its own: made or released by a holder
+   * that has not noted itself yet, or died before it could), `gone` (the lock no longer exists).
+   */
+  private async lockHolder(): Promise<{ state: 'dead' | 'live' | 'none' | 'gone'; ino?: number }> {
     let ino: number;
     try {
-      owner = JSON.parse(await fs.readFile(`${this.lockPath}.owner`, 'utf8'));
       ino = (await fs.stat(this.lockPath)).ino;
-    } catch {
-      return false;
+    } catch (error) {
+      return { state: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'live' };
     }
-    if (owner.hostname !== os.hostname() || typeof owner.pid !== 'number') return false;
-    if (owner.ino !== ino) return false; // a note left by an earlier holder
-    if (owner.pid === process.pid) return false;
+    let owner: { pid?: unknown; hostname?: unknown; ino?: unknown };
+    try {
+      owner = JSON.parse(await fs.readFile(`${this.lockPath}.owner`, 'utf8'));
+    } catch (error) {
+      // an unreadable or half-written note is no note; one that cannot be read at all is not ours to judge
+      const code = (error as NodeJS.ErrnoException).code;
+      return { state: code === undefined || code === 'ENOENT' ? 'none' : 'live', ino };
+    }
+    if (owner.ino !== ino) return { state: 'none', ino }; // a note left by an earlier holder
+    if (owner.hostname !== os.hostname() || typeof owner.pid !== 'number')
+      return { state: 'live', ino };
+    if (owner.pid === process.pid) return { state: 'live', ino };
     try {
       process.kill(owner.pid, 0);
-      return false;
+      return { state: 'live', ino };
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+      return { state: (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'dead' : 'live', ino };
     }
   }
 

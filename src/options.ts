@@ -2,6 +2,7 @@ import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { checkLogTypeCode } from './log-filter';
 import { isLogId, LOG_ID_LENGTH } from './log-id';
+import { loggerOption } from './log';
 import type { BatchFailure, LogsProcessorOptions, RunProgress } from './processor-options';
 import { systemTiming, type Timing } from './retry';
 import type { Logger } from './types';
@@ -33,6 +34,30 @@ export function invalid(name: string, expected: string, raw: unknown): ArgumentE
 }
 
 const blank = (raw: unknown) => raw === undefined || raw === null || raw === '';
+
+/**
+ * `signal`: an `AbortSignal` (checked by shape, so one of another realm or a polyfill passes), or
+ * none (`undefined`, `null`). Throws an {@link ArgumentError} naming `name` for anything else.
+ */
+export function signalOption(raw: unknown, name = 'signal'): AbortSignal | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const signal = raw as Partial<AbortSignal>;
+  if (
+    typeof raw === 'object' &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  )
+    return raw as AbortSignal;
+  throw invalid(name, 'an AbortSignal', raw);
+}
+
+/** `waitOnRateLimit` and other switches: `true`, `false`, or none (the default). */
+export function booleanOption(name: string, raw: unknown, fallback: boolean): boolean {
+  if (raw === undefined || raw === null) return fallback;
+  if (typeof raw !== 'boolean') throw invalid(name, 'true or false', raw);
+  return raw;
+}
 
 /** An integer from `min` to `max`; numeric strings (configuration from the environment) too. */
 export function integerOption(
@@ -199,8 +224,8 @@ export function resolveStreamOptions(options: RawStreamOptions): ResolvedStreamO
     ),
     maxRunTimeSeconds: runTimeOption(options.maxRunTimeSeconds),
     start,
-    waitOnRateLimit: options.waitOnRateLimit === true,
-    logger: options.logger,
+    waitOnRateLimit: booleanOption('waitOnRateLimit', options.waitOnRateLimit, false),
+    logger: loggerOption(options.logger),
   };
 }
 
@@ -242,6 +267,6 @@ export function resolveProcessorOptions(options: LogsProcessorOptions): Resolved
       1,
       DEFAULTS.maxBackfillCursors,
     ),
-    logger: options.logger,
+    logger: loggerOption(options.logger),
   };
 }

@@ -9,10 +9,11 @@ import {
   isArgumentError,
   isPermanentError,
 } from './errors';
-import { scopedLogger } from './log';
+import { loggerOption, redactedLogger, scopedLogger } from './log';
+import { Redactor } from './redact';
 import { createLogFilter, unknownTypesWarning } from './log-filter';
 import { isLogId } from './log-id';
-import { resolveProcessorOptions, type ResolvedOptions } from './options';
+import { resolveProcessorOptions, signalOption, type ResolvedOptions } from './options';
 import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pages';
 import { backfillPages, type BackfillState } from './backfill';
 import { assertHandler, type LogsProcessorOptions } from './processor-options';
@@ -55,6 +56,8 @@ export class LogsProcessor {
   private readonly timing: Timing;
   private readonly client: LogsApiClient | undefined;
   private readonly log: Logger;
+  /** Masks the client secret and the access tokens in every string of the status and the logs. */
+  private readonly redactor = new Redactor();
 
   /**
    * Throws an `ArgumentError` when `storageContext`, the options or the credentials (`domain`,
@@ -93,8 +96,11 @@ export class LogsProcessor {
           now: this.timing.now,
         }),
     );
+    // a bad logger is reported by the run like any bad option, through the debug namespace only
+    const logger = defer(() => loggerOption(options.logger));
     this.problem = problem;
-    this.log = scopedLogger('processor', options.logger);
+    this.redactor.add(String(options.clientSecret));
+    this.log = this.redactedLogger('processor', logger);
   }
 
   /**
@@ -112,6 +118,8 @@ export class LogsProcessor {
    */
   async run(handler: LogsHandler, runOptions: RunOptions = {}): Promise<RunResult> {
     assertHandler(handler);
+    const signal = signalOption((runOptions as RunOptions | null | undefined)?.signal);
+    runOptions = signal ? { signal } : {};
     await this.store.lock(); // one run per state (ship, issue 10 §2)
     try {
       return await this.runLocked(handler, runOptions);
@@ -181,7 +189,7 @@ export class LogsProcessor {
       ),
       waitOnRateLimit: true,
       prefetch: true,
-      log: scopedLogger('pages', o.logger),
+      log: this.redactedLogger('pages', o.logger),
       counts,
     });
     const delivery = new Delivery({
@@ -248,7 +256,7 @@ export class LogsProcessor {
   ): Promise<RunResult> {
     const now = this.timing.now;
     status.end = new Date(now());
-    if (failure !== undefined) status.error = errorMessage(failure);
+    if (failure !== undefined) status.error = this.redact(errorMessage(failure));
     status.stopReason = status.error ? 'failed' : (stop ?? 'caught_up');
     if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship §4
     if (
@@ -261,6 +269,12 @@ export class LogsProcessor {
         `The newest log shipped is more than a week old (${new Date(newest).toISOString()}): this tenant is far behind.`,
       );
     }
+    if (status.warning) status.warning = this.redact(status.warning);
+    if (status.skipped)
+      status.skipped = status.skipped.map((range) => ({
+        ...range,
+        reason: this.redact(range.reason),
+      }));
     if (status.error)
       this.log.error(`Run failed after ${status.logsProcessed} logs: ${status.error}`);
     else
@@ -271,6 +285,16 @@ export class LogsProcessor {
       await this.store.done(status, checkpoint);
     }
     return { status: { ...status, checkpoint }, checkpoint };
+  }
+
+  /** `text` without the client secret or any access token this processor's client has seen. */
+  private redact(text: string): string {
+    const masked = this.redactor.redact(text);
+    return this.client ? this.client.redact(masked) : masked;
+  }
+
+  private redactedLogger(scope: string, user: LogsProcessorOptions['logger']): Logger {
+    return redactedLogger(scopedLogger(scope, user), (text) => this.redact(text));
   }
 
   /** Sums the stored history of runs that started and ended between `start` and `end` (default now). */

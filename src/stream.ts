@@ -4,7 +4,12 @@ import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { scopedLogger } from './log';
 import { createLogFilter, type LogFilter } from './log-filter';
-import { resolveStreamOptions, takeOption, type ResolvedStreamOptions } from './options';
+import {
+  resolveStreamOptions,
+  signalOption,
+  takeOption,
+  type ResolvedStreamOptions,
+} from './options';
 import {
   logPages,
   RATE_LIMIT_WARNING,
@@ -99,6 +104,8 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
   private source: AsyncGenerator<CheckedPage, PagesStop, number | undefined> | undefined;
   private lastBatch = 0;
   private ended = false;
+  /** The last next() was answered with `error`. */
+  private failed = false;
   private queue: Promise<void> = Promise.resolve();
 
   /** Throws an `ArgumentError` naming the first bad option. */
@@ -107,9 +114,9 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
     this.o = resolveStreamOptions(options);
+    this.signal = signalOption(options.signal);
     this.client = options.client ?? new LogsApiClient(options as LogsApiClientOptions);
     this.filter = createLogFilter(this.o.types, 0);
-    this.signal = options.signal;
     this.log = scopedLogger('stream', this.o.logger);
     this.retryPolicy = {
       now: this.o.now,
@@ -140,7 +147,9 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
    * Fetches `take` logs (several requests when over 100; logs filtered out by `types` count) and
    * answers with one event: `data`
    * with what was found, `end` when nothing was (caught up, out of run time or rate limit), or
-   * `error`. A failed request leaves `lastCheckpoint` where it was.
+   * `error`. A failed request leaves `lastCheckpoint` where it was; an `error` does not end the
+   * stream (as the original): the next `next()` asks again from `lastCheckpoint`, and until one
+   * succeeds `status.stopReason` is `'failed'` (kept by `done()`).
    */
   next(take: number = DEFAULTS.maxPageSize): void {
     this.queue = this.queue.then(() => this.readBatch(take));
@@ -149,7 +158,7 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
   /** Ends the stream: no more requests; `end` is emitted once. */
   done(): void {
     if (this.ended) return;
-    this.stop('aborted');
+    this.stop(this.failed ? 'failed' : 'aborted');
     this.emit('end');
   }
 
@@ -273,11 +282,20 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
         if (last.fetched < asked) break;
       }
     } catch (error) {
-      this.stop('failed');
+      // As the original: an error does not end the stream. The status says it failed until a
+      // later next() succeeds (it asks again from lastCheckpoint) or done() ends it.
+      this.failed = true;
+      this.status.stopReason = 'failed';
+      void this.source?.return('aborted').catch(() => undefined);
+      this.source = undefined;
       this.emit('error', error);
       return;
     }
     if (this.ended) return void this.emit('end');
+    if (this.failed) {
+      this.failed = false;
+      delete this.status.stopReason;
+    }
     if (last) {
       const page = this.accept(last);
       this.lastBatch += logs.length - page.logs.length;

@@ -92,6 +92,44 @@ describe('client options are checked once, at construction, naming the option', 
     }
   });
 
+  it.each([
+    [5, 'got 5'],
+    [{ pem: 'x' }, 'got an object'],
+    [[], 'got an empty array'],
+    [['-----BEGIN CERTIFICATE-----', 7], 'got an array holding 7'],
+    [null, 'got null'],
+  ])('refuses ca: %p naming it, not with a TypeError from tls', (ca, got) => {
+    const error = refusal(() => new LogsApiClient({ ...valid, ca: ca as never }));
+    expect(error.option).toBe('ca');
+    expect(error.message).toBe(
+      `Expected \`ca\` to be PEM certificate text or a Buffer, or an array of them, ${got}`,
+    );
+  });
+
+  it('accepts ca as PEM text, a Buffer, or an array of them', () => {
+    for (const ca of ['pem', Buffer.from('pem'), ['pem', Buffer.from('pem')]])
+      expect(resolveClientOptions({ ...valid, ca }).ca).toBe(ca);
+  });
+
+  it.each([
+    [{ debug: 5 }, 'got one whose `debug` is a number'],
+    [{ info: 'x', error: {} }, 'got one whose `info` is a string and `error` is an object'],
+    [null, 'got null'],
+    ['console', 'got a string'],
+  ])('refuses logger: %p naming it', (logger, got) => {
+    const error = refusal(() => new LogsApiClient({ ...valid, logger: logger as never }));
+    expect(error.option).toBe('logger');
+    expect(error.message).toBe(
+      `Expected \`logger\` to be an object whose debug, info and error methods (each optional) are functions, ${got}`,
+    );
+  });
+
+  it('accepts console and a logger with only some of the methods', () => {
+    expect(resolveClientOptions({ ...valid, logger: console }).logger).toBe(console);
+    const partial = { error: () => undefined };
+    expect(resolveClientOptions({ ...valid, logger: partial }).logger).toBe(partial);
+  });
+
   it('never echoes a client secret of the wrong type', () => {
     const error = refusal(() => new LogsApiClient({ ...valid, clientSecret: 12345678 as never }));
     expect(error.message).toBe('Expected `clientSecret` to be a non-empty string, got a number');

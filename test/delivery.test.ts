@@ -111,6 +111,34 @@ describe('Delivery', () => {
     expect(saved).toEqual([id(10), id(20), id(30)]);
   });
 
+  it('hands no batch to the handler once the deadline has passed, and says max_run_time', async () => {
+    let clock = 0;
+    const saved: (string | null)[] = [];
+    let calls = 0;
+    const d = new Delivery({
+      handler: async () => {
+        calls += 1;
+        clock += 100; // a slow destination
+      },
+      store: { saveCheckpoint: async (c: string | null) => void saved.push(c) },
+      start: null,
+      concurrency: 1,
+      maxRetries: 3,
+      onBatchFailure: 'stop',
+      onProgress: undefined,
+      retry: { ...retry, now: () => clock, deadline: 2000 },
+    });
+    const report = await d.drain(source(200, 'caught_up'));
+    expect(calls).toBe(20);
+    expect(report).toMatchObject({
+      checkpoint: id(200),
+      logsProcessed: 20,
+      failure: undefined,
+      stop: 'max_run_time',
+    });
+    expect(saved.at(-1)).toBe(id(200));
+  });
+
   it("under 'skip' gives up a batch, moves past it and ends there; a permanent error is tried once", async () => {
     let calls = 0;
     const { d, saved } = delivery(async () => {

@@ -142,7 +142,12 @@ describe('FileStorage lock', () => {
 
   it('takes over a stale lock (not refreshed for lockStaleMs), but not a fresh one', async () => {
     const file = path.join(dir, 'state.json');
-    await fs.mkdir(`${file}.lock`); // left by a run on another host: no owner note here
+    await fs.mkdir(`${file}.lock`); // held by a live run on another host, which noted itself
+    const { ino } = await fs.stat(`${file}.lock`);
+    await fs.writeFile(
+      `${file}.lock.owner`,
+      JSON.stringify({ pid: process.pid, hostname: 'another-host', ino }),
+    );
     const storage = new FileStorage(file, { lockStaleMs: 5000 });
     await expect(storage.lock()).rejects.toMatchObject({ code: 'state_locked' });
     const old = new Date(Date.now() - 60_000);
@@ -150,6 +155,46 @@ describe('FileStorage lock', () => {
     const lock = await storage.lock();
     await lock.release();
   });
+
+  it('takes over a lock whose holder died before noting itself (SIGKILL after mkdir)', async () => {
+    const file = path.join(dir, 'state.json');
+    await fs.mkdir(`${file}.lock`); // fresh, and no note beside it: its maker never got further
+    const storage = new FileStorage(file); // lockStaleMs 10 s: not waited for
+    const lock = await storage.lock();
+    expect(lock.lost.aborted).toBe(false);
+    const note = JSON.parse(await fs.readFile(`${file}.lock.owner`, 'utf8')) as { pid: number };
+    expect(note.pid).toBe(process.pid);
+    await expect(new FileStorage(file).lock()).rejects.toMatchObject({ code: 'state_locked' });
+    await lock.release();
+    await expect(fs.stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 20_000);
+
+  it('takes over a lock whose only note was left by an earlier holder (another inode)', async () => {
+    const file = path.join(dir, 'state.json');
+    await fs.mkdir(`${file}.lock`);
+    const { ino } = await fs.stat(`${file}.lock`);
+    await fs.writeFile(
+      `${file}.lock.owner`,
+      JSON.stringify({ pid: process.ppid, hostname: os.hostname(), ino: ino + 1 }),
+    );
+    const lock = await new FileStorage(file).lock();
+    const note = JSON.parse(await fs.readFile(`${file}.lock.owner`, 'utf8')) as { pid: number };
+    expect(note.pid).toBe(process.pid);
+    await lock.release();
+  }, 20_000);
+
+  it('leaves the lock to a holder that notes itself within the grace', async () => {
+    const file = path.join(dir, 'state.json');
+    await fs.mkdir(`${file}.lock`);
+    const { ino } = await fs.stat(`${file}.lock`);
+    const attempt = new FileStorage(file).lock();
+    // the maker notes itself (a live process of this host) while the contender waits
+    await fs.writeFile(
+      `${file}.lock.owner`,
+      JSON.stringify({ pid: process.ppid, hostname: os.hostname(), ino }),
+    );
+    await expect(attempt).rejects.toMatchObject({ code: 'state_locked' });
+  }, 20_000);
 
   it('waits for a live holder on this host, and takes over from a dead one at once', async () => {
     const file = path.join(dir, 'state.json');
@@ -161,12 +206,6 @@ describe('FileStorage lock', () => {
     const owner = (pid: number) =>
       fs.writeFile(`${file}.lock.owner`, JSON.stringify({ pid, hostname: os.hostname(), ino }));
     await owner(process.ppid);
-    await expect(new FileStorage(file).lock()).rejects.toMatchObject({ code: 'state_locked' });
-    // a note left by an earlier holder (another inode) is not trusted
-    await fs.writeFile(
-      `${file}.lock.owner`,
-      JSON.stringify({ pid: 2 ** 22 + 7, hostname: os.hostname(), ino: ino + 1 }),
-    );
     await expect(new FileStorage(file).lock()).rejects.toMatchObject({ code: 'state_locked' });
     // its holder died
     await owner(2 ** 22 + 7); // above Linux's pid_max: no such process

@@ -210,6 +210,8 @@ describe('answers that are not a JSON array of logs', () => {
       '[{"log_id":"9001","date":"2024-01-01T00:00:00.000Z","type":"s"},{"log_id":"90',
     ],
     ['a JSON object', '{"message":"ok"}'],
+    ['an object with logs, to a query without include_totals', '{"logs":[]}'],
+    ['null', 'null'],
     ['an array of non-objects', '[1,2,3]'],
   ];
   it.each(cases)('rejects %s with invalid_response and a short excerpt', async (_, body) => {
@@ -220,6 +222,17 @@ describe('answers that are not a JSON array of logs', () => {
     expect(error.message).toContain(body.slice(0, 15));
     expect(error.message.length).toBeLessThan(260);
     expect(error.limits).toMatchObject({ limit: 50 });
+  });
+
+  it('takes the logs of an object only when the query asked for include_totals', async () => {
+    const log = { log_id: from(), date: '2024-01-01T00:00:00.000Z', type: 's' };
+    tenant().enqueue({
+      path: 'logs',
+      status: 200,
+      body: JSON.stringify({ logs: [log], start: 0, limit: 1, length: 1, total: 1 }),
+    });
+    const page = await client().getLogs({ q: 'type:s', per_page: 1, include_totals: true });
+    expect(page.logs).toEqual([log]);
   });
 
   it('says so for an empty body', async () => {

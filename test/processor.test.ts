@@ -497,6 +497,51 @@ describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
     }
   });
 
+  it.each([
+    ['ca', 5, /Expected `ca` to be PEM certificate text/],
+    ['logger', { debug: 5 }, /Expected `logger` to be an object whose debug, info and error/],
+  ])('does not throw for %s: %p; the run reports it, naming it', async (name, value, message) => {
+    const storage = memoryStorage();
+    const p = processor(storage, { [name]: value });
+    expect(p.optionsError?.option).toBe(name);
+    const before = tenant().stats().tokenRequests;
+    const result = await p.run(async () => undefined);
+    expect(result.status.error).toMatch(message);
+    expect(result.status.stopReason).toBe('failed');
+    expect(tenant().stats().tokenRequests).toBe(before);
+    expect(storage.current?.logs?.[0]?.error).toMatch(message);
+  });
+
+  it('retries a 200 answer of {"logs":[]} as an invalid response, not as caught up', async () => {
+    tenant().enqueue({ path: 'logs', status: 200, body: '{"logs":[]}' });
+    const shipped: string[] = [];
+    const result = await processor().run(async (logs) => void shipped.push(...ids(logs)));
+    expect(result.status.error).toBeUndefined();
+    expect(result.status.stopReason).toBe('caught_up');
+    expect(shipped).toEqual(allIds());
+  });
+
+  it('hands no batch to a slow handler past maxRunTimeSeconds (batchSize 1, 100 ms a batch)', async () => {
+    let clock = 1_000_000;
+    const shipped: string[] = [];
+    const storage = memoryStorage();
+    const result = await processor(storage, {
+      batchSize: 1,
+      maxRunTimeSeconds: 2,
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    }).run(async (logs) => {
+      clock += 100; // the destination takes 100 ms of the run's clock per batch
+      shipped.push(...ids(logs));
+    });
+    expect(result.status.error).toBeUndefined();
+    expect(result.status.stopReason).toBe('max_run_time');
+    expect(shipped).toEqual(allIds().slice(0, 20)); // 20 x 100 ms = 2 s, then no more
+    expect(result.status.logsProcessed).toBe(20);
+    expect(result.checkpoint).toBe(tenant().logIdAt(19));
+    expect(clock - 1_000_000).toBe(2000);
+  });
+
   it('says caught_up when the tenant has no newer log, and aborted when stopped', async () => {
     const done = await processor(memoryStorage(), { batchSize: 1000 }).run(async () => undefined);
     expect(done.status.stopReason).toBe('caught_up');

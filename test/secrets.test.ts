@@ -250,6 +250,21 @@ describe('the client secret and access tokens never leak from processor runs', (
     expectStatusClean(result.status, storage);
   });
 
+  it.each(['skip', 'stop'] as const)(
+    "when the handler's own error quotes the secret and the token (onBatchFailure '%s')",
+    async (onBatchFailure) => {
+      const storage = memoryStorage();
+      const result = await processor(storage, { batchSize: 50, onBatchFailure }).run(async () => {
+        const token = [...tokens].at(-1) ?? '';
+        throw new Error(`dest down secret=${CANARY} token=${token}`);
+      });
+      expect(result.status.error).toMatch(/dest down secret=\[REDACTED\] token=\[REDACTED\]/);
+      if (onBatchFailure === 'skip')
+        expect(result.status.skipped?.[0]?.reason).toContain('secret=[REDACTED]');
+      expectStatusClean(result.status, storage);
+    },
+  );
+
   it('when fetching fails with an answer that echoes the secrets', async () => {
     const { token } = await clientWithToken();
     const storage = memoryStorage({

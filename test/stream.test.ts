@@ -278,6 +278,15 @@ describe('LogsApiStream contract: one event per next()', () => {
     expect(events[0]).toMatch(/^error /);
     expect(s.lastCheckpoint).toBe(t.logIdAt(0));
     expect(s.status).toMatchObject({ logsProcessed: 0, stopReason: 'failed' });
+    // as the original: the stream did not end; the next next() asks again from lastCheckpoint
+    expect(s.isEnded).toBe(false);
+    s.next(200);
+    expect(await settle(2)).toEqual([events[0], 'data 200']);
+    expect(s.lastCheckpoint).toBe(t.logIdAt(200));
+    expect(s.status.stopReason).toBeUndefined();
+    s.done();
+    expect(await settle(3)).toEqual([events[0], 'data 200', 'end']);
+    expect(s.status.stopReason).toBe('aborted');
   });
 
   it('is async-iterable itself; pages() counts logsProcessed and refuses pages(0) at once', async () => {
@@ -350,8 +359,12 @@ describe('LogsApiStream rate limits, retries and run time', () => {
     expect(run.error).toBeInstanceOf(ManagementApiError);
     expect(run.error).toMatchObject({ status: 503, code: 'unavailable' });
     expect(run.ended).toBe(false);
-    expect(s.isEnded).toBe(true);
+    expect(s.isEnded).toBe(false);
+    expect(s.status.stopReason).toBe('failed');
     expect(t.stats().logRequests).toBe(3);
+    s.done();
+    expect(s.isEnded).toBe(true);
+    expect(s.status.stopReason).toBe('failed');
   });
 
   it('recovers when a retry succeeds, and does not retry a 400', async () => {

@@ -39,6 +39,8 @@ export interface ShipConfig {
   logLevel?: number;
   batchSize?: number;
   maxRetries?: number;
+  /** Cursors reading a backlog at once, 1 to 32 (the processor's `backfillCursors`). */
+  backfillCursors?: number;
   /** `Infinity`: until caught up (with `follow`: until a signal). Bounds the whole command. */
   maxRunTimeSeconds: number;
   startFrom?: string;
@@ -62,6 +64,7 @@ const FLAGS: Record<string, string> = {
   ca: '--ca-file',
   batchSize: '--batch-size',
   maxRetries: '--max-retries',
+  backfillCursors: '--backfill-cursors',
   maxRunTimeSeconds: '--max-run-time',
   startFrom: '--start-from',
   logTypes: '--types',
@@ -132,6 +135,7 @@ class ShipRun {
     logs: 0,
     checkpoint: null as string | null,
     newestLogDate: null as string | null,
+    cursors: undefined as number | undefined,
   };
   private logsBefore = 0;
 
@@ -374,6 +378,7 @@ class ShipRun {
     this.totals.logs = this.logsBefore + p.logsProcessed;
     this.totals.checkpoint = p.checkpoint;
     this.totals.newestLogDate = p.newestLogDate ?? this.totals.newestLogDate;
+    this.totals.cursors = p.cursors;
     this.progress?.update(this.totals);
   };
 
@@ -396,6 +401,7 @@ class ShipRun {
       ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
       ...(config.batchSize === undefined ? {} : { batchSize: config.batchSize }),
       ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
+      ...(config.backfillCursors === undefined ? {} : { backfillCursors: config.backfillCursors }),
       ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
     };
   }

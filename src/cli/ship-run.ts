@@ -71,6 +71,14 @@ const FLAGS: Record<string, string> = {
   logLevel: '--level',
 };
 
+/** The flag naming each kind of destination, for advice. */
+const DESTINATION_FLAGS: Record<ShipConfig['destination']['kind'], string> = {
+  stdout: '--out',
+  file: '--out',
+  post: '--post',
+  to: '--to',
+};
+
 /**
  * Environment variables holding a `--to` destination's secrets (see `DESTINATION_SPECS`), plus the
  * AWS SDK's: masked in every message of the command besides the destinations' own redaction.
@@ -196,6 +204,8 @@ class ShipRun {
     let skippedLogs = 0;
     let failure: string | undefined;
     let permanent = false;
+    /** The destination's error when the run failed delivering (the handler's side). */
+    let destinationError: unknown;
     let stopReason: StopReason = 'caught_up';
     let usage = false;
     let rejected = false; // the storage failed: nothing says the checkpoint was stored
@@ -253,6 +263,7 @@ class ShipRun {
             isConfigurationFailure(status.error);
           if (!config.follow || permanent) {
             failure = status.error;
+            destinationError = sendError;
             stopReason = 'failed';
             break;
           }
@@ -301,7 +312,15 @@ class ShipRun {
     const now = timing.now();
     const durationMs = now - started;
     const newest = this.totals.newestLogDate ? Date.parse(this.totals.newestLogDate) : NaN;
-    const advice = failure === undefined ? undefined : failureAdvice(failure, permanent);
+    const advice =
+      failure === undefined
+        ? undefined
+        : failureAdvice({
+            message: failure,
+            permanent,
+            ...(destinationError === undefined ? {} : { destinationError }),
+            destinationFlag: DESTINATION_FLAGS[config.destination.kind],
+          });
     const summary: ShipSummary = {
       status: failure !== undefined ? 'failed' : stopReason === 'aborted' ? 'stopped' : 'ok',
       stopReason,

@@ -345,7 +345,8 @@ function postTarget(value: string, headerSources: HeaderSource[], env: CliIo['en
     const name = match[1] as string;
     headers[name] = headerValue(flag, name, (match[2] as string).trim(), env);
   }
-  if (url.username || url.password) {
+  const fromUrl = Boolean(url.username || url.password);
+  if (fromUrl) {
     if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
       throw new UsageError(
         'Pass the credentials of --post either in its URL (user:password@) or in an Authorization header, not both',
@@ -357,7 +358,15 @@ function postTarget(value: string, headerSources: HeaderSource[], env: CliIo['en
     url.username = '';
     url.password = '';
   }
-  return { url, headers };
+  return {
+    url,
+    headers,
+    ...(fromUrl
+      ? { credentialsIn: 'url' as const }
+      : headerSources.length
+        ? { credentialsIn: 'header' as const }
+        : {}),
+  };
 }
 
 /** A header value, or the variable (`@env:NAME`) or file (`@file:PATH`) it names. */

@@ -160,7 +160,7 @@ describe('ship --follow outlives outages', () => {
   });
 
   it.each<[string, number, RegExp]>([
-    ['401', 401, /answered 401 Unauthorized: nope \(check the credentials in --header\)/],
+    ['401', 401, /answered 401 Unauthorized: nope \(it wants credentials: pass them with --header/],
     [
       '413',
       413,

@@ -60,7 +60,8 @@ export function failureAdvice(facts: FailureFacts): string | undefined {
   if ((code && TLS_CODES.test(code)) || TLS_MESSAGE.test(message))
     return "check the tenant's certificate, or trust its CA with --ca-file";
   if (code && DNS_CODES.has(code)) return 'check --domain and the DNS';
-  if (code && REFUSED_CODES.has(code)) return 'check --domain: nothing answers at that address';
+  if (code && REFUSED_CODES.has(code))
+    return 'check --domain (nothing accepts connections there), then run again to resume from the checkpoint';
   if (permanent) return undefined;
   return 'run again to resume from the checkpoint';
 }
@@ -74,7 +75,7 @@ function destinationAdvice(facts: FailureFacts): string | undefined {
       : "check the destination's certificate, or trust its CA with NODE_EXTRA_CA_CERTS";
   if (code && DNS_CODES.has(code)) return `check the host name in ${flag} and the DNS`;
   if (code && REFUSED_CODES.has(code))
-    return `check the host and port of ${flag}: nothing accepts connections there`;
+    return `check the host and port of ${flag} (nothing accepts connections there), then run again to resume from the checkpoint`;
   // a permanent refusal (a 4xx, a write that cannot succeed) carries its advice in the message
   if (facts.permanent) return undefined;
   return 'run again to resume from the checkpoint';

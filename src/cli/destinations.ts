@@ -126,9 +126,8 @@ export function postDestination(target: PostTarget, redactor = new Redactor()): 
       } catch (error) {
         // the system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED) is deep in fetch's causes
         const code = systemCode(error);
-        const text = errorMessage(error);
         throw Object.assign(
-          new Error(redactor.redact(`POST ${label} failed: ${code ? `${code} (${text})` : text}`), {
+          new Error(redactor.redact(`POST ${label} failed: ${code ?? errorMessage(error)}`), {
             cause: error,
           }),
           code === undefined ? {} : { code },

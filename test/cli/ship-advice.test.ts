@@ -55,7 +55,7 @@ describe('ship: the advice names the side that failed', () => {
     expect(code).toBe(1);
     expect(summary.error).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/ failed: ECONNREFUSED/);
     expect(summary.advice).toBe(
-      'check the host and port of --post: nothing accepts connections there',
+      'check the host and port of --post (nothing accepts connections there), then run again to resume from the checkpoint',
     );
     expect(stderr).not.toContain('--domain');
   });
@@ -133,7 +133,7 @@ describe('failureAdvice', () => {
     [
       'a tenant that refuses connections',
       { message: 'connect ECONNREFUSED 127.0.0.1:1', permanent: false },
-      'check --domain: nothing answers at that address',
+      'check --domain (nothing accepts connections there), then run again to resume from the checkpoint',
     ],
   ])('%s', (_, facts, advice) => {
     expect(failureAdvice(facts)).toBe(advice);

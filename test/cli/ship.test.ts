@@ -67,7 +67,12 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
       /Expected --backfill-cursors to be an integer from 1 to 32, got '2.5'/,
     ],
     [['--level', '9'], true, /Expected --level to be an integer from 0 to 4, got '9'/],
-    [['--max-run-time', '-1'], true, /--max-run-time' argument is ambiguous/],
+    [
+      ['--max-run-time', '-1'],
+      true,
+      /^auth0-log-tools ship: Expected --max-run-time to have a value; one that starts with a dash is written --max-run-time=<value>\. Run `auth0-log-tools ship --help` for the flags\.\n$/,
+    ],
+    [['--max-run-time=-1'], true, /Expected --max-run-time to be a number above 0, got '-1'/],
     [['--max-run-time', '0'], true, /Expected --max-run-time to be a number above 0, got '0'/],
     [
       ['--out', 'a', '--post', 'http://x'],

@@ -169,9 +169,14 @@ describe('ship', () => {
     expect(stdout()).toMatch(/^Shipped 250 logs to .*logs\.ndjson/);
     expect((await fs.stat(out)).mode & 0o777).toBe(0o600);
 
+    const history = async () =>
+      (JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as { logs: unknown[] })
+        .logs.length;
+    expect(await history()).toBe(1);
     const again = setup();
     expect(await runShip([...base, '--out', out], again.io)).toBe(0);
     expect(again.stdout()).toMatch(/^Nothing new to ship to .*; checkpoint \d{56}\.\n$/);
+    expect(await history()).toBe(1); // a run with nothing to ship is not added to the history
 
     tenant.addLogs(30);
     const third = setup();

@@ -84,6 +84,12 @@ export function streamDestination(stream: OutputStream, onClosed?: () => void): 
   };
 }
 
+/** Whether fetch refused the URL's port as one of the Fetch standard's blocked ports. */
+function badPort(error: unknown): boolean {
+  const cause = (error as { cause?: { message?: unknown } } | null)?.cause;
+  return cause?.message === 'bad port';
+}
+
 /** Network failures waiting cannot fix: an unknown host, a certificate that does not verify. */
 const PERMANENT_NETWORK_CODE =
   /^(ENOTFOUND|CERT_|ERR_TLS_CERT|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED|UNABLE_TO_(GET|VERIFY))/;
@@ -126,6 +132,12 @@ export function postDestination(target: PostTarget, redactor = new Redactor()): 
       } catch (error) {
         // the system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED) is deep in fetch's causes
         const code = systemCode(error);
+        if (code === undefined && badPort(error)) {
+          // fetch never connects to the Fetch standard's blocked ports (1, 22, 25, ...)
+          throw new PermanentDeliveryError(
+            `POST ${label} failed: fetch refuses port ${target.url.port} (a "bad port" of the Fetch standard); use another port`,
+          );
+        }
         throw Object.assign(
           new Error(redactor.redact(`POST ${label} failed: ${code ?? errorMessage(error)}`), {
             cause: error,

@@ -60,6 +60,13 @@ describe('ship: the advice names the side that failed', () => {
     expect(stderr).not.toContain('--domain');
   });
 
+  it('a port fetch refuses (--post http://127.0.0.1:1/) is permanent and says so', async () => {
+    const { code, summary } = await shipTo('http://127.0.0.1:1/');
+    expect(code).toBe(1);
+    expect(summary.error).toContain('POST http://127.0.0.1:1/ failed: fetch refuses port 1');
+    expect(summary).not.toHaveProperty('advice'); // not "run again": it cannot work
+  });
+
   it("an untrusted destination certificate blames the destination, not the tenant's", async () => {
     const server = await startHttpsServer((_req, res) => res.writeHead(200).end());
     try {

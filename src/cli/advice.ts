@@ -2,24 +2,90 @@
 // missing scope (Auth0's `insufficient_scope`, "expected any of: read:logs").
 const REFUSED_CREDENTIALS = /\/oauth\/token failed with 40[013]\b|^Invalid credentials\b/;
 const MISSING_SCOPE = /\/api\/v2\/logs failed with 403\b|insufficient[ _]scope|read:logs/i;
+const TLS_MESSAGE = /CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT|certificate/i;
+
+/** Node's codes of a certificate that could not be verified (node:tls, OpenSSL's names). */
+const TLS_CODES = /^(CERT_|ERR_TLS_CERT|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED|UNABLE_TO_(GET|VERIFY))/;
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
- * What the user can do about a failed run, from its `status.error` (a message: errors are never
- * stored as objects) and whether it was permanent. `undefined` when the message already says it.
+ * The system code of a network or file failure (`ECONNREFUSED`, `ENOTFOUND`, `CERT_HAS_EXPIRED`),
+ * searched in `error`, its `cause` chain and an `AggregateError`'s `errors` (fetch's happy
+ * eyeballs); `undefined` when none.
  */
-export function failureAdvice(error: string, permanent: boolean): string | undefined {
-  if (REFUSED_CREDENTIALS.test(error))
-    return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
-  if (MISSING_SCOPE.test(error))
-    return 'grant the application the read:logs scope of the Management API';
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|certificate/i.test(error))
-    return "check the tenant's certificate, or trust its CA with --ca-file";
-  if (/ENOTFOUND|EAI_AGAIN/.test(error)) return 'check --domain and the DNS';
-  if (/\bstate\b.*\b(belongs to tenant|in use by another run|is corrupt)/i.test(error))
+export function systemCode(error: unknown, depth = 0): string | undefined {
+  if (error === null || typeof error !== 'object' || depth > 8) return undefined;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && /^(E[A-Z_]+|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/.test(code))
+    return code;
+  for (const inner of Array.isArray(errors) ? errors : []) {
+    const found = systemCode(inner, depth + 1);
+    if (found) return found;
+  }
+  return systemCode(cause, depth + 1);
+}
+
+/** What failed, as `ship` knows it: the run's message and which side it came from. */
+export interface FailureFacts {
+  /** `status.error` (a message: errors are never stored as objects). */
+  message: string;
+  /** `status.permanent`, or the destination's own error was permanent. */
+  permanent: boolean;
+  /**
+   * The destination's own error when the run failed delivering a batch (the handler's side);
+   * absent when the tenant, the storage or the options failed.
+   */
+  destinationError?: unknown;
+  /** The flag that names the destination, for the advice: `--post`, `--out` or `--to`. */
+  destinationFlag?: string;
+}
+
+/**
+ * What the user can do about a failed run, from which side failed: the destination's error (a
+ * system code, a permanent refusal whose message carries its own advice) or the tenant's (refused
+ * credentials, the read:logs scope, DNS, TLS). `undefined` when the message already says it.
+ */
+export function failureAdvice(facts: FailureFacts): string | undefined {
+  const { message, permanent } = facts;
+  if (facts.destinationError !== undefined) return destinationAdvice(facts);
+  if (/\bstate\b.*\b(belongs to tenant|in use by another run|is corrupt)/i.test(message))
     return undefined;
-  // a destination's own 4xx carries its advice in the message
+  // the tenant's side: the processor keeps its error as text (`status.error`)
+  const code = codeInMessage(message);
+  if (REFUSED_CREDENTIALS.test(message))
+    return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
+  if (MISSING_SCOPE.test(message))
+    return 'grant the application the read:logs scope of the Management API';
+  if ((code && TLS_CODES.test(code)) || TLS_MESSAGE.test(message))
+    return "check the tenant's certificate, or trust its CA with --ca-file";
+  if (code && DNS_CODES.has(code)) return 'check --domain and the DNS';
+  if (code && REFUSED_CODES.has(code))
+    return 'check --domain (nothing accepts connections there), then run again to resume from the checkpoint';
   if (permanent) return undefined;
   return 'run again to resume from the checkpoint';
+}
+
+function destinationAdvice(facts: FailureFacts): string | undefined {
+  const flag = facts.destinationFlag ?? 'the destination';
+  const code = systemCode(facts.destinationError);
+  if (code && TLS_CODES.test(code))
+    return flag === '--to'
+      ? "check the destination's certificate, or trust its CA with --ca-file"
+      : "check the destination's certificate, or trust its CA with NODE_EXTRA_CA_CERTS";
+  if (code && DNS_CODES.has(code)) return `check the host name in ${flag} and the DNS`;
+  if (code && REFUSED_CODES.has(code))
+    return `check the host and port of ${flag} (nothing accepts connections there), then run again to resume from the checkpoint`;
+  // a permanent refusal (a 4xx, a write that cannot succeed) carries its advice in the message
+  if (facts.permanent) return undefined;
+  return 'run again to resume from the checkpoint';
+}
+
+/** A system code quoted in a message (the processor stores errors as text). */
+function codeInMessage(message: string): string | undefined {
+  return /\b(E[A-Z]{3,}[A-Z_]*|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_[A-Z_]+)\b/.exec(
+    message,
+  )?.[1];
 }
 
 /**
@@ -28,9 +94,5 @@ export function failureAdvice(error: string, permanent: boolean): string | undef
  * client may not mark these (a 401 can also mean an expired token).
  */
 export function isConfigurationFailure(error: string): boolean {
-  return (
-    REFUSED_CREDENTIALS.test(error) ||
-    MISSING_SCOPE.test(error) ||
-    /CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT|certificate/i.test(error)
-  );
+  return REFUSED_CREDENTIALS.test(error) || MISSING_SCOPE.test(error) || TLS_MESSAGE.test(error);
 }

@@ -53,7 +53,12 @@ export function parseCommand(argv: string[], spec: CommandSpec): ParsedArgs {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false })
       .values as ParsedArgs;
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0] ?? String(error);
+    const first = ((error as Error).message.split('\n')[0] ?? String(error)).replace(/\.+$/, '');
+    // `--max-run-time -1`: node:util reads `-1` as a flag ("argument is ambiguous")
+    const ambiguous = /^Option '(-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(first);
+    const message = ambiguous
+      ? `Expected ${ambiguous[2]} to have a value; one that starts with a dash is written ${ambiguous[2]}=<value>`
+      : first;
     throw new UsageError(`${message}. Run \`auth0-log-tools ${spec.name} --help\` for the flags.`);
   }
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors';
+import { systemCode } from './advice';
 import { Redactor } from '../redact';
 import type { LogEvent } from '../types';
 import { type OutputStream, writeAsync } from './io';
@@ -44,6 +45,8 @@ export interface PostTarget {
   headers: Record<string, string>;
   /** @default 30000 */
   timeoutMs?: number;
+  /** Where the credentials came from: `url` (user:password@ in --post), for a 401's advice. */
+  credentialsIn?: 'url' | 'header';
 }
 
 function ndjson(logs: LogEvent[]): string {
@@ -81,10 +84,25 @@ export function streamDestination(stream: OutputStream, onClosed?: () => void): 
   };
 }
 
+/** Whether fetch refused the URL's port as one of the Fetch standard's blocked ports. */
+function badPort(error: unknown): boolean {
+  const cause = (error as { cause?: { message?: unknown } } | null)?.cause;
+  return cause?.message === 'bad port';
+}
+
+/** Network failures waiting cannot fix: an unknown host, a certificate that does not verify. */
+const PERMANENT_NETWORK_CODE =
+  /^(ENOTFOUND|CERT_|ERR_TLS_CERT|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED|UNABLE_TO_(GET|VERIFY))/;
+
 /** What to do about a destination's 4xx (408 and 429 are retried, so not here). */
-function advice(status: number): string {
+function advice(status: number, target: PostTarget): string {
   if (status === 413) return 'the batch is too large for it: lower --batch-size';
-  if (status === 401 || status === 403) return 'check the credentials in --header';
+  if (status === 401 || status === 403)
+    return target.credentialsIn === 'url'
+      ? 'check the user:password in the --post URL'
+      : target.credentialsIn === 'header'
+        ? 'check the credentials in --header or --header-file'
+        : 'it wants credentials: pass them with --header or user:password@ in the --post URL';
   if (status === 404 || status === 405) return 'check the --post URL';
   return 'it refuses the batch; retrying cannot help';
 }
@@ -112,9 +130,20 @@ export function postDestination(target: PostTarget, redactor = new Redactor()): 
           signal: AbortSignal.timeout(target.timeoutMs ?? 30_000),
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause;
-        throw new Error(
-          redactor.redact(`POST ${label} failed: ${cause?.code ?? errorMessage(error)}`),
+        // the system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED) is deep in fetch's causes
+        const code = systemCode(error);
+        if (code === undefined && badPort(error)) {
+          // fetch never connects to the Fetch standard's blocked ports (1, 22, 25, ...)
+          throw new PermanentDeliveryError(
+            `POST ${label} failed: fetch refuses port ${target.url.port} (a "bad port" of the Fetch standard); use another port`,
+          );
+        }
+        throw Object.assign(
+          new Error(redactor.redact(`POST ${label} failed: ${code ?? errorMessage(error)}`), {
+            cause: error,
+          }),
+          code === undefined ? {} : { code },
+          code !== undefined && PERMANENT_NETWORK_CODE.test(code) ? { permanent: true } : {},
         );
       }
       const body = await response.text().catch(() => '');
@@ -124,7 +153,7 @@ export function postDestination(target: PostTarget, redactor = new Redactor()): 
       const answer = `${status} ${response.statusText}`.trim() + (excerpt ? `: ${excerpt}` : '');
       if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
         throw new PermanentDeliveryError(
-          redactor.redact(`POST ${label} answered ${answer} (${advice(status)})`),
+          redactor.redact(`POST ${label} answered ${answer} (${advice(status, target)})`),
           status,
         );
       }

@@ -141,10 +141,10 @@ export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> 
 
 function banner(tenant: FakeTenant, options: FakeTenantOptions, caFile: string): string {
   const command = [
-    'npx auth0-log-tools ship',
+    // the secret in the environment, not a flag: flags show in `ps`
+    `AUTH0_CLIENT_SECRET=${shellQuote(tenant.clientSecret)} npx auth0-log-tools ship`,
     `--domain ${tenant.domain}`,
     `--client-id ${shellQuote(tenant.clientId)}`,
-    `--client-secret ${shellQuote(tenant.clientSecret)}`,
     `--ca-file ${shellQuote(caFile)}`,
     '--state .auth0-log-tools/fake-tenant-state.json',
     '--out fake-tenant-logs.ndjson',

@@ -13,7 +13,8 @@ export interface WritableFile {
     length: number,
     position: number,
   ): Promise<{ bytesRead: number }>;
-  stat(): Promise<{ dev: number; ino: number; size: number }>;
+  /** `isFile` absent: taken for a regular file. */
+  stat(): Promise<{ dev: number; ino: number; size: number; isFile?: () => boolean }>;
   truncate(length: number): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -42,12 +43,39 @@ function ndjson(logs: LogEvent[]): Buffer {
 }
 
 /**
+ * Codes of a local write error that trying again cannot fix (a folder, no permission, a read-only
+ * file system, a device that takes no fsync, a pipe without a reader): the error is marked
+ * `permanent: true`, so neither the processor nor `--follow` retries it.
+ */
+export const PERMANENT_WRITE_CODES: ReadonlySet<string> = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EISDIR',
+  'ENOTDIR',
+  'ENOENT',
+  'EINVAL',
+  'EBADF',
+  'ENXIO',
+  'ENODEV',
+  'EPIPE',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
+
+/**
  * NDJSON appended to a file. A batch is acknowledged only once every byte of it is written (short
  * writes are continued) and fsynced; a batch that fails half-way is cut back off the file, so the
  * next attempt never glues two logs on one line. On open, a partial last line (left by a crash or
  * a full disk: a batch that was never acknowledged) is cut back to the last newline. Before each
  * batch, when the file at the path is no longer the one open (renamed or removed and recreated, as
  * `logrotate` does) or after {@link FileDestination.reopen}, the path is opened anew.
+ *
+ * The file is opened (and created) only when the first logs arrive, so a run that fails before
+ * (a refused state, bad credentials) leaves no file behind. Its folder must exist (never created).
+ * A character device, pipe or socket (`/dev/null`, `/dev/stdout` into a pipe) takes no fsync, no
+ * partial-line cut and no rotation check: those need a regular file. A write error that retrying
+ * cannot fix ({@link PERMANENT_WRITE_CODES}) is marked `permanent: true`.
  */
 export async function fileDestination(
   file: string,
@@ -57,11 +85,19 @@ export async function fileDestination(
   const stat = options.stat ?? ((p: string) => fs.stat(p));
   const note = options.onNote ?? (() => undefined);
   const dir = path.dirname(path.resolve(file));
-  await fs.mkdir(dir, { recursive: true });
+  // refuse a folder at once (nothing is created): the other failures surface on the first write
+  const found = await fs.stat(file).catch(() => undefined);
+  if (found?.isDirectory())
+    throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' });
 
+  /** Whether the open file is a regular one (fsync, truncate, rotation make sense). */
+  let regular = true;
   const openAndRepair = async (): Promise<WritableFile> => {
     const handle = await open(file);
     try {
+      const stats = await handle.stat();
+      regular = stats.isFile?.() ?? true;
+      if (!regular) return handle;
       const cut = await cutPartialLine(handle);
       if (cut > 0) {
         note(
@@ -76,10 +112,11 @@ export async function fileDestination(
     return handle;
   };
 
-  let handle = await openAndRepair();
+  let handle: WritableFile | undefined;
   let reopenAsked = false;
 
-  const rotated = async (): Promise<boolean> => {
+  const rotated = async (current: WritableFile): Promise<boolean> => {
+    if (!regular) return false;
     let onDisk: { dev: number; ino: number };
     try {
       onDisk = await stat(file);
@@ -87,7 +124,7 @@ export async function fileDestination(
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
       throw error;
     }
-    const open = await handle.stat();
+    const open = await current.stat();
     return onDisk.dev !== open.dev || onDisk.ino !== open.ino;
   };
 
@@ -100,7 +137,10 @@ export async function fileDestination(
     async send(logs) {
       if (!logs.length) return;
       try {
-        if (reopenAsked || (await rotated())) {
+        if (handle === undefined) {
+          reopenAsked = false;
+          handle = await openAndRepair();
+        } else if (reopenAsked || (await rotated(handle))) {
           const why = reopenAsked ? 'asked to reopen' : 'the file was rotated';
           reopenAsked = false;
           const old = handle;
@@ -108,29 +148,38 @@ export async function fileDestination(
           await old.close().catch(() => undefined);
           note(`reopened ${file} (${why})`);
         }
-        await appendDurably(handle, ndjson(logs));
+        await (regular ? appendDurably(handle, ndjson(logs)) : appendAll(handle, ndjson(logs)));
       } catch (error) {
-        throw new Error(`Cannot write to ${file}: ${describe(error)}`, { cause: error });
+        const code = (error as NodeJS.ErrnoException).code;
+        throw Object.assign(
+          new Error(`Cannot write to ${file}: ${describe(error)}`, { cause: error }),
+          code !== undefined && PERMANENT_WRITE_CODES.has(code) ? { code, permanent: true } : {},
+        );
       }
     },
-    close: () => handle.close(),
+    close: () => handle?.close() ?? Promise.resolve(),
   };
+}
+
+/** Writes every byte (continuing short writes). */
+async function appendAll(handle: WritableFile, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    if (!(bytesWritten > 0)) {
+      throw Object.assign(new Error('the file took no bytes (no space left?)'), {
+        code: 'ENOSPC',
+      });
+    }
+    offset += bytesWritten;
+  }
 }
 
 /** Appends every byte, then fsyncs; on failure, cuts the file back to where the batch began. */
 async function appendDurably(handle: WritableFile, data: Buffer): Promise<void> {
   const before = (await handle.stat()).size;
   try {
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-      if (!(bytesWritten > 0)) {
-        throw Object.assign(new Error('the file took no bytes (no space left?)'), {
-          code: 'ENOSPC',
-        });
-      }
-      offset += bytesWritten;
-    }
+    await appendAll(handle, data);
     await handle.sync();
   } catch (error) {
     await handle

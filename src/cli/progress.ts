@@ -8,6 +8,8 @@ export interface ProgressState {
   checkpoint: string | null;
   /** Date of the newest log shipped. */
   newestLogDate: string | null;
+  /** Cursors reading at this moment (a backfill's `RunProgress.cursors`); absent without one. */
+  cursors?: number | undefined;
 }
 
 /** Options of {@link ProgressDisplay}. */
@@ -99,6 +101,9 @@ export class ProgressDisplay {
     const parts = [
       `shipped ${formatCount(this.state.logs)} logs`,
       ...(note ? [note] : []),
+      ...(this.state.cursors === undefined
+        ? []
+        : [`${this.state.cursors} cursor${this.state.cursors === 1 ? '' : 's'}`]),
       `checkpoint ${this.state.checkpoint ?? '-'}`,
       `${formatCount(this.recentRate())} logs/s`,
       `newest ${formatNewest(this.state.newestLogDate, now)}`,

@@ -4,7 +4,7 @@ import { ABORTED_WARNING, LogsProcessor } from '../processor';
 import type { LogsProcessorOptions, RunProgress } from '../processor-options';
 import { Redactor } from '../redact';
 import { systemTiming, type Timing } from '../retry';
-import type { RunStatus, StopReason, StorageContext, StorageLock } from '../types';
+import type { RunStatus, StopReason, StorageContext, StorageLock, StoredState } from '../types';
 import { DESTINATION_SPECS } from '../destinations';
 import { failureAdvice, isConfigurationFailure } from './advice';
 import {
@@ -39,6 +39,8 @@ export interface ShipConfig {
   logLevel?: number;
   batchSize?: number;
   maxRetries?: number;
+  /** Cursors reading a backlog at once, 1 to 32 (the processor's `backfillCursors`). */
+  backfillCursors?: number;
   /** `Infinity`: until caught up (with `follow`: until a signal). Bounds the whole command. */
   maxRunTimeSeconds: number;
   startFrom?: string;
@@ -50,7 +52,8 @@ export interface ShipConfig {
 
 /**
  * How `ship --follow` waits after a failed poll: `firstMs`, doubled per failure in a row, at most
- * `maxMs`, each wait drawn between half and all of it (jitter).
+ * `maxMs`, each wait drawn between 0 and all of it (full jitter, so that many shippers that failed
+ * together do not come back together).
  */
 export const FOLLOW_BACKOFF = Object.freeze({ firstMs: 1000, maxMs: 60_000 });
 
@@ -62,10 +65,19 @@ const FLAGS: Record<string, string> = {
   ca: '--ca-file',
   batchSize: '--batch-size',
   maxRetries: '--max-retries',
+  backfillCursors: '--backfill-cursors',
   maxRunTimeSeconds: '--max-run-time',
   startFrom: '--start-from',
   logTypes: '--types',
   logLevel: '--level',
+};
+
+/** The flag naming each kind of destination, for advice. */
+const DESTINATION_FLAGS: Record<ShipConfig['destination']['kind'], string> = {
+  stdout: '--out',
+  file: '--out',
+  post: '--post',
+  to: '--to',
 };
 
 /**
@@ -132,6 +144,7 @@ class ShipRun {
     logs: 0,
     checkpoint: null as string | null,
     newestLogDate: null as string | null,
+    cursors: undefined as number | undefined,
   };
   private logsBefore = 0;
 
@@ -183,7 +196,9 @@ class ShipRun {
     }
 
     // the command holds the lock: each run's own lock() nests inside it
-    const context = heldStorage(this.storage, this.lock);
+    const context = heldStorage(this.storage, this.lock, (data) =>
+      destination.closedByReader ? readerClosed(data) : data,
+    );
     const started = timing.now();
     const deadline = started + config.maxRunTimeSeconds * 1000;
     const warnings: string[] = [];
@@ -192,6 +207,8 @@ class ShipRun {
     let skippedLogs = 0;
     let failure: string | undefined;
     let permanent = false;
+    /** The destination's error when the run failed delivering (the handler's side). */
+    let destinationError: unknown;
     let stopReason: StopReason = 'caught_up';
     let usage = false;
     let rejected = false; // the storage failed: nothing says the checkpoint was stored
@@ -249,6 +266,7 @@ class ShipRun {
             isConfigurationFailure(status.error);
           if (!config.follow || permanent) {
             failure = status.error;
+            destinationError = sendError;
             stopReason = 'failed';
             break;
           }
@@ -297,7 +315,15 @@ class ShipRun {
     const now = timing.now();
     const durationMs = now - started;
     const newest = this.totals.newestLogDate ? Date.parse(this.totals.newestLogDate) : NaN;
-    const advice = failure === undefined ? undefined : failureAdvice(failure, permanent);
+    const advice =
+      failure === undefined
+        ? undefined
+        : failureAdvice({
+            message: failure,
+            permanent,
+            ...(destinationError === undefined ? {} : { destinationError }),
+            destinationFlag: DESTINATION_FLAGS[config.destination.kind],
+          });
     const summary: ShipSummary = {
       status: failure !== undefined ? 'failed' : stopReason === 'aborted' ? 'stopped' : 'ok',
       stopReason,
@@ -333,7 +359,7 @@ class ShipRun {
   /** The wait after the `failures`-th failed poll in a row, never past the deadline. */
   private backoff(failures: number, deadline: number): number {
     const full = Math.min(FOLLOW_BACKOFF.maxMs, FOLLOW_BACKOFF.firstMs * 2 ** (failures - 1));
-    const jittered = Math.round(full * (0.5 + this.timing.random() / 2));
+    const jittered = Math.round(full * this.timing.random());
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 
@@ -374,6 +400,7 @@ class ShipRun {
     this.totals.logs = this.logsBefore + p.logsProcessed;
     this.totals.checkpoint = p.checkpoint;
     this.totals.newestLogDate = p.newestLogDate ?? this.totals.newestLogDate;
+    this.totals.cursors = p.cursors;
     this.progress?.update(this.totals);
   };
 
@@ -396,6 +423,7 @@ class ShipRun {
       ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
       ...(config.batchSize === undefined ? {} : { batchSize: config.batchSize }),
       ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
+      ...(config.backfillCursors === undefined ? {} : { backfillCursors: config.backfillCursors }),
       ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
     };
   }
@@ -425,12 +453,31 @@ function runStopReason(
  * The storage as each run sees it while the command holds its lock: reads and writes go to the
  * storage; a run's own `lock()` is the command's (released by the command, not the run).
  */
-function heldStorage(storage: StorageContext, lock: StorageLock): StorageContext {
+function heldStorage(
+  storage: StorageContext,
+  lock: StorageLock,
+  edit: (data: StoredState) => StoredState,
+): StorageContext {
   return {
     read: () => storage.read(),
-    write: (data) => storage.write(data),
+    write: (data) => storage.write(edit(data)),
     lock: () => Promise.resolve({ lost: lock.lost, release: () => Promise.resolve() }),
   };
+}
+
+/** What the history says of a run stopped because the reader closed stdout (`ship | head`). */
+export const READER_CLOSED_WARNING = 'Stopped: stdout was closed by its reader.';
+
+/**
+ * The stored document with the last run's "stopped by its abort signal" reworded: the CLI aborted
+ * the run because the reader of stdout went away, and the history should say so.
+ */
+function readerClosed(data: StoredState): StoredState {
+  const logs = data.logs ?? [];
+  const last = logs[logs.length - 1];
+  if (!last?.warning?.includes(ABORTED_WARNING)) return data;
+  const warning = last.warning.replace(ABORTED_WARNING, READER_CLOSED_WARNING);
+  return { ...data, logs: [...logs.slice(0, -1), { ...last, warning }] };
 }
 
 /** A header value, its credentials after the scheme, and the password of a Basic one. */

@@ -36,6 +36,10 @@ export const STATUS_COMMAND: CommandSpec = {
       default: 'off',
     },
   ],
+  notes: [
+    'Exit codes: 0 printed, 1 no state file at that path or one that cannot be read or trusted,',
+    '2 bad usage (naming the flag).',
+  ],
 };
 
 /** What `status --json` prints. */

@@ -1,5 +1,5 @@
 import type { StopReason } from '../types';
-import { formatCount, formatDuration, formatNewest } from './format';
+import { formatCount, formatDuration } from './format';
 
 /** What `ship` reports at the end (the `--json` summary has exactly these fields). */
 export interface ShipSummary {
@@ -50,7 +50,7 @@ export function stopReasonText(reason: StopReason): string {
 }
 
 /** The one-line human summary. */
-export function summaryLine(summary: ShipSummary, now: number): string {
+export function summaryLine(summary: ShipSummary, _now?: number): string {
   const shipped = `${formatCount(summary.logsShipped)} logs to ${summary.destination} in ${formatDuration(summary.durationMs)} (${formatCount(summary.logsPerSecond)} logs/s)`;
   const reason = summary.stopReason;
   const idle = summary.status === 'ok' && summary.logsShipped === 0 && reason === 'caught_up';
@@ -63,7 +63,8 @@ export function summaryLine(summary: ShipSummary, now: number): string {
           ? `Nothing new to ship to ${summary.destination}`
           : `Shipped ${shipped}, ${stopReasonText(reason)}`;
   const parts = [`${lead}; checkpoint ${summary.checkpoint ?? 'none'}`];
-  if (summary.newestLogDate) parts.push(`newest log ${formatNewest(summary.newestLogDate, now)}`);
+  // how far behind only when it stopped before catching up (below): caught up is not behind
+  if (summary.newestLogDate) parts.push(`newest log ${summary.newestLogDate}`);
   if (summary.skippedLogs) parts.push(`skipped ${formatCount(summary.skippedLogs)} logs`);
   for (const warning of summary.warnings) parts.push(`warning: ${warning.replace(/\.$/, '')}`);
   if (summary.note) parts.push(summary.note);

@@ -53,7 +53,12 @@ const TYPES: readonly TypeSpec[] = [
   { type: 'gd_send_sms', weight: 15, kind: 'user', description: 'Guardian SMS sent' },
   { type: 'sv', weight: 15, kind: 'user', description: 'Your email was verified.' },
   { type: 'ss', weight: 15, kind: 'user', description: 'Successful signup' },
-  { type: 'sslo', weight: 10, kind: 'login', description: 'Successful single logout' },
+  {
+    type: 'scoa',
+    weight: 10,
+    kind: 'login',
+    description: 'Successful cross-origin authentication',
+  },
   { type: 'scp', weight: 10, kind: 'user', description: 'Password changed' },
   { type: 'w', weight: 10, kind: 'api', description: 'Deprecation notice: legacy endpoint used' },
   { type: 'limit_wc', weight: 5, kind: 'failure', description: 'Too many failed attempts' },

@@ -108,3 +108,14 @@ describe('demo', () => {
     expect(help.stdout()).toContain('(default: 20000)');
   });
 });
+
+describe('npm run demo', () => {
+  it("builds silently: neither npm's `> build` banner nor tsup's lines come before the demo", async () => {
+    const pkg = JSON.parse(
+      await fs.readFile(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { scripts: Record<string, string> };
+    expect(pkg.scripts.demo).toMatch(
+      /^npm run -s build -- --silent && node dist\/cli\/main\.js demo$/,
+    );
+  });
+});

@@ -57,17 +57,20 @@ describe('fake-tenant', () => {
     expect(tenant.field('CA file')).toBe(caFile);
     expect(await fs.readFile(caFile, 'utf8')).toBe(FAKE_TENANT_CA);
 
-    const command =
-      /Ship its logs with:\n {2}(npx auth0-log-tools ship[^]*?)\n\n/.exec(tenant.stdout())?.[1] ??
-      '';
-    const argv = command
+    const printed =
+      /Ship its logs with:\n {2}AUTH0_CLIENT_SECRET=(\S+) (npx auth0-log-tools ship[^]*?)\n\n/.exec(
+        tenant.stdout(),
+      );
+    const secret = printed?.[1] ?? '';
+    const argv = (printed?.[2] ?? '')
       .replace(/ \\\n +/g, ' ')
       .split(' ')
       .slice(3); // `npx auth0-log-tools ship`: runs as printed from a clone
-    expect(argv).toEqual(
-      expect.arrayContaining(['--client-secret', tenant.field('client secret')]),
-    );
-    const shipper = captureIo();
+    // the secret goes in the environment, never on the command line (`ps` shows it)
+    expect(secret).toBe(tenant.field('client secret'));
+    expect(argv).not.toContain('--client-secret');
+    expect(argv.join(' ')).not.toContain(secret);
+    const shipper = captureIo({ env: { AUTH0_CLIENT_SECRET: secret } });
     expect(await runShip([...argv, '--quiet'], shipper.io)).toBe(0);
     expect(
       ndjsonIds(await fs.readFile(path.join(dir, 'fake-tenant-logs.ndjson'), 'utf8')),

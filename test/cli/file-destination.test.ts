@@ -1,5 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isPermanentError } from '../../src/errors';
 import { fileDestination, type WritableFile } from '../../src/cli/file-destination';
 import type { LogEvent } from '../../src/types';
 import { tempDir } from './helpers';
@@ -181,5 +183,87 @@ describe('fileDestination', () => {
     expect(fake.calls.opens).toBe(2);
     expect(notes).toEqual([expect.stringContaining('(asked to reopen)')]);
     expect(await ids()).toEqual([0, 1, 2]);
+  });
+});
+
+describe('fileDestination: special files and permanent errors', () => {
+  it('creates nothing until the first logs arrive', async () => {
+    const out = await fileDestination(file);
+    await out.send([]);
+    await expect(fs.stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    await out.send(logs(0, 2));
+    await out.close();
+    expect(await ids()).toEqual([0, 1]);
+  });
+
+  it('writes to a character device (/dev/null) without fsync, reads or truncation', async () => {
+    const calls = { syncs: 0, reads: 0, truncates: 0 };
+    const open = async (p: string): Promise<WritableFile> => {
+      const handle = await fs.open(p, 'a+');
+      return {
+        write: (buffer, offset, length) => handle.write(buffer, offset, length),
+        read: async (buffer, offset, length, position) => {
+          calls.reads += 1;
+          return handle.read(buffer, offset, length, position);
+        },
+        stat: () => handle.stat(),
+        truncate: async () => void (calls.truncates += 1),
+        sync: async () => {
+          calls.syncs += 1;
+          await handle.sync(); // EINVAL on /dev/null
+        },
+        close: () => handle.close(),
+      };
+    };
+    const out = await fileDestination('/dev/null', { open });
+    await out.send(logs(0, 5));
+    await out.send(logs(5, 10));
+    await out.close();
+    expect(calls).toEqual({ syncs: 0, reads: 0, truncates: 0 });
+  });
+
+  it('writes into a pipe (a FIFO) that a reader drains', async () => {
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const chunks: Buffer[] = [];
+    const reader = createReadStream(fifo);
+    reader.on('data', (chunk) => chunks.push(chunk as Buffer));
+    const ended = new Promise<void>((resolve) => reader.on('end', () => resolve()));
+    const out = await fileDestination(fifo);
+    await out.send(logs(0, 3));
+    await out.send(logs(3, 6));
+    await out.close();
+    await ended;
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.split('\n').filter(Boolean)).toHaveLength(6);
+  });
+
+  it.each([
+    ['EINVAL', true],
+    ['EACCES', true],
+    ['EROFS', true],
+    ['ENOSPC', false],
+    ['EIO', false],
+  ])('marks a %s write error permanent: %s', async (code, permanent) => {
+    const open = async (p: string): Promise<WritableFile> => {
+      const handle = await fs.open(p, 'a+', 0o600);
+      return {
+        write: (buffer, offset, length) => handle.write(buffer, offset, length),
+        read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
+        stat: () => handle.stat(),
+        truncate: (length) => handle.truncate(length),
+        sync: () => Promise.reject(Object.assign(new Error('fsync failed'), { code })),
+        close: () => handle.close(),
+      };
+    };
+    const out = await fileDestination(file, { open });
+    const error: unknown = await out.send(logs(0, 1)).catch((e: unknown) => e);
+    await out.close();
+    expect((error as Error).message).toContain(`Cannot write to ${file}: ${code}`);
+    expect(isPermanentError(error)).toBe(permanent);
+  });
+
+  it('refuses a folder at once', async () => {
+    await expect(fileDestination(dir)).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });

@@ -24,6 +24,19 @@ describe('ProgressDisplay', () => {
     );
   });
 
+  it('shows the cursors at work when a backfill reports them', () => {
+    const { progress, advance } = display();
+    advance(1000);
+    progress.update({ logs: 100, checkpoint: id, newestLogDate: null, cursors: 4 });
+    expect(progress.line()).toBe(
+      `shipped 100 logs · 4 cursors · checkpoint ${id} · 100 logs/s · newest -`,
+    );
+    progress.update({ cursors: 1 });
+    expect(progress.line()).toMatch(/^shipped 100 logs · 1 cursor · checkpoint/);
+    progress.update({ cursors: undefined });
+    expect(progress.line()).toMatch(/^shipped 100 logs · checkpoint/);
+  });
+
   it('redraws in place at most every 100 ms, and on a timer', () => {
     jest.useFakeTimers();
     try {

@@ -25,12 +25,15 @@ afterEach(async () => {
 });
 
 /** An instant clock: `sleep` moves it; `onSleep` sees each wait (and may stop the command). */
-function instantTiming(onSleep: (ms: number, slept: number[]) => void = () => undefined) {
+function instantTiming(
+  onSleep: (ms: number, slept: number[]) => void = () => undefined,
+  random = 1,
+) {
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const slept: number[] = [];
   const timing: Partial<Timing> = {
     now: () => clock,
-    random: () => 1,
+    random: () => random,
     sleep: async (ms) => {
       slept.push(ms);
       clock += ms;
@@ -59,6 +62,22 @@ const expectedIds = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => tenant.logIdAt(from + i));
 
 describe('ship --follow outlives outages', () => {
+  it('draws each wait with full jitter: between 0 and the doubled wait', async () => {
+    const endpoint = await startEndpoint((n) => (n < 3 ? 503 : 200));
+    const controller = new AbortController();
+    const { timing, slept } = instantTiming((ms) => {
+      if (ms === 10_000) controller.abort();
+    }, 0.25);
+    try {
+      const { io, base } = setup(controller.signal, timing);
+      const argv = [...base, '--follow', '--post', endpoint.url, '--max-retries', '0', '--json'];
+      expect(await runShip(argv, io)).toBe(0);
+      expect(slept).toEqual([250, 500, 1000, 10_000]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('backs off exponentially (capped at 60 s) while the destination is down, then goes on', async () => {
     const endpoint = await startEndpoint((n) => (n < 8 ? 503 : 200));
     const controller = new AbortController();
@@ -160,7 +179,7 @@ describe('ship --follow outlives outages', () => {
   });
 
   it.each<[string, number, RegExp]>([
-    ['401', 401, /answered 401 Unauthorized: nope \(check the credentials in --header\)/],
+    ['401', 401, /answered 401 Unauthorized: nope \(it wants credentials: pass them with --header/],
     [
       '413',
       413,
@@ -249,7 +268,7 @@ describe('ship --follow outlives outages', () => {
       'Shipped 10 logs to stdout in 1.0s (10 logs/s), caught up;',
     );
     expect(summaryLine({ ...base, stopReason: 'max_run_time' }, now)).toContain(
-      'stopped at the run-time limit (--max-run-time); checkpoint none; newest log 2026-01-01T00:00:00.000Z (1d 10h behind); not caught up (1d 10h behind): run again to continue.',
+      'stopped at the run-time limit (--max-run-time); checkpoint none; newest log 2026-01-01T00:00:00.000Z; not caught up (1d 10h behind): run again to continue.',
     );
     expect(summaryLine({ ...base, stopReason: 'rate_limit' }, now)).toContain(
       "stopped by the tenant's rate limit",

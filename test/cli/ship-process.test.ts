@@ -132,6 +132,9 @@ const expectedIds = (from: number, to: number) =>
     const doc = await stored();
     expect(doc.checkpointId).toBe(summary.checkpoint);
     expect((doc.logs ?? []).filter((entry) => entry.error)).toEqual([]);
+    // the history says why it stopped: the reader went away, not "its abort signal"
+    expect(doc.logs?.at(-1)?.warning).toContain('stdout was closed by its reader');
+    expect(JSON.stringify(doc.logs)).not.toContain('abort signal');
 
     const rest = ship(['--out', path.join(dir, 'rest.ndjson')]);
     expect(await rest.exit).toBe(0);

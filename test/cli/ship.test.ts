@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../src/cli/ship';
-import { getLogType, typesAtLevel } from '../../src/log-types';
+import { typesAtLevel } from '../../src/log-types';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import { captureIo, ndjsonIds, startEndpoint, tempDir, waitFor } from './helpers';
 
@@ -51,8 +51,28 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
     [['--domain', 'a', '--client-id', 'b'], false, /--client-secret or set AUTH0_CLIENT_SECRET/],
     [['--bogus'], false, /Unknown option '--bogus'.*ship --help/],
     [['--batch-size', '0'], true, /Expected --batch-size to be an integer from 1 to 1000, got '0'/],
+    [
+      ['--backfill-cursors', '0'],
+      true,
+      /Expected --backfill-cursors to be an integer from 1 to 32, got '0'/,
+    ],
+    [
+      ['--backfill-cursors', '33'],
+      true,
+      /Expected --backfill-cursors to be an integer from 1 to 32, got '33'/,
+    ],
+    [
+      ['--backfill-cursors', '2.5'],
+      true,
+      /Expected --backfill-cursors to be an integer from 1 to 32, got '2.5'/,
+    ],
     [['--level', '9'], true, /Expected --level to be an integer from 0 to 4, got '9'/],
-    [['--max-run-time', '-1'], true, /--max-run-time' argument is ambiguous/],
+    [
+      ['--max-run-time', '-1'],
+      true,
+      /^auth0-log-tools ship: Expected --max-run-time to have a value; one that starts with a dash is written --max-run-time=<value>\. Run `auth0-log-tools ship --help` for the flags\.\n$/,
+    ],
+    [['--max-run-time=-1'], true, /Expected --max-run-time to be a number above 0, got '-1'/],
     [['--max-run-time', '0'], true, /Expected --max-run-time to be a number above 0, got '0'/],
     [
       ['--out', 'a', '--post', 'http://x'],
@@ -69,7 +89,13 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
     ],
     [['--interval', '5'], true, /--interval needs --follow/],
     [['--follow', '--interval', 'soon'], true, /Expected --interval to be a number above 0/],
+    [
+      ['--out', '/nonexistent-folder/logs.ndjson'],
+      true,
+      /--out \/nonexistent-folder\/logs.ndjson: the folder \/nonexistent-folder does not exist; create it first/,
+    ],
     [['--types', 's,,f'], true, /Expected --types to be log type codes/],
+    [['--types', 's,++x'], true, /Expected --types to be log type codes/],
     [
       ['--ca-file', '/nonexistent/ca.pem'],
       true,
@@ -111,8 +137,9 @@ describe('ship', () => {
     expect(await runShip([...base, '--batch-size', '40'], io)).toBe(0);
     expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 250));
     expect(stderr()).toMatch(
-      /^Shipped 250 logs to stdout in .*; checkpoint \d{56}; newest log .*behind\)\.\n$/,
+      /^Shipped 250 logs to stdout in .*, caught up; checkpoint \d{56}; newest log [\d-]+T[\d:.]+Z\.\n$/,
     );
+    expect(stderr()).not.toContain('behind'); // caught up: not behind, however old the newest log
     expect(stderr()).toContain(tenant.logIdAt(249));
   });
 
@@ -137,14 +164,19 @@ describe('ship', () => {
 
   it('appends to --out, resumes from the state file and ships nothing twice', async () => {
     const { io, stdout, base } = setup();
-    const out = path.join(dir, 'nested', 'logs.ndjson');
+    const out = path.join(dir, 'logs.ndjson');
     expect(await runShip([...base, '--out', out], io)).toBe(0);
     expect(stdout()).toMatch(/^Shipped 250 logs to .*logs\.ndjson/);
     expect((await fs.stat(out)).mode & 0o777).toBe(0o600);
 
+    const history = async () =>
+      (JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as { logs: unknown[] })
+        .logs.length;
+    expect(await history()).toBe(1);
     const again = setup();
     expect(await runShip([...base, '--out', out], again.io)).toBe(0);
     expect(again.stdout()).toMatch(/^Nothing new to ship to .*; checkpoint \d{56}\.\n$/);
+    expect(await history()).toBe(1); // a run with nothing to ship is not added to the history
 
     tenant.addLogs(30);
     const third = setup();
@@ -157,7 +189,7 @@ describe('ship', () => {
   });
 
   it('filters by --types and --level and starts at --start-from', async () => {
-    const { io, stdout, base } = setup();
+    const { io, stdout, stderr, base } = setup();
     const types = ['s', ...typesAtLevel(3)];
     const argv = [...base, '--types', 's', '--level', '3', '--start-from', tenant.logIdAt(99)];
     expect(await runShip(argv, io)).toBe(0);
@@ -165,13 +197,44 @@ describe('ship', () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { log_id: string; type: string });
-    // core: a type the catalog does not know (the fake tenant's `sslo`) passes the level filter.
-    const expected = Array.from({ length: 150 }, (_, i) => tenant.logAt(100 + i)).filter(
-      (log) => types.includes(log.type) || !getLogType(log.type),
+    // the fake tenant generates only catalog codes: --level warns about no unknown type
+    const expected = Array.from({ length: 150 }, (_, i) => tenant.logAt(100 + i)).filter((log) =>
+      types.includes(log.type),
     );
     expect(logs.map((log) => log.log_id)).toEqual(expected.map((log) => log.log_id));
     expect(expected.length).toBeGreaterThan(0);
+    expect(stderr()).not.toContain('does not know');
   });
+
+  it.each([['+S'], ['s,+sslo'], ['+brand_new, f']])(
+    'takes --types %j: a +code names a type the catalog does not know yet',
+    async (value) => {
+      const { io, stdout, stderr, base } = setup();
+      tenant.enqueue({
+        path: 'logs',
+        status: 200,
+        body: [
+          { ...tenant.logAt(0), type: 'S' },
+          { ...tenant.logAt(1), type: 'sslo' },
+          { ...tenant.logAt(2), type: 'brand_new' },
+          { ...tenant.logAt(3), type: 's' },
+          { ...tenant.logAt(4), type: 'f' },
+        ],
+      });
+      expect(await runShip([...base, '--types', value, '--max-run-time', '30'], io)).toBe(0);
+      const wanted = value.split(',').map((code) => code.trim().replace(/^\+/, ''));
+      const types = stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { type: string }).type);
+      expect(types.length).toBeGreaterThan(0);
+      expect(types.every((type) => wanted.includes(type))).toBe(true);
+      expect(types.filter((type) => ['S', 'sslo', 'brand_new'].includes(type))).toEqual(
+        wanted.filter((type) => ['S', 'sslo', 'brand_new'].includes(type)),
+      );
+      expect(stderr()).not.toContain('Expected --types');
+    },
+  );
 
   it('starts at the first log at or after an ISO date given to --start-from', async () => {
     const { io, stdout, base } = setup();
@@ -251,7 +314,7 @@ describe('ship', () => {
       /^auth0-log-tools ship: .*POST http:\/\/127\.0\.0\.1:\d+\/ingest failed: ECONNREFUSED\n$/,
     );
     expect(stdout()).toMatch(
-      /^Failed after shipping 0 logs .*; run again to resume from the checkpoint\.\n$/,
+      /^Failed after shipping 0 logs .*; check the host and port of --post \(nothing accepts connections there\), then run again to resume from the checkpoint\.\n$/,
     );
   });
 
@@ -305,6 +368,24 @@ describe('ship', () => {
     expect(stderr().split('\n')).toHaveLength(2); // the reason only: no "run again" summary
     expect(stdout()).toBe('');
     expect(await fs.readFile(path.join(dir, 'state.json'), 'utf8')).toBe('{"checkpointId": ');
+  });
+
+  it('ships to a character device (/dev/null): no fsync, no partial-line cut, exit 0', async () => {
+    const { io, stdout, base } = setup();
+    expect(await runShip([...base, '--out', '/dev/null', '--json'], io)).toBe(0);
+    expect(JSON.parse(stdout())).toMatchObject({ status: 'ok', logsShipped: 250 });
+  });
+
+  it('creates no --out file when the state belongs to another tenant', async () => {
+    const { io, stderr, base } = setup();
+    await fs.writeFile(
+      path.join(dir, 'state.json'),
+      JSON.stringify({ tenant: { domain: 'other.eu.auth0.com', clientId: 'x' } }),
+    );
+    const out = path.join(dir, 'logs.ndjson');
+    expect(await runShip([...base, '--out', out], io)).toBe(1);
+    expect(stderr()).toContain('This state belongs to tenant other.eu.auth0.com');
+    await expect(fs.stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('fails with exit code 1 when --out cannot be opened', async () => {

@@ -136,6 +136,7 @@ describe('status', () => {
     expect(unknown.stderr()).toContain("Expected --limit to be an integer from 0, got 'x'");
     const help = captureIo();
     expect(await runStatus(['-h'], help.io)).toBe(0);
+    expect(help.stdout()).toContain('Exit codes: 0 printed, 1 no state file');
     expect(help.stdout()).toMatch(
       /--state <file> +State file written by `ship` \(default: \.auth0-log-tools\/state\.json\)/,
     );

@@ -1,4 +1,5 @@
 import { startFakeTenant } from '../../src/testing';
+import { getLogType } from '../../src/log-types';
 import { LOG_TYPES } from '../../src/testing/log-catalog';
 import { LogGenerator } from '../../src/testing/log-generator';
 import { getLogs, getToken, manualClock } from './https-client';
@@ -55,6 +56,14 @@ describe('LogGenerator', () => {
     expect(counts.get('s')).toBeGreaterThan(counts.get('f') as number);
     const users = new Set(Array.from({ length: 500 }, (_, i) => logs.at(i).user_id));
     expect(users.size).toBeGreaterThan(100);
+  });
+
+  it("generates only codes of the package's log type catalog", () => {
+    const logs = generator(5000);
+    const unknown = new Set<string>();
+    for (let i = 0; i < 5000; i++) if (!getLogType(logs.at(i).type)) unknown.add(logs.at(i).type);
+    expect([...unknown]).toEqual([]);
+    expect(LOG_TYPES.filter((type) => !getLogType(type))).toEqual([]);
   });
 
   it('is deterministic: the same seed gives the same logs, another seed others', () => {

@@ -333,14 +333,18 @@ describe('LogsApiStream rate limits, retries and run time', () => {
   });
 
   it('waits for the bucket when waitOnRateLimit is true', async () => {
-    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 1 } });
+    // One simulated clock for the tenant's bucket and the stream: only the stream's waits move it,
+    // so the bucket is empty after two requests however long they take on this machine.
+    let clock = Date.UTC(2026, 0, 1);
+    const t = await ownTenant({ rateLimit: { burst: 2, perSecond: 1 }, now: () => clock });
     const waits: number[] = [];
     const s = stream(t, {
       checkpointId: t.logIdAt(0),
       waitOnRateLimit: true,
+      now: () => clock,
       sleep: async (ms) => {
         waits.push(ms);
-        await new Promise((resolve) => setTimeout(resolve, ms));
+        clock += ms;
       },
     });
     const run = await drain(s, 299);
@@ -491,7 +495,8 @@ describe('LogsApiStream abort and errors', () => {
     expect(ids(run.logs)).toEqual(range(t, 1, 101));
     expect(s.status.warning).toBeUndefined();
     expect(t.stats().logRequests).toBe(1);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The bucket refills in 20 s: a wait that the abort did not cut short would take that long.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('pages() throws the fetch error once its retries are spent', async () => {

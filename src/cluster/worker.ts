@@ -136,9 +136,11 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
   const RedisClass = (ioredis.Redis ??
     (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
+  // BullMQ does not close a connection it is given: each one made here is quit when the worker stops.
   const connection = () => {
     const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: null });
     client.on('error', () => undefined);
+    closers.push(() => client.quit());
     return client;
   };
   const stopping = new AbortController();

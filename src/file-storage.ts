@@ -5,6 +5,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ArgumentError, StorageError, errorMessage } from './errors';
 import type { StorageContext, StorageLock, StoredState } from './types';
+import { syncFolder } from './sync-folder';
 
 /** Defaults of the state file's lock (see {@link FileStorageOptions}). */
 export const FILE_LOCK_DEFAULTS = Object.freeze({
@@ -280,17 +281,4 @@ export class FileStorage implements StorageContext {
 
 function lockOwner(): { pid: number; hostname: string } {
   return { pid: process.pid, hostname: os.hostname() };
-}
-
-/** Makes a rename durable; some platforms (Windows) cannot open a folder for that, which is fine. */
-async function syncFolder(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // best effort: the file itself is already synced
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }

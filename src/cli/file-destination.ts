@@ -3,6 +3,7 @@ import path from 'node:path';
 import { errorMessage } from '../errors';
 import type { LogEvent } from '../types';
 import type { Destination } from './destinations';
+import { syncFolder } from '../sync-folder';
 
 /** The part of `fs.promises.FileHandle` the file destination uses (tests inject their own). */
 export interface WritableFile {
@@ -216,17 +217,4 @@ function describe(error: unknown): string {
   const own = (error as { message?: unknown } | null)?.message;
   const message = typeof own === 'string' ? own : errorMessage(error);
   return code && !message.includes(code) ? `${code} (${message})` : message;
-}
-
-/** Makes a new file's name durable; best effort (some platforms cannot open a folder). */
-async function syncFolder(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // the file itself is synced with every batch
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }

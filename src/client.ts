@@ -31,7 +31,7 @@ import { signalOption } from './options';
 import { TenantClock } from './rate-limits';
 import { Redactor } from './redact';
 import { MemoryTokenCache, TokenProvider } from './token-provider';
-import type { AccessToken, LogEvent, LogsPage, Logger } from './types';
+import type { AccessToken, LogEvent, LogsPage, Logger, RateLimits } from './types';
 
 export type { LogsApiClientOptions } from './client-options';
 
@@ -44,6 +44,22 @@ export interface RequestOptions {
    * when that is less than `timeoutMs`, and none starts once it has passed (code `ETIMEDOUT`).
    */
   deadline?: number;
+  /**
+   * Called by `getLogs` once a 2xx answer is in and before its body is parsed, with the answer's
+   * raw `Link` header (Auth0's `<...>; rel="next"`), its rate limits, and whether the body is an
+   * empty array: a page source starts its next request from `Link` at once instead of after the
+   * parse and its checks (issue 13). Not called for failed answers; what it throws is ignored.
+   */
+  onAnswer?: (answer: LogsAnswer) => void;
+}
+
+/** What {@link RequestOptions.onAnswer} is told of an answer before its body is parsed. */
+export interface LogsAnswer {
+  /** The raw `Link` header, when there is one. */
+  link?: string;
+  limits: RateLimits;
+  /** The body is `[]`: there is no page after this one yet. */
+  empty: boolean;
 }
 
 /** Query of `GET /api/v2/logs`: `from`/`take`, or `q`/`page`/`per_page`/`sort`/`fields`... */
@@ -192,6 +208,7 @@ export class LogsApiClient {
     // checked before any request, so a bad signal starts no token request left unawaited
     const signal = signalOption(options?.signal);
     const deadline = options?.deadline;
+    const onAnswer = typeof options?.onAnswer === 'function' ? options.onAnswer : undefined;
     options = { ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) };
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
@@ -218,6 +235,20 @@ export class LogsApiClient {
       if (response.status < 200 || response.status >= 300) {
         throw responseError('logs', response, this.#redactor, this.#clock.now());
       }
+      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pages.ts) to follow.
+      const link: unknown = response.headers?.['link'];
+      const limits = limitsOf(response);
+      if (onAnswer) {
+        try {
+          onAnswer({
+            ...(typeof link === 'string' ? { link } : {}),
+            limits,
+            empty: typeof response.data === 'string' && /^\s*\[\s*\]\s*$/.test(response.data),
+          });
+        } catch (error) {
+          this.#log.debug(`onAnswer threw: ${this.#redactor.redact(String(error))}`);
+        }
+      }
       const body = parseJson(response.data);
       // Auth0 answers an object (`{ logs, start, limit, length, total }`) only to a search that asks
       // for `include_totals`; any other 2xx body that is not an array is not a page of logs
@@ -231,14 +262,12 @@ export class LogsApiClient {
         throw new InvalidResponseError(
           'invalid_response',
           `GET /api/v2/logs answered ${response.status} with something other than a JSON array of logs: ${excerpt(response.data, this.#redactor) || 'an empty body'}`,
-          { status: response.status, limits: limitsOf(response) },
+          { status: response.status, limits },
         );
       }
-      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pages.ts) to follow.
-      const link: unknown = response.headers?.['link'];
       return {
         logs: logs as LogEvent[],
-        limits: limitsOf(response),
+        limits,
         ...(typeof link === 'string' ? { link } : {}),
       };
     }
@@ -391,7 +420,7 @@ function deadlineError(kind: 'token' | 'logs', redactor: Redactor) {
 }
 
 /** Aborts when either aborts (`AbortSignal.any`, which Node 20.0 to 20.2 lack). */
-function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
   const controller = new AbortController();
   const abort = () => controller.abort();

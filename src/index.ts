@@ -1,5 +1,5 @@
 export { LogsApiClient } from './client';
-export type { LogsApiClientOptions, LogsQuery, RequestOptions } from './client';
+export type { LogsAnswer, LogsApiClientOptions, LogsQuery, RequestOptions } from './client';
 export { LogsApiStream } from './stream';
 export { rateLimitWait } from './rate-limits';
 export type { LogsApiStreamEvents, LogsApiStreamOptions, StreamPage, StreamStatus } from './stream';

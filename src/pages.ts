@@ -1,4 +1,10 @@
-import { DEADLINE_CODE, type LogsApiClient, type LogsQuery } from './client';
+import {
+  DEADLINE_CODE,
+  eitherSignal,
+  type LogsAnswer,
+  type LogsApiClient,
+  type LogsQuery,
+} from './client';
 import { InvalidResponseError, isAbortError, isManagementApiError } from './errors';
 import type { LogFilter } from './log-filter';
 import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH } from './log-id';
@@ -173,6 +179,13 @@ export function linkedFrom(
 
 type Fetched = { stop: PagesStop } | { page: AnsweredPage; from: string | null };
 
+/** A request started ahead of the consumer. */
+interface Ahead {
+  from: string | null;
+  pending: Promise<Fetched>;
+  cancel: () => void;
+}
+
 /**
  * The one cursor over a tenant's logs: yields checked pages (see {@link checkPage}) and returns why
  * it stopped (`caught_up` on an empty page, `max_run_time`, `rate_limit`, `aborted`). Follows
@@ -191,8 +204,8 @@ export async function* logPages(
   let limits: RateLimits | undefined;
   let responseMs = 0;
 
-  const capacity = async (): Promise<PagesStop | undefined> => {
-    if (retry.signal?.aborted) return 'aborted';
+  const capacity = async (signal: AbortSignal | undefined): Promise<PagesStop | undefined> => {
+    if (signal?.aborted) return 'aborted';
     const now = retry.now();
     const average = counts.requests ? responseMs / counts.requests : 0;
     if (now >= retry.deadline || retry.deadline - now < average) {
@@ -205,18 +218,40 @@ export async function* logPages(
       return o.budget.reserve({
         deadline: retry.deadline - average,
         wait: o.waitOnRateLimit,
-        signal: retry.signal,
+        signal,
       });
     if (!limits || !(limits.remaining < 1)) return undefined;
     const wait = bucketWait(limits, o.client.tenantNow ? o.client.tenantNow() : now);
     if (!o.waitOnRateLimit || now + wait + average > retry.deadline) return 'rate_limit';
     log.debug(`Rate limit bucket is empty; waiting ${wait} ms`);
-    await retry.sleep(wait, retry.signal);
-    return retry.signal?.aborted ? 'aborted' : undefined;
+    await retry.sleep(wait, signal);
+    return signal?.aborted ? 'aborted' : undefined;
   };
 
-  const fetchPage = async (from: string | null): Promise<Fetched> => {
-    const stop = await capacity();
+  // The request started ahead of the consumer: from the previous page's `Link` as soon as its
+  // answer was in (before the parse), or from its checkpoint once it was checked.
+  let ahead: Ahead | undefined;
+  let ended = false;
+
+  /**
+   * Starts the next request from `Link` when the answer to the request from `from` is in, before its
+   * body is parsed (issue 13): only with prefetch, when nothing is ahead yet, the body is not `[]`,
+   * and the link moves past `from` (and stays below `until`). The loop keeps it only when the checked
+   * page agrees on the checkpoint; otherwise it is cancelled.
+   */
+  const speculate = (from: string | null, answer: LogsAnswer, own: AbortSignal | undefined) => {
+    // a cancelled request's late answer, or one after the source ended, starts nothing
+    if (!o.prefetch || ahead || ended || own?.aborted || answer.empty) return;
+    const next = linkedFrom(answer.link, from).from;
+    if (next === undefined || (from !== null && compareLogIds(next, from) <= 0)) return;
+    if (o.until !== undefined && compareLogIds(next, o.until) >= 0) return;
+    limits = answer.limits;
+    ahead = begin(next);
+  };
+
+  const fetchPage = async (from: string | null, own?: AbortSignal): Promise<Fetched> => {
+    const policy = own ? { ...retry, signal: own } : retry;
+    const stop = await capacity(policy.signal);
     if (stop) return { stop };
     // The original's parameters, in its order (a mock written for it matches); `q` and `sort` are
     // ignored by Auth0 with `from`.
@@ -229,22 +264,26 @@ export async function* logPages(
         : `Requesting the ${take} oldest logs`,
     );
     let answered: RateLimits | undefined;
+    const onAnswer = o.prefetch
+      ? once((answer: LogsAnswer) => speculate(from, answer, own))
+      : undefined;
     try {
       const page = await withRetry(async () => {
         const started = retry.now();
         const answer = (await o.client.getLogs(query, {
           deadline: retry.deadline,
-          ...(retry.signal ? { signal: retry.signal } : {}),
+          ...(policy.signal ? { signal: policy.signal } : {}),
+          ...(onAnswer ? { onAnswer } : {}),
         })) as AnsweredPage;
         counts.requests += 1;
         responseMs += retry.now() - started;
         return answer;
-      }, retry);
+      }, policy);
       limits = page.limits;
       answered = page.limits;
       return { page, from };
     } catch (error) {
-      if (isAbortError(error) || retry.signal?.aborted) return { stop: 'aborted' };
+      if (isAbortError(error) || policy.signal?.aborted) return { stop: 'aborted' };
       // The client cut the request (or its wait for the token) at the run's deadline: the run-time
       // limit at work, not a failure.
       if (isManagementApiError(error) && error.code === DEADLINE_CODE)
@@ -255,59 +294,86 @@ export async function* logPages(
     }
   };
 
-  const start = (from: string | null) => {
-    const pending = fetchPage(from);
+  /** A request started before the consumer asked, which the loop may still cancel. */
+  const begin = (from: string | null): Ahead => {
+    const cancel = new AbortController();
+    const signal = retry.signal ? eitherSignal(retry.signal, cancel.signal) : cancel.signal;
+    const pending = fetchPage(from, signal);
     pending.catch(() => undefined);
-    return pending;
+    return { from, pending, cancel: () => cancel.abort() };
   };
 
-  let ahead: Promise<Fetched> | undefined;
-  for (;;) {
-    const fetched = await (ahead ?? fetchPage(cursor));
-    ahead = undefined;
-    if ('stop' in fetched) return fetched.stop;
-    const { page, from } = fetched;
-    if (page.logs.length === 0) return 'caught_up';
-    const { fresh, replayed, last } = checkPage(page, from);
-    counts.fetched += page.logs.length;
-    counts.replayed += replayed;
-    if (replayed) log.debug(`Dropped ${replayed} replayed logs at or below ${from as string}`);
-    const first = fresh.length ? logIdOf(fresh[0] as LogEvent) : undefined;
-    const cut = o.until === undefined ? -1 : bounded(fresh, o.until);
-    if (cut !== -1) {
-      const kept = fresh.slice(0, cut);
-      const checkpoint = cut > 0 ? (logIdOf(fresh[cut - 1] as LogEvent) as string) : from;
-      if (checkpoint !== from) {
-        const filter = o.filter;
-        yield {
-          logs: filter ? kept.filter((entry) => filter.keeps(entry)) : kept,
-          limits: page.limits,
-          from,
-          checkpoint,
-          fetched: page.logs.length,
-          replayed,
-          ...(first === undefined ? {} : { first }),
-        };
+  try {
+    for (;;) {
+      const current = ahead;
+      ahead = undefined; // an answer may start the next one (`speculate`) while this one is awaited
+      const fetched = await (current ? current.pending : fetchPage(cursor));
+      if ('stop' in fetched) return fetched.stop;
+      const { page, from } = fetched;
+      if (page.logs.length === 0) return 'caught_up';
+      const { fresh, replayed, last } = checkPage(page, from);
+      counts.fetched += page.logs.length;
+      counts.replayed += replayed;
+      if (replayed) log.debug(`Dropped ${replayed} replayed logs at or below ${from as string}`);
+      const first = fresh.length ? logIdOf(fresh[0] as LogEvent) : undefined;
+      const cut = o.until === undefined ? -1 : bounded(fresh, o.until);
+      if (cut !== -1) {
+        const kept = fresh.slice(0, cut);
+        const checkpoint = cut > 0 ? (logIdOf(fresh[cut - 1] as LogEvent) as string) : from;
+        if (checkpoint !== from) {
+          const filter = o.filter;
+          yield {
+            logs: filter ? kept.filter((entry) => filter.keeps(entry)) : kept,
+            limits: page.limits,
+            from,
+            checkpoint,
+            fetched: page.logs.length,
+            replayed,
+            ...(first === undefined ? {} : { first }),
+          };
+        }
+        return 'caught_up';
       }
-      return 'caught_up';
+      const link = linkedFrom(page.link, last);
+      if (link.ignored)
+        log.debug(`Ignoring the Link header (${link.ignored}); paging from ${last as string}`);
+      cursor = link.from ?? last;
+      // `ahead` may have been set by `speculate` while the page was awaited
+      const started = ahead as Ahead | undefined;
+      if (started && started.from !== cursor) {
+        log.debug(
+          `Cancelling the request started from Link (${started.from}); paging from ${cursor}`,
+        );
+        started.cancel();
+        ahead = undefined;
+      }
+      if (o.prefetch) ahead ??= begin(cursor);
+      const filter = o.filter;
+      const asked = yield {
+        logs: filter ? fresh.filter((entry) => filter.keeps(entry)) : fresh,
+        limits: page.limits,
+        from,
+        checkpoint: last,
+        fetched: page.logs.length,
+        replayed,
+        ...(first === undefined ? {} : { first }),
+      };
+      if (typeof asked === 'number') take = asked;
     }
-    const link = linkedFrom(page.link, last);
-    if (link.ignored)
-      log.debug(`Ignoring the Link header (${link.ignored}); paging from ${last as string}`);
-    cursor = link.from ?? last;
-    if (o.prefetch) ahead = start(cursor);
-    const filter = o.filter;
-    const asked = yield {
-      logs: filter ? fresh.filter((entry) => filter.keeps(entry)) : fresh,
-      limits: page.limits,
-      from,
-      checkpoint: last,
-      fetched: page.logs.length,
-      replayed,
-      ...(first === undefined ? {} : { first }),
-    };
-    if (typeof asked === 'number') take = asked;
+  } finally {
+    ended = true;
+    ahead?.cancel(); // the consumer stopped, or a page failed its checks: nothing waits for it
   }
+}
+
+/** `fn` that acts on its first call only (an answer retried after a bad body speculates once). */
+function once<T>(fn: (value: T) => void): (value: T) => void {
+  let called = false;
+  return (value) => {
+    if (called) return;
+    called = true;
+    fn(value);
+  };
 }
 
 /** Index of the first log whose id is at or past `until`; -1 when none is. */

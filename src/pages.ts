@@ -232,6 +232,9 @@ export async function* logPages(
   // answer was in (before the parse), or from its checkpoint once it was checked.
   let ahead: Ahead | undefined;
   let ended = false;
+  // once a Link disagreed with its checked page, this source no longer starts requests from Link
+  // before the check (each would be a request wasted against the rate limit)
+  let distrusted = false;
 
   /**
    * Starts the next request from `Link` when the answer to the request from `from` is in, before its
@@ -241,7 +244,7 @@ export async function* logPages(
    */
   const speculate = (from: string | null, answer: LogsAnswer, own: AbortSignal | undefined) => {
     // a cancelled request's late answer, or one after the source ended, starts nothing
-    if (!o.prefetch || ahead || ended || own?.aborted || answer.empty) return;
+    if (!o.prefetch || ahead || ended || distrusted || own?.aborted || answer.empty) return;
     const next = linkedFrom(answer.link, from).from;
     if (next === undefined || (from !== null && compareLogIds(next, from) <= 0)) return;
     if (o.until !== undefined && compareLogIds(next, o.until) >= 0) return;
@@ -346,6 +349,7 @@ export async function* logPages(
         );
         started.cancel();
         ahead = undefined;
+        distrusted = true;
       }
       if (o.prefetch) ahead ??= begin(cursor);
       const filter = o.filter;

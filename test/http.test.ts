@@ -9,7 +9,7 @@ import {
   TokenRequestError,
   isAbortError,
 } from '../src/errors';
-import { excerpt, limitsOf } from '../src/http';
+import { createHttp, excerpt, limitsOf } from '../src/http';
 import { Redactor } from '../src/redact';
 import { credentials, useTenant } from './support/tenant';
 
@@ -312,5 +312,32 @@ describe('http helpers', () => {
     expect(text.length).toBe(123);
     expect(excerpt({ a: 1 }, redactor)).toBe('{"a":1}');
     expect(excerpt(undefined, redactor)).toBe('');
+  });
+});
+
+describe('trusting a private CA', () => {
+  const contextOf = (instance: ReturnType<typeof createHttp>) =>
+    (instance.defaults.httpsAgent as { options: { secureContext?: unknown } }).options
+      .secureContext;
+
+  it('builds one secure context per CA for the whole process, and trusts with it', async () => {
+    const first = createHttp({ ca: tenant().ca });
+    const second = createHttp({ ca: [Buffer.from(tenant().ca)] });
+    expect(contextOf(first)).toBeDefined();
+    expect(contextOf(second)).toBe(contextOf(first));
+    expect(contextOf(createHttp({ ca: `${tenant().ca}\n` }))).not.toBe(contextOf(first));
+    const page = await client({ http: second }).getLogs({ take: 1, from: from() });
+    expect(page.logs).toHaveLength(1);
+  });
+
+  it('keeps the default trust for a client given no CA', async () => {
+    expect(contextOf(createHttp({}))).toBeUndefined();
+    const error = await failure(
+      new LogsApiClient({ ...credentials(tenant()), ca: undefined }).getLogs({
+        take: 1,
+        from: from(),
+      }),
+    );
+    expect(error.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 });

@@ -268,7 +268,14 @@ describe("following Auth0's Link header", () => {
     });
     const shipped: LogEvent[] = [];
     for await (const page of s) shipped.push(...page.logs);
-    expect(queries[1]?.from).toBe(tenant().logIdAt(199));
+    // a Link that parses may have started a request before the page was checked: it was cancelled,
+    // and no request was started from Link again
+    const started = queries.map((q) => q.from);
+    const fromLink = started.filter((from) => from === tenant().logIdAt(150));
+    expect(fromLink.length).toBeLessThanOrEqual(1);
+    expect(started.filter((from) => from !== tenant().logIdAt(150))).toEqual(
+      [99, 199, 299, 399, 499, 599, 699, 799, 899, 999].map((i) => tenant().logIdAt(i)),
+    );
     expect(debug.some((m) => m.startsWith('Ignoring the Link header'))).toBe(true);
     expect(ids(shipped)).toEqual(idRange(100, TOTAL));
   });

@@ -34,9 +34,20 @@ function watchMajorGcs() {
   return { seen, stop: () => observer.disconnect() };
 }
 
+/** Tells the parent this child is ready (it resets the tenant's counters) and waits for its go. */
+function ready() {
+  return new Promise((resolve) => {
+    process.once('message', resolve);
+    process.send({ ready: true });
+  });
+}
+
 async function measure(config) {
   const adapter = await import(config.library === 'ours' ? './ours.mjs' : './original.mjs');
   const lib = adapter.load();
+  // a stored token (ours only) is fetched here, before the timer and the tenant's counters start
+  const prepared = await adapter.prepare?.(lib, config);
+  await ready();
   const tally = new Tally(config.logs);
   let peakHeap = 0;
   // Highest RSS sampled in each quarter of the logs: flat or growing with the backlog?
@@ -50,7 +61,8 @@ async function measure(config) {
   const gcs = watchMajorGcs();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const outcome = await adapter.ship(lib, config, tally, Date.now() + config.maxSeconds * 1000);
+  const deadline = Date.now() + config.maxSeconds * 1000;
+  const outcome = await adapter.ship(lib, config, tally, deadline, prepared);
   const elapsedMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);

@@ -10,11 +10,37 @@ export function load() {
 }
 
 /**
+ * The storage the runs start with: empty, or (`config.storedToken`) holding a token fetched now
+ * where the processor's state keeps it (`logs_access_token`), as a cron or `--follow` run finds
+ * the 24 h token its previous run stored. The child calls it before its timer starts.
+ */
+export async function prepare(lib, config) {
+  const storage = memoryStorage();
+  if (!config.storedToken) return storage;
+  const doc = {};
+  const tokenCache = {
+    getToken: async () => doc.logs_access_token ?? null,
+    setToken: async (token) => {
+      doc.logs_access_token = token;
+    },
+  };
+  const client = new lib.LogsApiClient({
+    domain: config.domain,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    ca: config.ca,
+    tokenCache,
+  });
+  await client.getAccessTokenCached();
+  await storage.write(doc);
+  return storage;
+}
+
+/**
  * Runs `LogsProcessor.run` until every log arrived, the deadline passed, or three runs in a row
  * shipped nothing. Resolves what the runs reported.
  */
-export async function ship(lib, config, tally, deadline) {
-  const storage = memoryStorage();
+export async function ship(lib, config, tally, deadline, storage = memoryStorage()) {
   const handler = (logs) =>
     new Promise((resolve) => {
       tally.add(logs);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './args.mjs';
 import { CHILD_EXEC_ARGV, measure } from './measure.mjs';
-import { backfillTable, checkList, checks, figures, table } from './report.mjs';
+import { backfillTable, checkList, checks, figures, floorLines, label, table } from './report.mjs';
 import { plan, SCENARIOS } from './scenarios.mjs';
 
 const require = createRequire(import.meta.url);
@@ -28,12 +28,12 @@ const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** di
 
 function progressLine(r) {
   const f = r.figures;
-  const who = `scenario ${r.scenario} ${r.library}${r.cursors > 1 ? ` (${r.cursors} cursors)` : ''}`;
+  const who = `scenario ${r.scenario} ${label(r)}`;
   if (f.failed) return `  ${who}: FAILED ${f.failed.split('\n')[0]}`;
   const errors = r.child.runErrors ? `, ${r.child.runErrors} run errors` : '';
   return (
     `  ${who}: ${f.delivered}/${r.logs} logs in ${round(f.seconds)} s = ${Math.round(f.logsPerSecond)} logs/s ` +
-    `(${Math.round(f.percentOfLimit)}% of ${r.limit}), ${f.requests} requests (${round(f.requestsPerSecond)}/s), ` +
+    `(${Math.round(f.percentOfLimit)}% of ${r.limit}${f.percentOfFloor === undefined ? '' : `, ${Math.round(f.percentOfFloor)}% of the floor`}), ${f.requests} requests (${round(f.requestsPerSecond)}/s), ` +
     `${f.connections} connections, ${f.rateLimited} 429s, ${f.runs} runs${errors}`
   );
 }
@@ -51,9 +51,7 @@ function details(results, skipped) {
   for (const r of results) {
     const f = r.figures;
     if (f.failed || !r.child.ok) {
-      lines.push(
-        `- Scenario ${r.scenario}, ${r.library}${r.cursors > 1 ? ` (${r.cursors} cursors)` : ''}: failed: ${f.failed}`,
-      );
+      lines.push(`- Scenario ${r.scenario}, ${label(r)}: failed: ${f.failed}`);
       continue;
     }
     const parts = [
@@ -81,10 +79,9 @@ function details(results, skipped) {
     }
     if (r.child.warnings.length) parts.push(`warning: "${r.child.warnings[0].message}"`);
     if (r.child.skippedLogs) parts.push(`${r.child.skippedLogs} logs skipped`);
-    lines.push(
-      `- Scenario ${r.scenario}, ${r.library}${r.cursors > 1 ? ` (${r.cursors} cursors)` : ''}: ${parts.join('; ')}.`,
-    );
+    lines.push(`- Scenario ${r.scenario}, ${label(r)}: ${parts.join('; ')}.`);
   }
+  if (floorLines(results)) lines.push(floorLines(results));
   for (const s of skipped) lines.push(`- Scenario ${s.scenario}, ${s.library}: ${s.reason}.`);
   return lines.join('\n');
 }
@@ -118,7 +115,7 @@ async function main() {
   try {
     for (const entry of runs) {
       console.error(
-        `- scenario ${entry.scenario} (${entry.title}), ${entry.library}, ${entry.logs} logs...`,
+        `- scenario ${entry.scenario} (${entry.title}), ${label(entry)}, ${entry.logs} logs...`,
       );
       const result = await measure(entry, { startFakeTenant, caFile });
       result.figures = figures(result);
@@ -132,7 +129,7 @@ async function main() {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const output = [
     '',
-    `Measured with \`${command}\` on ${machine}. Batch size 100; the limit is 100 logs per response time (or the rate limit). Every child runs with \`${CHILD_EXEC_ARGV.join(' ')}\`.`,
+    `Measured with \`${command}\` on ${machine}. Batch size 100; the limit is 100 logs per response time (or the rate limit); the floor (scenarios 1 and 6) is the least time any client needs against that tenant. Every child runs with \`${CHILD_EXEC_ARGV.join(' ')}\`.`,
     '',
     table(results),
     '',

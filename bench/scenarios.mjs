@@ -1,4 +1,5 @@
-// The four scenarios of issue 4, issue 13's backfill scenario (5), and the plan (library x scenario) a set of flags asks for.
+// The four scenarios of issue 4, issue 13's backfill (5) and one-cursor target (6) scenarios, each
+// one's floor, and the plan (library x scenario) a set of flags asks for.
 
 /** Logs per `GET /api/v2/logs` answer: the API's maximum, and the batch size of both libraries. */
 export const PAGE_SIZE = 100;
@@ -52,7 +53,33 @@ export const SCENARIOS = {
     concurrency: 1,
     cursors: [1, 8],
   },
+  6: {
+    title: 'Near the limit',
+    description:
+      "issue 13's one-cursor target: scenario 1's tenant and send time with 6,000 logs (whatever --logs says); ours also with a stored token",
+    tenant: { ...WAN },
+    sendMs: 50,
+    concurrency: 1,
+    logs: 6000,
+    storedToken: true,
+  },
 };
+
+/** Scenarios whose table rows show the floor (one cursor, no rate limit). */
+export const FLOOR_SCENARIOS = [1, 6];
+
+/**
+ * The least time, in ms, any client needs to fetch `logs` logs from the scenario's tenant and see
+ * that it caught up: one new connection (`connectLatencyMs`), the token request (`latencyMs`, left
+ * out when the token is stored), and one request per page plus the last, empty one that says
+ * caught up (`latencyMs` each). The last send overlaps that empty answer. For 6,000 logs at 50 ms
+ * and 100 ms per connection: 100 + 50 + 61 x 50 = 3,200 ms, 1,875 logs/s, 93.75% of 2,000 logs/s.
+ */
+export function floorMs(scenario, logs, storedToken = false) {
+  const { latencyMs, connectLatencyMs = 0 } = scenario.tenant;
+  const requests = Math.ceil(logs / PAGE_SIZE) + 1 + (storedToken ? 0 : 1);
+  return connectLatencyMs + requests * latencyMs;
+}
 
 /** Logs per second the API can serve at best: one page per response time, or the rate limit. */
 export function fetchBoundLimit(scenario) {
@@ -63,7 +90,7 @@ export function fetchBoundLimit(scenario) {
 }
 
 /** One library in one scenario, as the parent runs it. */
-function entry(id, library, logs, options, note, cursors = 1) {
+function entry(id, library, logs, options, note, cursors = 1, storedToken = false) {
   const scenario = SCENARIOS[id];
   const defaultCap = library === 'ours' ? 240 : options.quick ? 40 : 90;
   return {
@@ -78,6 +105,11 @@ function entry(id, library, logs, options, note, cursors = 1) {
     batchSize: PAGE_SIZE,
     cursors,
     limit: fetchBoundLimit(scenario),
+    storedToken,
+    // ms: the least time any client needs (scenarios 1 and 6 only)
+    floorMs: FLOOR_SCENARIOS.includes(Number(id))
+      ? floorMs(scenario, logs, storedToken)
+      : undefined,
     maxSeconds: options.maxSeconds ?? defaultCap,
     note,
   };
@@ -90,11 +122,21 @@ export function plan(options) {
   const skipped = [];
   for (const id of options.scenarios) {
     const scenario = SCENARIOS[id];
-    const logs = scenario.backlog ? base * 10 : base;
+    // scenario 6 has its own count (issue 13's 6,000), which only --near-limit-logs changes
+    const logs = scenario.logs
+      ? (options.nearLimitLogs ?? scenario.logs)
+      : scenario.backlog
+        ? base * 10
+        : base;
     for (const library of options.libs) {
       if (library === 'ours') {
         for (const cursors of scenario.cursors ?? [1])
           runs.push(entry(id, library, logs, options, undefined, cursors));
+        if (scenario.storedToken) {
+          const note =
+            'token fetched and stored before the timer started, as a cron or --follow run finds the one (24 h) its previous run stored';
+          runs.push(entry(id, library, logs, options, note, 1, true));
+        }
         continue;
       }
       if (scenario.backlog && !options.originalBacklog) {

@@ -9,6 +9,8 @@ export interface Reply {
   status: number;
   body?: string | object;
   headers: Record<string, string>;
+  /** Logs in the body, added to `stats.logsServed` once the answer is sent. @default 0 */
+  served?: number;
 }
 
 /** The mutable state both endpoints work on. */
@@ -286,7 +288,10 @@ function searchPage(state: TenantState, params: URLSearchParams): object {
   return { start: page * perPage, limit: perPage, length: logs.length, total: found.total, logs };
 }
 
-/** `GET /api/v2/logs`, in checkpoint mode (`from`) or search mode. Counts the stats. */
+/**
+ * `GET /api/v2/logs`, in checkpoint mode (`from`) or search mode. Takes from the rate-limit bucket;
+ * the caller counts the answer in the stats when it sends it.
+ */
 export function handleLogs(state: TenantState, url: URL, authorization: string | undefined): Reply {
   const decision = state.bucket.take();
   const headers = rateLimitHeaders(decision);
@@ -314,13 +319,17 @@ export function handleLogs(state: TenantState, url: URL, authorization: string |
       const page = checkpointPage(state, url, from);
       if ('status' in page)
         return reply(page.status, apiError(page.status, 'Bad Request', 'Invalid from'));
-      state.stats.logsServed += page.logs.length;
-      return { status: 200, body: page.logs, headers: { ...headers, link: page.link } };
+      const link = page.link;
+      return {
+        status: 200,
+        body: page.logs,
+        headers: { ...headers, link },
+        served: page.logs.length,
+      };
     }
     const body = searchPage(state, params);
     const logs = Array.isArray(body) ? body : (body as { logs: unknown[] }).logs;
-    state.stats.logsServed += logs.length;
-    return reply(200, body);
+    return { ...reply(200, body), served: logs.length };
   } catch (error) {
     if (!(error instanceof QueryError)) throw error;
     return reply(400, apiError(400, 'Bad Request', error.message, 'invalid_query_string'));

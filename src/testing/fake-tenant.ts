@@ -9,6 +9,7 @@ import type { Reply, TenantState } from './endpoints';
 import { LogGenerator } from './log-generator';
 import { checkRuntimeOptions, resolveOptions } from './options';
 import { TokenBucket } from './rate-limiter';
+import { readBody, renderReply, writeReply } from './reply';
 import { FAKE_TENANT_CA, FAKE_TENANT_CERT, FAKE_TENANT_KEY } from './tls-fixture';
 import type {
   FakeTenant,
@@ -36,24 +37,7 @@ const ROUTES: Record<string, { method: string; route: 'token' | 'logs' }> = {
 };
 
 function send(res: ServerResponse, reply: Reply): void {
-  const body = reply.body;
-  const payload = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: Record<string, string | number> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-  };
-  for (const [name, value] of Object.entries(reply.headers)) headers[name.toLowerCase()] = value;
-  res.writeHead(reply.status, headers);
-  res.end(payload);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  writeReply(res, renderReply(reply));
 }
 
 /**
@@ -103,6 +87,7 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     }, ms);
     timers.add(timer);
   };
+  const wait = (ms: number) => new Promise<void>((resolve) => later(ms, resolve));
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
@@ -117,11 +102,31 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     return at === -1 ? undefined : scripted.splice(at, 1)[0];
   };
 
+  /** The answer to a request that reached an endpoint: a scripted one, or the endpoint's. */
+  const build = (
+    route: 'token' | 'logs',
+    script: ScriptedResponse | undefined,
+    req: IncomingMessage,
+    url: URL,
+    body: string,
+  ): Reply => {
+    if (script) {
+      const limits = script.rateLimitHeaders === false ? {} : rateLimitHeaders(state.bucket.peek());
+      const reply: Reply = { status: script.status, headers: { ...limits, ...script.headers } };
+      if (script.body !== undefined) reply.body = script.body;
+      return reply;
+    }
+    if (route === 'token') return handleToken(state, body, req.headers['content-type'] ?? '');
+    grown();
+    return handleLogs(state, url, req.headers.authorization);
+  };
+
   const respond = async (req: IncomingMessage, res: ServerResponse) => {
     // core: the request's own host, so the logs endpoint's `Link` header is absolute as Auth0's is.
     const url = new URL(req.url ?? '/', `https://${req.headers.host ?? 'fake-tenant.invalid'}`);
     const endpoint = ROUTES[url.pathname];
     const body = await readBody(req);
+    const arrived = performance.now();
     if (!endpoint || endpoint.method !== req.method) {
       const error = { statusCode: 404, error: 'Not Found', message: 'Not Found' };
       return send(res, { status: 404, body: error, headers: {} });
@@ -131,26 +136,23 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     else state.stats.logRequests++;
     const script = takeScripted(route);
     const delay = runtime.latencyMs + (script?.delayMs ?? 0);
-    if (delay > 0) await new Promise<void>((resolve) => later(delay, resolve));
-    if (res.destroyed) return;
-    if (script?.hangUp) return void req.socket.destroy();
-
-    let reply: Reply;
-    if (script) {
-      const limits = script.rateLimitHeaders === false ? {} : rateLimitHeaders(state.bucket.peek());
-      reply = { status: script.status, headers: { ...limits, ...script.headers } };
-      if (script.body !== undefined) reply.body = script.body;
-    } else if (route === 'token') {
-      reply = handleToken(state, body, req.headers['content-type'] ?? '');
-    } else {
-      grown();
-      reply = handleLogs(state, url, req.headers.authorization);
+    // Built and serialised on arrival, as a server does: the bucket, tokens, logs and quirks are those
+    // the request found, and the answer leaves `delay` ms after it arrived, this work included.
+    const reply = script?.hangUp ? undefined : build(route, script, req, url, body);
+    const rendered = reply && renderReply(reply);
+    // waits again when the timer fired early (it counts from the loop's cached, whole-ms time)
+    for (let left = arrived + delay - performance.now(); left > 0;) {
+      await wait(left);
+      left = arrived + delay - performance.now();
     }
+    if (res.destroyed) return;
+    if (!reply || !rendered) return void req.socket.destroy();
     if (route === 'logs') {
       state.stats.status[reply.status] = (state.stats.status[reply.status] ?? 0) + 1;
       if (reply.status === 429) state.stats.rateLimited++;
+      state.stats.logsServed += reply.served ?? 0;
     }
-    send(res, reply);
+    writeReply(res, rendered);
   };
 
   const https = createHttpsServer({ key: FAKE_TENANT_KEY, cert: FAKE_TENANT_CERT }, (req, res) => {

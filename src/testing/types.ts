@@ -14,7 +14,12 @@ export interface FakeTenantOptions {
   logs?: number;
   /** New logs appended per second while the server runs, dated at their creation. @default 0 */
   growth?: number;
-  /** Delay before each HTTP response, in ms. @default 0 */
+  /**
+   * Time from a request's arrival (its body read) to its answer, in ms, the tenant's own work
+   * included: the answer is built on arrival (rate-limit bucket, tokens, logs as they are then), and
+   * sent when what is left of the delay has passed (at once when building took longer).
+   * @default 0
+   */
   latencyMs?: number;
   /** Delay before a new TCP connection reaches TLS, in ms (keep-alive clients pay it once). @default 0 */
   connectLatencyMs?: number;
@@ -76,9 +81,9 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Send the rate-limit headers (without taking a token). @default true */
   rateLimitHeaders?: boolean;
-  /** Extra delay before this answer, in ms. @default 0 */
+  /** Extra delay before this answer, in ms, added to `latencyMs`. @default 0 */
   delayMs?: number;
-  /** Destroy the connection instead of answering (the client sees a socket hang up). @default false */
+  /** Destroy the connection after the delay instead of answering (a socket hang up). @default false */
   hangUp?: boolean;
 }
 

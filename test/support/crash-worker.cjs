@@ -7,6 +7,13 @@ const { LogsProcessor, FileStorage } = require(
 );
 
 const env = process.env;
+// A SIGKILL can cut a write short (Linux stops a write to a file between pages on a fatal signal):
+// drop a partial last line, as a durable destination does, before appending.
+if (fs.existsSync(env.CRASH_OUT)) {
+  const text = fs.readFileSync(env.CRASH_OUT);
+  if (text.length > 0 && text[text.length - 1] !== 0x0a)
+    fs.truncateSync(env.CRASH_OUT, text.lastIndexOf(0x0a) + 1);
+}
 const out = fs.openSync(env.CRASH_OUT, 'a');
 const processor = new LogsProcessor(new FileStorage(env.CRASH_STATE), {
   domain: env.CRASH_DOMAIN,

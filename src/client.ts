@@ -48,9 +48,11 @@ export interface RequestOptions {
    * Called by `getLogs` once a 2xx answer is in and before its body is parsed, with the answer's
    * raw `Link` header (Auth0's `<...>; rel="next"`), its rate limits, and whether the body is an
    * empty array: a page source starts its next request from `Link` at once instead of after the
-   * parse and its checks (issue 13). Not called for failed answers; what it throws is ignored.
+   * parse and its checks (issue 13). When it returns a promise, the body is parsed once that
+   * settles (the page source lets its request leave first). Not called for failed answers; what it
+   * throws or rejects with is ignored.
    */
-  onAnswer?: (answer: LogsAnswer) => void;
+  onAnswer?: (answer: LogsAnswer) => void | PromiseLike<unknown>;
 }
 
 /** What {@link RequestOptions.onAnswer} is told of an answer before its body is parsed. */
@@ -240,7 +242,7 @@ export class LogsApiClient {
       const limits = limitsOf(response);
       if (onAnswer) {
         try {
-          onAnswer({
+          await onAnswer({
             ...(typeof link === 'string' ? { link } : {}),
             limits,
             empty: typeof response.data === 'string' && /^\s*\[\s*\]\s*$/.test(response.data),

@@ -250,6 +250,8 @@ export async function* logPages(
     if (o.until !== undefined && compareLogIds(next, o.until) >= 0) return;
     limits = answer.limits;
     ahead = begin(next);
+    // the answer's parse and the consumer wait one turn of the event loop: the request leaves first
+    return new Promise<void>((resolve) => setImmediate(resolve));
   };
 
   const fetchPage = async (from: string | null, own?: AbortSignal): Promise<Fetched> => {
@@ -266,9 +268,18 @@ export async function* logPages(
         ? `Requesting ${take} logs from checkpoint ${from}`
         : `Requesting the ${take} oldest logs`,
     );
-    let answered: RateLimits | undefined;
+    // the reservation ends when the answer is in: before a request started from its Link reserves
+    let released = false;
+    const release = (answered?: RateLimits) => {
+      if (released) return;
+      released = true;
+      o.budget?.done(answered);
+    };
     const onAnswer = o.prefetch
-      ? once((answer: LogsAnswer) => speculate(from, answer, own))
+      ? once((answer: LogsAnswer) => {
+          release(answer.limits);
+          return speculate(from, answer, own);
+        })
       : undefined;
     try {
       const page = await withRetry(async () => {
@@ -283,7 +294,7 @@ export async function* logPages(
         return answer;
       }, policy);
       limits = page.limits;
-      answered = page.limits;
+      release(page.limits);
       return { page, from };
     } catch (error) {
       if (isAbortError(error) || policy.signal?.aborted) return { stop: 'aborted' };
@@ -293,7 +304,7 @@ export async function* logPages(
         return { stop: 'max_run_time' };
       throw error;
     } finally {
-      o.budget?.done(answered);
+      release();
     }
   };
 
@@ -371,12 +382,12 @@ export async function* logPages(
 }
 
 /** `fn` that acts on its first call only (an answer retried after a bad body speculates once). */
-function once<T>(fn: (value: T) => void): (value: T) => void {
+function once<T, R>(fn: (value: T) => R): (value: T) => R | undefined {
   let called = false;
   return (value) => {
-    if (called) return;
+    if (called) return undefined;
     called = true;
-    fn(value);
+    return fn(value);
   };
 }
 

@@ -39,11 +39,36 @@ describe('getLogs onAnswer', () => {
     expect(Number.isFinite(answer.limits.remaining)).toBe(true);
   });
 
+  it('parses the body only once the promise onAnswer returns has settled', async () => {
+    let release: () => void = () => undefined;
+    let resolved = false;
+    const told: LogsAnswer[] = [];
+    const pending = client()
+      .getLogs(
+        { take: 5, from: tenant().logIdAt(0) },
+        {
+          onAnswer: (answer) => {
+            told.push(answer);
+            return new Promise<void>((resolve) => (release = resolve));
+          },
+        },
+      )
+      .then((page) => {
+        resolved = true;
+        return page;
+      });
+    while (told.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(resolved).toBe(false);
+    release();
+    expect((await pending).logs).toHaveLength(5);
+  });
+
   it('says `empty` for an answer of [] (the tenant has nothing after the checkpoint)', async () => {
     const told: LogsAnswer[] = [];
     const page = await client().getLogs(
       { take: 100, from: tenant().logIdAt(249) },
-      { onAnswer: (answer) => told.push(answer) },
+      { onAnswer: (answer) => void told.push(answer) },
     );
     expect(page.logs).toEqual([]);
     expect(told.map((a) => a.empty)).toEqual([true]);
@@ -57,7 +82,10 @@ describe('getLogs onAnswer', () => {
     });
     const told: LogsAnswer[] = [];
     await expect(
-      client().getLogs({ take: 10, from: tenant().logIdAt(0) }, { onAnswer: (a) => told.push(a) }),
+      client().getLogs(
+        { take: 10, from: tenant().logIdAt(0) },
+        { onAnswer: (a) => void told.push(a) },
+      ),
     ).rejects.toBeInstanceOf(ManagementApiError);
     expect(told).toEqual([]);
 

@@ -119,7 +119,7 @@ export class LogsApiClient {
     this.domain = o.domain;
     this.clientId = o.clientId;
     this.#clientSecret = o.clientSecret;
-    this.#redactor.add(o.clientSecret);
+    this.#redactor.addBasic(o.clientId, o.clientSecret);
     this.#timeoutMs = o.timeoutMs;
     this.#maxResponseBytes = o.maxResponseBytes;
     this.#http = createHttp(o.http ? { http: o.http } : o.ca === undefined ? {} : { ca: o.ca });

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { Batch } from './batches';
 import { HandlerError, errorMessage, isAbortError, isPermanentError } from './errors';
 import type { ResolvedOptions } from './options';
@@ -27,9 +28,12 @@ function toHandlerError(error: unknown): HandlerError {
 }
 
 /**
- * Calls the handler once and settles when it acknowledges (callback or promise), mapping every
- * failure, a synchronous throw included, to a {@link HandlerError}. A handler that neither takes a
- * callback nor returns a promise is done when it returns.
+ * Calls the handler once and settles when it acknowledges, mapping every failure, a synchronous
+ * throw included, to a {@link HandlerError}. A handler that takes a callback (two parameters, as the
+ * original's handlers do) is done when it calls it: what it returns is not awaited (a superagent
+ * request is thenable, and calling its `then` would send it again), and only an `async` handler's
+ * rejection (a native promise) fails the batch before the callback. A handler without a callback
+ * parameter is done when the promise it returns resolves, or when it returns.
  */
 export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -40,14 +44,13 @@ export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<voi
       if (error === undefined || error === null) resolve();
       else reject(toHandlerError(error));
     };
+    const rejected = (error: unknown) => settle(error ?? new Error('rejected without a reason'));
     try {
       const result = handler(logs, settle);
-      if (isThenable(result))
-        result.then(
-          () => settle(),
-          (error: unknown) => settle(error ?? new Error('rejected without a reason')),
-        );
-      else if (handler.length < 2) settle();
+      if (handler.length >= 2) {
+        if (types.isPromise(result)) result.then(undefined, rejected);
+      } else if (isThenable(result)) result.then(() => settle(), rejected);
+      else settle();
     } catch (error) {
       settle(error ?? new Error('threw without a reason'));
     }
@@ -97,7 +100,7 @@ export class Delivery {
   private newestLogDate: number | undefined;
   private logsProcessed = 0;
   private readonly skipped: SkippedRange[] = [];
-  private readonly settled = new Map<number, Batch>();
+  private readonly settled = new Map<number, { batch: Batch; delivered: boolean }>();
   private nextSeq = 0;
   private stopError: unknown;
   private storageError: unknown;
@@ -120,7 +123,13 @@ export class Delivery {
           stop = next.value;
           break;
         }
-        while (active.size >= this.o.concurrency) await Promise.race(active);
+        // at most `concurrency` batches past the stored checkpoint: while the oldest one retries,
+        // the others wait instead of running ahead through the backlog (a failure re-ships only these)
+        while (
+          active.size >= this.o.concurrency ||
+          (active.size > 0 && next.value.seq - this.nextSeq >= this.o.concurrency)
+        )
+          await Promise.race(active);
         if (this.halted()) break;
         // a slow handler must not stretch the run past its cap: a batch already fetched is left
         // for the next run (the checkpoint stays before it)
@@ -215,12 +224,18 @@ export class Delivery {
   /** Records a settled batch and stores the checkpoint over every contiguous settled one. */
   private async settle(batch: Batch, delivered = true): Promise<void> {
     if (delivered) this.logsProcessed += batch.logs.length;
-    this.settled.set(batch.seq, batch);
+    this.settled.set(batch.seq, { batch, delivered });
     let moved = false;
-    for (let next = this.settled.get(this.nextSeq); next; next = this.settled.get(this.nextSeq)) {
+    for (
+      let entry = this.settled.get(this.nextSeq);
+      entry;
+      entry = this.settled.get(this.nextSeq)
+    ) {
       this.settled.delete(this.nextSeq++);
+      const next = entry.batch;
       this.checkpoint = next.toCheckpoint ?? this.checkpoint;
-      const last = next.logs[next.logs.length - 1];
+      // the newest log shipped (a skipped batch shipped nothing: it says nothing of the lag)
+      const last = entry.delivered ? next.logs[next.logs.length - 1] : undefined;
       const date = last ? Date.parse(last.date) : Number.NaN;
       if (!Number.isNaN(date) && !(date <= (this.newestLogDate ?? -Infinity)))
         this.newestLogDate = date;

@@ -99,7 +99,7 @@ export class LogsProcessor {
     // a bad logger is reported by the run like any bad option, through the debug namespace only
     const logger = defer(() => loggerOption(options.logger));
     this.problem = problem;
-    this.redactor.add(String(options.clientSecret));
+    this.redactor.addBasic(String(options.clientId), String(options.clientSecret));
     this.log = this.redactedLogger('processor', logger);
   }
 

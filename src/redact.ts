@@ -12,9 +12,23 @@ export class Redactor {
   /** A native private field: `util.inspect` and `JSON.stringify` never see the secrets. */
   readonly #secrets = new Set<string>();
 
-  /** Remembers a secret; values shorter than 6 characters are too common to mask safely. */
+  /**
+   * Remembers a secret, and the forms it takes in a request that a server may echo back: URL and
+   * form encoded, JSON escaped, base64. Values shorter than 6 characters are too common to mask
+   * safely.
+   */
   add(secret: string | null | undefined): void {
-    if (secret && secret.length >= 6) this.#secrets.add(secret);
+    if (!secret || secret.length < 6) return;
+    for (const form of encodings(secret)) this.#secrets.add(form);
+  }
+
+  /** Remembers `user:password` as an HTTP Basic credential sends it (base64), and the password. */
+  addBasic(user: string, password: string | null | undefined): void {
+    if (!password || password.length < 6) return;
+    this.add(password);
+    const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
+    this.#secrets.add(basic);
+    this.#secrets.add(basic.replace(/=+$/, ''));
   }
 
   /** `util.inspect` / `console.log`: how many secrets, never which. */
@@ -33,6 +47,21 @@ export class Redactor {
     for (const secret of secrets) out = out.split(secret).join(REDACTED);
     return redactUrlCredentials(out.replace(/(Bearer\s+)[\w.~+/=-]+/gi, `$1${REDACTED}`));
   }
+}
+
+/** A secret as it is, and as URL/form encoding, JSON and base64 (standard and URL-safe) write it. */
+function encodings(secret: string): string[] {
+  const uri = encodeURIComponent(secret);
+  const base64 = Buffer.from(secret, 'utf8').toString('base64');
+  return [
+    secret,
+    uri,
+    uri.replace(/%20/g, '+'),
+    JSON.stringify(secret).slice(1, -1),
+    base64,
+    base64.replace(/=+$/, ''),
+    base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+  ];
 }
 
 /** `https://user:pass@host/x` → `https://[REDACTED]@host/x`, anywhere in a text. */

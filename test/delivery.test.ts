@@ -51,6 +51,29 @@ describe('callHandler', () => {
     );
   });
 
+  it('waits for the callback of a handler that takes one, whatever it returns', async () => {
+    // an async handler resolves at once, its callback reports later: the callback decides
+    const late = new Error('down (callback)');
+    const error = await callHandler(async (_l, cb) => {
+      setTimeout(() => cb(late), 5);
+    }, logs).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'handler_failed', cause: late });
+
+    // a thenable request object (superagent's) is never `then`-ed: that would send it again
+    const then = jest.fn();
+    await callHandler((_l, cb) => {
+      setTimeout(() => cb(), 5);
+      return { then } as unknown as PromiseLike<unknown>;
+    }, logs);
+    expect(then).not.toHaveBeenCalled();
+
+    // an async handler that throws before calling back fails the batch at once
+    const boom = new Error('threw in async');
+    await expect(callHandler(async (_l, _cb) => Promise.reject(boom), logs)).rejects.toMatchObject({
+      cause: boom,
+    });
+  });
+
   it('treats a synchronous handler without a callback as done when it returns', async () => {
     let called = false;
     await callHandler(() => {
@@ -97,6 +120,36 @@ describe('Delivery', () => {
     });
     return { d, saved };
   }
+
+  it('hands out at most `concurrency` batches past the stored checkpoint while the oldest is unacknowledged', async () => {
+    const saved: (string | null)[] = [];
+    const called: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const d = new Delivery({
+      handler: async (batchLogs) => {
+        const seq = (Number(((batchLogs[0] as LogEvent).log_id as string).slice(-5)) - 10) / 10;
+        called.push(seq);
+        if (seq === 0) await gate;
+      },
+      store: { saveCheckpoint: async (c: string | null) => void saved.push(c) },
+      start: null,
+      concurrency: 4,
+      maxRetries: 3,
+      onBatchFailure: 'stop',
+      onProgress: undefined,
+      retry,
+    });
+    const drained = d.drain(source(20, 'caught_up'));
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(called.sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+    expect(saved).toEqual([]);
+    release();
+    const report = await drained;
+    expect(report.logsProcessed).toBe(20);
+    expect(saved.at(-1)).toBe(id(200));
+    expect(called).toHaveLength(20);
+  });
 
   it('reports what it did and why the pages stopped, storing the checkpoint after every batch', async () => {
     const { d, saved } = delivery(async () => undefined);

@@ -405,6 +405,19 @@ describe('LogsProcessor.run', () => {
     expect(result.status.warning).toMatch(/more than a week old/);
   });
 
+  it('says nothing of the lag when every batch was skipped (nothing was shipped)', async () => {
+    const result = await processor(memoryStorage(), {
+      now: () => Date.now() + 8 * 24 * 3600_000,
+      onBatchFailure: 'skip',
+      maxRetries: 0,
+    }).run(async () => {
+      throw markPermanentForTest(new Error('refused'));
+    });
+    expect(result.status.logsProcessed).toBe(0);
+    expect(result.status.skipped?.length).toBeGreaterThan(0);
+    expect(result.status.warning ?? '').not.toMatch(/week old/);
+  });
+
   it('reports progress after every committed batch', async () => {
     const progress: number[] = [];
     await processor(memoryStorage(), {
@@ -633,3 +646,7 @@ describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
     expect(tenant().stats().logRequests).toBe(0);
   });
 });
+
+function markPermanentForTest(error: Error): Error {
+  return Object.assign(error, { permanent: true });
+}

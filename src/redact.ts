@@ -11,6 +11,8 @@ export const REDACTED = '[REDACTED]';
 export class Redactor {
   /** A native private field: `util.inspect` and `JSON.stringify` never see the secrets. */
   readonly #secrets = new Set<string>();
+  /** The secrets as given (the forms in `#secrets` are derived from them): what inspect counts. */
+  readonly #given = new Set<string>();
 
   /**
    * Remembers a secret, and the forms it takes in a request that a server may echo back: URL and
@@ -19,6 +21,7 @@ export class Redactor {
    */
   add(secret: string | null | undefined): void {
     if (!secret || secret.length < 6) return;
+    this.#given.add(secret);
     for (const form of encodings(secret)) this.#secrets.add(form);
   }
 
@@ -33,11 +36,11 @@ export class Redactor {
 
   /** `util.inspect` / `console.log`: how many secrets, never which. */
   [inspect.custom](): string {
-    return `Redactor { secrets: ${this.#secrets.size} }`;
+    return `Redactor { secrets: ${this.#given.size} }`;
   }
 
   toJSON(): { secrets: number } {
-    return { secrets: this.#secrets.size };
+    return { secrets: this.#given.size };
   }
 
   redact(text: string): string {

@@ -396,7 +396,14 @@ describe('ship', () => {
 
   it('draws progress on a terminal (stderr) and keeps stdout for the logs', async () => {
     tenant.setOptions({ latencyMs: 60 });
-    const { io, stdout, stderr, base } = setup({ isTTY: true, columns: 200 });
+    // a clock that moves 1 s a reading: every batch passes the line's 100 ms redraw throttle, however
+    // fast or slow the machine runs the batches
+    let clock = Date.now();
+    const { io, stdout, stderr, base } = setup({
+      isTTY: true,
+      columns: 200,
+      timing: { now: () => (clock += 1000) },
+    });
     expect(await runShip([...base, '--batch-size', '50'], io)).toBe(0);
     expect(ndjsonIds(stdout())).toHaveLength(250);
     const frames = stderr().split(CLEAR);

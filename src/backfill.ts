@@ -8,7 +8,15 @@ import {
   type PagesStop,
   type AnsweredPage,
 } from './pages';
-import { BackfillAnomaly, planBackfill, probeAnomaly } from './backfill-checks';
+import {
+  BackfillAnomaly,
+  firstAtOrPast,
+  openingAnomaly,
+  openingOf,
+  planBackfill,
+  probeAnomaly,
+  seamAnomaly,
+} from './backfill-checks';
 import { SharedRateLimits } from './rate-budget';
 import { withRetry } from './retry';
 
@@ -56,6 +64,19 @@ interface Slice {
   pages: CheckedPage[];
   fetched: number;
   done: boolean;
+  /**
+   * The answer to the slice's first request (slices after the first): its first id above `from`
+   * (`null`: none) and the logs at or below `from`. Unset until that answer is in.
+   */
+  opening?: { first: string | null; replayed: number };
+  /**
+   * The lowest id at or past `until` that any answer of the slice held: the log its cursor stopped
+   * at, which the next slice must start with. Unset while none was seen (a slice that caught up on
+   * an empty page found none).
+   */
+  seam?: string;
+  /** The seam with the slice before was checked: the slice's pages may be yielded. */
+  joined: boolean;
   stop?: PagesStop;
   error?: unknown;
 }
@@ -79,10 +100,15 @@ function isAnomaly(error: unknown, slice: Slice): boolean {
  * pause when it is full); pages leave it only in order, so the checkpoint a consumer stores always
  * covers a contiguous prefix. All cursors share one rate-limit budget ({@link SharedRateLimits}).
  *
- * Verified before trusting: the checkpoint decodes to a plausible date, and a probe
- * `from=<bound>&take=1` answers an id above the bound written at or after it. Any anomaly (a
- * bound not honoured, ids out of order at a seam, a 4xx or an invalid page for a synthesised
- * `from`) drops back to one cursor from the last page yielded, calling `o.onFallback`.
+ * Verified before trusting: the checkpoint decodes to a plausible date, a probe
+ * `from=<bound>&take=1` answers an id above the bound written at or after it, and at every seam
+ * the next slice's first answer starts at exactly the log the slice before stopped at (the first
+ * at or past the bound; none when it caught up on an empty page), checked before anything of that
+ * slice is yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
+ * a 4xx or an invalid page for a synthesised `from`) drops back to one cursor from the last page
+ * yielded, calling `o.onFallback`. A slice that starts with a log newer than the horizon after a
+ * slice that found none past its bound (a log written since) is not an anomaly: one cursor reads
+ * on from the checkpoint, without a warning.
  */
 export async function* backfillPages(
   o: BackfillOptions,
@@ -165,6 +191,7 @@ export async function* backfillPages(
       pages: [],
       fetched: 0,
       done: false,
+      joined: index === 0,
     };
     slices.push(slice);
     return slice;
@@ -230,9 +257,28 @@ export async function* backfillPages(
     }
   };
 
+  // A slice's cursor asks through this client, which notes from the tenant's answers where the
+  // slice opens and where it stops (the seams checked before anything of the next is yielded).
+  const watched = (slice: Slice): BackfillOptions['client'] => ({
+    ...(o.client.tenantNow ? { tenantNow } : {}),
+    getLogs: async (query, options) => {
+      const answer = await o.client.getLogs(query, options);
+      const from = typeof query?.from === 'string' ? query.from : null;
+      if (slice.index > 0 && from !== null && from === slice.from && !slice.opening)
+        slice.opening = openingOf(from, answer.logs);
+      if (slice.until !== undefined) {
+        const past = firstAtOrPast(answer.logs, from, slice.until);
+        if (past !== undefined && (slice.seam === undefined || compareLogIds(past, slice.seam) < 0))
+          slice.seam = past;
+      }
+      return answer;
+    },
+  });
+
   const readSlice = async (slice: Slice) => {
     const pages = logPages({
       ...base,
+      client: watched(slice),
       retry: retryInner,
       from: slice.from,
       until: slice.until,
@@ -243,22 +289,17 @@ export async function* backfillPages(
       for (let first = true; ; first = false) {
         if (!(await room(slice))) return;
         const next = await pages.next();
+        // the first answer to a synthesised `from`, whether it yields a page or not (an empty slice)
+        const odd =
+          first && slice.opening
+            ? openingAnomaly(slice.from as string, slice.startMs, slice.opening)
+            : undefined;
+        if (odd) throw new BackfillAnomaly(odd);
         if (next.done) {
           slice.stop = next.value;
           return;
         }
         const page = next.value;
-        if (first && slice.index > 0) {
-          if (page.replayed > 0)
-            throw new BackfillAnomaly(
-              `the tenant answered from=${slice.from as string} with ${page.replayed} logs at or below it (a bound not honoured)`,
-            );
-          const at = page.first === undefined ? undefined : logIdTime(page.first);
-          if (page.first !== undefined && (at === undefined || at < slice.startMs))
-            throw new BackfillAnomaly(
-              `the tenant answered from=${slice.from as string} with log_id ${page.first}, written before the bound`,
-            );
-        }
         slice.fetched += page.fetched;
         slice.pages.push(page);
         notify();
@@ -301,6 +342,10 @@ export async function* backfillPages(
 
   let last: string | null = checkpoint;
   let stop: PagesStop | undefined;
+  // a slice starts with a log newer than the horizon, but the slice before it caught up on an empty
+  // page: that log may have been written since, so the seam cannot be checked; one cursor reads on
+  // from the checkpoint, without a warning
+  let writtenSince = false;
   try {
     for (;;) {
       if (anomaly !== undefined) break;
@@ -312,6 +357,39 @@ export async function* backfillPages(
       if (!slice) {
         await changed;
         continue;
+      }
+      if (!slice.joined) {
+        // Nothing of a slice is yielded before its seam with the slice before is checked: its
+        // first answer must start at the log the slice before stopped at (issue 13).
+        if (slice.opening === undefined && !slice.done) {
+          await changed;
+          continue;
+        }
+        if (slice.opening !== undefined) {
+          const before = slices[headIndex - 1] as Slice;
+          const odd = seamAnomaly(
+            before.until as string,
+            slice.from as string,
+            before.seam ?? null,
+            slice.opening.first,
+          );
+          const openedAt = slice.opening.first ? logIdTime(slice.opening.first) : undefined;
+          if (
+            odd &&
+            before.seam === undefined &&
+            openedAt !== undefined &&
+            openedAt >= plan.horizon
+          ) {
+            writtenSince = true;
+            break;
+          }
+          if (odd !== undefined) {
+            anomaly = odd;
+            break;
+          }
+        }
+        // (a slice that stopped or failed before its first answer yields nothing: handled below)
+        slice.joined = true;
       }
       const page = slice.pages.shift();
       if (page) {
@@ -355,6 +433,12 @@ export async function* backfillPages(
     state.bufferedLogs = 0;
   }
   if (stop !== undefined) return stop;
+  if (writtenSince && anomaly === undefined) {
+    o.log.debug(
+      `Logs were written past ${String(last)} since its slice caught up; one cursor reads on`,
+    );
+    return yield* single(last);
+  }
   fallBack(anomaly as string);
   return yield* single(last);
 }

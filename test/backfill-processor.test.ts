@@ -168,3 +168,53 @@ describe('a backfill cut short stores only the contiguous prefix', () => {
     expect(first.status.stopReason).toBe('max_run_time');
   });
 });
+
+describe('backfill checks every seam (a synthesised from answered too late or too early)', () => {
+  it.each<[string, LogsQuirks, RegExp]>([
+    ['1 log too late', { synthesisedFromShift: -1 }, /logs skipped at a seam/],
+    ['5 logs too late', { synthesisedFromShift: -5 }, /logs skipped at a seam/],
+    [
+      '5 logs too late from the 4th synthesised from on',
+      { synthesisedFromShift: -5, fromRequest: 4 },
+      /logs skipped at a seam/,
+    ],
+    [
+      '2 logs too early from the 4th synthesised from on',
+      { synthesisedFromShift: 2, fromRequest: 4 },
+      /a bound not honoured/,
+    ],
+  ])(
+    '%s: falls back with a warning, every log once in order, the checkpoint never past a gap',
+    async (_name, quirks, reason) => {
+      tenant().setOptions({ quirks });
+      const ids = allIds();
+      const storage = memoryStorage();
+      const shipped: string[] = [];
+      const seen = new Set<string>();
+      // at every write, the stored checkpoint must follow only logs already shipped
+      let contiguous = 0;
+      const stored: number[] = [];
+      const write = storage.write.bind(storage);
+      storage.write = async (data) => {
+        while (contiguous < ids.length && seen.has(ids[contiguous] as string)) contiguous += 1;
+        if (data.checkpointId) stored.push(ids.indexOf(data.checkpointId) - contiguous);
+        await write(data);
+      };
+      const result = await processor(storage, { backfillCursors: 8 }).run(async (logs) => {
+        for (const log of logs) {
+          shipped.push(log.log_id as string);
+          seen.add(log.log_id as string);
+        }
+      });
+      expect(result.status.error).toBeUndefined();
+      expect(result.status.stopReason).toBe('caught_up');
+      expect(result.status.warning).toContain(BACKFILL_FALLBACK_WARNING);
+      expect(result.status.warning).toMatch(reason);
+      expect(shipped).toEqual(ids);
+      expect(result.checkpoint).toBe(ids.at(-1));
+      // every stored checkpoint is the last log of the shipped contiguous prefix, never past a gap
+      expect(stored.length).toBeGreaterThan(1);
+      expect(stored.filter((ahead) => ahead >= 0)).toEqual([]);
+    },
+  );
+});

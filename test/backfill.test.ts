@@ -245,3 +245,170 @@ describe('checks before trusting', () => {
     expect(pages.flatMap((p) => p.logs)).toHaveLength(3000);
   });
 });
+
+/**
+ * An in-memory tenant over `times` (epoch ms, ascending), one log each: answers `from` with the
+ * logs whose id is greater, as Auth0 does. `o.skip(from)` logs are left out of the start of an
+ * answer (a tenant answering a `from` too late); `o.visible()` logs exist (the rest are written
+ * later); `o.gate` may hold a request.
+ */
+function listTenant(
+  times: number[],
+  o: {
+    skip?: (from: string) => number;
+    visible?: () => number;
+    gate?: (query: LogsQuery) => Promise<void> | undefined;
+  } = {},
+) {
+  const ids = times.map((ms, i) => `${logIdAt(ms).slice(0, 17)}${String(i).padStart(39, '0')}`);
+  const queries: LogsQuery[] = [];
+  return {
+    ids,
+    queries,
+    tenantNow: () => NOW,
+    async getLogs(query: LogsQuery): Promise<LogsPage> {
+      queries.push(query);
+      await o.gate?.(query);
+      const take = Number(query.take ?? query.per_page);
+      const from = typeof query.from === 'string' ? query.from : undefined;
+      const count = o.visible ? o.visible() : ids.length;
+      let start = from === undefined ? 0 : ids.findIndex((id) => compareLogIds(id, from) > 0);
+      if (start === -1) start = ids.length;
+      if (from !== undefined) start += o.skip?.(from) ?? 0;
+      const logs: LogEvent[] = [];
+      for (let i = start; i < Math.min(count, start + take); i++)
+        logs.push({
+          log_id: ids[i] as string,
+          date: new Date(times[i] as number).toISOString(),
+          type: 's',
+        });
+      return { logs, limits };
+    },
+  };
+}
+
+/** `n` times spread evenly from `startMs` to `endMs`. */
+const spread = (n: number, startMs: number, endMs: number) =>
+  Array.from({ length: n }, (_, i) => startMs + Math.floor(((endMs - startMs) * i) / n));
+
+describe('every seam is checked before a slice is yielded', () => {
+  it('an empty slice whose first answer skips a log: falls back, every log once in order', async () => {
+    // 1500 logs, half a day without any (slices with no log), 1500 logs; from the gap on, the
+    // tenant answers a synthesised from one log too late
+    const gapMs = NOW - 1.5 * DAY;
+    const times = [
+      ...spread(1500, NOW - 2 * DAY, gapMs),
+      ...spread(1500, NOW - DAY, NOW - DAY / 2),
+    ];
+    let skipped = 0;
+    const tenant = listTenant(times, {
+      skip: (from) => {
+        if (!/9{39}$/.test(from) || (logIdTime(from) as number) < gapMs) return 0;
+        skipped += 1;
+        return 1;
+      },
+    });
+    const fallbacks: string[] = [];
+    const { pages, stop } = await drain(
+      backfillPages(options(tenant, { onFallback: (r) => fallbacks.push(r) })),
+    );
+    expect(stop).toBe('caught_up');
+    expect(skipped).toBeGreaterThan(0);
+    expect(fallbacks).toEqual([expect.stringMatching(/logs skipped at a seam/)]);
+    // the first log after the gap is the one the slice before the empty slice stopped at
+    expect(fallbacks[0]).toContain(`past log_id ${tenant.ids[1500] as string}`);
+    const from = /from=(\d+)/.exec(fallbacks[0] as string)?.[1] as string;
+    expect(logIdTime(from)).toBeLessThan(NOW - DAY - 1000);
+    expect(idsOf(pages)).toEqual(tenant.ids);
+  });
+
+  it('the tail answered one log too late: falls back, every log once in order', async () => {
+    // A first run finds the tail's from: the last synthesised from a slice asked (the memory
+    // tenant answers without I/O, so a second run cuts the same slices).
+    const clean = memoryTenant(4000);
+    await drain(backfillPages(options(clean)));
+    const synthesised = clean.queries
+      .filter((q) => q.take === 100 && /9{39}$/.test(String(q.from)))
+      .map((q) => q.from as string)
+      .sort(compareLogIds);
+    const tailFrom = synthesised.at(-1) as string;
+    const tenant = memoryTenant(4000);
+    let skipped = 0;
+    const skipping = {
+      ...tenant,
+      async getLogs(query: LogsQuery) {
+        const page = await tenant.getLogs(query);
+        if (query.from !== tailFrom) return page;
+        skipped += 1;
+        return { ...page, logs: page.logs.slice(1) };
+      },
+    };
+    const fallbacks: string[] = [];
+    const { pages, stop } = await drain(
+      backfillPages(options(skipping, { onFallback: (r) => fallbacks.push(r) })),
+    );
+    expect(stop).toBe('caught_up');
+    expect(skipped).toBe(1);
+    // the tail starts before the horizon and holds the logs past it
+    const tailMs = (logIdTime(tailFrom) as number) + 1000;
+    expect(tailMs).toBeLessThan(NOW - 10 * 60_000);
+    expect(logIdTime(tenant.ids.at(-1) as string)).toBeGreaterThan(NOW - 10 * 60_000);
+    expect(fallbacks).toEqual([expect.stringMatching(/logs skipped at a seam/)]);
+    expect(fallbacks[0]).toContain(`from=${tailFrom}`);
+    expect(idsOf(pages)).toEqual(tenant.ids);
+  });
+
+  describe('a slice that starts after one that found no log past its bound', () => {
+    /**
+     * 1500 logs a day or more old, then 50 written at `lateMs` once the slice with the last old log
+     * caught up on an empty page; every slice starting past that log waits until then.
+     */
+    async function lateLogs(lateMs: number) {
+      let written = false;
+      let write: () => void = () => undefined;
+      const writing = new Promise<void>((resolve) => (write = resolve));
+      const times = [
+        ...spread(1500, NOW - 2 * DAY, NOW - DAY),
+        ...spread(50, lateMs, lateMs + 1000),
+      ];
+      let lastOld = '';
+      const tenant = listTenant(times, {
+        visible: () => (written ? times.length : 1500),
+        gate: (query) => {
+          const from = String(query.from);
+          if (from === lastOld && !written)
+            return Promise.resolve().then(() => {
+              // answered empty (this request counts what was visible when it came in), then written
+              setImmediate(() => {
+                written = true;
+                write();
+              });
+            });
+          if (/9{39}$/.test(from) && compareLogIds(from, lastOld) > 0) return writing;
+          return undefined;
+        },
+      });
+      lastOld = tenant.ids[1499] as string;
+      const fallbacks: string[] = [];
+      const result = await drain(
+        backfillPages(options(tenant, { onFallback: (r) => fallbacks.push(r) })),
+      );
+      expect(written).toBe(true);
+      expect(result.stop).toBe('caught_up');
+      expect(idsOf(result.pages)).toEqual(tenant.ids);
+      return { fallbacks, queries: tenant.queries, lastOld };
+    }
+
+    it('with logs newer than the horizon (written since): one cursor reads on, no warning', async () => {
+      const { fallbacks, queries, lastOld } = await lateLogs(NOW - 2 * 60_000);
+      expect(fallbacks).toEqual([]);
+      // one cursor asked again from the last old log, where the contiguous prefix ended
+      expect(queries.filter((q) => q.from === lastOld)).toHaveLength(2);
+    });
+
+    it('with logs older than the horizon: falls back with a warning', async () => {
+      const { fallbacks } = await lateLogs(NOW - 30 * 60_000);
+      expect(fallbacks).toEqual([expect.stringMatching(/found no log at or past/)]);
+    });
+  });
+});

@@ -38,7 +38,10 @@ export interface LogsQuirks {
   opaqueIds?: boolean;
   /** Answer a synthesised `from` from the oldest log, as a tenant ignoring it would. @default false */
   ignoreSynthesisedFrom?: boolean;
-  /** Answer a synthesised `from` starting this many logs below it (out of order at a seam). @default 0 */
+  /**
+   * Answer a synthesised `from` starting this many logs below it (out of order at a seam); a
+   * negative shift starts that many logs too late (logs skipped at a seam). @default 0
+   */
   synthesisedFromShift?: number;
   /** Answer a synthesised `from` with this status (e.g. 400) instead of logs. @default undefined */
   synthesisedFromStatus?: number;

@@ -427,12 +427,35 @@ describe('ship', () => {
     const { io, stderr, base } = setup();
     await fs.writeFile(
       path.join(dir, 'state.json'),
-      JSON.stringify({ tenant: { domain: 'other.eu.auth0.com', clientId: 'x' } }),
+      JSON.stringify({
+        checkpointId: '1'.repeat(56),
+        tenant: { domain: 'other.eu.auth0.com', clientId: 'x' },
+      }),
     );
     const out = path.join(dir, 'logs.ndjson');
     expect(await runShip([...base, '--out', out], io)).toBe(1);
     expect(stderr()).toContain('This state belongs to tenant other.eu.auth0.com');
     await expect(fs.stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a first run against a mistyped --domain does not lock the state to the typo', async () => {
+    const { io, stderr, base } = setup();
+    const closed = await startFakeTenant();
+    const typo = closed.domain;
+    await closed.close(); // nothing listens there any more: the run fails to connect
+    expect(await runShip([...base, '--domain', typo, '--max-retries', '0'], io)).toBe(1);
+    expect(stderr()).toContain(typo);
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as object;
+    expect(state).toMatchObject({ logs: [{ logsProcessed: 0 }] });
+    expect(state).not.toHaveProperty('tenant');
+
+    const right = setup();
+    expect(await runShip([...right.base, '--domain', tenant.domain], right.io)).toBe(0);
+    expect(ndjsonIds(right.stdout())).toEqual(expectedIds(0, 250));
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8'))).toMatchObject({
+      checkpointId: tenant.logIdAt(249),
+      tenant: { domain: tenant.domain, clientId: tenant.clientId },
+    });
   });
 
   it('fails with exit code 1 when --out cannot be written', async () => {

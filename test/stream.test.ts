@@ -529,11 +529,11 @@ describe('LogsApiStream abort and errors', () => {
   ])('shows a bad take %j as it was given (a string in quotes)', async (take, shown) => {
     const t = shared();
     const s = stream(t, { checkpointId: t.logIdAt(0) });
-    const error = await new Promise<Error>((resolve) => {
+    const error = await new Promise<unknown>((resolve) => {
       s.on('error', resolve);
       s.next(take as number);
     });
-    expect(error.message).toBe(`Expected \`take\` to be a positive integer, ${shown}`);
+    expect((error as Error).message).toBe(`Expected \`take\` to be a positive integer, ${shown}`);
   });
 
   it.each([

@@ -144,7 +144,7 @@ export const SHIP_COMMAND: CommandSpec = {
       type: 'string',
       value: '<log_id|date>',
       description:
-        'Start after this log_id or at this ISO date; a new value wins over the stored checkpoint',
+        'Start after this log_id or at this ISO date (at most a day ahead of this clock); a new value wins over the stored checkpoint',
       default: 'the oldest log',
     },
     {
@@ -184,6 +184,8 @@ export const SHIP_COMMAND: CommandSpec = {
     { name: 'json', type: 'boolean', description: 'Print the summary as JSON', default: 'off' },
   ],
   notes: [
+    'Without --follow, ship ends once it has shipped the logs dated before it started (by this',
+    "machine's clock); newer ones wait for the next run. A flag that takes one value may be given once.",
     'The summary goes to stdout, or to stderr when the logs go to stdout. Progress is drawn on stderr',
     'when it is a terminal (not when the logs go to the same terminal). One run at a time per state:',
     'the state is locked while ship runs. With --follow, failed polls are retried with a growing wait',

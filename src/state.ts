@@ -24,10 +24,12 @@ export interface StateStoreOptions {
    */
   historyLimitBytes?: number;
   /**
-   * The tenant of the runs using this store. A stored state of another domain is refused
-   * (`StorageError` `state_other_tenant`) before its token or checkpoint is used; a state without
-   * one (written by an older version or the original) is claimed; another client id of the same
-   * domain takes the state over, its cached token dropped.
+   * The tenant of the runs using this store. A stored state holding a checkpoint or token of
+   * another domain is refused (`StorageError` `state_other_tenant`) before either is used; a state
+   * without a tenant (written by an older version or the original) is claimed; another client id
+   * of the same domain takes the state over, its cached token dropped. The tenant is recorded only
+   * while the state holds a checkpoint or token: a run that stored neither (a failed first run,
+   * a mistyped domain) leaves the state free for any tenant.
    */
   tenant?: { domain: string; clientId: string };
 }
@@ -44,6 +46,11 @@ export function tenantDomain(domain: string): string {
 function isToken(value: unknown): value is AccessToken {
   const token = value as AccessToken | null;
   return typeof token?.token === 'string' && typeof token.expiresAt === 'number';
+}
+
+/** Whether a document holds something of a tenant: a checkpoint or an access token. */
+function holdsTenantData(doc: StoredState): boolean {
+  return isLogId(doc.checkpointId) || isToken(doc.logs_access_token);
 }
 
 /**
@@ -166,10 +173,16 @@ export class StateStore implements TokenCache {
     return doc;
   }
 
-  /** Refuses another tenant's state; records ours in a state that has none. */
+  /**
+   * Refuses a state holding another tenant's checkpoint or token. A state is the tenant's only
+   * while it holds something of it: a recorded tenant without either (left by a failed first run,
+   * e.g. with a mistyped domain) is dropped, and ours is recorded by {@link mark} once a checkpoint
+   * or token of ours is stored.
+   */
   private claim(doc: StoredState): void {
     const ours = this.tenant;
     if (!ours) return;
+    if (doc.tenant && !holdsTenantData(doc)) delete doc.tenant;
     const stored = doc.tenant;
     if (stored && tenantDomain(stored.domain) !== ours.domain) {
       throw new StorageError(
@@ -178,7 +191,17 @@ export class StateStore implements TokenCache {
       );
     }
     if (stored && stored.clientId !== ours.clientId) doc.logs_access_token = null;
-    if (!stored || stored.clientId !== ours.clientId) doc.tenant = { ...ours };
+    this.mark(doc);
+  }
+
+  /** Records our tenant in a document that holds a checkpoint or token (of ours), and only then. */
+  private mark(doc: StoredState): void {
+    const ours = this.tenant;
+    if (!ours) return;
+    if (holdsTenantData(doc)) {
+      if (doc.tenant?.domain !== ours.domain || doc.tenant.clientId !== ours.clientId)
+        doc.tenant = { ...ours };
+    } else delete doc.tenant;
   }
 
   private update(change: (doc: StoredState) => void): Promise<void> {
@@ -187,6 +210,7 @@ export class StateStore implements TokenCache {
       if (lost?.aborted) throw lost.reason;
       const doc = await this.read();
       change(doc);
+      this.mark(doc);
       try {
         await this.context.write(doc);
       } catch (error) {

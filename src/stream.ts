@@ -5,6 +5,7 @@ import { ArgumentError } from './errors';
 import { scopedLogger } from './log';
 import { createLogFilter, type LogFilter } from './log-filter';
 import {
+  invalid,
   resolveStreamOptions,
   signalOption,
   takeOption,
@@ -253,13 +254,8 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
 
   private async readBatch(take: number): Promise<void> {
     if (!Number.isInteger(take) || take < 1) {
-      this.emit(
-        'error',
-        new ArgumentError(
-          `Expected \`take\` to be a positive integer, got ${String(take)}`,
-          'take',
-        ),
-      );
+      // `invalid` shows the value as JSON: `got "50"` for a string, `got 50` for a number
+      this.emit('error', invalid('take', 'a positive integer', take));
       return;
     }
     if (this.ended) return void this.emit('end');

@@ -135,6 +135,53 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
     expect(storage.events).toEqual([]);
   });
 
+  it.each<[string, StoredState]>([
+    ['a checkpoint', { checkpointId: id(9), tenant }],
+    ['a token', { logs_access_token: { token: 'token-of-a-0123456789', expiresAt: 1 }, tenant }],
+  ])("refuses another tenant's state that holds only %s", async (_, stored) => {
+    const store = new StateStore(lockable(stored), {
+      tenant: { domain: 'other.us.auth0.com', clientId: 'client-b' },
+    });
+    await expect(store.getCheckpoint(undefined, async (s) => s)).rejects.toMatchObject({
+      code: 'state_other_tenant',
+    });
+  });
+
+  it("a failed run's history claims nothing: the state stays free for the right tenant", async () => {
+    const storage = lockable();
+    const typo = new StateStore(storage, { tenant: { domain: '127.0.0.1:9448', clientId: 'c' } });
+    expect(await typo.getCheckpoint(undefined, async (s) => s)).toBeNull();
+    const failed: RunStatus = {
+      startCheckpoint: null,
+      start: new Date(0),
+      end: new Date(1),
+      logsProcessed: 0,
+      error: 'connect ECONNREFUSED 127.0.0.1:9448',
+    };
+    await typo.done(failed, null);
+    expect(storage.current()).not.toHaveProperty('tenant');
+    expect(storage.current()?.logs).toHaveLength(1);
+
+    const right = new StateStore(storage, { tenant });
+    expect(await right.getCheckpoint(undefined, async (s) => s)).toBeNull();
+    await right.setToken({ token: 'token-of-acme-0123456789', expiresAt: 1e15 });
+    expect(storage.current()).toMatchObject({ tenant, logs: [{ error: failed.error }] });
+  });
+
+  it('takes over a state recorded for another tenant that holds nothing of it', async () => {
+    const other = { domain: 'typo.eu.auth0.com', clientId: 'client-a' };
+    const storage = lockable({
+      checkpointId: null,
+      logs_access_token: null,
+      logs: [],
+      tenant: other,
+    });
+    const store = new StateStore(storage, { tenant });
+    expect(await store.getToken()).toBeNull();
+    await store.saveCheckpoint(id(5));
+    expect(storage.current()).toMatchObject({ checkpointId: id(5), tenant });
+  });
+
   it('claims a state written without a tenant (the original, an older version)', async () => {
     const storage = lockable({ checkpointId: id(3), startFrom: null, logs: [] });
     const store = new StateStore(storage, { tenant });

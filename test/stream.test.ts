@@ -522,6 +522,20 @@ describe('LogsApiStream abort and errors', () => {
     expect((error as ArgumentError).option).toBe('take');
   });
 
+  it.each<[unknown, string]>([
+    ['50', 'got "50"'],
+    [1.5, 'got 1.5'],
+    [null, 'got null'],
+  ])('shows a bad take %j as it was given (a string in quotes)', async (take, shown) => {
+    const t = shared();
+    const s = stream(t, { checkpointId: t.logIdAt(0) });
+    const error = await new Promise<unknown>((resolve) => {
+      s.on('error', resolve);
+      s.next(take as number);
+    });
+    expect((error as Error).message).toBe(`Expected \`take\` to be a positive integer, ${shown}`);
+  });
+
   it.each([
     [{ checkpointId: 'abc' }, 'checkpointId'],
     [{ checkpointId: 42 }, 'checkpointId'],

@@ -49,9 +49,15 @@ export function parseCommand(argv: string[], spec: CommandSpec): ParsedArgs {
       ...(option.short ? { short: option.short } : {}),
     };
   }
+  let parsed: { values: unknown; tokens: ReadonlyArray<{ kind: string; name?: string }> };
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false })
-      .values as ParsedArgs;
+    parsed = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+    });
   } catch (error) {
     const first = ((error as Error).message.split('\n')[0] ?? String(error)).replace(/\.+$/, '');
     // `--max-run-time -1`: node:util reads `-1` as a flag ("argument is ambiguous")
@@ -60,6 +66,28 @@ export function parseCommand(argv: string[], spec: CommandSpec): ParsedArgs {
       ? `Expected ${ambiguous[2]} to have a value; one that starts with a dash is written ${ambiguous[2]}=<value>`
       : first;
     throw new UsageError(`${message}. Run \`auth0-log-tools ${spec.name} --help\` for the flags.`);
+  }
+  refuseRepeated(parsed.tokens, spec);
+  return parsed.values as ParsedArgs;
+}
+
+/**
+ * A flag that takes one value, given twice, is a usage error: node:util would keep the last one
+ * silently (`--types s --types f` shipping only `f`). Flags marked `multiple` repeat; a repeated
+ * boolean flag says the same thing twice and is allowed. The values are never quoted (one may be
+ * a secret).
+ */
+function refuseRepeated(tokens: ReadonlyArray<{ kind: string; name?: string }>, spec: CommandSpec) {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const option = spec.options.find((o) => o.name === token.name);
+    if (!option || option.multiple || option.type !== 'string') continue;
+    if (seen.has(option.name)) {
+      const list = option.value === '<list>' ? '; give one comma-separated list' : '; give it once';
+      throw new UsageError(`--${option.name} given twice${list}`);
+    }
+    seen.add(option.name);
   }
 }
 
@@ -101,7 +129,10 @@ export interface NumberRule {
   exclusiveMin?: boolean;
 }
 
-/** A numeric flag, validated against `rule`; `undefined` when absent. */
+/**
+ * A numeric flag, validated against `rule`; `undefined` when absent. Only plain decimal notation
+ * (`100`, `-1`, `2.5` for a non-integer): `1e2` and `0x10` are usage errors naming the flag.
+ */
 export function numberFlag(
   args: ParsedArgs,
   name: string,
@@ -111,7 +142,11 @@ export function numberFlag(
   if (raw === undefined) return undefined;
   const value = Number(raw);
   const { integer = false, min = -Infinity, max = Infinity, exclusiveMin = false } = rule;
+  // decimal digits only, as the library reads a string option: `Number` would also take `1e2`,
+  // `0x10`, `0b1` or `Infinity`
+  const plain = integer ? /^\s*-?\d+\s*$/ : /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/;
   const ok =
+    plain.test(raw) &&
     Number.isFinite(value) &&
     (!integer || Number.isInteger(value)) &&
     (exclusiveMin ? value > min : value >= min) &&

@@ -147,6 +147,14 @@ class ShipRun {
     cursors: undefined as number | undefined,
   };
   private logsBefore = 0;
+  /** When the command started (its clock, epoch ms): without `--follow`, the end of the work. */
+  private started = 0;
+  /**
+   * Aborted (without `--follow`) once a batch reached the logs dated at or after {@link started}:
+   * the run stops there, caught up with what existed when the command started, instead of chasing
+   * a tenant that keeps getting logs (a run otherwise ends only on an empty page).
+   */
+  private readonly reachedStart = new AbortController();
 
   constructor(
     private readonly config: ShipConfig,
@@ -195,11 +203,16 @@ class ShipRun {
       return EXIT.failed;
     }
 
+    const started = timing.now();
+    this.started = started;
     // the command holds the lock: each run's own lock() nests inside it
     const context = heldStorage(this.storage, this.lock, (data) =>
-      destination.closedByReader ? readerClosed(data) : data,
+      destination.closedByReader
+        ? readerClosed(data)
+        : this.reachedStart.signal.aborted && !stop.signal.aborted
+          ? caughtUpAtStart(data, started)
+          : data,
     );
-    const started = timing.now();
     const deadline = started + config.maxRunTimeSeconds * 1000;
     const warnings: string[] = [];
     let runs = 0;
@@ -230,16 +243,28 @@ class ShipRun {
         // the processor reports a bad value through its runs; the CLI refuses it at once
         if (processor.optionsError) throw processor.optionsError;
         let sendError: unknown;
-        const { status, checkpoint } = await processor.run(
-          async (logs) => {
-            sendError = undefined;
-            await destination.send(logs).catch((error: unknown) => {
-              sendError = error;
-              throw error;
-            });
-          },
-          { signal: stop.signal },
-        );
+        // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
+        // the logs that did not exist when the command started
+        const runStop = new AbortController();
+        const abortRun = () => runStop.abort();
+        if (stop.signal.aborted || this.reachedStart.signal.aborted) abortRun();
+        stop.signal.addEventListener('abort', abortRun, { once: true });
+        this.reachedStart.signal.addEventListener('abort', abortRun, { once: true });
+        const { status, checkpoint } = await processor
+          .run(
+            async (logs) => {
+              sendError = undefined;
+              await destination.send(logs).catch((error: unknown) => {
+                sendError = error;
+                throw error;
+              });
+            },
+            { signal: runStop.signal },
+          )
+          .finally(() => {
+            stop.signal.removeEventListener('abort', abortRun);
+            this.reachedStart.signal.removeEventListener('abort', abortRun);
+          });
         runs += 1;
         startCheckpoint ??= status.startCheckpoint;
         this.logsBefore += status.logsProcessed;
@@ -257,6 +282,10 @@ class ShipRun {
         );
         if (stop.signal.aborted) {
           stopReason = 'aborted';
+          break;
+        }
+        if (this.reachedStart.signal.aborted && !status.error) {
+          stopReason = 'caught_up';
           break;
         }
         if (status.error) {
@@ -341,7 +370,11 @@ class ShipRun {
       skippedLogs,
       ...(failure === undefined ? {} : { error: failure }),
       ...(advice === undefined ? {} : { advice }),
-      ...(closed ? { note: 'stdout was closed by its reader' } : {}),
+      ...(closed
+        ? { note: 'stdout was closed by its reader' }
+        : this.reachedStart.signal.aborted && stopReason === 'caught_up'
+          ? { note: REACHED_START_NOTE }
+          : {}),
     };
     if (failure !== undefined) this.complain(failure);
     if (closed && !config.quiet)
@@ -397,6 +430,9 @@ class ShipRun {
   }
 
   private onProgress = (p: RunProgress) => {
+    const newest = p.newestLogDate === null ? NaN : Date.parse(p.newestLogDate);
+    // the batch is acknowledged and its checkpoint stored: stopping here loses nothing
+    if (!this.config.follow && newest >= this.started) this.reachedStart.abort();
     this.totals.logs = this.logsBefore + p.logsProcessed;
     this.totals.checkpoint = p.checkpoint;
     this.totals.newestLogDate = p.newestLogDate ?? this.totals.newestLogDate;
@@ -463,6 +499,26 @@ function heldStorage(
     write: (data) => storage.write(edit(data)),
     lock: () => Promise.resolve({ lost: lock.lost, release: () => Promise.resolve() }),
   };
+}
+
+/** What the summary says of a run stopped at the logs that existed when `ship` started. */
+export const REACHED_START_NOTE =
+  "stopped at the logs dated from when ship started (by this machine's clock); newer ones are left for the next run";
+
+/**
+ * The stored document with the last run (when it is this command's, started at or after `started`)
+ * recorded as caught up: `ship` without `--follow` stopped it through its abort signal once it
+ * had shipped the logs that existed when the command started.
+ */
+function caughtUpAtStart(data: StoredState, started: number): StoredState {
+  const logs = data.logs ?? [];
+  const last = logs[logs.length - 1];
+  if (!last || last.stopReason !== 'aborted' || !(new Date(last.start).getTime() >= started))
+    return data;
+  const warning = last.warning?.replace(ABORTED_WARNING, '').trim();
+  const { warning: _aborted, ...rest } = last;
+  const run = { ...rest, stopReason: 'caught_up' as const, ...(warning ? { warning } : {}) };
+  return { ...data, logs: [...logs.slice(0, -1), run] };
 }
 
 /** What the history says of a run stopped because the reader closed stdout (`ship | head`). */

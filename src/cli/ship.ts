@@ -10,6 +10,7 @@ import {
 } from './args';
 import type { PostTarget } from './destinations';
 import { isArgumentError } from '../errors';
+import { isLogId } from '../log-id';
 import { redactUrlCredentials } from '../redact';
 import { type CliIo, EXIT, UsageError } from './io';
 import { type ShipConfig, shipLogs } from './ship-run';
@@ -143,7 +144,7 @@ export const SHIP_COMMAND: CommandSpec = {
       type: 'string',
       value: '<log_id|date>',
       description:
-        'Start after this log_id or at this ISO date; a new value wins over the stored checkpoint',
+        'Start after this log_id or at this ISO date (at most a day ahead of this clock); a new value wins over the stored checkpoint',
       default: 'the oldest log',
     },
     {
@@ -183,6 +184,8 @@ export const SHIP_COMMAND: CommandSpec = {
     { name: 'json', type: 'boolean', description: 'Print the summary as JSON', default: 'off' },
   ],
   notes: [
+    'Without --follow, ship ends once it has shipped the logs dated before it started (by this',
+    "machine's clock); newer ones wait for the next run. A flag that takes one value may be given once.",
     'The summary goes to stdout, or to stderr when the logs go to stdout. Progress is drawn on stderr',
     'when it is a terminal (not when the logs go to the same terminal). One run at a time per state:',
     'the state is locked while ship runs. With --follow, failed polls are retried with a growing wait',
@@ -207,7 +210,7 @@ export async function runShip(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(helpText(SHIP_COMMAND));
       return EXIT.ok;
     }
-    config = shipConfig(args, io.env);
+    config = shipConfig(args, io.env, io.timing?.now);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`auth0-log-tools ship: ${error.message}\n`);
@@ -216,8 +219,22 @@ export async function runShip(argv: string[], io: CliIo): Promise<number> {
   return shipLogs(config, io);
 }
 
-/** Validates the flags (and environment) into a {@link ShipConfig}; throws a `UsageError`. */
-export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
+/**
+ * How far ahead of the local clock a `--start-from` date may be (24 h, in ms): a date the tenant
+ * has not reached can only be a mistake (it would set the checkpoint to the newest log, skipping
+ * everything before), but a date-only value is midnight UTC, up to 14 h ahead of a local date.
+ */
+export const START_FROM_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Validates the flags (and environment) into a {@link ShipConfig}; throws a `UsageError`. `now` is
+ * the local clock (epoch ms) that a `--start-from` date is checked against.
+ */
+export function shipConfig(
+  args: ParsedArgs,
+  env: CliIo['env'],
+  now: () => number = Date.now,
+): ShipConfig {
   const credential = (flag: string, variable: string, what: string): string => {
     const value = stringFlag(args, flag) ?? env[variable];
     if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
@@ -251,6 +268,7 @@ export function shipConfig(args: ParsedArgs, env: CliIo['env']): ShipConfig {
   const maxRetries = numberFlag(args, 'max-retries', { integer: true, min: 0, max: 100 });
   const backfillCursors = numberFlag(args, 'backfill-cursors', { integer: true, min: 1, max: 32 });
   const startFrom = stringFlag(args, 'start-from');
+  if (startFrom !== undefined) notInFuture(startFrom, now());
   const types = stringFlag(args, 'types');
   const caFile = stringFlag(args, 'ca-file');
   const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
@@ -407,8 +425,29 @@ function readHeaderFile(file: string): HeaderSource[] {
     .map((line) => ({ flag: '--header-file', text: line }));
 }
 
-/** Refuses an `--out` whose folder does not exist: it is never created behind the user's back. */
+/** Refuses a `--start-from` date more than {@link START_FROM_MAX_AHEAD_MS} ahead of `now`. */
+function notInFuture(value: string, now: number): void {
+  if (isLogId(value)) return;
+  const at = Date.parse(value);
+  // a value that is no date at all is the library's to refuse (it names the forms it takes)
+  if (Number.isNaN(at) || at <= now + START_FROM_MAX_AHEAD_MS) return;
+  throw new UsageError(
+    `Expected --start-from to be a date in the past (at most a day ahead of this machine's clock, ${new Date(now).toISOString()}), got '${value}'`,
+  );
+}
+
+/**
+ * Refuses an `--out` that is a folder, or whose folder does not exist: it is never created behind
+ * the user's back.
+ */
 function outFolder(file: string): void {
+  let isItself = false;
+  try {
+    isItself = statSync(file).isDirectory();
+  } catch {
+    // absent (created by the run) or unreadable (the run says why)
+  }
+  if (isItself) throw new UsageError(`--out ${file} is a folder; give the path of a file`);
   const dir = path.dirname(path.resolve(file));
   let isFolder: boolean;
   try {

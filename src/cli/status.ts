@@ -1,8 +1,10 @@
 import { errorMessage } from '../errors';
 import { FileStorage } from '../file-storage';
+import { Redactor } from '../redact';
 import type { RunStatus, StoredState } from '../types';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { formatCount, formatDuration } from './format';
+import { isStopReason, storedDate, storedRun, storedText } from './stored-run';
 import { stopReasonText } from './summary';
 import { type CliIo, EXIT, UsageError } from './io';
 
@@ -91,10 +93,16 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     );
     return EXIT.failed;
   }
+  // the history is shown as stored: an entry written by another version may quote the token
+  const redactor = new Redactor();
+  const token = state.logs_access_token as { token?: unknown } | null | undefined;
+  if (typeof token?.token === 'string') redactor.add(token.token);
   io.stdout.write(
-    json
-      ? `${JSON.stringify(statusReport(storage.path, state, limit), null, 2)}\n`
-      : describeState(storage.path, state, limit),
+    redactor.redact(
+      json
+        ? `${JSON.stringify(statusReport(storage.path, state, limit), null, 2)}\n`
+        : describeState(storage.path, state, limit),
+    ),
   );
   return EXIT.ok;
 }
@@ -102,8 +110,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
 /** The `status --json` report of one stored document. */
 export function statusReport(path: string, state: StoredState, limit: number): StatusReport {
   const history = Array.isArray(state.logs) ? state.logs : [];
-  const token = state.logs_access_token;
-  const expiresAt = token && typeof token.expiresAt === 'number' ? token.expiresAt : undefined;
+  const expiresAt = tokenExpiry(state);
   const tenant = state.tenant;
   return {
     state: path,
@@ -113,10 +120,7 @@ export function statusReport(path: string, state: StoredState, limit: number): S
       tenant && typeof tenant.domain === 'string'
         ? { domain: tenant.domain, clientId: tenant.clientId }
         : null,
-    accessToken: {
-      cached: expiresAt !== undefined,
-      expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
-    },
+    accessToken: { cached: expiresAt !== undefined, expiresAt: expiresAt ?? null },
     runs: history.length,
     history: limit > 0 ? history.slice(-limit) : history,
   };
@@ -126,17 +130,16 @@ export function statusReport(path: string, state: StoredState, limit: number): S
 export function describeState(path: string, state: StoredState, limit: number): string {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const shown = limit > 0 ? history.slice(-limit) : history;
-  const token = state.logs_access_token;
+  const expiresAt = tokenExpiry(state);
   const lines = [
     `State file:   ${path}`,
     `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
   ];
-  if (state.startFrom) lines.push(`Start from:   ${state.startFrom}`);
+  const startFrom = storedText(state.startFrom);
+  if (startFrom) lines.push(`Start from:   ${startFrom}`);
   if (state.tenant)
     lines.push(`Tenant:       ${state.tenant.domain} (client id ${state.tenant.clientId})`);
-  if (token && typeof token.expiresAt === 'number') {
-    lines.push(`Access token: cached, expires ${new Date(token.expiresAt).toISOString()}`);
-  }
+  if (expiresAt) lines.push(`Access token: cached, expires ${expiresAt}`);
   lines.push(
     `Runs:         ${history.length}${shown.length < history.length ? ` (newest ${shown.length} shown)` : ''}`,
   );
@@ -144,21 +147,21 @@ export function describeState(path: string, state: StoredState, limit: number): 
   return `${lines.join('\n')}\n`;
 }
 
-function row(run: RunStatus): string[] {
-  const start = toDate(run.start);
-  const end = toDate(run.end);
-  const duration = start && end ? formatDuration(end.getTime() - start.getTime()) : 'unfinished';
+/** One history row; never throws, whatever shape the entry was stored in (see `storedRun`). */
+function row(entry: unknown): string[] {
+  const run = storedRun(entry);
+  if (run.unreadable !== undefined) return ['-', '-', '-', '-', `not a run: ${run.unreadable}`];
   const result: string[] = [];
-  if (run.stopReason && run.stopReason !== 'caught_up' && run.stopReason !== 'failed')
-    result.push(stopReasonText(run.stopReason));
+  const reason = run.stopReason;
+  if (reason && reason !== 'caught_up' && reason !== 'failed')
+    result.push(isStopReason(reason) ? stopReasonText(reason) : `stopped: ${reason}`);
   if (run.error) result.push(`error: ${run.error.replace(/\.$/, '')}`);
   if (run.warning) result.push(`warning: ${run.warning.replace(/\.$/, '')}`);
-  const skipped = (run.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
-  if (run.skipped?.length) result.push(`skipped ${formatCount(skipped)} logs`);
+  if (run.skippedLogs !== undefined) result.push(`skipped ${formatCount(run.skippedLogs)} logs`);
   return [
-    start ? start.toISOString() : String(run.start),
-    duration,
-    formatCount(run.logsProcessed ?? 0),
+    run.start ?? '-',
+    run.durationMs === undefined ? 'unfinished' : formatDuration(run.durationMs),
+    run.logsProcessed === undefined ? '-' : formatCount(run.logsProcessed),
     run.checkpoint ?? '-',
     result.length ? result.join('; ') : 'ok',
   ];
@@ -179,8 +182,9 @@ function table(rows: string[][]): string[] {
   );
 }
 
-function toDate(value: Date | string | null | undefined): Date | undefined {
-  if (value === null || value === undefined) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+/** When a stored token expires, as an ISO date; `undefined` when there is no readable one. */
+function tokenExpiry(state: StoredState): string | undefined {
+  const token = state.logs_access_token as { expiresAt?: unknown } | null | undefined;
+  const at = token && typeof token.expiresAt === 'number' ? storedDate(token.expiresAt) : undefined;
+  return at?.toISOString();
 }

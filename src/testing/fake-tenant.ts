@@ -241,6 +241,13 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
           'status',
         );
       }
+      if (response.path !== undefined && response.path !== 'token' && response.path !== 'logs') {
+        // any other value would wait in the queue for a request that never comes
+        throw new ArgumentError(
+          `Expected \`path\` to be 'token' (POST /oauth/token), 'logs' (GET /api/v2/logs) or absent (either), got ${JSON.stringify(response.path)}`,
+          'path',
+        );
+      }
       scripted.push({ ...response });
     },
     setOptions: (changes: FakeTenantRuntimeOptions) => {

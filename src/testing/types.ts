@@ -73,7 +73,11 @@ export interface FakeTenantRuntimeOptions {
  * @example { path: 'logs', status: 503, body: '<html>Service Unavailable</html>', headers: { 'content-type': 'text/html' } }
  */
 export interface ScriptedResponse {
-  /** Which endpoint's next request gets it; without it, the next request to either. */
+  /**
+   * Which endpoint's next request gets it: `'token'` (`POST /oauth/token`) or `'logs'`
+   * (`GET /api/v2/logs`); without it, the next request to either. Any other value (a URL path such
+   * as `'/oauth/token'`) throws an `ArgumentError` naming `path`.
+   */
   path?: 'token' | 'logs';
   status: number;
   body?: string | object;

@@ -53,6 +53,74 @@ describe('parseCommand', () => {
   });
 });
 
+describe('parseCommand: a single-value flag given twice', () => {
+  it.each([
+    [['--count', '1', '--count', '2'], '--count given twice; give it once'],
+    [['--count=1', '--count=1'], '--count given twice; give it once'],
+  ])('%j is a usage error naming the flag, never its values', (argv, message) => {
+    expect(() => parseCommand(argv, spec)).toThrow(UsageError);
+    expect(() => parseCommand(argv, spec)).toThrow(message);
+  });
+
+  it('a list flag says to give one comma-separated list', () => {
+    expect(() => parseCommand(['--types', 's', '--types', 'f'], SHIP_COMMAND)).toThrow(
+      '--types given twice; give one comma-separated list',
+    );
+  });
+
+  it('repeating flags stay repeatable, and a boolean may be said twice', () => {
+    expect(parseCommand(['-t', 'a', '--tag', 'b', '--loud', '--loud'], spec)).toEqual({
+      tag: ['a', 'b'],
+      loud: true,
+    });
+    expect(
+      parseCommand(
+        ['--header', 'A: 1', '--header', 'B: 2', '--to-option', 'a=1', '--to-option', 'b=2'],
+        SHIP_COMMAND,
+      ),
+    ).toEqual({ header: ['A: 1', 'B: 2'], 'to-option': ['a=1', 'b=2'] });
+  });
+
+  it.each([SHIP_COMMAND, STATUS_COMMAND, DEMO_COMMAND, FAKE_TENANT_COMMAND])(
+    'every single-value flag of $name is refused twice',
+    (command) => {
+      for (const option of command.options) {
+        if (option.type !== 'string' || option.multiple) continue;
+        const argv = [`--${option.name}`, '1', `--${option.name}`, '2'];
+        expect(() => parseCommand(argv, command)).toThrow(`--${option.name} given twice`);
+      }
+    },
+  );
+});
+
+describe('numberFlag: plain decimal notation only', () => {
+  it.each(['1e2', '0x10', '0b1', '0o7', 'Infinity', '+5', '1_000', ''])(
+    'an integer flag refuses %j naming the flag',
+    (raw) => {
+      const parse = () => numberFlag({ 'batch-size': raw }, 'batch-size', { integer: true });
+      expect(parse).toThrow(UsageError);
+      expect(parse).toThrow(
+        raw ? `Expected --batch-size to be an integer, got '${raw}'` : '--batch-size',
+      );
+    },
+  );
+
+  it.each(['1e2', '0x10', '.5e1'])('a number flag refuses %j', (raw) => {
+    expect(() => numberFlag({ interval: raw }, 'interval')).toThrow(
+      `Expected --interval to be a number, got '${raw}'`,
+    );
+  });
+
+  it('takes decimal digits, a sign and a fraction where they fit', () => {
+    expect(numberFlag({ n: '100' }, 'n', { integer: true })).toBe(100);
+    expect(numberFlag({ n: '007' }, 'n', { integer: true })).toBe(7);
+    expect(numberFlag({ n: '-1' }, 'n', { integer: true })).toBe(-1);
+    expect(numberFlag({ n: '2.5' }, 'n')).toBe(2.5);
+    expect(numberFlag({ n: '.5' }, 'n')).toBe(0.5);
+    expect(numberFlag({ n: '3.' }, 'n')).toBe(3);
+  });
+});
+
 describe('flag values', () => {
   it('reads strings and numbers with their rules', () => {
     expect(stringFlag({ a: 'x' }, 'a')).toBe('x');

@@ -28,8 +28,9 @@ afterEach(async () => {
 function instantTiming(
   onSleep: (ms: number, slept: number[]) => void = () => undefined,
   random = 1,
+  start = Date.parse('2026-01-01T00:00:00Z'),
 ) {
-  let clock = Date.parse('2026-01-01T00:00:00Z');
+  let clock = start;
   const slept: number[] = [];
   const timing: Partial<Timing> = {
     now: () => clock,
@@ -348,7 +349,8 @@ describe('ship progress on a terminal', () => {
   });
 
   it('draws no progress line when the logs go to the same terminal', async () => {
-    const { timing } = instantTiming();
+    // without --follow, ship stops at logs dated after it started: its clock is past the tenant's
+    const { timing } = instantTiming(undefined, 1, Date.now());
     const { io, stdout, stderr, base } = setup(new AbortController().signal, timing);
     const tty = { ...io, isTTY: true, stdoutIsTTY: true, columns: 100 };
     expect(await runShip(base, tty)).toBe(0);

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { runShip } from '../../src/cli/ship';
+import { runShip, shipConfig, START_FROM_MAX_AHEAD_MS } from '../../src/cli/ship';
 import { typesAtLevel } from '../../src/log-types';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import { captureIo, ndjsonIds, startEndpoint, tempDir, waitFor } from './helpers';
@@ -107,12 +108,58 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
       /Expected --start-from to be a log id or an ISO 8601 date/,
     ],
     [['--domain', 'https://x/y'], true, /Expected --domain to be a host name/],
+    // a single-value flag given twice (node:util kept the last one silently)
+    [['--types', 's', '--types', 'f'], true, /--types given twice; give one comma-separated list/],
+    [['--out', 'a', '--out', 'b'], true, /--out given twice; give it once/],
+    [['--post', 'http://x', '--post', 'http://y'], true, /--post given twice; give it once/],
+    [
+      ['--client-secret', 'SEKRIT1', '--client-secret', 'SEKRIT2'],
+      true,
+      /^auth0-log-tools ship: --client-secret given twice; give it once\n$/,
+    ],
+    [['--out', os.tmpdir()], true, /--out \S+ is a folder; give the path of a file/],
+    [
+      ['--start-from', '2999-01-01'],
+      true,
+      /Expected --start-from to be a date in the past .*got '2999-01-01'/,
+    ],
+    [
+      ['--batch-size', '1e2'],
+      true,
+      /Expected --batch-size to be an integer from 1 to 1000, got '1e2'/,
+    ],
+    [
+      ['--backfill-cursors', '0x10'],
+      true,
+      /Expected --backfill-cursors to be an integer from 1 to 32, got '0x10'/,
+    ],
   ])('%j', async (argv, creds, message) => {
     const { io, stdout, stderr } = setup(creds ? {} : { env: {} });
     expect(await runShip(argv, io)).toBe(2);
     expect(stderr()).toMatch(message);
     expect(stderr()).toMatch(/^auth0-log-tools ship: /);
     expect(stdout()).toBe('');
+  });
+
+  it('changes nothing on a repeated flag: no request, no state file', async () => {
+    const { io, stderr, base } = setup();
+    expect(await runShip([...base, '--types', 's', '--types', 'f'], io)).toBe(2);
+    expect(stderr()).toContain('--types given twice');
+    expect(tenant.stats().tokenRequests + tenant.stats().logRequests).toBe(0);
+    await expect(fs.stat(path.join(dir, 'state.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('takes a --start-from date up to a day ahead of the local clock, not further', () => {
+    const now = Date.parse('2026-06-01T12:00:00Z');
+    const env = { AUTH0_DOMAIN: 'a.auth0.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'x' };
+    const config = (startFrom: string) => shipConfig({ 'start-from': startFrom }, env, () => now);
+    expect(START_FROM_MAX_AHEAD_MS).toBe(24 * 3600 * 1000);
+    expect(config('2026-06-02').startFrom).toBe('2026-06-02'); // midnight UTC, 12 h ahead
+    expect(config('2026-06-02T12:00:00Z').startFrom).toBe('2026-06-02T12:00:00Z');
+    expect(() => config('2026-06-02T12:00:01Z')).toThrow(
+      "Expected --start-from to be a date in the past (at most a day ahead of this machine's clock, 2026-06-01T12:00:00.000Z), got '2026-06-02T12:00:01Z'",
+    );
+    expect(config(tenant.logIdAt(3)).startFrom).toBe(tenant.logIdAt(3)); // a log id is no date
   });
 
   it('rejects a --ca-file that holds no certificate', async () => {
@@ -380,7 +427,10 @@ describe('ship', () => {
     const { io, stderr, base } = setup();
     await fs.writeFile(
       path.join(dir, 'state.json'),
-      JSON.stringify({ tenant: { domain: 'other.eu.auth0.com', clientId: 'x' } }),
+      JSON.stringify({
+        checkpointId: '1'.repeat(56),
+        tenant: { domain: 'other.eu.auth0.com', clientId: 'x' },
+      }),
     );
     const out = path.join(dir, 'logs.ndjson');
     expect(await runShip([...base, '--out', out], io)).toBe(1);
@@ -388,10 +438,41 @@ describe('ship', () => {
     await expect(fs.stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('fails with exit code 1 when --out cannot be opened', async () => {
+  it('a first run against a mistyped --domain does not lock the state to the typo', async () => {
     const { io, stderr, base } = setup();
-    expect(await runShip([...base, '--out', dir], io)).toBe(1);
-    expect(stderr()).toMatch(/cannot open --out .*: EISDIR/);
+    const closed = await startFakeTenant();
+    const typo = closed.domain;
+    await closed.close(); // nothing listens there any more: the run fails to connect
+    expect(await runShip([...base, '--domain', typo, '--max-retries', '0'], io)).toBe(1);
+    expect(stderr()).toContain(typo);
+    const state = JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8')) as object;
+    expect(state).toMatchObject({ logs: [{ logsProcessed: 0 }] });
+    expect(state).not.toHaveProperty('tenant');
+
+    const right = setup();
+    expect(await runShip([...right.base, '--domain', tenant.domain], right.io)).toBe(0);
+    expect(ndjsonIds(right.stdout())).toEqual(expectedIds(0, 250));
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'state.json'), 'utf8'))).toMatchObject({
+      checkpointId: tenant.logIdAt(249),
+      tenant: { domain: tenant.domain, clientId: tenant.clientId },
+    });
+  });
+
+  it('fails with exit code 1 when --out cannot be written', async () => {
+    const { io, stderr, base } = setup();
+    // a name longer than any file system takes (root may open what a mode forbids)
+    expect(await runShip([...base, '--out', path.join(dir, 'x'.repeat(300))], io)).toBe(1);
+    expect(stderr()).toMatch(/Cannot write to .*: ENAMETOOLONG/);
+  });
+
+  it('refuses an --out that is a folder before anything runs (exit 2)', async () => {
+    const { io, stderr, base } = setup();
+    expect(await runShip([...base, '--out', dir], io)).toBe(2);
+    expect(stderr()).toBe(
+      `auth0-log-tools ship: --out ${dir} is a folder; give the path of a file\n`,
+    );
+    expect(tenant.stats().tokenRequests).toBe(0);
+    await expect(fs.stat(path.join(dir, 'state.json'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('draws progress on a terminal (stderr) and keeps stdout for the logs', async () => {

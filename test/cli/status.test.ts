@@ -213,3 +213,83 @@ describe('status: why each run stopped', () => {
     ]);
   });
 });
+
+describe('status: a history in any shape the library accepts', () => {
+  it("prints the original package's state (a run's error stored as an array of objects)", async () => {
+    // as auth0-log-extension-tools wrote it: the error is [an error object, a message]
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        logs: [
+          {
+            startCheckpoint: null,
+            start: '2026-11-30T12:28:20.466Z',
+            end: null,
+            logsProcessed: 0,
+            error: [
+              { cause: {}, isOperational: true },
+              'Skipping logs from null to x after 1 retries.',
+            ],
+            checkpoint: null,
+          },
+        ],
+      }),
+    );
+    const { io, stdout, stderr } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    expect(stderr()).toBe('');
+    expect(stdout().trim().split('\n').pop()).toBe(
+      '2026-11-30T12:28:20.466Z  unfinished  0     -           error: {"cause":{},"isOperational":true}; Skipping logs from null to x after 1 retries',
+    );
+    const json = captureIo();
+    expect(await runStatus(['--state', file, '--json'], json.io)).toBe(0);
+    expect(JSON.parse(json.stdout())).toMatchObject({ runs: 1, history: [{ logsProcessed: 0 }] });
+  });
+
+  it('never crashes on odd fields, and never shows the token a stored entry quotes', async () => {
+    const token = 'eyJ-odd-history-token-0123456789';
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        startFrom: { at: 'x' },
+        logs_access_token: { token, expiresAt: 1e300 },
+        logs: [
+          null,
+          'just text',
+          {
+            start: 12,
+            end: { when: 'later' },
+            logsProcessed: '7',
+            checkpoint: 5,
+            error: { message: `401 with Bearer ${token}` },
+            warning: ['Rate limit', { code: 'ETIMEDOUT' }],
+            skipped: [{ logs: 3 }, null, { logs: 'x' }],
+            stopReason: 'gone_fishing',
+          },
+          { start: '2024-05-01T10:00:00.000Z', logsProcessed: null, skipped: 'none', error: [] },
+        ],
+      }),
+    );
+    const { io, stdout, stderr } = captureIo();
+    expect(await runStatus(['--state', file], io)).toBe(0);
+    expect(stderr()).toBe('');
+    const out = stdout();
+    expect(out).not.toContain(token);
+    expect(out).not.toContain('Access token'); // an expiry past any date is no readable expiry
+    expect(out).toContain('Start from:   {"at":"x"}\n');
+    const rows = out.trim().split('\n').slice(-4);
+    expect(rows[0]).toMatch(/^-\s+-\s+-\s+-\s+not a run: null$/);
+    expect(rows[1]).toMatch(/^-\s+-\s+-\s+-\s+not a run: just text$/);
+    expect(rows[2]).toMatch(
+      /^1970-01-01T00:00:00\.012Z\s+unfinished\s+7\s+5\s+stopped: gone_fishing; error: 401 with Bearer \S+; warning: Rate limit; ETIMEDOUT; skipped 3 logs$/,
+    );
+    expect(rows[3]).toMatch(/^2024-05-01T10:00:00\.000Z\s+unfinished\s+-\s+-\s+ok$/);
+    const json = captureIo();
+    expect(await runStatus(['--state', file, '--json'], json.io)).toBe(0);
+    expect(json.stdout()).not.toContain(token);
+    expect(JSON.parse(json.stdout())).toMatchObject({
+      runs: 4,
+      accessToken: { cached: false, expiresAt: null },
+    });
+  });
+});

@@ -185,6 +185,27 @@ describe('scripted responses', () => {
     expect(res.headers['x-ratelimit-limit']).toBeUndefined();
     expect(() => tenant.enqueue({ status: 1000 })).toThrow(ArgumentError);
   });
+
+  it.each(['/oauth/token', '/api/v2/logs', 'Logs', ''])(
+    'refuses enqueue({ path: %j }): it would wait for a request that never comes',
+    async (path) => {
+      const tenant = await start();
+      let error: unknown;
+      try {
+        tenant.enqueue({ path: path as 'logs', status: 500 });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ArgumentError);
+      expect((error as ArgumentError).option).toBe('path');
+      expect((error as Error).message).toBe(
+        `Expected \`path\` to be 'token' (POST /oauth/token), 'logs' (GET /api/v2/logs) or absent (either), got ${JSON.stringify(path)}`,
+      );
+      // nothing was queued: the next logs request is answered normally
+      const token = await getToken(tenant);
+      expect((await getLogs(tenant, token, {})).status).toBe(200);
+    },
+  );
 });
 
 describe('failures, latency and statistics', () => {

@@ -308,10 +308,18 @@ export class LogsProcessor {
       errors: 0,
       checkpoint: '',
     };
-    for (const run of (await this.store.reload()).logs ?? []) {
-      if (new Date(run.start).getTime() < from || new Date(run.end ?? 0).getTime() > to) continue;
-      report.processed += run.logsProcessed;
-      report.checkpoint = run.checkpoint ?? report.checkpoint;
+    const history: unknown = (await this.store.reload()).logs;
+    // a history in any shape a storage may hold (the original's, a hand edit): what is not a run
+    // entry, or has no readable dates, is left out; a count that is not a number (or its text) counts 0
+    for (const entry of Array.isArray(history) ? (history as unknown[]) : []) {
+      if (entry === null || typeof entry !== 'object') continue;
+      const run = entry as Partial<Record<keyof RunStatus, unknown>>;
+      const started = new Date(run.start as string).getTime();
+      const ended = new Date((run.end ?? 0) as string).getTime();
+      if (!(started >= from) || !(ended <= to)) continue;
+      const processed = Number(run.logsProcessed);
+      if (Number.isFinite(processed) && processed > 0) report.processed += processed;
+      if (typeof run.checkpoint === 'string') report.checkpoint = run.checkpoint;
       if (run.error) report.errors += 1;
       if (run.warning) report.warnings += 1;
     }

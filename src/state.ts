@@ -53,6 +53,17 @@ function holdsTenantData(doc: StoredState): boolean {
   return isLogId(doc.checkpointId) || isToken(doc.logs_access_token);
 }
 
+/** What of its tenant a claimed state holds, in words. */
+function heldBy(doc: StoredState): string {
+  const checkpoint = isLogId(doc.checkpointId);
+  const token = isToken(doc.logs_access_token);
+  return checkpoint && token
+    ? 'checkpoint and access token'
+    : checkpoint
+      ? 'checkpoint'
+      : 'access token';
+}
+
 /**
  * The processor's view of its `StorageContext`: one JSON document holding the checkpoint, the
  * access token and the run history. Validates what it reads, serialises its writes, and is the
@@ -187,7 +198,7 @@ export class StateStore implements TokenCache {
     if (stored && tenantDomain(stored.domain) !== ours.domain) {
       throw new StorageError(
         'state_other_tenant',
-        `This state belongs to tenant ${stored.domain} (client id ${stored.clientId}), not ${ours.domain}: it holds that tenant's checkpoint and access token. Use one state per tenant.`,
+        `This state belongs to tenant ${stored.domain} (client id ${stored.clientId}), not ${ours.domain}: it holds that tenant's ${heldBy(doc)}. Use one state per tenant.`,
       );
     }
     if (stored && stored.clientId !== ours.clientId) doc.logs_access_token = null;

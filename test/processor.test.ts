@@ -446,6 +446,36 @@ describe('LogsProcessor.run', () => {
   });
 });
 
+describe('getReport over a history in any shape', () => {
+  it("sums what it can read of the original's or a hand-edited history, and skips the rest", async () => {
+    const id = (n: number) => `900${String(n).padStart(53, '0')}`;
+    const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+    const logs = [
+      null,
+      5,
+      'run',
+      { start: at(0), end: at(1000), logsProcessed: 10, checkpoint: id(10) },
+      { start: at(2000), end: at(3000), logsProcessed: '12', checkpoint: id(22) },
+      { start: at(4000), end: at(5000), logsProcessed: 'many', error: ['ERROR', { x: 1 }] },
+      { start: 'garbage', end: at(6000), logsProcessed: 99, checkpoint: id(99) },
+      { start: at(7000), logsProcessed: 7, warning: 'late' },
+      { start: at(8000), end: at(9000), logsProcessed: 1, warning: 'slow', checkpoint: 5 },
+    ];
+    const p = processor({
+      read: async () => ({ checkpointId: id(22), logs }),
+      write: async () => undefined,
+    } as never);
+    const report = await p.getReport(at(0), at(10_000));
+    expect(report).toEqual({
+      type: 'report',
+      processed: 10 + 12 + 7 + 1,
+      errors: 1,
+      warnings: 2,
+      checkpoint: id(22),
+    });
+  });
+});
+
 describe('LogsProcessor against limits and expiring tokens', () => {
   const limited = useTenant({ logs: 3000, rateLimit: { burst: 5, perSecond: 10 } });
 

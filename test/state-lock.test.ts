@@ -135,15 +135,22 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
     expect(storage.events).toEqual([]);
   });
 
-  it.each<[string, StoredState]>([
-    ['a checkpoint', { checkpointId: id(9), tenant }],
-    ['a token', { logs_access_token: { token: 'token-of-a-0123456789', expiresAt: 1 }, tenant }],
-  ])("refuses another tenant's state that holds only %s", async (_, stored) => {
+  it.each<[string, StoredState, string]>([
+    ['a checkpoint', { checkpointId: id(9), tenant }, 'checkpoint'],
+    [
+      'a token',
+      { logs_access_token: { token: 'token-of-a-0123456789', expiresAt: 1 }, tenant },
+      'access token',
+    ],
+  ])("refuses another tenant's state that holds only %s", async (_, stored, held) => {
     const store = new StateStore(lockable(stored), {
       tenant: { domain: 'other.us.auth0.com', clientId: 'client-b' },
     });
     await expect(store.getCheckpoint(undefined, async (s) => s)).rejects.toMatchObject({
       code: 'state_other_tenant',
+      message: expect.stringContaining(
+        `: it holds that tenant's ${held}. Use one state per tenant.`,
+      ),
     });
   });
 

@@ -29,30 +29,45 @@ function toHandlerError(error: unknown): HandlerError {
 
 /**
  * Calls the handler once and settles when it acknowledges, mapping every failure, a synchronous
- * throw included, to a {@link HandlerError}. A handler that takes a callback (two parameters, as the
- * original's handlers do) is done when it calls it: what it returns is not awaited (a superagent
- * request is thenable, and calling its `then` would send it again), and only an `async` handler's
- * rejection (a native promise) fails the batch before the callback. A handler without a callback
- * parameter is done when the promise it returns resolves, or when it returns.
+ * throw included, to a {@link HandlerError}.
+ * - A handler that takes a callback is done when it calls it, as the original's (promisified)
+ *   handlers were; a falsy error (`cb()`, `cb(null)`, `cb(false)`) is success. "Takes a callback":
+ *   it declares two parameters, or none and returns no native promise (`(...args) => f(...args)`,
+ *   `function () { arguments }`: a wrapper, which may pass the callback on). What it returns is not
+ *   awaited (a superagent request is thenable, and calling its `then` would send it again); only a
+ *   returned native promise's rejection (an `async` handler's throw) fails the batch before the
+ *   callback.
+ * - A handler of one parameter is done when the promise it returns resolves, or when it returns;
+ *   one of none that returns a native promise (`async () => ...`), when that resolves (or it calls
+ *   back first). Declare a callback parameter without a default value: `(logs, cb = noop)` counts
+ *   one parameter.
  */
 export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
-    const settle = (error?: unknown) => {
+    const finish = (error?: unknown) => {
       if (settled) return;
       settled = true;
-      if (error === undefined || error === null) resolve();
+      if (error === undefined) resolve();
       else reject(toHandlerError(error));
     };
-    const rejected = (error: unknown) => settle(error ?? new Error('rejected without a reason'));
+    const callback = (error?: unknown) => finish(error ? error : undefined);
+    const failed = (error: unknown, why: string) =>
+      finish(error === undefined || error === null ? new Error(why) : error);
     try {
-      const result = handler(logs, settle);
-      if (handler.length >= 2) {
-        if (types.isPromise(result)) result.then(undefined, rejected);
-      } else if (isThenable(result)) result.then(() => settle(), rejected);
-      else settle();
+      const result = handler(logs, callback);
+      const promised = handler.length === 1 ? isThenable(result) : types.isPromise(result);
+      if (handler.length >= 2 || (handler.length === 0 && !promised)) {
+        if (types.isPromise(result))
+          result.then(undefined, (error: unknown) => failed(error, 'rejected without a reason'));
+      } else if (promised)
+        (result as PromiseLike<unknown>).then(
+          () => finish(),
+          (error: unknown) => failed(error, 'rejected without a reason'),
+        );
+      else finish();
     } catch (error) {
-      settle(error ?? new Error('threw without a reason'));
+      failed(error, 'threw without a reason');
     }
   });
 }

@@ -152,13 +152,11 @@ export function checkPage(
 }
 
 /**
- * The `from` of a `Link: <...>; rel="next"` header when it may be followed: a 56-digit id not
- * below `last` (the page's last id). Otherwise `undefined`, with the reason.
+ * The `from` of a `Link: <...>; rel="next"` header (a 56-digit id), or why there is none: no
+ * `rel="next"`, a malformed URL, a `from` that is not a log id. Says nothing of whether it may be
+ * followed; see {@link linkedFrom}.
  */
-export function linkedFrom(
-  link: string | undefined,
-  last: string | null,
-): { from?: string; ignored?: string } {
+export function linkNextFrom(link: string | undefined): { from?: string; ignored?: string } {
   if (!link) return {};
   const next = link
     .split(',')
@@ -172,9 +170,28 @@ export function linkedFrom(
     return { ignored: `malformed URL ${JSON.stringify(next[1]?.slice(0, 200))}` };
   }
   if (!isLogId(from)) return { ignored: `its from is not a log id: ${JSON.stringify(from)}` };
-  if (last !== null && compareLogIds(from, last) < 0)
-    return { ignored: `its from ${from} is below the page's last log_id ${last}` };
   return { from };
+}
+
+/**
+ * The `from` of a `Link: <...>; rel="next"` header when it may be followed: a 56-digit id equal to
+ * `last` (the page's last id), as Auth0 sends it. Otherwise `undefined`, with the reason: one below
+ * would repeat logs, one above would skip the logs in between.
+ */
+export function linkedFrom(
+  link: string | undefined,
+  last: string | null,
+): { from?: string; ignored?: string } {
+  const parsed = linkNextFrom(link);
+  if (parsed.from === undefined || last === null) return parsed;
+  const order = compareLogIds(parsed.from, last);
+  if (order < 0)
+    return { ignored: `its from ${parsed.from} is below the page's last log_id ${last}` };
+  if (order > 0)
+    return {
+      ignored: `its from ${parsed.from} is past the page's last log_id ${last} (it would skip logs)`,
+    };
+  return parsed;
 }
 
 type Fetched = { stop: PagesStop } | { page: AnsweredPage; from: string | null };
@@ -245,7 +262,7 @@ export async function* logPages(
   const speculate = (from: string | null, answer: LogsAnswer, own: AbortSignal | undefined) => {
     // a cancelled request's late answer, or one after the source ended, starts nothing
     if (!o.prefetch || ahead || ended || distrusted || own?.aborted || answer.empty) return;
-    const next = linkedFrom(answer.link, from).from;
+    const next = linkNextFrom(answer.link).from;
     if (next === undefined || (from !== null && compareLogIds(next, from) <= 0)) return;
     if (o.until !== undefined && compareLogIds(next, o.until) >= 0) return;
     limits = answer.limits;

@@ -52,19 +52,36 @@ export class Redactor {
   }
 }
 
-/** A secret as it is, and as URL/form encoding, JSON and base64 (standard and URL-safe) write it. */
+/**
+ * A secret as it is, and as a server echoing a request may write it: URL encoded (either case of
+ * hex digits, once or twice), form encoded (`URLSearchParams`), JSON escaped (also with `&<>'` as
+ * `\u0026`..., Go's default), base64 (standard, unpadded, URL-safe) and hex.
+ */
 function encodings(secret: string): string[] {
   const uri = encodeURIComponent(secret);
+  const form = new URLSearchParams({ s: secret }).toString().slice(2);
+  const json = JSON.stringify(secret).slice(1, -1);
   const base64 = Buffer.from(secret, 'utf8').toString('base64');
-  return [
+  const hex = Buffer.from(secret, 'utf8').toString('hex');
+  const lower = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  const forms = [
     secret,
     uri,
+    lower(uri),
     uri.replace(/%20/g, '+'),
-    JSON.stringify(secret).slice(1, -1),
+    lower(uri.replace(/%20/g, '+')),
+    form,
+    lower(form),
+    encodeURIComponent(uri),
+    json,
+    json.replace(/[&<>']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
     base64,
     base64.replace(/=+$/, ''),
     base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+    hex,
+    hex.toUpperCase(),
   ];
+  return [...new Set(forms)];
 }
 
 /** `https://user:pass@host/x` → `https://[REDACTED]@host/x`, anywhere in a text. */

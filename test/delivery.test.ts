@@ -76,10 +76,45 @@ describe('callHandler', () => {
 
   it('treats a synchronous handler without a callback as done when it returns', async () => {
     let called = false;
-    await callHandler(() => {
+    await callHandler((_batch) => {
       called = true;
     }, logs);
     expect(called).toBe(true);
+  });
+
+  it('waits for the callback of a wrapper that declares no parameters', async () => {
+    const down = new Error('destination down');
+    const inner = (_batch: LogEvent[], cb: (e?: unknown) => void) =>
+      void setTimeout(() => cb(down), 5);
+    const wrappers: LogsHandler[] = [
+      (...args: unknown[]) => inner(...(args as [LogEvent[], (e?: unknown) => void])),
+      function (this: unknown, ...args: unknown[]) {
+        inner(args[0] as LogEvent[], args[1] as (e?: unknown) => void);
+      },
+    ];
+    for (const wrapper of wrappers) {
+      expect(wrapper.length).toBe(0);
+      await expect(callHandler(wrapper, logs)).rejects.toMatchObject({ cause: down });
+    }
+    // a thenable a wrapper returns (a superagent request) is never then-ed
+    const then = jest.fn();
+    await callHandler((...args: unknown[]) => {
+      setTimeout(() => (args[1] as () => void)(), 5);
+      return { then } as unknown as PromiseLike<unknown>;
+    }, logs);
+    expect(then).not.toHaveBeenCalled();
+  });
+
+  it('takes a falsy callback error as success, as the original did (cb(err || res.error))', async () => {
+    for (const falsy of [undefined, null, false, 0, '']) {
+      await expect(
+        callHandler((_batch, cb) => void setTimeout(() => cb(falsy), 1), logs),
+      ).resolves.toBeUndefined();
+    }
+    // a rejection is a failure whatever its reason
+    await expect(callHandler(async (_batch) => Promise.reject(false), logs)).rejects.toMatchObject({
+      code: 'handler_failed',
+    });
   });
 });
 

@@ -16,9 +16,23 @@ describe('Redactor', () => {
       Buffer.from(SECRET).toString('base64'),
       Buffer.from(SECRET).toString('base64url'),
     ];
+    const lower = (text: string) => text.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+    forms.push(
+      lower(encodeURIComponent(SECRET)),
+      encodeURIComponent(encodeURIComponent(SECRET)),
+      JSON.stringify(SECRET).slice(1, -1).replace(/&/g, '\\u0026'),
+      Buffer.from(SECRET).toString('hex'),
+      Buffer.from(SECRET).toString('hex').toUpperCase(),
+    );
     for (const form of forms) {
       expect(redactor.redact(`echo: ${form} (end)`)).toBe(`echo: ${REDACTED} (end)`);
     }
+    // form encoding of a secret holding a literal % and the characters only URLSearchParams escapes
+    const odd = 'ab+c/d=e&f g"h\\i%2Bj<k>\'l;m#n?o!(~)*';
+    const other = new Redactor();
+    other.add(odd);
+    const form = new URLSearchParams({ client_secret: odd }).toString();
+    expect(other.redact(form)).toBe(`client_secret=${REDACTED}`);
     // the form a body echoes, whole
     expect(redactor.redact(`client_id=abc&client_secret=${encodeURIComponent(SECRET)}`)).toBe(
       `client_id=abc&client_secret=${REDACTED}`,

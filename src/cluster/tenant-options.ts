@@ -34,7 +34,12 @@ export function tenantOptionProblems(
       if (!isArgumentError(error)) throw error;
       problems.push({
         option: error.option ?? '',
-        message: error.message.split(config.clientSecret).join('***'),
+        // no resolver quotes the secret (already a non-empty string); masked anyway when long
+        // enough to be told apart from ordinary words
+        message:
+          config.clientSecret.length >= 8
+            ? error.message.split(config.clientSecret).join('***')
+            : error.message,
       });
     }
   }

@@ -96,6 +96,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       leaseSeconds: config.leaseSeconds,
       tenants,
       onRun,
+      onWarning: say,
+      ...(io.signal ? { signal: io.signal } : {}),
       ...(config.redis ? { redis: config.redis } : {}),
       ...(config.postgres ? { postgres: config.postgres } : {}),
     };
@@ -106,9 +108,13 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       say(`metrics on http://127.0.0.1:${server.port}/metrics`);
     }
   } catch (error) {
-    say(`cannot start: ${errorMessage(error)}`);
     await worker?.stop();
     for (const tenant of tenants) await tenant.close?.().catch(() => undefined);
+    if (io.signal?.aborted) {
+      say('stopped before serving');
+      return EXIT.ok;
+    }
+    say(`cannot start: ${errorMessage(error)}`);
     return EXIT.failed;
   }
   say(

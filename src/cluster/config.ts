@@ -5,6 +5,7 @@ import { DESTINATION_KINDS, DESTINATION_SPECS } from '../destinations/config';
 import { ArgumentError, errorMessage } from '../errors';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
+import { tenantOptionProblems } from './tenant-options';
 
 /** Defaults of a `serve` configuration. */
 export const SERVE_DEFAULTS = Object.freeze({
@@ -15,6 +16,13 @@ export const SERVE_DEFAULTS = Object.freeze({
   intervalSeconds: 10,
   /** Longest wait between two attempts of a tenant whose runs fail. */
   maxBackoffSeconds: 300,
+  /** Longest wait for Redis at start (connecting, retrying, creating the job schedulers). */
+  startTimeoutSeconds: 10,
+  /**
+   * Longest wait at stop for the batches in flight and a clean close; after it the connections are
+   * dropped (a lease left behind expires after `leaseSeconds`).
+   */
+  stopTimeoutSeconds: 30,
 });
 
 const text = z.string().min(1);
@@ -135,9 +143,14 @@ export function parseServeConfig(
       if (issue.code === 'unrecognized_keys')
         for (const key of issue.keys)
           problems.push(`${where(raw, [...issue.path, key])}: unknown key`);
-      else if (issue.code === 'invalid_type' && issue.input === undefined)
-        problems.push(`${where(raw, issue.path)}: missing`);
-      else problems.push(`${where(raw, issue.path)}: ${issue.message}`);
+      else if (issue.code === 'invalid_type') {
+        const given = valueAt(value, issue.path);
+        problems.push(
+          given === undefined
+            ? `${where(raw, issue.path)}: missing`
+            : `${where(raw, issue.path)}: expected ${article(issue.expected)}, got ${kindOf(given)}`,
+        );
+      } else problems.push(`${where(raw, issue.path)}: ${issue.message}`);
     }
   }
   if ((value as { redis?: unknown } | null)?.redis === undefined)
@@ -192,6 +205,9 @@ export function parseServeConfig(
       if (t.post.timeoutMs !== undefined) out.post.timeoutMs = t.post.timeoutMs;
     }
     if (destination) out.destination = destination;
+    // the library's own rules, as every run would apply them
+    for (const { option, message } of tenantOptionProblems(out))
+      problems.push(`${where(raw, ['tenants', i, ...(option ? [option] : [])])}: ${message}`);
     return out;
   });
   if (problems.length) throw invalid(problems);
@@ -226,6 +242,34 @@ export function loadServeConfig(
     throw new ArgumentError(`--config ${file} is not valid JSON: ${errorMessage(error)}`, 'config');
   }
   return parseServeConfig(raw, env, path.dirname(path.resolve(file)));
+}
+
+/** The value at `at` in `doc`, or `undefined`. */
+function valueAt(doc: unknown, at: ReadonlyArray<PropertyKey>): unknown {
+  let here = doc;
+  for (const part of at) {
+    if (here === null || typeof here !== 'object') return undefined;
+    here = (here as Record<PropertyKey, unknown>)[part];
+  }
+  return here;
+}
+
+const ARTICLES: Record<string, string> = {
+  int: 'an integer',
+  array: 'an array',
+  object: 'an object',
+};
+
+/** `number` reads `a number`; `int` reads `an integer`. */
+function article(expected: string): string {
+  return ARTICLES[expected] ?? `a ${expected}`;
+}
+
+/** The type of a configuration value, never the value: `a string`, `an array`, `null`. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return article(typeof value);
 }
 
 function invalid(problems: string[]): ArgumentError {

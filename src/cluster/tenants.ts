@@ -1,8 +1,8 @@
 import { postDestination } from '../cli/destinations';
 import { createDestination } from '../destinations/config';
 import { DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
-import type { LogsProcessorOptions } from '../processor-options';
 import type { TenantConfig } from './config';
+import { tenantProcessorOptions } from './tenant-options';
 import type { ClusterTenant } from './worker';
 
 /**
@@ -15,14 +15,7 @@ export function clusterTenant(
   config: TenantConfig,
   env: Record<string, string | undefined> = process.env,
 ): ClusterTenant {
-  const processor: LogsProcessorOptions = {
-    domain: config.domain,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-  };
-  if (config.ca !== undefined) processor.ca = config.ca;
-  if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
-  if (config.logTypes) processor.logTypes = config.logTypes;
+  const processor = tenantProcessorOptions(config);
   const base = { id: config.id, processor, intervalSeconds: config.intervalSeconds };
   if (config.post) {
     const target = { url: new URL(config.post.url), headers: config.post.headers };

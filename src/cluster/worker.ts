@@ -12,6 +12,7 @@ import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
 import { SERVE_DEFAULTS } from './config';
+import { connectionError, RedisClients, redisAddress } from './redis';
 import type { RunRecord } from './run-record';
 
 /** One tenant a cluster worker ships. */
@@ -47,6 +48,25 @@ export interface ClusterWorkerOptions {
   maxBackoffSeconds?: number;
   /** Clock, in epoch ms. @default Date.now */
   now?: () => number;
+  /**
+   * Aborting it while starting stops the start: every connection is dropped and the promise rejects
+   * with an `AbortError`. (Once started, call {@link ClusterWorker.stop}.)
+   */
+  signal?: AbortSignal;
+  /**
+   * Longest wait for Redis at start, in seconds: connecting (retried), then creating the job
+   * schedulers. After it the start rejects naming `redis` and its address (never a password).
+   * @default 10
+   */
+  startTimeoutSeconds?: number;
+  /**
+   * Longest wait of {@link ClusterWorker.stop} for the batches in flight and a clean close, in
+   * seconds; after it every connection is dropped (Redis gone, a destination hanging).
+   * @default 30
+   */
+  stopTimeoutSeconds?: number;
+  /** Told once when Redis cannot be reached at start, while it is retried. */
+  onWarning?: (message: string) => void;
 }
 
 /** A running cluster worker. */
@@ -56,7 +76,8 @@ export interface ClusterWorker {
   readonly running: boolean;
   /**
    * Stops: the batch in flight of each run finishes and its checkpoint is stored, the leases are
-   * released, the BullMQ worker and every connection closed. Calling it again returns the same promise.
+   * released, the BullMQ worker and every connection closed. Bounded by `stopTimeoutSeconds`, after
+   * which the connections are dropped and it resolves anyway. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
 }
@@ -102,8 +123,20 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     if (ids.has(tenant.id)) throw new ArgumentError(`Duplicate tenant id ${tenant.id}`, 'tenants');
     ids.add(tenant.id);
   }
+  const startTimeoutSeconds = options.startTimeoutSeconds ?? SERVE_DEFAULTS.startTimeoutSeconds;
+  const stopTimeoutMs = (options.stopTimeoutSeconds ?? SERVE_DEFAULTS.stopTimeoutSeconds) * 1000;
+  options.signal?.throwIfAborted();
   const bull = await load('bullmq', () => import('bullmq') as Promise<typeof BullMQ>);
   const closers: Array<() => Promise<unknown>> = [];
+
+  const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
+  const RedisClass = (ioredis.Redis ??
+    (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
+  const redis = new RedisClients(RedisClass, options.redis, (error) =>
+    options.onWarning?.(
+      `cannot reach redis at ${redisAddress(options.redis as string)} (${connectionError(error)}); retrying for up to ${startTimeoutSeconds} s`,
+    ),
+  );
 
   // where the checkpoints live: one client for every tenant's storage
   let makeStorage: (id: string) => RedisStorage | PostgresStorage;
@@ -119,12 +152,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     makeStorage = (id) =>
       new PostgresStorage({ postgres: made, key: `${queueName}:${id}`, leaseSeconds });
   } else {
-    const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
-    const RedisClass = (ioredis.Redis ??
-      (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
-    const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: 2 });
-    client.on('error', () => undefined);
-    closers.push(() => client.quit());
+    const client = redis.make({ maxRetriesPerRequest: 2 });
     makeStorage = (id) =>
       new RedisStorage({ redis: client, key: `${queueName}:tenant:${id}`, leaseSeconds });
   }
@@ -132,17 +160,9 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   for (const tenant of options.tenants)
     slots.set(tenant.id, { tenant, storage: makeStorage(tenant.id), failures: 0, notBefore: 0 });
 
-  // BullMQ's queue is on Redis; `postgres` holds the checkpoints only
-  const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
-  const RedisClass = (ioredis.Redis ??
-    (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
-  // BullMQ does not close a connection it is given: each one made here is quit when the worker stops.
-  const connection = () => {
-    const client = new RedisClass(options.redis as string, { maxRetriesPerRequest: null });
-    client.on('error', () => undefined);
-    closers.push(() => client.quit());
-    return client;
-  };
+  // BullMQ's queue is on Redis; `postgres` holds the checkpoints only. BullMQ does not close a
+  // connection it is given: each one made here is quit when the worker stops.
+  const connection = () => redis.make({ maxRetriesPerRequest: null });
   const stopping = new AbortController();
   const queue: Queue = new bull.Queue(queueName, { connection: connection() });
   const worker: Worker = new bull.Worker(queueName, (job: Job) => runJob(job), {
@@ -237,23 +257,31 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     return report(record);
   }
 
-  // one job scheduler per tenant; a scheduler of a tenant no longer configured is removed
-  for (const slot of slots.values()) {
-    const every = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
-    await queue.upsertJobScheduler(
-      `tenant:${slot.tenant.id}`,
-      { every },
-      {
-        name: 'run',
-        data: { tenant: slot.tenant.id },
-        opts: { removeOnComplete: true, removeOnFail: true },
-      },
-    );
-  }
-  for (const scheduler of await queue.getJobSchedulers()) {
-    const key = scheduler.key ?? scheduler.id ?? '';
-    if (key.startsWith('tenant:') && !slots.has(key.slice('tenant:'.length)))
-      await queue.removeJobScheduler(key);
+  // Redis unreachable would wait forever (BullMQ's connections retry without end): the start is
+  // bounded, and a stop asked meanwhile drops every connection at once
+  const setup = async () => {
+    await queue.waitUntilReady();
+    await scheduleTenants();
+  };
+  const dropAll = async () => {
+    redis.disconnect();
+    await Promise.allSettled([worker.close(true), queue.close()]);
+    for (const slot of slots.values()) await slot.storage.close().catch(() => undefined);
+    for (const close of closers) await close().catch(() => undefined);
+  };
+  let timedOut: Error | undefined;
+  try {
+    await bounded(setup(), startTimeoutSeconds * 1000, options.signal, () => {
+      const last = redis.lastError === undefined ? '' : ` (${connectionError(redis.lastError)})`;
+      timedOut = new Error(
+        `cannot reach redis at ${redis.address} within ${startTimeoutSeconds} s${last}: check \`redis\` in the configuration`,
+      );
+      return timedOut;
+    });
+  } catch (error) {
+    await dropAll();
+    if (error === timedOut || (error as Error).name === 'AbortError') throw error;
+    throw new Error(`redis at ${redis.address}: ${errorMessage(error)}`, { cause: error });
   }
   void worker.run();
 
@@ -266,15 +294,77 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     stop() {
       stopped ??= (async () => {
         stopping.abort();
-        await worker.close(); // waits for the jobs in flight (their runs stop after the batch)
-        await queue.close();
-        for (const slot of slots.values()) {
-          await slot.storage.close();
-          await slot.tenant.close?.().catch(() => undefined);
+        const graceful = (async () => {
+          await worker.close(); // waits for the jobs in flight (their runs stop after the batch)
+          await queue.close();
+          for (const slot of slots.values()) {
+            await slot.storage.close();
+            await slot.tenant.close?.().catch(() => undefined);
+          }
+          for (const close of closers) await close().catch(() => undefined);
+          await redis.quit();
+        })();
+        try {
+          await bounded(graceful, stopTimeoutMs, undefined, () => new Error('stop timed out'));
+        } catch {
+          // Redis gone or a batch hanging: drop every connection; leases left expire by themselves
+          graceful.catch(() => undefined);
+          redis.disconnect();
+          void worker.disconnect().catch(() => undefined);
+          void queue.disconnect().catch(() => undefined);
+          for (const slot of slots.values()) void slot.tenant.close?.().catch(() => undefined);
+          for (const close of closers) void close().catch(() => undefined);
         }
-        for (const close of closers) await close().catch(() => undefined);
       })();
       return stopped;
     },
   };
+
+  // one job scheduler per tenant; a scheduler of a tenant no longer configured is removed
+  async function scheduleTenants(): Promise<void> {
+    for (const slot of slots.values()) {
+      const every = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
+      await queue.upsertJobScheduler(
+        `tenant:${slot.tenant.id}`,
+        { every },
+        {
+          name: 'run',
+          data: { tenant: slot.tenant.id },
+          opts: { removeOnComplete: true, removeOnFail: true },
+        },
+      );
+    }
+    for (const scheduler of await queue.getJobSchedulers()) {
+      const key = scheduler.key ?? scheduler.id ?? '';
+      if (key.startsWith('tenant:') && !slots.has(key.slice('tenant:'.length)))
+        await queue.removeJobScheduler(key);
+    }
+  }
+}
+
+/**
+ * `work`, unless `ms` pass first (rejects with `timeout()`) or `signal` aborts (rejects with an
+ * `AbortError`); `work` is left running either way.
+ */
+async function bounded<T>(
+  work: Promise<T>,
+  ms: number,
+  signal: AbortSignal | undefined,
+  timeout: () => Error,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeout()), ms);
+    onAbort = () => reject(new DOMException('stopped while starting', 'AbortError'));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    work.catch(() => undefined);
+  }
 }

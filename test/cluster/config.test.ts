@@ -113,6 +113,56 @@ describe('parseServeConfig', () => {
     expect(message).toContain('tenants[0].batchSize (tenant "acme")');
   });
 
+  it('says what type was expected and which was given, never the value', () => {
+    const raw = good();
+    raw['leaseSeconds'] = '30';
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['batchSize'] = '10';
+    acme['clientId'] = 5;
+    acme['logTypes'] = 's';
+    acme['intervalSeconds'] = null;
+    const beta = (raw['tenants'] as Array<Record<string, unknown>>)[1]!;
+    beta['clientSecret'] = 31_415_926;
+    const message = problems(raw);
+    expect(message).toContain('leaseSeconds: expected a number, got a string');
+    expect(message).toContain(
+      'tenants[0].batchSize (tenant "acme"): expected a number, got a string',
+    );
+    expect(message).toContain(
+      'tenants[0].clientId (tenant "acme"): expected a string, got a number',
+    );
+    expect(message).toContain(
+      'tenants[0].logTypes (tenant "acme"): expected an array, got a string',
+    );
+    expect(message).toContain(
+      'tenants[0].intervalSeconds (tenant "acme"): expected a number, got null',
+    );
+    expect(message).toContain(
+      'tenants[1].clientSecret (tenant "beta"): expected a string, got a number',
+    );
+    expect(message).not.toContain('missing');
+    expect(message).not.toContain('31415926');
+  });
+
+  it("refuses at load what every run would refuse, with the library's own rules", () => {
+    const raw = good();
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['logTypes'] = ['S', 'f'];
+    const beta = (raw['tenants'] as Array<Record<string, unknown>>)[1]!;
+    beta['domain'] = 'bad domain';
+    const message = problems(raw);
+    expect(message).toContain(
+      'tenants[0].logTypes (tenant "acme"): `S` is not an Auth0 log type; did you mean `s`?',
+    );
+    expect(message).toContain(
+      'tenants[1].domain (tenant "beta"): Expected `domain` to be a host name with an optional port',
+    );
+    // a code written `+code` (a type newer than the catalog) passes, as it does for ship
+    acme['logTypes'] = ['+new_type'];
+    beta['domain'] = 'beta.auth0.com:8443';
+    expect(parseServeConfig(raw, env).tenants[0]?.logTypes).toEqual(['+new_type']);
+  });
+
   it('loads a file, reading ca relative to it, and says what is wrong with the file', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-config-'));
     writeFileSync(path.join(dir, 'ca.pem'), 'PEM');

@@ -1,0 +1,47 @@
+import { resolveClientOptions } from '../client-options';
+import { isArgumentError } from '../errors';
+import { resolveProcessorOptions } from '../options';
+import type { LogsProcessorOptions } from '../processor-options';
+import type { TenantConfig } from './config';
+
+/** The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`). */
+export function tenantProcessorOptions(config: TenantConfig): LogsProcessorOptions {
+  const processor: LogsProcessorOptions = {
+    domain: config.domain,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+  };
+  if (config.ca !== undefined) processor.ca = config.ca;
+  if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
+  if (config.logTypes) processor.logTypes = config.logTypes;
+  return processor;
+}
+
+/**
+ * Checks a tenant's processor options with the very resolvers `LogsProcessor` and its client use,
+ * so a value every run would refuse (`logTypes: ["S"]`, `domain: "bad domain"`) is refused at load.
+ * Returns each problem as `{ option, message }` (the client secret never in a message), or none.
+ */
+export function tenantOptionProblems(
+  config: TenantConfig,
+): Array<{ option: string; message: string }> {
+  const options = tenantProcessorOptions(config);
+  const problems: Array<{ option: string; message: string }> = [];
+  for (const resolve of [resolveClientOptions, resolveProcessorOptions]) {
+    try {
+      resolve(options);
+    } catch (error) {
+      if (!isArgumentError(error)) throw error;
+      problems.push({
+        option: error.option ?? '',
+        // no resolver quotes the secret (already a non-empty string); masked anyway when long
+        // enough to be told apart from ordinary words
+        message:
+          config.clientSecret.length >= 8
+            ? error.message.split(config.clientSecret).join('***')
+            : error.message,
+      });
+    }
+  }
+  return problems;
+}

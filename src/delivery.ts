@@ -56,15 +56,12 @@ export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<voi
       finish(error === undefined || error === null ? new Error(why) : error);
     try {
       const result = handler(logs, callback);
-      const promised = handler.length === 1 ? isThenable(result) : types.isPromise(result);
-      if (handler.length >= 2 || (handler.length === 0 && !promised)) {
-        if (types.isPromise(result))
-          result.then(undefined, (error: unknown) => failed(error, 'rejected without a reason'));
-      } else if (promised)
-        (result as PromiseLike<unknown>).then(
-          () => finish(),
-          (error: unknown) => failed(error, 'rejected without a reason'),
-        );
+      const rejected = (error: unknown) => failed(error, 'rejected without a reason');
+      const takesCallback =
+        handler.length >= 2 || (handler.length === 0 && !types.isPromise(result));
+      if (takesCallback) {
+        if (types.isPromise(result)) result.then(undefined, rejected);
+      } else if (isThenable(result)) result.then(() => finish(), rejected);
       else finish();
     } catch (error) {
       failed(error, 'threw without a reason');

@@ -13,6 +13,8 @@ export class Redactor {
   readonly #secrets = new Set<string>();
   /** The secrets as given (the forms in `#secrets` are derived from them): what inspect counts. */
   readonly #given = new Set<string>();
+  /** `#secrets`, longest first; dropped whenever a secret is added. */
+  #ordered: string[] | undefined;
 
   /**
    * Remembers a secret, and the forms it takes in a request that a server may echo back: URL and
@@ -22,7 +24,7 @@ export class Redactor {
   add(secret: string | null | undefined): void {
     if (!secret || secret.length < 6) return;
     this.#given.add(secret);
-    for (const form of encodings(secret)) this.#secrets.add(form);
+    for (const form of encodings(secret)) this.#remember(form);
   }
 
   /** Remembers `user:password` as an HTTP Basic credential sends it (base64), and the password. */
@@ -30,8 +32,14 @@ export class Redactor {
     if (!password || password.length < 6) return;
     this.add(password);
     const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64');
-    this.#secrets.add(basic);
-    this.#secrets.add(basic.replace(/=+$/, ''));
+    this.#remember(basic);
+    this.#remember(basic.replace(/=+$/, ''));
+  }
+
+  #remember(form: string): void {
+    if (this.#secrets.has(form)) return;
+    this.#secrets.add(form);
+    this.#ordered = undefined;
   }
 
   /** `util.inspect` / `console.log`: how many secrets, never which. */
@@ -45,9 +53,10 @@ export class Redactor {
 
   redact(text: string): string {
     let out = text;
-    // longest first: a secret that contains another must be masked whole
-    const secrets = [...this.#secrets].sort((a, b) => b.length - a.length);
-    for (const secret of secrets) out = out.split(secret).join(REDACTED);
+    // longest first: a secret that contains another must be masked whole (sorted once per change
+    // of the set, not per call: every debug line of every page passes through here)
+    this.#ordered ??= [...this.#secrets].sort((a, b) => b.length - a.length);
+    for (const secret of this.#ordered) out = out.split(secret).join(REDACTED);
     return redactUrlCredentials(out.replace(/(Bearer\s+)[\w.~+/=-]+/gi, `$1${REDACTED}`));
   }
 }

@@ -98,7 +98,7 @@ const TO_SECRET_VARIABLES = [
  */
 export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   const redactor = new Redactor();
-  redactor.add(config.clientSecret);
+  redactor.addBasic(config.clientId, config.clientSecret);
   if (config.destination.kind === 'post') {
     for (const value of Object.values(config.destination.target.headers))
       addHeaderSecrets(redactor, value);

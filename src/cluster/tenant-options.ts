@@ -1,5 +1,6 @@
 import { resolveClientOptions } from '../client-options';
 import { isArgumentError } from '../errors';
+import { Redactor } from '../redact';
 import { resolveProcessorOptions } from '../options';
 import type { LogsProcessorOptions } from '../processor-options';
 import type { TenantConfig } from './config';
@@ -27,20 +28,16 @@ export function tenantOptionProblems(
 ): Array<{ option: string; message: string }> {
   const options = tenantProcessorOptions(config);
   const problems: Array<{ option: string; message: string }> = [];
+  const redactor = new Redactor();
+  redactor.addBasic(config.clientId, config.clientSecret);
   for (const resolve of [resolveClientOptions, resolveProcessorOptions]) {
     try {
       resolve(options);
     } catch (error) {
       if (!isArgumentError(error)) throw error;
-      problems.push({
-        option: error.option ?? '',
-        // no resolver quotes the secret (already a non-empty string); masked anyway when long
-        // enough to be told apart from ordinary words
-        message:
-          config.clientSecret.length >= 8
-            ? error.message.split(config.clientSecret).join('***')
-            : error.message,
-      });
+      // no resolver quotes the secret (already a non-empty string); masked anyway by the one
+      // redactor (which leaves values too short to tell apart from ordinary words)
+      problems.push({ option: error.option ?? '', message: redactor.redact(error.message) });
     }
   }
   return problems;

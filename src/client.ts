@@ -6,7 +6,7 @@ import {
   MAX_TIMEOUT_MS,
   resolveClientOptions,
   type LogsApiClientOptions,
-} from './client-options';
+} from './options/client';
 import { DEFAULTS } from './defaults';
 import {
   AbortError,
@@ -24,16 +24,16 @@ import {
   networkError,
   parseJson,
   responseError,
-} from './http';
-import { scopedLogger } from './log';
-import { isLogId, logIdOf, previousLogId } from './log-id';
-import { signalOption } from './options';
-import { TenantClock } from './rate-limits';
-import { Redactor } from './redact';
-import { MemoryTokenCache, TokenProvider } from './token-provider';
+} from './auth0/http';
+import { scopedLogger } from './util/log';
+import { isLogId, logIdOf, previousLogId } from './auth0/log-id';
+import { signalOption } from './options/resolve';
+import { TenantClock } from './auth0/rate-limits';
+import { Redactor } from './util/redact';
+import { MemoryTokenCache, TokenProvider } from './auth0/token-provider';
 import type { AccessToken, LogEvent, LogsPage, Logger, RateLimits } from './types';
 
-export type { LogsApiClientOptions } from './client-options';
+export type { LogsApiClientOptions } from './options/client';
 
 /** Per-call options. */
 export interface RequestOptions {

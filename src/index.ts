@@ -1,21 +1,21 @@
 export { LogsApiClient } from './client';
 export type { LogsAnswer, LogsApiClientOptions, LogsQuery, RequestOptions } from './client';
 export { LogsApiStream } from './stream';
-export { rateLimitWait } from './rate-limits';
+export { rateLimitWait } from './auth0/rate-limits';
 export type { LogsApiStreamEvents, LogsApiStreamOptions, StreamPage, StreamStatus } from './stream';
 export { LogsProcessor } from './processor';
 export type { RunOptions, RunReport } from './processor';
-export type { BatchFailure, LogsProcessorOptions, RunProgress } from './processor-options';
-export type { LogsHandler } from './delivery';
-export { MemoryTokenCache } from './token-provider';
-export type { OwnedAccessToken, TokenOwner } from './token-provider';
-export { FileStorage } from './file-storage';
-export type { FileStorageOptions } from './file-storage';
+export type { BatchFailure, LogsProcessorOptions, RunProgress } from './options/processor';
+export type { LogsHandler } from './pipeline/delivery';
+export { MemoryTokenCache } from './auth0/token-provider';
+export type { OwnedAccessToken, TokenOwner } from './auth0/token-provider';
+export { FileStorage } from './storage/file';
+export type { FileStorageOptions } from './storage/file';
 export { DEFAULTS } from './defaults';
 export type { Defaults } from './defaults';
-export { logTypes, getLogType, typesAtLevel } from './log-types';
-export type { LogLevel, LogSeverity, LogTypeInfo } from './log-types';
-export { compareLogIds, isLogId, logIdOf } from './log-id';
+export { logTypes, getLogType, typesAtLevel } from './auth0/log-types';
+export type { LogLevel, LogSeverity, LogTypeInfo } from './auth0/log-types';
+export { compareLogIds, isLogId, logIdOf } from './auth0/log-id';
 export {
   AbortError,
   ArgumentError,
@@ -37,8 +37,8 @@ export {
   isTokenRequestError,
 } from './errors';
 export type { ErrorOptions, ManagementApiErrorOptions, ManagementApiResponse } from './errors';
-export type { HttpOptions } from './http';
-export type { Timing } from './retry';
+export type { HttpOptions } from './auth0/http';
+export type { Timing } from './pipeline/retry';
 export * as reporters from './reporters';
 export * as destinations from './destinations';
 export type {
@@ -60,4 +60,4 @@ export type {
 } from './types';
 // Backfill (issue 13): the run warning's start, and the dates in log ids.
 export { BACKFILL_FALLBACK_WARNING } from './processor';
-export { logIdAt, logIdTime } from './log-id';
+export { logIdAt, logIdTime } from './auth0/log-id';

@@ -1,7 +1,7 @@
-import { batches } from './batches';
+import { batches } from './pipeline/batches';
 import { LogsApiClient } from './client';
 import { DEFAULTS } from './defaults';
-import { Delivery, type LogsHandler } from './delivery';
+import { Delivery, type LogsHandler } from './pipeline/delivery';
 import {
   ArgumentError,
   errorMessage,
@@ -9,18 +9,18 @@ import {
   isArgumentError,
   isPermanentError,
 } from './errors';
-import { loggerOption, redactedLogger, scopedLogger } from './log';
-import { Redactor } from './redact';
-import { createLogFilter, unknownTypesWarning } from './log-filter';
-import { isLogId } from './log-id';
-import { resolveProcessorOptions, signalOption, type ResolvedOptions } from './options';
-import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pages';
-import { backfillPages, type BackfillState } from './backfill';
-import { assertHandler, type LogsProcessorOptions } from './processor-options';
-import { isTransient, systemTiming, type RetryPolicy, type Timing } from './retry';
-import { StateStore } from './state';
+import { loggerOption, redactedLogger, scopedLogger } from './util/log';
+import { Redactor } from './util/redact';
+import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
+import { isLogId } from './auth0/log-id';
+import { resolveProcessorOptions, signalOption, type ResolvedOptions } from './options/resolve';
+import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pipeline/pages';
+import { backfillPages, type BackfillState } from './pipeline/backfill';
+import { assertHandler, type LogsProcessorOptions } from './options/processor';
+import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipeline/retry';
+import { StateStore } from './storage/state';
 import type { Logger, RunResult, RunStatus, StorageContext } from './types';
-import type { RunProgress } from './processor-options';
+import type { RunProgress } from './options/processor';
 
 /** The start of the warning a run whose backfill dropped back to one cursor carries. */
 export const BACKFILL_FALLBACK_WARNING = 'Backfill dropped back to one cursor:';

@@ -2,23 +2,23 @@ import { EventEmitter } from 'node:events';
 import { LogsApiClient, type LogsApiClientOptions } from './client';
 import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
-import { scopedLogger } from './log';
-import { createLogFilter, type LogFilter } from './log-filter';
+import { scopedLogger } from './util/log';
+import { createLogFilter, type LogFilter } from './pipeline/filter';
 import {
   invalid,
   resolveStreamOptions,
   signalOption,
   takeOption,
   type ResolvedStreamOptions,
-} from './options';
+} from './options/resolve';
 import {
   logPages,
   RATE_LIMIT_WARNING,
   type CheckedPage,
   type PageCounts,
   type PagesStop,
-} from './pages';
-import { isTransient, type RetryPolicy, type Timing } from './retry';
+} from './pipeline/pages';
+import { isTransient, type RetryPolicy, type Timing } from './pipeline/retry';
 import type { LogEvent, LogsPage, Logger, RateLimits, StopReason } from './types';
 
 /** Options of {@link LogsApiStream}: the client's (or a ready `client`) and the paging ones. */

@@ -1,7 +1,7 @@
 import util from 'node:util';
 import { LogsApiClient } from '../src/client';
 import { LogsApiStream } from '../src/stream';
-import { MemoryTokenCache } from '../src/token-provider';
+import { MemoryTokenCache } from '../src/auth0/token-provider';
 import { credentials, useTenant } from './support/tenant';
 
 const SECRET = 'INSPECT-CANARY-SECRET-5d1e8a0b3c7f';

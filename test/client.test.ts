@@ -1,7 +1,7 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError, TokenRequestError } from '../src/errors';
-import { createHttp } from '../src/http';
+import { createHttp } from '../src/auth0/http';
 import { startFakeTenant } from '../src/testing';
 import type { AccessToken, TokenCache } from '../src/types';
 import { credentials, useTenant } from './support/tenant';

@@ -5,7 +5,7 @@ import { createServer as createNetServer } from 'node:net';
 import axios from 'axios';
 import { LogsApiClient } from '../src/client';
 import { isPermanentError, isTokenRequestError } from '../src/errors';
-import { isTransient } from '../src/retry';
+import { isTransient } from '../src/pipeline/retry';
 import { LogsApiStream } from '../src/stream';
 import { credentials, useTenant } from './support/tenant';
 

@@ -1,4 +1,4 @@
-import { FileStorage } from '../src/file-storage';
+import { FileStorage } from '../src/storage/file';
 import { LogsProcessor } from '../src/processor';
 import type { LogEvent, StorageLock, StoredState } from '../src/types';
 import { credentials, useTenant } from './support/tenant';

@@ -1,6 +1,6 @@
 import { ArgumentError, StorageError } from '../src/errors';
 import { LogsProcessor } from '../src/processor';
-import type { LogsProcessorOptions } from '../src/processor-options';
+import type { LogsProcessorOptions } from '../src/options/processor';
 import type { LogEvent } from '../src/types';
 import { startFakeTenant } from '../src/testing';
 import { credentials, memoryStorage, useTenant } from './support/tenant';
@@ -291,7 +291,7 @@ describe('LogsProcessor.run', () => {
     expect(shipped.every((l) => wanted.has(l.type))).toBe(true);
     expect(result.checkpoint).toBe(tenant().logIdAt(total() - 1));
 
-    const { logTypes } = await import('../src/log-types');
+    const { logTypes } = await import('../src/auth0/log-types');
     const errors: LogEvent[] = [];
     await processor(memoryStorage(), { logLevel: 3 }).run(
       async (logs) => void errors.push(...logs),
@@ -480,7 +480,7 @@ describe('LogsProcessor against limits and expiring tokens', () => {
   const limited = useTenant({ logs: 3000, rateLimit: { burst: 5, perSecond: 10 } });
 
   it('drains 3,000 logs in one run under a 5-burst, 10/s rate limit with at most 1 request in 5 answered 429', async () => {
-    const { sleep } = await import('../src/retry');
+    const { sleep } = await import('../src/pipeline/retry');
     const shipped = new Set<string>();
     const result = await new LogsProcessor(memoryStorage(), {
       ...credentials(limited()),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
-import { getLogType, typesAtLevel } from '../src/log-types';
+import { getLogType, typesAtLevel } from '../src/auth0/log-types';
 import { startFakeTenant } from '../src/testing';
 
 // The README's library examples run as written, against the built package (npm test builds it).

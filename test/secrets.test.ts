@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import util from 'node:util';
 import createDebug from 'debug';
 import { LogsApiClient, type LogsApiClientOptions } from '../src/client';
-import { createHttp } from '../src/http';
+import { createHttp } from '../src/auth0/http';
 import { LogsProcessor } from '../src/processor';
 import { LogsApiStream } from '../src/stream';
 import type { FakeTenant } from '../src/testing';

@@ -1,6 +1,6 @@
 import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError } from '../src/errors';
-import { createHttp } from '../src/http';
+import { createHttp } from '../src/auth0/http';
 import { LogsApiStream, type LogsApiStreamOptions } from '../src/stream';
 import { startFakeTenant, type FakeTenant, type FakeTenantOptions } from '../src/testing';
 import type { LogEvent, LogsPage } from '../src/types';

@@ -3,7 +3,7 @@ import { runDemo } from './demo';
 import { runFakeTenant } from './fake-tenant';
 import { type CliIo, EXIT } from './io';
 import { runServe } from './serve';
-import { runShip } from './ship';
+import { runShip } from './ship/command';
 import { runStatus } from './status';
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {

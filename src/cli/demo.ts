@@ -3,10 +3,10 @@ import path from 'node:path';
 import { errorMessage } from '../errors';
 import { startFakeTenant } from '../testing';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
-import { FileStorage } from '../file-storage';
+import { FileStorage } from '../storage/file';
 import { formatCount, shellQuote } from './format';
 import { type CliIo, EXIT, UsageError } from './io';
-import { shipLogs } from './ship-run';
+import { shipLogs } from './ship/run';
 
 /** Flags of `auth0-log-tools demo`. */
 export const DEMO_COMMAND: CommandSpec = {

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors';
-import { systemCode } from './advice';
-import { Redactor } from '../redact';
+import { systemCode } from './ship/advice';
+import { Redactor } from '../util/redact';
 import type { LogEvent } from '../types';
 import { type OutputStream, writeAsync } from './io';
 

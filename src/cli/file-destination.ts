@@ -3,7 +3,7 @@ import path from 'node:path';
 import { errorMessage } from '../errors';
 import type { LogEvent } from '../types';
 import type { Destination } from './destinations';
-import { syncFolder } from '../sync-folder';
+import { syncFolder } from '../util/sync-folder';
 
 /** The part of `fs.promises.FileHandle` the file destination uses (tests inject their own). */
 export interface WritableFile {

@@ -1,4 +1,4 @@
-import type { Timing } from '../retry';
+import type { Timing } from '../pipeline/retry';
 
 /** The part of a writable stream the CLI uses; `process.stdout` and a `PassThrough` both fit. */
 export interface OutputStream {

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors';
-import { FileStorage } from '../file-storage';
-import { Redactor } from '../redact';
+import { FileStorage } from '../storage/file';
+import { Redactor } from '../util/redact';
 import type { RunStatus, StoredState } from '../types';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { formatCount, formatDuration } from './format';

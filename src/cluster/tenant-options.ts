@@ -1,8 +1,8 @@
-import { resolveClientOptions } from '../client-options';
+import { resolveClientOptions } from '../options/client';
 import { isArgumentError } from '../errors';
-import { Redactor } from '../redact';
-import { resolveProcessorOptions } from '../options';
-import type { LogsProcessorOptions } from '../processor-options';
+import { Redactor } from '../util/redact';
+import { resolveProcessorOptions } from '../options/resolve';
+import type { LogsProcessorOptions } from '../options/processor';
 import type { TenantConfig } from './config';
 
 /** The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`). */

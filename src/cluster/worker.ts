@@ -6,7 +6,7 @@ import type * as IoRedis from 'ioredis';
 import type { Pool } from 'pg';
 import { ArgumentError, errorMessage, isStorageError } from '../errors';
 import { LogsProcessor } from '../processor';
-import type { LogsProcessorOptions } from '../processor-options';
+import type { LogsProcessorOptions } from '../options/processor';
 import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';

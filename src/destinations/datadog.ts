@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors';
-import { Redactor } from '../redact';
+import { Redactor } from '../util/redact';
 import type { LogEvent } from '../types';
 import { endpointUrl, hasScheme, shown } from './address';
 import { DESTINATION_DEFAULTS } from './defaults';

@@ -1,6 +1,6 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { createHttp } from '../http';
-import type { Redactor } from '../redact';
+import { createHttp } from '../auth0/http';
+import type { Redactor } from '../util/redact';
 import { DestinationError } from './errors';
 
 /** One request to a destination. */

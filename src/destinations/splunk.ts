@@ -1,4 +1,4 @@
-import { Redactor } from '../redact';
+import { Redactor } from '../util/redact';
 import type { LogEvent } from '../types';
 import { endpointUrl, shown } from './address';
 import { DESTINATION_DEFAULTS } from './defaults';

@@ -8,7 +8,7 @@ import {
 import { DEMO_COMMAND } from '../../src/cli/demo';
 import { FAKE_TENANT_COMMAND } from '../../src/cli/fake-tenant';
 import { UsageError } from '../../src/cli/io';
-import { SHIP_COMMAND } from '../../src/cli/ship';
+import { SHIP_COMMAND } from '../../src/cli/ship/command';
 import { STATUS_COMMAND } from '../../src/cli/status';
 
 const spec: CommandSpec = {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runCli, USAGE } from '../../src/cli/cli';
 import { startFakeTenant } from '../../src/testing';
-import { captureIo, ndjsonIds, tempDir } from './helpers';
+import { captureIo, ndjsonIds, tempDir } from '../support/cli';
 
 const { version } = JSON.parse(
   readFileSync(path.join(__dirname, '../../package.json'), 'utf8'),

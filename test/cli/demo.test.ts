@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runDemo } from '../../src/cli/demo';
-import { compareLogIds } from '../../src/log-id';
-import { captureIo, ndjsonIds, tempDir } from './helpers';
+import { compareLogIds } from '../../src/auth0/log-id';
+import { captureIo, ndjsonIds, tempDir } from '../support/cli';
 
 let dir: string;
 

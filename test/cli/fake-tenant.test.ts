@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runFakeTenant } from '../../src/cli/fake-tenant';
-import { runShip } from '../../src/cli/ship';
+import { runShip } from '../../src/cli/ship/command';
 import { FAKE_TENANT_CA } from '../../src/testing';
-import { captureIo, ndjsonIds, tempDir, waitFor } from './helpers';
+import { captureIo, ndjsonIds, tempDir, waitFor } from '../support/cli';
 
 let dir: string;
 const cwd = process.cwd();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isPermanentError } from '../../src/errors';
 import { fileDestination, type WritableFile } from '../../src/cli/file-destination';
 import type { LogEvent } from '../../src/types';
-import { tempDir } from './helpers';
+import { tempDir } from '../support/cli';
 
 let dir: string;
 let file: string;

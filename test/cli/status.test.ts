@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runStatus } from '../../src/cli/status';
-import { FileStorage } from '../../src/file-storage';
+import { FileStorage } from '../../src/storage/file';
 import type { StoredState } from '../../src/types';
-import { captureIo, tempDir } from './helpers';
+import { captureIo, tempDir } from '../support/cli';
 
 let dir: string;
 let file: string;

@@ -5,7 +5,7 @@ import { libraryName } from '../../src/destinations/options';
 import { SentLogs } from '../../src/destinations/sent';
 import { splitBySize } from '../../src/destinations/split';
 import { splunk } from '../../src/destinations/splunk';
-import { callHandler } from '../../src/delivery';
+import { callHandler } from '../../src/pipeline/delivery';
 import { HandlerError, isPermanentError } from '../../src/errors';
 import { FAKE_TENANT_CA, FAKE_TENANT_CERT, FAKE_TENANT_KEY } from '../../src/testing/tls-fixture';
 import { startHecPeer } from '../support/hec-peer';

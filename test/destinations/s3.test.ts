@@ -2,7 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { isPermanentError } from '../../src/errors';
-import { parseTo } from '../../src/cli/to';
+import { parseTo } from '../../src/cli/ship/to';
 import { objectKey, s3 } from '../../src/destinations/s3';
 import type { LogEvent } from '../../src/types';
 import { S3RVER_CREDENTIALS, type S3Peer, startS3Peer } from '../support/s3-peer';

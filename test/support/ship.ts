@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
-import type { LogsHandler } from '../../src/delivery';
+import type { LogsHandler } from '../../src/pipeline/delivery';
 import { LogsProcessor } from '../../src/processor';
-import type { LogsProcessorOptions } from '../../src/processor-options';
+import type { LogsProcessorOptions } from '../../src/options/processor';
 import type { FakeTenant } from '../../src/testing';
 import { credentials, memoryStorage } from './tenant';
 

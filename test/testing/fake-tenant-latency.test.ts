@@ -2,7 +2,7 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { startFakeTenant } from '../../src/testing';
 import type { FakeTenant, FakeTenantOptions } from '../../src/testing';
-import { getLogs, getToken } from './https-client';
+import { getLogs, getToken } from '../support/https-client';
 
 // latencyMs is the time from a request's arrival to its answer, the tenant's own work included. No
 // test here measures how fast anything runs: they observe what the answer contains, which timers the

@@ -2,7 +2,7 @@ import https from 'node:https';
 import { ArgumentError } from '../../src/errors';
 import { startFakeTenant } from '../../src/testing';
 import type { FakeTenant, FakeTenantOptions } from '../../src/testing';
-import { getLogs, getToken, manualClock, request, tokenBody } from './https-client';
+import { getLogs, getToken, manualClock, request, tokenBody } from '../support/https-client';
 
 const tenants: FakeTenant[] = [];
 async function start(options: FakeTenantOptions = {}): Promise<FakeTenant> {

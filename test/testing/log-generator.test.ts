@@ -1,8 +1,8 @@
 import { startFakeTenant } from '../../src/testing';
-import { getLogType } from '../../src/log-types';
+import { getLogType } from '../../src/auth0/log-types';
 import { LOG_TYPES } from '../../src/testing/log-catalog';
 import { LogGenerator } from '../../src/testing/log-generator';
-import { getLogs, getToken, manualClock } from './https-client';
+import { getLogs, getToken, manualClock } from '../support/https-client';
 
 const START = Date.parse('2024-01-01T00:00:00.000Z');
 const END = Date.parse('2024-01-03T00:00:00.000Z');

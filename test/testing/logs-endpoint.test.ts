@@ -2,7 +2,7 @@ import https from 'node:https';
 import { startFakeTenant } from '../../src/testing';
 import type { FakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
-import { getLogs, getToken, manualClock } from './https-client';
+import { getLogs, getToken, manualClock } from '../support/https-client';
 
 const clock = manualClock();
 let tenant: FakeTenant;

@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../src/errors';
 import { TokenBucket } from '../../src/testing/rate-limiter';
-import { manualClock } from './https-client';
+import { manualClock } from '../support/https-client';
 
 describe('TokenBucket', () => {
   it('sends full headers and allows everything without a limit', () => {

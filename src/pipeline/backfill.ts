@@ -1,0 +1,446 @@
+import { type LogsQuery } from '../client';
+import { errorMessage, InvalidResponseError, isManagementApiError } from '../errors';
+import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../auth0/log-id';
+import {
+  logPages,
+  type CheckedPage,
+  type PageSourceOptions,
+  type PagesStop,
+  type AnsweredPage,
+} from './pages';
+import {
+  BackfillAnomaly,
+  firstAtOrPast,
+  openingAnomaly,
+  openingOf,
+  planBackfill,
+  probeAnomaly,
+  seamAnomaly,
+} from './backfill-checks';
+import { SharedRateLimits } from '../auth0/rate-budget';
+import { withRetry } from './retry';
+
+/**
+ * Backfill: reads a backlog with several cursors at once and hands its pages on in `log_id` order,
+ * exactly as one cursor would (see {@link backfillPages}).
+ */
+
+/** What a backfill is doing, for progress lines. */
+export interface BackfillState {
+  /** Cursors reading a slice now (0 before the backlog is cut, 1 after a fall back). */
+  cursors: number;
+  /** Logs held in the reorder buffer ahead of the contiguous prefix. */
+  bufferedLogs: number;
+  /** Slices read to their end so far. */
+  slicesDone: number;
+}
+
+/** Options of {@link backfillPages}: a page source's, and how to cut the backlog. */
+export interface BackfillOptions extends Omit<
+  PageSourceOptions,
+  'until' | 'budget' | 'bucketWait'
+> {
+  /** Cursors reading at once; 1 is the one cursor of {@link logPages}. */
+  cursors: number;
+  /** Logs older than the tenant's now minus this (ms) are read by several cursors. */
+  horizonMs: number;
+  /** Most logs held ahead of the contiguous prefix; cursors ahead pause when it is full. */
+  bufferLogs: number;
+  /** Called with the reason when the backfill drops back to one cursor. */
+  onFallback: (reason: string) => void;
+  /** Called whenever {@link BackfillState} changes. */
+  onState?: (state: BackfillState) => void;
+}
+
+interface Slice {
+  index: number;
+  /** Checkpoint the slice's first request asks from. */
+  from: string | null;
+  /** The slice's lower bound time (epoch ms); the checkpoint's time for the first slice. */
+  startMs: number;
+  /** First id of the next slice; `undefined` for the tail. */
+  until: string | undefined;
+  endMs: number | undefined;
+  pages: CheckedPage[];
+  fetched: number;
+  done: boolean;
+  /**
+   * The answer to the slice's first request (slices after the first): its first id above `from`
+   * (`null`: none) and the logs at or below `from`. Unset until that answer is in.
+   */
+  opening?: { first: string | null; replayed: number };
+  /**
+   * The lowest id at or past `until` that any answer of the slice held: the log its cursor stopped
+   * at, which the next slice must start with. Unset while none was seen (a slice that caught up on
+   * an empty page found none).
+   */
+  seam?: string;
+  /** The seam with the slice before was checked: the slice's pages may be yielded. */
+  joined: boolean;
+  stop?: PagesStop;
+  error?: unknown;
+}
+
+/** Whether an error of a slice that started from a synthesised id means the ids cannot be trusted. */
+function isAnomaly(error: unknown, slice: Slice): boolean {
+  if (error instanceof BackfillAnomaly) return true;
+  if (slice.index === 0) return false;
+  if (error instanceof InvalidResponseError) return true;
+  const status = isManagementApiError(error) ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+}
+
+/**
+ * Reads the logs after `o.from` with `o.cursors` cursors and yields checked pages in `log_id`
+ * order, as {@link logPages} does. The first page is read by one cursor; when its checkpoint is
+ * older than the horizon (the tenant's now minus `o.horizonMs`), the range up to the horizon is cut
+ * into slices whose bounds are ids synthesised from dates (`logIdAt`); each cursor pages one slice
+ * (from the bound, then `Link`) up to the next bound, and the tail past the horizon is one more
+ * slice. A reorder buffer holds slices read ahead (at most `o.bufferLogs` logs; cursors ahead
+ * pause when it is full); pages leave it only in order, so the checkpoint a consumer stores always
+ * covers a contiguous prefix. All cursors share one rate-limit budget ({@link SharedRateLimits}).
+ *
+ * Verified before trusting: the checkpoint decodes to a plausible date, a probe
+ * `from=<bound>&take=1` answers an id above the bound written at or after it, and at every seam
+ * the next slice's first answer starts at exactly the log the slice before stopped at (the first
+ * at or past the bound; none when it caught up on an empty page), checked before anything of that
+ * slice is yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
+ * a 4xx or an invalid page for a synthesised `from`) drops back to one cursor from the last page
+ * yielded, calling `o.onFallback`. A slice that starts with a log newer than the horizon after a
+ * slice that found none past its bound (a log written since) is not an anomaly: one cursor reads
+ * on from the checkpoint, without a warning.
+ */
+export async function* backfillPages(
+  o: BackfillOptions,
+): AsyncGenerator<CheckedPage, PagesStop, number | undefined> {
+  const counts = o.counts ?? { requests: 0, fetched: 0, replayed: 0 };
+  const { retry } = o;
+  const tenantNow = () => (o.client.tenantNow ? o.client.tenantNow() : retry.now());
+  const budget = new SharedRateLimits({ now: retry.now, tenantNow, sleep: retry.sleep });
+  const base = {
+    client: o.client,
+    take: o.take,
+    filter: o.filter,
+    waitOnRateLimit: o.waitOnRateLimit,
+    log: o.log,
+    counts,
+  };
+  const state: BackfillState = { cursors: 0, bufferedLogs: 0, slicesDone: 0 };
+  const report = () => o.onState?.({ ...state });
+  const single = (from: string | null) => {
+    state.cursors = 1;
+    report();
+    return logPages({ ...base, retry, from, prefetch: o.prefetch });
+  };
+  if (o.cursors <= 1) return yield* single(o.from);
+
+  // The first page by one cursor: it gives a checkpoint to decode (when there was none) and the
+  // density of the logs.
+  const head = logPages({ ...base, retry, from: o.from, prefetch: false, budget });
+  const opening = await head.next();
+  if (opening.done) return opening.value;
+  yield opening.value;
+  await head.return('caught_up');
+  const checkpoint = opening.value.checkpoint;
+  if (checkpoint === null || opening.value.fetched < o.take) return yield* single(checkpoint);
+
+  const fallBack = (reason: string) => {
+    o.log.info(`Backfill drops back to one cursor: ${reason}`);
+    o.onFallback(reason);
+  };
+  const plan = planBackfill(checkpoint, tenantNow(), o.horizonMs);
+  if ('skip' in plan) {
+    if (plan.warn) fallBack(plan.skip);
+    else o.log.debug(`No backfill: ${plan.skip}`);
+    return yield* single(checkpoint);
+  }
+  const firstMs = opening.value.first ? logIdTime(opening.value.first) : undefined;
+  if (firstMs === undefined) {
+    fallBack(`the log_id ${String(opening.value.first)} does not decode to a date`);
+    return yield* single(checkpoint);
+  }
+  // Logs per ms, from the first page; updated as slices finish.
+  let density = opening.value.fetched / Math.max(1000, plan.startMs - firstMs);
+  const sliceLogs = Math.max(2 * o.take, Math.floor(o.bufferLogs / (2 * o.cursors)));
+
+  // Slices are cut as cursors ask for them, each sized from the density seen so far; near the
+  // horizon the rest is shared among the cursors, so that they finish together.
+  const slices: Slice[] = [];
+  let headIndex = 0;
+  let anomaly: string | undefined;
+  let failedAt: number | undefined;
+  let cutMs = plan.startMs;
+  let tailCut = false;
+  let nothingPast = false;
+  const nextSlice = (): Slice | undefined => {
+    if (tailCut || failedAt !== undefined) return undefined;
+    const index = slices.length;
+    const startMs = cutMs;
+    const share = Math.max((2 * o.take) / density, (plan.horizon - startMs) / o.cursors);
+    const ms = Math.max(1000, Math.min(sliceLogs / density, share));
+    const endMs = Math.floor((startMs + ms) / 1000) * 1000;
+    const tail = endMs >= plan.horizon || nothingPast;
+    tailCut = tail;
+    cutMs = endMs;
+    const slice: Slice = {
+      index,
+      from: index === 0 ? checkpoint : previousLogId(logIdAt(startMs)),
+      startMs,
+      until: tail ? undefined : logIdAt(endMs),
+      endMs: tail ? undefined : endMs,
+      pages: [],
+      fetched: 0,
+      done: false,
+      joined: index === 0,
+    };
+    slices.push(slice);
+    return slice;
+  };
+  const firstSlice = nextSlice() as Slice;
+
+  // The probe, while the first slice (from the real checkpoint) is read: does the tenant answer a
+  // synthesised `from` as the ids say it should? No other slice starts before it answers.
+  const probe = async (bound: string): Promise<boolean> => {
+    try {
+      const query: LogsQuery = { take: 1, from: bound, q: '', sort: 'date:1' };
+      const probed = await withRetry(async () => {
+        const answer = (await o.client.getLogs(query, {
+          deadline: retry.deadline,
+          signal: inner.signal,
+        })) as AnsweredPage;
+        counts.requests += 1;
+        return answer;
+      }, retryInner);
+      budget.observe(probed.limits);
+      const odd = probeAnomaly(bound, probed.logs);
+      if (odd) anomaly ??= odd;
+      else if (probed.logs.length === 0) {
+        o.log.debug(`No log after ${bound}: the next slice is the tail`);
+        nothingPast = true;
+      }
+    } catch (error) {
+      if (!inner.signal.aborted)
+        anomaly ??= `the probe from=${bound} failed: ${errorMessage(error)}`;
+    }
+    notify();
+    return anomaly === undefined && !inner.signal.aborted;
+  };
+
+  const inner = new AbortController();
+  const onAbort = () => inner.abort();
+  retry.signal?.addEventListener('abort', onAbort, { once: true });
+  if (retry.signal?.aborted) inner.abort();
+  let wake: () => void = () => undefined;
+  let changed = new Promise<void>((resolve) => (wake = resolve));
+  const notify = () => {
+    const resolve = wake;
+    changed = new Promise<void>((next) => (wake = next));
+    resolve();
+  };
+  inner.signal.addEventListener('abort', notify, { once: true });
+  const retryInner = { ...retry, signal: inner.signal };
+  const verified =
+    firstSlice.until === undefined ? Promise.resolve(false) : probe(firstSlice.until);
+  const halted = () => inner.signal.aborted || anomaly !== undefined;
+  const heldAhead = () => {
+    let held = 0;
+    for (let i = headIndex + 1; i < slices.length; i++)
+      for (const page of (slices[i] as Slice).pages) held += Math.max(1, page.logs.length);
+    return held;
+  };
+  const room = async (slice: Slice) => {
+    for (;;) {
+      if (halted() || (failedAt !== undefined && slice.index > failedAt)) return false;
+      if (slice.index === headIndex ? slice.pages.length < 2 : heldAhead() < o.bufferLogs)
+        return true;
+      await changed;
+    }
+  };
+
+  // A slice's cursor asks through this client, which notes from the tenant's answers where the
+  // slice opens and where it stops (the seams checked before anything of the next is yielded).
+  const watched = (slice: Slice): BackfillOptions['client'] => ({
+    ...(o.client.tenantNow ? { tenantNow } : {}),
+    getLogs: async (query, options) => {
+      const answer = await o.client.getLogs(query, options);
+      const from = typeof query?.from === 'string' ? query.from : null;
+      if (slice.index > 0 && from !== null && from === slice.from && !slice.opening)
+        slice.opening = openingOf(from, answer.logs);
+      if (slice.until !== undefined) {
+        const past = firstAtOrPast(answer.logs, from, slice.until);
+        if (past !== undefined && (slice.seam === undefined || compareLogIds(past, slice.seam) < 0))
+          slice.seam = past;
+      }
+      return answer;
+    },
+  });
+
+  const readSlice = async (slice: Slice) => {
+    const pages = logPages({
+      ...base,
+      client: watched(slice),
+      retry: retryInner,
+      from: slice.from,
+      until: slice.until,
+      prefetch: true,
+      budget,
+    });
+    try {
+      for (let first = true; ; first = false) {
+        if (!(await room(slice))) return;
+        const next = await pages.next();
+        // the first answer to a synthesised `from`, whether it yields a page or not (an empty slice)
+        const odd =
+          first && slice.opening
+            ? openingAnomaly(slice.from as string, slice.startMs, slice.opening)
+            : undefined;
+        if (odd) throw new BackfillAnomaly(odd);
+        if (next.done) {
+          slice.stop = next.value;
+          return;
+        }
+        const page = next.value;
+        slice.fetched += page.fetched;
+        slice.pages.push(page);
+        notify();
+      }
+    } catch (error) {
+      slice.error = error;
+      if (isAnomaly(error, slice)) anomaly ??= errorMessage(error);
+      else failedAt = Math.min(failedAt ?? Infinity, slice.index);
+    } finally {
+      slice.done = true;
+      await pages.return('aborted').catch(() => undefined);
+      if (slice.endMs !== undefined && slice.stop === 'caught_up' && slice.fetched > 0)
+        density = (density + slice.fetched / Math.max(1000, slice.endMs - slice.startMs)) / 2;
+      notify();
+    }
+  };
+  const worker = async (slice: Slice | undefined) => {
+    for (;;) {
+      if (!slice) {
+        if (!(await verified) || halted()) return;
+        slice = nextSlice();
+        if (!slice) return;
+      }
+      state.cursors += 1;
+      report();
+      await readSlice(slice);
+      state.cursors -= 1;
+      state.slicesDone += 1;
+      report();
+      slice = undefined;
+    }
+  };
+  const workers = [
+    worker(firstSlice),
+    ...Array.from({ length: o.cursors - 1 }, () => worker(undefined)),
+  ];
+  o.log.info(
+    `Backfill: ${o.cursors} cursors from ${new Date(plan.startMs).toISOString()} to the horizon ${new Date(plan.horizon).toISOString()}`,
+  );
+
+  let last: string | null = checkpoint;
+  let stop: PagesStop | undefined;
+  // a slice starts with a log newer than the horizon, but the slice before it caught up on an empty
+  // page: that log may have been written since, so the seam cannot be checked; one cursor reads on
+  // from the checkpoint, without a warning
+  let writtenSince = false;
+  try {
+    for (;;) {
+      if (anomaly !== undefined) break;
+      if (retry.signal?.aborted) {
+        stop = 'aborted';
+        break;
+      }
+      const slice = slices[headIndex];
+      if (!slice) {
+        await changed;
+        continue;
+      }
+      if (!slice.joined) {
+        // Nothing of a slice is yielded before its seam with the slice before is checked: its
+        // first answer must start at the log the slice before stopped at (issue 13).
+        if (slice.opening === undefined && !slice.done) {
+          await changed;
+          continue;
+        }
+        if (slice.opening !== undefined) {
+          const before = slices[headIndex - 1] as Slice;
+          const odd = seamAnomaly(
+            before.until as string,
+            slice.from as string,
+            before.seam ?? null,
+            slice.opening.first,
+          );
+          const openedAt = slice.opening.first ? logIdTime(slice.opening.first) : undefined;
+          if (
+            odd &&
+            before.seam === undefined &&
+            openedAt !== undefined &&
+            openedAt >= plan.horizon
+          ) {
+            writtenSince = true;
+            break;
+          }
+          if (odd !== undefined) {
+            anomaly = odd;
+            break;
+          }
+        }
+        // (a slice that stopped or failed before its first answer yields nothing: handled below)
+        slice.joined = true;
+      }
+      const page = slice.pages.shift();
+      if (page) {
+        if (
+          (page.first !== undefined && last !== null && compareLogIds(page.first, last) <= 0) ||
+          (page.checkpoint !== null && last !== null && compareLogIds(page.checkpoint, last) < 0)
+        ) {
+          anomaly = `ids out of order at a seam: log_id ${page.first ?? String(page.checkpoint)} after ${last}`;
+          break;
+        }
+        state.bufferedLogs = heldAhead();
+        notify();
+        yield page;
+        last = page.checkpoint ?? last;
+        continue;
+      }
+      if (!slice.done) {
+        await changed;
+        continue;
+      }
+      if (slice.error !== undefined) {
+        if (anomaly !== undefined) break;
+        throw slice.error;
+      }
+      if (slice.stop !== 'caught_up') {
+        stop = slice.stop ?? 'aborted';
+        break;
+      }
+      if (slice.until === undefined) {
+        stop = 'caught_up';
+        break;
+      }
+      headIndex += 1;
+      notify();
+    }
+  } finally {
+    retry.signal?.removeEventListener('abort', onAbort);
+    inner.abort();
+    await Promise.all(workers);
+    state.cursors = 0;
+    state.bufferedLogs = 0;
+  }
+  if (stop !== undefined) return stop;
+  if (writtenSince && anomaly === undefined) {
+    o.log.debug(
+      `Logs were written past ${String(last)} since its slice caught up; one cursor reads on`,
+    );
+    return yield* single(last);
+  }
+  fallBack(anomaly as string);
+  return yield* single(last);
+}
+
+export { BackfillAnomaly, planBackfill, probeAnomaly };

@@ -1,0 +1,97 @@
+import { ArgumentError } from '../errors';
+import { getLogType, logTypes } from '../auth0/log-types';
+import type { LogEvent } from '../types';
+
+/** Prefix that names a log type code the catalog does not know yet: `'+new_code'`. */
+export const UNKNOWN_TYPE_PREFIX = '+';
+
+/**
+ * Which logs a run ships: the `logTypes` codes plus every type at `logLevel` or above. A type the
+ * catalog does not know (Auth0 adds new ones) has no level: it always passes the level filter and
+ * is recorded in {@link LogFilter.unknownKept}.
+ */
+export interface LogFilter {
+  /** True when `log` is shipped. */
+  keeps(log: LogEvent): boolean;
+  /** Types unknown to the catalog that the level filter let through, in first-seen order. */
+  readonly unknownKept: ReadonlySet<string>;
+}
+
+/** A fresh filter for one run, or `undefined` when everything is shipped. */
+export function createLogFilter(
+  types: readonly string[] | undefined,
+  level: number,
+): LogFilter | undefined {
+  if (!types?.length && level <= 0) return undefined;
+  const listed = new Set(types);
+  const unknownKept = new Set<string>();
+  return {
+    unknownKept,
+    keeps(log: LogEvent): boolean {
+      if (listed.has(log.type)) return true;
+      if (level <= 0) return false;
+      const info = getLogType(log.type);
+      if (info) return info.level >= level;
+      unknownKept.add(String(log.type));
+      return true;
+    },
+  };
+}
+
+/** The warning a run carries when logs of types the catalog does not know were kept. */
+export function unknownTypesWarning(types: ReadonlySet<string>): string | undefined {
+  if (types.size === 0) return undefined;
+  const names = [...types].map((t) => `\`${t}\``).join(', ');
+  return `Shipped logs of types the log type catalog does not know (logLevel cannot rank them): ${names}.`;
+}
+
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + cost,
+      );
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/** The catalog code closest to `code` (same letters in another case first), if one is close. */
+export function nearestLogType(code: string): string | undefined {
+  const codes = Object.keys(logTypes);
+  const folded = codes.find((known) => known.toLowerCase() === code.toLowerCase());
+  if (folded) return folded;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.min(2, Math.floor(code.length / 2)));
+  for (const known of codes) {
+    const d = distance(code, known);
+    if (d < bestDistance || (d === bestDistance && best === undefined)) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * A code to filter on: a catalog code, or any code written with the {@link UNKNOWN_TYPE_PREFIX}
+ * (`'+new_code'`), for types Auth0 added after this catalog. Throws an {@link ArgumentError}
+ * naming `option` and the nearest known code otherwise.
+ */
+export function checkLogTypeCode(option: string, code: string): string {
+  if (code.startsWith(UNKNOWN_TYPE_PREFIX) && code.length > UNKNOWN_TYPE_PREFIX.length)
+    return code.slice(UNKNOWN_TYPE_PREFIX.length);
+  if (getLogType(code)) return code;
+  const near = nearestLogType(code);
+  throw new ArgumentError(
+    `\`${code}\` is not an Auth0 log type${near ? `; did you mean \`${near}\`?` : '.'} ` +
+      `(\`${option}\`: write \`${UNKNOWN_TYPE_PREFIX}${code}\` for a code this catalog does not know yet)`,
+    option,
+  );
+}

@@ -1,0 +1,143 @@
+import { ArgumentError } from '../../src/errors';
+import { createLogFilter, nearestLogType, unknownTypesWarning } from '../../src/pipeline/filter';
+import {
+  checkpointOption,
+  integerOption,
+  logLevelOption,
+  logTypesOption,
+  resolveProcessorOptions,
+  resolveStreamOptions,
+  runTimeOption,
+  takeOption,
+} from '../../src/options/resolve';
+import type { LogsProcessorOptions } from '../../src/options/processor';
+import type { LogEvent } from '../../src/types';
+
+const id = `900${'1'.repeat(53)}`;
+const creds = { domain: 'example.auth0.com', clientId: 'id', clientSecret: 'secret' };
+const processor = (options: Partial<LogsProcessorOptions>) =>
+  resolveProcessorOptions({ ...creds, ...options });
+
+function thrown(fn: () => unknown): ArgumentError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ArgumentError);
+    return error as ArgumentError;
+  }
+  throw new Error('did not throw');
+}
+
+describe('one set of option rules', () => {
+  it('names the option and the value, as p-retry does', () => {
+    expect(thrown(() => processor({ batchSize: 0 })).message).toBe(
+      'Expected `batchSize` to be an integer from 1 to 1000, got 0',
+    );
+    expect(thrown(() => processor({ maxRunTimeSeconds: -1 })).option).toBe('maxRunTimeSeconds');
+    expect(thrown(() => processor({ onBatchFailure: 'drop' as never })).message).toContain(
+      '`onBatchFailure`',
+    );
+    expect(thrown(() => processor({ onProgress: 5 as never })).option).toBe('onProgress');
+    expect(thrown(() => processor({ now: 'soon' as never })).option).toBe('now');
+  });
+
+  it('applies the same maxRetries rule to the stream and the processor', () => {
+    for (const value of [-1, 101, 1.5, 'many']) {
+      expect(thrown(() => processor({ maxRetries: value as never })).option).toBe('maxRetries');
+      expect(thrown(() => resolveStreamOptions({ maxRetries: value })).option).toBe('maxRetries');
+    }
+    expect(processor({ maxRetries: '7' }).maxRetries).toBe(7);
+    expect(resolveStreamOptions({ maxRetries: '7' }).maxRetries).toBe(7);
+    expect(resolveStreamOptions({}).maxRetries).toBe(5);
+  });
+
+  it('fills the defaults', () => {
+    expect(processor({})).toMatchObject({
+      batchSize: 100,
+      maxRetries: 5,
+      maxRunTimeSeconds: 22,
+      startFrom: null,
+      types: undefined,
+      logLevel: 0,
+      concurrency: 1,
+      onBatchFailure: 'skip',
+    });
+  });
+
+  it('accepts numbers as strings from the environment, and Infinity as run time', () => {
+    expect(integerOption('batchSize', ' 50 ', 100, 1, 1000)).toBe(50);
+    expect(runTimeOption('Infinity')).toBe(Infinity);
+    expect(runTimeOption('1.5')).toBe(1.5);
+    expect(() => runTimeOption('NaN')).toThrow(/maxRunTimeSeconds/);
+  });
+
+  it('takes 56-digit log ids, and ISO dates only where a date is allowed', () => {
+    expect(checkpointOption('checkpointId', id, false)).toBe(id);
+    expect(checkpointOption('checkpointId', null, false)).toBeNull();
+    expect(checkpointOption('startFrom', '2026-01-01', true)).toBe('2026-01-01');
+    expect(checkpointOption('startFrom', '2026-01-01T10:00:00.000Z', true)).toBe(
+      '2026-01-01T10:00:00.000Z',
+    );
+    for (const bad of [id.slice(1), `${id}1`, 'abc', 42, '2026-13-45'])
+      expect(thrown(() => checkpointOption('startFrom', bad, true)).option).toBe('startFrom');
+    expect(thrown(() => checkpointOption('checkpointId', '2026-01-01', false)).message).toContain(
+      '`checkpointId` to be a log id (56 digits)',
+    );
+  });
+
+  it('refuses take below 1 (pages(0), next(0))', () => {
+    expect(takeOption(undefined, 100)).toBe(100);
+    expect(thrown(() => takeOption(0, 100)).option).toBe('take');
+  });
+});
+
+describe('log type options', () => {
+  it('refuses an unknown code, naming the option and the nearest code', () => {
+    expect(thrown(() => logTypesOption('logTypes', 'S,F')).message).toMatch(
+      /^`S` is not an Auth0 log type; did you mean `s`\?/,
+    );
+    expect(thrown(() => logTypesOption('logTypes', ['limit_wcc'])).message).toContain(
+      'did you mean `limit_wc`?',
+    );
+    expect(thrown(() => logTypesOption('types', ['zzzzzzzz'])).message).toMatch(
+      /^`zzzzzzzz` is not an Auth0 log type\. \(`types`: write `\+zzzzzzzz`/,
+    );
+    expect(nearestLogType('LIMIT_WC')).toBe('limit_wc');
+  });
+
+  it("takes '+code' for a code the catalog does not know yet", () => {
+    expect(logTypesOption('logTypes', '+new_code, s')).toEqual(['new_code', 's']);
+    expect(thrown(() => logTypesOption('logTypes', ['+'])).option).toBe('logTypes');
+  });
+
+  it("treats blank and '-' as no filter (the extension's blank settings)", () => {
+    for (const blank of ['-', '', null, undefined, []]) {
+      expect(logTypesOption('logTypes', blank)).toBeUndefined();
+    }
+    expect(logLevelOption('-')).toBe(0);
+    expect(logLevelOption('')).toBe(0);
+    expect(logLevelOption('3')).toBe(3);
+    expect(thrown(() => logLevelOption(5)).option).toBe('logLevel');
+  });
+
+  it('ignores stream types given as an object', () => {
+    expect(resolveStreamOptions({ types: { s: true } }).types).toBeUndefined();
+    expect(resolveStreamOptions({ types: ['s'] }).types).toEqual(['s']);
+  });
+
+  it('lets logs of unknown types through the level filter and records them', () => {
+    const log = (type: string): LogEvent => ({ type, date: '' });
+    const filter = createLogFilter(['s'], 3);
+    expect(filter?.keeps(log('s'))).toBe(true);
+    expect(filter?.keeps(log('f'))).toBe(true);
+    expect(filter?.keeps(log('ssa'))).toBe(false);
+    expect(filter?.keeps(log('brand_new'))).toBe(true);
+    expect(filter?.keeps(log('brand_new'))).toBe(true);
+    expect(unknownTypesWarning(filter?.unknownKept ?? new Set())).toBe(
+      'Shipped logs of types the log type catalog does not know (logLevel cannot rank them): `brand_new`.',
+    );
+    const listed = createLogFilter(['s'], 0);
+    expect(listed?.keeps(log('brand_new'))).toBe(false);
+    expect(createLogFilter(undefined, 0)).toBeUndefined();
+  });
+});

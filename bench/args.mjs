@@ -4,13 +4,13 @@ const SCENARIO_IDS = ['1', '2', '3', '4', '5', '6'];
 
 export const USAGE = `Usage: node bench/run.mjs [options]   (or: npm run bench -- [options])
 
-  --scenario 1,3        scenarios to run (default: 1,2,3,4,5,6; 5 is issue 13's backfill, 6 its
+  --scenario 1,3        scenarios to run (default: 1,2,3,4,5,6; 5 is the backfill, 6 the
                         one-cursor target: scenario 1's tenant and send time, 6,000 logs, ours
                         also with a stored token)
   --backfill            only the backfill scenario (same as --scenario 5)
   --logs N              logs in scenarios 1-3 and 5 (default 20000); scenario 4 uses 10 x N
                         (default 200000); scenario 6 ignores it
-  --near-limit-logs N   logs in scenario 6 (default 6000, issue 13's figure)
+  --near-limit-logs N   logs in scenario 6 (default 6000, the target's figure)
   --original-logs N     logs the original gets in every scenario (default: as ours in 1, 5 and 6,
                         half in 2 and 3)
   --libs ours,original  libraries to run (default: both)

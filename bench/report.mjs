@@ -1,4 +1,4 @@
-// Turns measurements into figures, a Markdown table and the check list of issues 4 and 13's targets.
+// Turns measurements into figures, a Markdown table and the check list of the targets.
 import { PAGE_SIZE } from './scenarios.mjs';
 
 /** The figures of one measurement (`undefined` where the child failed). */
@@ -191,7 +191,7 @@ function nearLimitCheck(results, add, storedToken) {
   add(target, value, f && f.complete && f.percentOfLimit >= 95);
 }
 
-/** Each target of issues 4 and 13 with the figure it was judged on: `met`, `not met` or `not measured`. */
+/** Each target with the figure it was judged on: `met`, `not met` or `not measured`. */
 export function checks(results) {
   const ratio = ratios(results);
   const out = [];
@@ -267,7 +267,7 @@ export function checkList(list) {
     .join('\n');
 }
 
-/** Scenario 5 (issue 13): each library and cursor count against ours with one cursor. */
+/** Scenario 5 (backfill): each library and cursor count against ours with one cursor. */
 function backfillRuns(results) {
   const runs = results.filter((r) => r.scenario === 5 && !r.figures.failed);
   const one = runs.find((r) => r.library === 'ours' && r.cursors === 1)?.figures;

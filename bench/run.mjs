@@ -1,7 +1,7 @@
-// `npm run bench`: issue 4's throughput benchmark. Runs this library (dist/) and
+// `npm run bench`: the throughput benchmark. Runs this library (dist/) and
 // auth0-log-extension-tools@1.3.10 side by side against the local fake tenant over HTTPS, each
 // library x scenario in its own child process with a fresh tenant, and prints a Markdown table,
-// the check list of the issue's targets, and bench/results.json. Figures, not assertions: the exit
+// the check list of the targets, and bench/results.json. Figures, not assertions: the exit
 // code is non-zero only when a run crashed. `node bench/run.mjs --help` lists the flags.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -136,7 +136,7 @@ async function main() {
     ...(backfillTable(results) ? [backfillTable(results), ''] : []),
     details(results, skipped),
     '',
-    'Targets of issues 4 and 13:',
+    'Targets:',
     '',
     checkList(list),
     '',

@@ -1,4 +1,4 @@
-// The four scenarios of issue 4, issue 13's backfill (5) and one-cursor target (6) scenarios, each
+// The four throughput scenarios (1-4), the backfill (5) and one-cursor target (6) scenarios, each
 // one's floor, and the plan (library x scenario) a set of flags asks for.
 
 /** Logs per `GET /api/v2/logs` answer: the API's maximum, and the batch size of both libraries. */
@@ -56,7 +56,7 @@ export const SCENARIOS = {
   6: {
     title: 'Near the limit',
     description:
-      "issue 13's one-cursor target: scenario 1's tenant and send time with 6,000 logs (whatever --logs says); ours also with a stored token",
+      "the one-cursor target: scenario 1's tenant and send time with 6,000 logs (whatever --logs says); ours also with a stored token",
     tenant: { ...WAN },
     sendMs: 50,
     concurrency: 1,
@@ -122,7 +122,7 @@ export function plan(options) {
   const skipped = [];
   for (const id of options.scenarios) {
     const scenario = SCENARIOS[id];
-    // scenario 6 has its own count (issue 13's 6,000), which only --near-limit-logs changes
+    // scenario 6 has its own count (the target's 6,000), which only --near-limit-logs changes
     const logs = scenario.logs
       ? (options.nearLimitLogs ?? scenario.logs)
       : scenario.backlog

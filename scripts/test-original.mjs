@@ -18,7 +18,7 @@
 //
 // Prints each failure, then `test:original (56-digit ids): N passed, N failed` and, last,
 // `test:original: N passed, N failed` (the suite as written). Exits 1 when a test fails in either
-// run that README.md does not list as a known difference, so the list cannot go stale silently.
+// run that docs/migrating.md does not list as a known difference, so the list cannot go stale silently.
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -152,11 +152,11 @@ runner.on('end', () => {
   const unexpected = failures.filter(({ title }) => !known.has(title));
   if (!againstOriginal && grepAt < 0) {
     console.log(
-      `\n${failures.length - unexpected.length} of the failures are listed in README.md as known differences; ${unexpected.length} are not.`,
+      `\n${failures.length - unexpected.length} of the failures are listed in docs/migrating.md as known differences; ${unexpected.length} are not.`,
     );
     for (const name of known) {
       if (!failures.some(({ title }) => title === name)) {
-        console.log(`listed in README.md but passes now: ${name}`);
+        console.log(`listed in docs/migrating.md but passes now: ${name}`);
       }
     }
   }
@@ -199,17 +199,18 @@ function toAuth0Ids(folder) {
 }
 
 /**
- * Test titles listed in README.md's "The original's own test suite" table, first column. A row whose
+ * Test titles listed in docs/migrating.md's "The original's own test suite" table, first column. A row whose
  * reason starts with "as written only" is a known difference of the as-written run only: with
  * 56-digit ids that test must pass.
  */
 function knownDifferences() {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const start = readme.indexOf('<!-- test-original:start -->');
-  const end = readme.indexOf('<!-- test-original:end -->');
-  if (start < 0 || end < 0) return new Set();
+  const page = readFileSync(join(root, 'docs', 'migrating.md'), 'utf8');
+  const start = page.indexOf('<!-- test-original:start -->');
+  const end = page.indexOf('<!-- test-original:end -->');
+  if (start < 0 || end < 0)
+    throw new Error('docs/migrating.md: the test-original markers are missing');
   const titles = new Set();
-  for (const line of readme.slice(start, end).split('\n')) {
+  for (const line of page.slice(start, end).split('\n')) {
     const match = /^\|\s*`([^`]+)`\s*\|\s*(.*?)\s*\|\s*$/.exec(line);
     if (!match) continue;
     if (ids === 'auth0' && /^as written only\b/.test(match[2])) continue;

@@ -48,7 +48,7 @@ export interface RequestOptions {
    * Called by `getLogs` once a 2xx answer is in and before its body is parsed, with the answer's
    * raw `Link` header (Auth0's `<...>; rel="next"`), its rate limits, and whether the body is an
    * empty array: a page source starts its next request from `Link` at once instead of after the
-   * parse and its checks (issue 13). When it returns a promise, the body is parsed once that
+   * parse and its checks. When it returns a promise, the body is parsed once that
    * settles (the page source lets its request leave first). Not called for failed answers; what it
    * throws or rejects with is ignored.
    */

@@ -58,6 +58,6 @@ export type {
   StoredTenant,
   TokenCache,
 } from './types';
-// Backfill (issue 13): the run warning's start, and the dates in log ids.
+// Backfill: the run warning's start, and the dates in log ids.
 export { BACKFILL_FALLBACK_WARNING } from './processor';
 export { logIdAt, logIdTime } from './auth0/log-id';

@@ -120,7 +120,7 @@ export class LogsProcessor {
     assertHandler(handler);
     const signal = signalOption((runOptions as RunOptions | null | undefined)?.signal);
     runOptions = signal ? { signal } : {};
-    await this.store.lock(); // one run per state (ship, issue 10 §2)
+    await this.store.lock(); // one run per state (a second run on it is refused at once)
     try {
       return await this.runLocked(handler, runOptions);
     } finally {
@@ -161,7 +161,7 @@ export class LogsProcessor {
     const deadline = start + o.maxRunTimeSeconds * 1000;
     const counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
     const filter = createLogFilter(o.types, o.logLevel);
-    // Backfill (issue 13): several cursors over a backlog, pages still in order.
+    // Backfill: several cursors over a backlog, pages still in order.
     let cursors: BackfillState | undefined;
     const onProgress =
       o.onProgress && o.backfillCursors > 1
@@ -258,7 +258,7 @@ export class LogsProcessor {
     status.end = new Date(now());
     if (failure !== undefined) status.error = this.redact(errorMessage(failure));
     status.stopReason = status.error ? 'failed' : (stop ?? 'caught_up');
-    if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship §4
+    if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship fails at once
     if (
       newest !== undefined &&
       checkpoint !== startCheckpoint &&

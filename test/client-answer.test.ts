@@ -1,4 +1,4 @@
-// `getLogs` tells `onAnswer` of a 2xx answer before it parses the body (issue 13): the page source
+// `getLogs` tells `onAnswer` of a 2xx answer before it parses the body: the page source
 // starts its next request from `Link` then.
 import { LogsApiClient, type LogsAnswer } from '../src/client';
 import { ManagementApiError } from '../src/errors';

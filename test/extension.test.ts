@@ -1,5 +1,5 @@
 // Auth0's log-export extension (auth0-logs-to-provider), unchanged, on this package: the inputs
-// of issue 9 that concern the daily report, the Slack hook, Slack messages and log type names.
+// of the extension that concern the daily report, the Slack hook, Slack messages and log type names.
 import { createRequire } from 'node:module';
 import { isArgumentError } from '../src/errors';
 import type { StoredState } from '../src/types';

@@ -513,7 +513,7 @@ describe('LogsProcessor against limits and expiring tokens', () => {
   });
 });
 
-describe('LogsProcessor: why a run stopped, and rules of issue 8 and 9', () => {
+describe('LogsProcessor: why a run stopped, run time, permanent errors, log types, checkpoints', () => {
   it('says max_run_time when maxRunTimeSeconds: 2 cannot drain 100,000 logs (injected clock)', async () => {
     const big = await startFakeTenant({ logs: 100_000 });
     try {

@@ -1,65 +1,133 @@
 import { execFile } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, readdirSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
+import ts from 'typescript';
 import { getLogType, typesAtLevel } from '../src/auth0/log-types';
 import { startFakeTenant } from '../src/testing';
 
-// The README's library examples run as written, against the built package (npm test builds it).
+// The README and the docs/ pages: their code compiles, their links and paths lead somewhere, and
+// their library examples run as written, against the built package (npm test builds it).
 const root = path.join(__dirname, '..');
 const built = existsSync(path.join(root, 'dist', 'index.js'));
 const run = promisify(execFile);
 
-async function codeBlock(after: string, fence: string): Promise<string> {
-  const readme = await fs.readFile(path.join(root, 'README.md'), 'utf8');
-  const start = readme.indexOf(`\`\`\`${fence}\n`, readme.indexOf(after));
-  const body = readme.slice(start + fence.length + 4, readme.indexOf('\n```', start));
+/** The pages whose code blocks are checked: the README and every page of docs/. */
+const pages = [
+  'README.md',
+  ...readdirSync(path.join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
+/** The pages whose links are checked: those, and the maps of src/ and test/. */
+const linkedPages = [...pages, 'src/README.md', 'test/README.md'].filter((page) =>
+  existsSync(path.join(root, page)),
+);
+
+const read = (page: string): Promise<string> => fs.readFile(path.join(root, page), 'utf8');
+
+/** The first fenced block of `fence` after the text `after` in `page`. */
+async function codeBlock(page: string, after: string, fence: string): Promise<string> {
+  const text = await read(page);
+  expect(text.indexOf(after)).toBeGreaterThan(-1);
+  const start = text.indexOf(`\`\`\`${fence}\n`, text.indexOf(after));
+  const body = text.slice(start + fence.length + 4, text.indexOf('\n```', start));
   expect(start).toBeGreaterThan(-1);
   return body;
 }
 
-/** Every fenced block of `fence` in the README, with the line it starts on. */
-async function codeBlocks(fence: string): Promise<Array<{ line: number; code: string }>> {
-  const readme = await fs.readFile(path.join(root, 'README.md'), 'utf8');
-  const blocks: Array<{ line: number; code: string }> = [];
-  const pattern = new RegExp(`^\`\`\`${fence}\n([\\s\\S]*?)^\`\`\`$`, 'gm');
-  for (const match of readme.matchAll(pattern)) {
-    const line = readme.slice(0, match.index).split('\n').length;
-    blocks.push({ line, code: match[1] ?? '' });
+/** Every fenced block of `fence` in the pages, with the page and the line it starts on. */
+async function codeBlocks(
+  fence: string,
+): Promise<Array<{ page: string; line: number; code: string }>> {
+  const blocks: Array<{ page: string; line: number; code: string }> = [];
+  for (const page of pages) {
+    const text = await read(page);
+    const pattern = new RegExp(`^\`\`\`${fence}\n([\\s\\S]*?)^\`\`\`$`, 'gm');
+    for (const match of text.matchAll(pattern)) {
+      const line = text.slice(0, match.index).split('\n').length;
+      blocks.push({ page, line, code: match[1] ?? '' });
+    }
   }
   return blocks;
 }
 
-describe('README code blocks', () => {
+/** A page's text without its fenced blocks and code spans (where `[a](b)` is code, not a link). */
+function prose(text: string): string {
+  return text.replace(/^```[\s\S]*?^```$/gm, '').replace(/`[^`\n]*`/g, '');
+}
+
+/** GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces as `-`. */
+function anchors(text: string): Set<string> {
+  const seen = new Map<string, number>();
+  const result = new Set<string>();
+  const body = text.replace(/^```[\s\S]*?^```$/gm, '');
+  for (const match of body.matchAll(/^#{1,6} (.+)$/gm)) {
+    const slug = (match[1] ?? '')
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    result.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return result;
+}
+
+describe('README and docs/ code blocks', () => {
   it('every js block compiles as what it is: CommonJS (require) or an ES module (import)', async () => {
     const blocks = await codeBlocks('js');
     expect(blocks.length).toBeGreaterThan(10);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'readme-blocks-'));
     try {
       const failures: string[] = [];
-      for (const { line, code } of blocks) {
+      for (const { page, line, code } of blocks) {
         // a block with an import is a module (the quick start shows both forms in one)
         const esm = /^\s*(import|export)\s/m.test(code);
         if (!esm) {
           try {
-            new vm.Script(code, { filename: `README.md:${line}` });
+            new vm.Script(code, { filename: `${page}:${line}` });
           } catch (error) {
-            failures.push(`README.md:${line} (CommonJS): ${(error as Error).message}`);
+            failures.push(`${page}:${line} (CommonJS): ${(error as Error).message}`);
           }
           continue;
         }
-        const file = path.join(dir, `block-${line}.mjs`);
+        const file = path.join(dir, `block-${path.basename(page, '.md')}-${line}.mjs`);
         await fs.writeFile(file, code);
         await run(process.execPath, ['--check', file]).catch((error: { stderr?: string }) =>
-          failures.push(`README.md:${line} (ES module): ${error.stderr ?? String(error)}`),
+          failures.push(`${page}:${line} (ES module): ${error.stderr ?? String(error)}`),
         );
       }
       expect(failures).toEqual([]);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('every ts block is valid TypeScript and every json block valid JSON', async () => {
+    const failures: string[] = [];
+    const tsBlocks = await codeBlocks('ts');
+    expect(tsBlocks.length).toBeGreaterThan(0);
+    for (const { page, line, code } of tsBlocks) {
+      const { diagnostics = [] } = ts.transpileModule(code, {
+        reportDiagnostics: true,
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      for (const d of diagnostics)
+        failures.push(`${page}:${line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    }
+    for (const { page, line, code } of await codeBlocks('json')) {
+      try {
+        JSON.parse(code);
+      } catch (error) {
+        failures.push(`${page}:${line} (JSON): ${(error as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   it('Diagnostics lists every debug namespace the library writes to', async () => {
@@ -77,12 +145,47 @@ describe('README code blocks', () => {
     };
     await walk(path.join(root, 'src'));
     expect([...names].sort()).toEqual(['client', 'pages', 'processor', 'stream']);
-    const readme = await fs.readFile(path.join(root, 'README.md'), 'utf8');
-    const section = readme.slice(
-      readme.indexOf('## Diagnostics'),
-      readme.indexOf('\n## ', readme.indexOf('## Diagnostics') + 3),
-    );
+    const section = await read('docs/diagnostics.md');
     for (const name of names) expect(section).toContain(`\`auth0-log-tools:${name}\``);
+  });
+});
+
+describe('README and docs/ links', () => {
+  it('every relative link points at a file that exists, and at a heading of it', async () => {
+    const failures: string[] = [];
+    for (const page of linkedPages) {
+      for (const match of prose(await read(page)).matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = match[1] ?? '';
+        if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
+        const [file = '', anchor] = target.split('#');
+        const resolved = file === '' ? page : path.posix.join(path.posix.dirname(page), file);
+        if (!existsSync(path.join(root, resolved))) {
+          failures.push(`${page}: ${target} (no file ${resolved})`);
+          continue;
+        }
+        if (anchor !== undefined && !anchors(await read(resolved)).has(anchor))
+          failures.push(`${page}: ${target} (no heading #${anchor} in ${resolved})`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('the README links every docs/ page', async () => {
+    const readme = await read('README.md');
+    for (const page of pages.filter((p) => p.startsWith('docs/')))
+      expect(readme).toContain(`](${page})`);
+  });
+
+  it('every source path named in a code span exists', async () => {
+    const failures: string[] = [];
+    for (const page of linkedPages) {
+      const text = (await read(page)).replace(/^```[\s\S]*?^```$/gm, '');
+      for (const match of text.matchAll(/`((?:src|test|scripts|bench)\/[\w./-]+)`/g)) {
+        const named = match[1] ?? '';
+        if (!existsSync(path.join(root, named))) failures.push(`${page}: ${named}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 });
 
@@ -96,7 +199,7 @@ describe('README code blocks', () => {
   it('the LogsProcessor example (CommonJS) ships a tenant', async () => {
     const tenant = await startFakeTenant({ logs: 1200 });
     try {
-      const code = (await codeBlock('## Layer 3: `LogsProcessor`', 'js')).replace(
+      const code = (await codeBlock('README.md', '### Layer 3: `LogsProcessor`', 'js')).replace(
         '/var/lib/auth0-logs/state.json',
         path.join(scratch, 'state.json'),
       );
@@ -134,7 +237,10 @@ describe('README code blocks', () => {
 
   it('the testing example (ESM) defines what it uses and runs', async () => {
     const file = path.join(scratch, 'testing.mjs');
-    await fs.writeFile(file, await codeBlock('## Testing your own shipping code', 'js'));
+    await fs.writeFile(
+      file,
+      await codeBlock('docs/testing.md', '# Testing your own shipping code', 'js'),
+    );
     const { stdout } = await run(process.execPath, [file], { env: { PATH: process.env.PATH } });
     const [counts, same] = stdout.trim().split('\n');
     const [processed, shipped, requests] = (counts ?? '').split(' ').map(Number);

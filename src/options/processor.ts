@@ -75,8 +75,7 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
    * the tenant's now is caught up by that many cursors, each reading a slice cut at ids
    * synthesised from dates; logs still reach the handler in `log_id` order and the stored
    * checkpoint only covers what was acknowledged in order. Verified on the tenant's own ids first;
-   * any anomaly drops back to one cursor with a warning in the run status. See the README's
-   * Backfill section.
+   * any anomaly drops back to one cursor with a warning in the run status. See docs/backfill.md.
    * @default 1
    * @example { backfillCursors: 8 }
    */

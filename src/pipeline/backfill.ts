@@ -360,7 +360,7 @@ export async function* backfillPages(
       }
       if (!slice.joined) {
         // Nothing of a slice is yielded before its seam with the slice before is checked: its
-        // first answer must start at the log the slice before stopped at (issue 13).
+        // first answer must start at the log the slice before stopped at.
         if (slice.opening === undefined && !slice.done) {
           await changed;
           continue;

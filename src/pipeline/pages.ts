@@ -255,7 +255,7 @@ export async function* logPages(
 
   /**
    * Starts the next request from `Link` when the answer to the request from `from` is in, before its
-   * body is parsed (issue 13): only with prefetch, when nothing is ahead yet, the body is not `[]`,
+   * body is parsed: only with prefetch, when nothing is ahead yet, the body is not `[]`,
    * and the link moves past `from` (and stays below `until`). The loop keeps it only when the checked
    * page agrees on the checkpoint; otherwise it is cancelled.
    */

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 
-// The proof of issue 11: three `serve` workers (the built CLI) share three growing tenants while one
+// The failover proof: three `serve` workers (the built CLI) share three growing tenants while one
 // of them is killed with SIGKILL again and again; per tenant, no log is lost, at most one batch is
 // shipped twice per kill, and never two requests of a tenant are in flight at once.
 const root = path.join(__dirname, '..', '..');

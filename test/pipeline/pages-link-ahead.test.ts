@@ -1,5 +1,5 @@
-// The next request starts from `Link` as soon as an answer is in, before its body is parsed (issue 13,
-// "One cursor, closer to its limit"), and is cancelled whenever the checked page disagrees.
+// The next request starts from `Link` as soon as an answer is in, before its body is parsed (one
+// cursor, closer to its limit), and is cancelled whenever the checked page disagrees.
 import type { LogsAnswer, LogsQuery, RequestOptions } from '../../src/client';
 import { InvalidResponseError } from '../../src/errors';
 import { logPages, type CheckedPage, type PageSourceOptions } from '../../src/pipeline/pages';

@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { createHttp } from '../auth0/http';
 import type { Redactor } from '../util/redact';
+import { isPermanentNetworkCode } from '../util/system-codes';
 import { DestinationError } from './errors';
 
 /** One request to a destination. */
@@ -17,25 +18,12 @@ export interface Sender {
   close(): Promise<void>;
 }
 
-// Failures that the same request cannot get past: a certificate we do not trust, a host that does
-// not exist, plain HTTP spoken to a TLS port (the same list the client treats as permanent).
-const PERMANENT_CODES = new Set([
-  'ENOTFOUND',
-  'EPROTO',
-  'ERR_INVALID_URL',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
- * A sender over the project's HTTP helper (keep-alive, private CA, every status returned to the
- * caller, no redirects). A request that gets no answer rejects with a {@link DestinationError}
- * holding only the system code and a redacted message: never axios's config, whose headers carry
- * the credential.
+ * The sender of the HTTP destinations (splunk, datadog, elastic), over the project's HTTP helper
+ * (keep-alive, private CA, every status returned to the caller, no redirects). A request that gets
+ * no answer rejects with a {@link DestinationError} holding only the system code (a permanent one
+ * per `util/system-codes.ts`) and a redacted message: never axios's config, whose headers carry the
+ * credential.
  */
 export function createSender(
   kind: string,
@@ -85,7 +73,10 @@ function networkError(kind: string, url: URL, error: unknown, redactor: Redactor
     kind,
     code,
     `${kind}: POST ${url.origin}${url.pathname} ${what} (${code}): ${text}`,
-    { permanent: PERMANENT_CODES.has(code) },
+    {
+      permanent: isPermanentNetworkCode(code),
+      ...(code === 'network_error' ? {} : { systemCode: code }),
+    },
   );
 }
 

@@ -178,16 +178,26 @@ type ConfigurableKind = {
 
 /**
  * Every destination, one row per kind: the address, the settable options, the environment
- * variables of its secrets, and how to build its handler. `createDestination` builds every kind
- * from here, so the CLI (`--out`, `--post`, `--to`) and `serve` only pick a row by name.
+ * variables of its secrets, whether a configuration may name it, and how to build its handler.
+ * `createDestination` builds every kind from here, so the CLI (`--out`, `--post`, `--to`) and
+ * `serve` only pick a row by name.
  *
- * Adding a destination takes one file and one row: write `src/destinations/<kind>.ts` exporting a
- * factory that returns a `DestinationHandler` (through `destinationHandler` in `handler.ts`) and
- * rejects with a `DestinationError` (`permanent` set when retrying cannot help, `retryAfterMs`,
- * `systemCode`; the HTTP ones send through `http-sender.ts`), then add its row here. With
- * `configurable: true`, `--to <kind>:<address>` with `--to-option`, a `serve` tenant's
- * `<kind>:` entry, the cluster's secret variables and the CLI's masking of them take it from this
- * row; `test/destinations/contract.test.ts` checks that every row builds a handler of the contract.
+ * Adding a destination takes one file and one row:
+ * 1. `src/destinations/<kind>.ts` exports a factory returning a `DestinationHandler` (wrap the send
+ *    function with `destinationHandler` from `handler.ts`) that rejects with a `DestinationError`
+ *    (`permanent` when retrying cannot help, `status`, `retryAfterMs`, `systemCode`; an HTTP one
+ *    sends through `http-sender.ts`, whose network errors already are; `util/system-codes.ts`
+ *    says which system codes are permanent). It checks its options with `options.ts`.
+ * 2. A row here: `address` (the factory option the address fills), `options`, `secrets` (factory
+ *    option -> environment variable), `configurable`, and `create` mapping the checked
+ *    configuration onto the factory's options.
+ *
+ * With `configurable: true` the rest follows from the row: `--to <kind>:<address>` and
+ * `--to-option` (cli/ship/to.ts), the masking of its secret variables (cli/ship/run.ts), a `serve`
+ * tenant's `<kind>:` entry and its `secrets` (cluster/config.ts, cluster/tenants.ts). Only the
+ * help text of `ship --to` (cli/ship/command.ts, cli/cli.ts) names the kinds by hand, to advertise
+ * it. `test/destinations/contract.test.ts` checks that every row builds a handler of the contract
+ * (add the new kind's permanent failure there).
  */
 export const DESTINATION_SPECS: Readonly<Record<AnyDestinationKind, DestinationSpec>> =
   Object.freeze(SPECS);

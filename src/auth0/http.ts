@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { ManagementApiError, TokenRequestError } from '../errors';
 import type { Redactor } from '../util/redact';
+import { isPermanentNetworkCode } from '../util/system-codes';
 import { askedWait, parseLimits, type HeaderGetter } from './rate-limits';
 import type { RateLimits } from '../types';
 
@@ -175,34 +176,6 @@ export function responseError(
   return isPermanentStatus(kind, status) ? markPermanent(error) : error;
 }
 
-/**
- * System codes of failures that the same request will meet again: the host does not exist, the
- * server's certificate fails verification, or the port speaks something other than TLS (a plain
- * HTTP server answers a TLS hello with "wrong version number").
- */
-const PERMANENT_CODES = new Set([
-  'ENOTFOUND',
-  'EPROTO',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_CHAIN_TOO_LONG',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'INVALID_CA',
-  'HOSTNAME_MISMATCH',
-  'ERR_INVALID_URL',
-]);
-
 /** Maps a failure without an answer (refused, reset, timed out) to an error carrying the system code. */
 export function networkError(
   kind: ErrorKind,
@@ -215,7 +188,7 @@ export function networkError(
   const cause = Object.assign(new Error(text), { code });
   const Ctor = kind === 'token' ? TokenRequestError : ManagementApiError;
   const mapped = new Ctor(code, text, { cause });
-  return PERMANENT_CODES.has(code) || /wrong version number/i.test(text)
+  return isPermanentNetworkCode(code) || /wrong version number/i.test(text)
     ? markPermanent(mapped)
     : mapped;
 }

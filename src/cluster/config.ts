@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DESTINATION_KINDS, DESTINATION_SPECS } from '../destinations/config';
+import { DESTINATION_KINDS, DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
 import { ArgumentError, errorMessage } from '../errors';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
@@ -45,6 +45,11 @@ const destinationSchema = z.strictObject({
   secrets: z.record(z.string(), z.string()).optional(),
 });
 
+/** A tenant's optional `<kind>:` entry for each kind a configuration can name (the spec table's). */
+const destinationEntries = Object.fromEntries(
+  DESTINATION_KINDS.map((kind) => [kind, destinationSchema.optional()]),
+) as Record<DestinationKind, z.ZodOptional<typeof destinationSchema>>;
+
 const tenant = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, _ . or -'),
   domain: text,
@@ -61,10 +66,7 @@ const tenant = z.strictObject({
       timeoutMs: z.number().int().min(1).optional(),
     })
     .optional(),
-  splunk: destinationSchema.optional(),
-  datadog: destinationSchema.optional(),
-  elastic: destinationSchema.optional(),
-  s3: destinationSchema.optional(),
+  ...destinationEntries,
 });
 
 const config = z.strictObject({

@@ -1,14 +1,12 @@
-import { postDestination } from '../cli/destinations';
-import { createDestination } from '../destinations/config';
-import { DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
+import { DESTINATION_SPECS, type DestinationKind, createDestination } from '../destinations/config';
 import type { TenantConfig } from './config';
 import { tenantProcessorOptions } from './tenant-options';
 import type { ClusterTenant } from './worker';
 
 /**
  * The {@link ClusterTenant} of a configured tenant: its `LogsProcessor` options and its destination
- * (`post` through the CLI's `--post` code; the other kinds through `createDestination`, their
- * `secrets` given as the kind's environment variables). Throws an `ArgumentError` naming the
+ * (every kind through `createDestination`: `post` with its headers as options, the other kinds
+ * with their `secrets` given as the kind's environment variables). Throws an `ArgumentError` naming the
  * tenant when a destination's address or option is not valid.
  */
 export function clusterTenant(
@@ -18,13 +16,20 @@ export function clusterTenant(
   const processor = tenantProcessorOptions(config);
   const base = { id: config.id, processor, intervalSeconds: config.intervalSeconds };
   if (config.post) {
-    const target = { url: new URL(config.post.url), headers: config.post.headers };
-    const post = postDestination(
-      config.post.timeoutMs === undefined
-        ? target
-        : { ...target, timeoutMs: config.post.timeoutMs },
+    const { url, headers, timeoutMs } = config.post;
+    const post = createDestination(
+      {
+        kind: 'post',
+        address: url,
+        options: { headers, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+      },
+      {
+        env,
+        addressName: `tenants.${config.id}.post.url`,
+        optionName: (key) => `tenants.${config.id}.post.${key}`,
+      },
     );
-    return { ...base, handler: (logs) => post.send(logs), close: () => post.close() };
+    return { ...base, handler: (logs) => post(logs), close: () => post.close() };
   }
   const entry = config.destination;
   if (!entry) throw new Error(`tenant ${config.id} has no destination`);

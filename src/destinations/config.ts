@@ -1,26 +1,27 @@
 import { ArgumentError } from '../errors';
 import { datadog } from './datadog';
 import { elastic } from './elastic';
+import { file } from './file';
 import type { DestinationHandler } from './handler';
 import type { OptionName } from './options';
+import { post, postOptions } from './post';
 import { s3 } from './s3';
 import { splunk } from './splunk';
-
-/** The destinations a configuration can name. */
-export const DESTINATION_KINDS = ['splunk', 'datadog', 'elastic', 's3'] as const;
-
-/** One of {@link DESTINATION_KINDS}. */
-export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+import { type TextOutput, stdout } from './stdout';
 
 /**
- * A destination as plain data (the CLI's `--to kind:address` and `--to-option key=value`, or a
- * `serve` configuration). Secrets are never part of it: they come from the environment.
+ * A destination as plain data (the CLI's `--to kind:address` and `--to-option key=value`, its
+ * `--out` and `--post`, or a `serve` configuration). Secrets are never part of it: they come from
+ * the environment (`post`'s headers excepted: they are its credentials, masked in every message).
  * @example { kind: 'splunk', address: 'https://hec.example.com:8088', options: { index: 'auth0' } }
  */
 export interface DestinationConfig {
   kind: string;
-  /** `splunk` and `elastic`: a URL; `datadog`: a site or URL; `s3`: `s3://bucket/prefix`. */
-  address: string;
+  /**
+   * `splunk`, `elastic` and `post`: a URL; `datadog`: a site or URL; `s3`: `s3://bucket/prefix`;
+   * `file`: a path; `stdout`: none (ignored).
+   */
+  address?: string;
   /** The kind's options, by name; strings such as `'true'` and `'500'` are accepted. */
   options?: Record<string, unknown>;
 }
@@ -34,36 +35,80 @@ export interface DestinationContext {
    * `tenant` option is set.
    */
   tenant?: string;
-  /** A private CA for the HTTP destinations. */
+  /** A private CA for the HTTP destinations (`post` excepted: it trusts Node's roots). */
   ca?: string | Buffer | Array<string | Buffer>;
   /** How messages name the address. @default 'address' */
   addressName?: string;
   /** How messages name an option. @default (key) => `options.${key}` */
   optionName?: (key: string) => string;
+  /** `post`: masks other secrets (the CLI's client secret) in its messages. */
+  redact?: (text: string) => string;
+  /** `file`: told of a cut partial line or a reopened file. */
+  onNote?: (note: string) => void;
+  /** `stdout`: where its NDJSON goes. @default process.stdout */
+  stdout?: TextOutput;
+  /** `stdout`: called once when the reader closed it. */
+  onClosed?: () => void;
 }
 
-interface KindSpec {
-  /** The factory option the address fills. */
+/** What a row's `create` is given: the configuration checked against the row, and its context. */
+export interface SpecInput {
+  /** The configuration's address (`''` for a kind that takes none). */
   address: string;
+  /** The configuration's options, every key one of the row's `options`. */
+  options: Record<string, unknown>;
+  /** The row's secrets read from the environment, by factory option (`token`), when set. */
+  secrets: Record<string, string>;
+  /** How a message names a factory option: the address, its variable or the configured name. */
+  label: OptionName;
+  context: DestinationContext;
+  env: Record<string, string | undefined>;
+}
+
+/** One row of {@link DESTINATION_SPECS}: one kind of destination. */
+export interface DestinationSpec {
+  /** The factory option the address fills; absent: the kind takes no address (`stdout`). */
+  address?: string;
   /** Options a configuration may set. */
   options: readonly string[];
   /** Factory options filled from the environment, with the variable that fills each. */
   secrets: Readonly<Record<string, string>>;
+  /**
+   * Whether `--to <kind>:` and a `serve` tenant's destination entry may name it ({@link
+   * DESTINATION_KINDS}); `file`, `stdout` and `post` have their own flags (`--out`, `--post`)
+   * and key (`post`).
+   */
+  configurable: boolean;
+  /** Builds the handler. @throws ArgumentError naming the address or option at fault */
+  create(input: SpecInput): DestinationHandler;
 }
 
 const HTTP_OPTIONS = ['allowInsecureHttp', 'timeoutMs'];
+const withCa = (context: DestinationContext) =>
+  context.ca === undefined ? {} : { ca: context.ca };
 
-/** Per kind: the address, the settable options and the environment variables of its secrets. */
-export const DESTINATION_SPECS: Readonly<Record<DestinationKind, KindSpec>> = Object.freeze({
+const SPECS = {
   splunk: {
     address: 'url',
     options: ['source', 'sourcetype', 'index', 'host', 'maxRequestBytes', ...HTTP_OPTIONS],
     secrets: { token: 'SPLUNK_HEC_TOKEN' },
+    configurable: true,
+    create: ({ address, options, secrets, context, label }: SpecInput) =>
+      splunk(
+        { ...options, ...withCa(context), url: address, token: secrets['token'] ?? '' },
+        label,
+      ),
   },
   datadog: {
     address: 'site',
     options: ['service', 'tags', 'hostname', ...HTTP_OPTIONS],
     secrets: { apiKey: 'DD_API_KEY' },
+    configurable: true,
+    create: ({ address, options, secrets, context, label }: SpecInput) =>
+      datadog(
+        { ...options, ...withCa(context), site: address, apiKey: secrets['apiKey'] ?? '' },
+        label,
+      ),
   },
   elastic: {
     address: 'url',
@@ -73,6 +118,9 @@ export const DESTINATION_SPECS: Readonly<Record<DestinationKind, KindSpec>> = Ob
       username: 'ELASTIC_USERNAME',
       password: 'ELASTIC_PASSWORD',
     },
+    configurable: true,
+    create: ({ address, options, secrets, context, label }: SpecInput) =>
+      elastic({ ...options, ...withCa(context), url: address, ...secrets }, label),
   },
   s3: {
     address: 'bucket',
@@ -86,11 +134,89 @@ export const DESTINATION_SPECS: Readonly<Record<DestinationKind, KindSpec>> = Ob
       'timeoutMs',
     ],
     secrets: {},
+    configurable: true,
+    create: ({ address, options, env, context, label }: SpecInput) =>
+      s3(s3Options(address, options, env, context), label),
   },
-});
+  file: {
+    address: 'path',
+    options: [],
+    secrets: {},
+    configurable: false,
+    create: ({ address, context }: SpecInput) =>
+      file({
+        path: address,
+        ...(context.onNote === undefined ? {} : { onNote: context.onNote }),
+      }),
+  },
+  stdout: {
+    options: [],
+    secrets: {},
+    configurable: false,
+    create: ({ context }: SpecInput) =>
+      stdout({
+        ...(context.stdout === undefined ? {} : { stream: context.stdout }),
+        ...(context.onClosed === undefined ? {} : { onClosed: context.onClosed }),
+      }),
+  },
+  post: {
+    address: 'url',
+    options: ['headers', 'timeoutMs', 'credentialsIn'],
+    secrets: {},
+    configurable: false,
+    create: ({ address, options, context, label }: SpecInput) =>
+      post(postOptions(address, options, label, context.redact)),
+  },
+} satisfies Record<string, DestinationSpec>;
 
-function isKind(kind: string): kind is DestinationKind {
-  return (DESTINATION_KINDS as readonly string[]).includes(kind);
+/** Every kind of {@link DESTINATION_SPECS}. */
+export type AnyDestinationKind = keyof typeof SPECS;
+
+type ConfigurableKind = {
+  [K in AnyDestinationKind]: (typeof SPECS)[K]['configurable'] extends true ? K : never;
+}[AnyDestinationKind];
+
+/**
+ * Every destination, one row per kind: the address, the settable options, the environment
+ * variables of its secrets, whether a configuration may name it, and how to build its handler.
+ * `createDestination` builds every kind from here, so the CLI (`--out`, `--post`, `--to`) and
+ * `serve` only pick a row by name.
+ *
+ * Adding a destination takes one file and one row:
+ * 1. `src/destinations/<kind>.ts` exports a factory returning a `DestinationHandler` (wrap the send
+ *    function with `destinationHandler` from `handler.ts`) that rejects with a `DestinationError`
+ *    (`permanent` when retrying cannot help, `status`, `retryAfterMs`, `systemCode`; an HTTP one
+ *    sends through `http-sender.ts`, whose network errors already are; `util/system-codes.ts`
+ *    says which system codes are permanent). It checks its options with `options.ts`.
+ * 2. A row here: `address` (the factory option the address fills), `options`, `secrets` (factory
+ *    option -> environment variable), `configurable`, and `create` mapping the checked
+ *    configuration onto the factory's options.
+ *
+ * With `configurable: true` the rest follows from the row: `--to <kind>:<address>` and
+ * `--to-option` (cli/ship/to.ts), the masking of its secret variables (cli/ship/run.ts), a `serve`
+ * tenant's `<kind>:` entry and its `secrets` (cluster/config.ts, cluster/tenants.ts). Only the
+ * help text of `ship --to` (cli/ship/command.ts, cli/cli.ts) names the kinds by hand, to advertise
+ * it. `test/destinations/contract.test.ts` checks that every row builds a handler of the contract
+ * (add the new kind's permanent failure there).
+ */
+export const DESTINATION_SPECS: Readonly<Record<AnyDestinationKind, DestinationSpec>> =
+  Object.freeze(SPECS);
+
+/**
+ * The kinds a configuration can name (`--to <kind>:`, a `serve` tenant's destination entry): the
+ * rows of {@link DESTINATION_SPECS} marked `configurable`.
+ */
+export const DESTINATION_KINDS: readonly ConfigurableKind[] = Object.freeze(
+  (Object.keys(DESTINATION_SPECS) as AnyDestinationKind[]).filter(
+    (kind): kind is ConfigurableKind => DESTINATION_SPECS[kind].configurable,
+  ),
+);
+
+/** One of {@link DESTINATION_KINDS}. */
+export type DestinationKind = ConfigurableKind;
+
+function isKind(kind: string): kind is AnyDestinationKind {
+  return Object.hasOwn(DESTINATION_SPECS, kind);
 }
 
 /**
@@ -112,11 +238,11 @@ export function createDestination(
   const kind = String(config.kind);
   if (!isKind(kind)) {
     throw new ArgumentError(
-      `Unknown destination kind ${JSON.stringify(config.kind)}; expected one of ${DESTINATION_KINDS.join(', ')}`,
+      `Unknown destination kind ${JSON.stringify(config.kind)}; expected one of ${Object.keys(DESTINATION_SPECS).join(', ')}`,
       'kind',
     );
   }
-  const spec = DESTINATION_SPECS[kind];
+  const spec: DestinationSpec = DESTINATION_SPECS[kind];
   const options = { ...(config.options ?? {}) };
   for (const key of Object.keys(options)) {
     const variable = spec.secrets[key];
@@ -133,35 +259,27 @@ export function createDestination(
       );
     }
   }
-  if (typeof config.address !== 'string' || config.address.trim() === '') {
+  const address = spec.address === undefined ? '' : config.address;
+  if (typeof address !== 'string' || (spec.address !== undefined && address.trim() === '')) {
     throw new ArgumentError(`Expected \`${addressName}\` to name where ${kind} is`, 'address');
   }
   const label: OptionName = (name) =>
     name === spec.address || (kind === 's3' && name === 'prefix')
       ? addressName
       : (spec.secrets[name] ?? optionName(name));
-  const ca = context.ca === undefined ? {} : { ca: context.ca };
   const secrets: Record<string, string> = {};
   for (const [key, variable] of Object.entries(spec.secrets)) {
     const value = env[variable];
     if (value !== undefined && value !== '') secrets[key] = value;
   }
-  switch (kind) {
-    case 'splunk':
-      return splunk(
-        { ...options, ...ca, url: config.address, token: secrets['token'] ?? '' },
-        label,
-      );
-    case 'datadog':
-      return datadog(
-        { ...options, ...ca, site: config.address, apiKey: secrets['apiKey'] ?? '' },
-        label,
-      );
-    case 'elastic':
-      return elastic({ ...options, ...ca, url: config.address, ...secrets }, label);
-    case 's3':
-      return s3({ ...s3Options(config.address, options, env, context, addressName) }, label);
-  }
+  return spec.create({
+    address,
+    options,
+    secrets,
+    label,
+    context: { ...context, addressName },
+    env,
+  });
 }
 
 function s3Options(
@@ -169,8 +287,8 @@ function s3Options(
   options: Record<string, unknown>,
   env: Record<string, string | undefined>,
   context: DestinationContext,
-  addressName: string,
 ) {
+  const addressName = context.addressName ?? 'address';
   const match = /^s3:\/\/([^/?#]+)\/?([^?#]*)$/.exec(address.trim());
   if (!match) {
     throw new ArgumentError(

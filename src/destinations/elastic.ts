@@ -18,7 +18,7 @@ import {
   text,
   timeoutOption,
 } from './options';
-import { type Sender, createSender } from './post';
+import { type Sender, createSender } from './http-sender';
 import { SentLogs, idOf } from './sent';
 import { splitBySize } from './split';
 

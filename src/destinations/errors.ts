@@ -6,21 +6,33 @@ export interface DestinationErrorOptions extends ErrorOptions {
   permanent: boolean;
   /** HTTP status of the destination's answer, when it answered. */
   status?: number;
+  /** How long the destination asked to wait before the next try (`Retry-After`), in ms. */
+  retryAfterMs?: number;
+  /**
+   * Node's code of the failure underneath, when it was a network or file error (`ECONNREFUSED`,
+   * `CERT_HAS_EXPIRED`, `ENOSPC`); see `util/system-codes.ts` for the ones that are permanent.
+   */
+  systemCode?: string;
 }
 
 /**
- * A destination refused a batch or could not be reached. `destination` is its kind (`splunk`,
- * `datadog`, `elastic`, `s3`); `code` is the destination's own reason where it gives one
- * (`splunk_invalid_token`, `elastic_version_conflict_engine_exception`, `s3_no_such_bucket`), else
- * `<kind>_http_<status>` or the system code of a network failure. The message names the reason and
- * never holds a credential. `permanent` is an own property, so `isPermanentError` sees it and the
- * processor does not retry the batch.
+ * A destination refused a batch or could not be reached. `destination` is its kind (`file`,
+ * `stdout`, `post`, `splunk`, `datadog`, `elastic`, `s3`); `code` is the destination's own reason
+ * where it gives one (`splunk_invalid_token`, `elastic_version_conflict_engine_exception`,
+ * `s3_no_such_bucket`), else `<kind>_http_<status>` or the system code of a network or write
+ * failure (also in `systemCode`). The message names the reason and never holds a credential.
+ * `permanent` is an own property, so `isPermanentError` sees it and the processor does not retry
+ * the batch.
  */
 export class DestinationError extends Auth0LogToolsError {
   override name = 'DestinationError';
   readonly destination: string;
   readonly status: number | undefined;
   readonly permanent: boolean;
+  /** What the destination asked to wait before the next try, in ms; `undefined` when it did not. */
+  readonly retryAfterMs: number | undefined;
+  /** Node's code of the network or file failure underneath (`ECONNREFUSED`, `ENOSPC`). */
+  readonly systemCode: string | undefined;
 
   constructor(
     destination: string,
@@ -32,10 +44,17 @@ export class DestinationError extends Auth0LogToolsError {
     this.destination = destination;
     this.status = options.status;
     this.permanent = options.permanent;
+    this.retryAfterMs = options.retryAfterMs;
+    this.systemCode = options.systemCode;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), destination: this.destination, permanent: this.permanent };
+    return {
+      ...super.toJSON(),
+      destination: this.destination,
+      permanent: this.permanent,
+      ...(this.systemCode === undefined ? {} : { systemCode: this.systemCode }),
+    };
   }
 }
 

@@ -7,10 +7,18 @@ import type { LogEvent } from '../types';
  */
 export interface DestinationHandler {
   (logs: LogEvent[]): Promise<void>;
-  /** For messages: the kind and the address, never a credential (`splunk https://hec:8088/...`). */
+  /**
+   * For messages: where the logs go, never a credential: the kind and the address
+   * (`splunk https://hec:8088/...`), the file's path, `stdout`, or the POST URL without its query.
+   */
   readonly destination: string;
   /** Releases the destination's connections. Idempotent. */
   close(): Promise<void>;
+  /**
+   * A destination writing to a file (`file`) has it: reopens the path before the next batch
+   * (after `logrotate`, on SIGHUP). Absent on the others.
+   */
+  reopen?(): void;
 }
 
 /** Wraps a send function as a {@link DestinationHandler}; an empty batch sends nothing. */
@@ -33,4 +41,9 @@ export function destinationHandler(
 export function logTime(log: LogEvent): number | undefined {
   const ms = typeof log.date === 'string' ? Date.parse(log.date) : Number.NaN;
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Logs as NDJSON: one JSON document a line, each line ending with `\n`. */
+export function ndjson(logs: readonly LogEvent[]): string {
+  return logs.map((log) => `${JSON.stringify(log)}\n`).join('');
 }

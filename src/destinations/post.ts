@@ -1,96 +1,191 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import { createHttp } from '../auth0/http';
-import type { Redactor } from '../util/redact';
-import { DestinationError } from './errors';
+import { ArgumentError, errorMessage } from '../errors';
+import type { LogEvent } from '../types';
+import { Redactor } from '../util/redact';
+import { isPermanentNetworkCode, systemCode } from '../util/system-codes';
+import { DestinationError, isRetryableStatus } from './errors';
+import { type DestinationHandler, destinationHandler } from './handler';
+import { type OptionName, integer } from './options';
 
-/** One request to a destination. */
-export interface PostRequest {
+/** An HTTP endpoint that takes each batch as a JSON array (`ship --post`, a serve tenant's `post`). */
+export interface PostOptions {
+  /** Where each batch is `POST`ed; credentials belong in `headers`, not in the URL. */
   url: URL;
-  headers: Record<string, string>;
-  body: string | Buffer;
-  timeoutMs: number;
+  /** Headers sent with each request (an `Authorization` among them); masked in every message. */
+  headers?: Record<string, string>;
+  /** Time each request may take, in ms. @default 30000 */
+  timeoutMs?: number;
+  /**
+   * Where the CLI took the credentials from, for a 401's advice: `url` (user:password@ in
+   * `--post`) or `header` (`--header`, `--header-file`).
+   */
+  credentialsIn?: 'url' | 'header';
+  /** Masks other secrets (the CLI's client secret) in messages, besides the headers. */
+  redact?: (text: string) => string;
 }
 
-/** The sender an HTTP destination holds: the project's axios instance and how to close it. */
-export interface Sender {
-  post(request: PostRequest): Promise<AxiosResponse<string>>;
-  close(): Promise<void>;
+/** What to do about a destination's 4xx (408 and 429 are retried, so not here). */
+function advice(status: number, options: PostOptions): string {
+  if (status === 413) return 'the batch is too large for it: lower --batch-size';
+  if (status === 401 || status === 403)
+    return options.credentialsIn === 'url'
+      ? 'check the user:password in the --post URL'
+      : options.credentialsIn === 'header'
+        ? 'check the credentials in --header or --header-file'
+        : 'it wants credentials: pass them with --header or user:password@ in the --post URL';
+  if (status === 404 || status === 405) return 'check the --post URL';
+  return 'it refuses the batch; retrying cannot help';
 }
 
-// Failures that the same request cannot get past: a certificate we do not trust, a host that does
-// not exist, plain HTTP spoken to a TLS port (the same list the client treats as permanent).
-const PERMANENT_CODES = new Set([
-  'ENOTFOUND',
-  'EPROTO',
-  'ERR_INVALID_URL',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+/** Whether fetch refused the URL's port as one of the Fetch standard's blocked ports. */
+function badPort(error: unknown): boolean {
+  const cause = (error as { cause?: { message?: unknown } } | null)?.cause;
+  return cause?.message === 'bad port';
+}
+
+/** `Retry-After` (seconds, or an HTTP date) as ms from now; `undefined` when absent or unreadable. */
+function retryAfterMs(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
 
 /**
- * A sender over the project's HTTP helper (keep-alive, private CA, every status returned to the
- * caller, no redirects). A request that gets no answer rejects with a {@link DestinationError}
- * holding only the system code and a redacted message: never axios's config, whose headers carry
- * the credential.
+ * Each batch `POST`ed as a JSON array; any 2xx answer acknowledges it. A 4xx other than 408 and
+ * 429 is a permanent {@link DestinationError} (not retried) whose message advises what to check;
+ * 408, 429, 5xx and network failures are retried, except the network failures of
+ * `PERMANENT_NETWORK_CODES` (`util/system-codes.ts`). The system code stays in the message
+ * (`POST https://x/ failed: ECONNREFUSED`) and in `systemCode`; a 429's or 503's `Retry-After` is
+ * `retryAfterMs`. A port fetch refuses (the Fetch standard's "bad ports": 1, 22, 25, ...) fails at
+ * once, permanent. Messages quote at most 200 characters of the answer, every header value (and
+ * what `redact` masks) hidden, so what the endpoint echoes never reaches the history or logs.
+ *
+ * Sent with `fetch`, not the HTTP sender the other HTTP destinations share: the behaviour `ship
+ * --post` and `serve` have always had (the bad-port refusal, the messages quoting fetch's system
+ * code, Node's trust store and `NODE_EXTRA_CA_CERTS` rather than `--ca-file`, which is the
+ * tenant's).
  */
-export function createSender(
-  kind: string,
-  options: { http?: AxiosInstance; ca?: string | Buffer | Array<string | Buffer> },
-  redactor: Redactor,
-): Sender {
-  const own = options.http === undefined;
-  const http = createHttp({
-    ...(options.http === undefined ? {} : { http: options.http }),
-    ...(options.ca === undefined ? {} : { ca: options.ca }),
-  });
-  return {
-    async post({ url, headers, body, timeoutMs }) {
-      try {
-        return await http.post<string>(url.href, body, {
-          headers,
-          timeout: timeoutMs,
-          validateStatus: () => true,
-          maxRedirects: 0,
-          responseType: 'text',
-          transformResponse: [(data: unknown) => data],
-          transformRequest: [(data: unknown) => data],
-          maxBodyLength: Infinity,
-          maxContentLength: 16 * 1024 * 1024,
-        });
-      } catch (error) {
-        throw networkError(kind, url, error, redactor);
-      }
-    },
-    async close() {
-      if (!own) return;
-      const agent = (http.defaults as { httpsAgent?: { destroy?: () => void } }).httpsAgent;
-      agent?.destroy?.();
-    },
+export function post(options: PostOptions): DestinationHandler {
+  const own = new Redactor();
+  const headers = options.headers ?? {};
+  for (const value of Object.values(headers)) own.add(value);
+  const redact = (text: string) => own.redact(options.redact ? options.redact(text) : text);
+  const { url } = options;
+  const label = `${url.origin}${url.pathname}`;
+  const send = async (logs: LogEvent[]) => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(logs),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw networkError(label, url, error, redact);
+    }
+    const body = await response.text().catch(() => '');
+    if (response.ok) return;
+    const status = response.status;
+    const excerpt = body.replace(/\s+/g, ' ').trim().slice(0, 200);
+    const answer = `${status} ${response.statusText}`.trim() + (excerpt ? `: ${excerpt}` : '');
+    const code = `post_http_${status}`;
+    if (status >= 400 && status < 500 && !isRetryableStatus(status)) {
+      throw new DestinationError(
+        'post',
+        code,
+        redact(`POST ${label} answered ${answer} (${advice(status, options)})`),
+        { permanent: true, status },
+      );
+    }
+    const wait = retryAfterMs(response.headers.get('retry-after'));
+    throw new DestinationError('post', code, redact(`POST ${label} answered ${answer}`), {
+      permanent: false,
+      status,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    });
   };
+  return destinationHandler(label, send, () => Promise.resolve());
 }
 
-function networkError(kind: string, url: URL, error: unknown, redactor: Redactor) {
-  const raw = error as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const code =
-    (typeof raw.cause?.code === 'string' && raw.cause.code) ||
-    (typeof raw.code === 'string' && raw.code) ||
-    'network_error';
-  const text = redactor.redact(typeof raw.message === 'string' ? raw.message : String(error));
-  const what = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : 'failed';
+function networkError(
+  label: string,
+  url: URL,
+  error: unknown,
+  redact: (text: string) => string,
+): DestinationError {
+  // the system code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED) is deep in fetch's causes
+  const code = systemCode(error);
+  if (code === undefined && badPort(error)) {
+    // fetch never connects to the Fetch standard's blocked ports (1, 22, 25, ...)
+    return new DestinationError(
+      'post',
+      'post_bad_port',
+      `POST ${label} failed: fetch refuses port ${url.port} (a "bad port" of the Fetch standard); use another port`,
+      { permanent: true },
+    );
+  }
   return new DestinationError(
-    kind,
-    code,
-    `${kind}: POST ${url.origin}${url.pathname} ${what} (${code}): ${text}`,
-    { permanent: PERMANENT_CODES.has(code) },
+    'post',
+    code ?? 'network_error',
+    redact(`POST ${label} failed: ${code ?? errorMessage(error)}`),
+    {
+      cause: error,
+      permanent: isPermanentNetworkCode(code),
+      ...(code === undefined ? {} : { systemCode: code }),
+    },
   );
 }
 
-/** A header of an answer, as one string. */
-export function header(response: AxiosResponse, name: string): string | undefined {
-  const value: unknown = response.headers[name];
-  return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+/**
+ * {@link PostOptions} from a configuration: `address` an http(s) URL, `options.headers` an object
+ * of strings, `options.timeoutMs` a positive integer, `options.credentialsIn` `url` or `header`.
+ * @throws ArgumentError naming the address or option at fault (never a header's value)
+ */
+export function postOptions(
+  address: string,
+  options: Record<string, unknown>,
+  label: OptionName,
+  redact?: (text: string) => string,
+): PostOptions {
+  let url: URL | undefined;
+  try {
+    url = new URL(address);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ArgumentError(`Expected \`${label('url')}\` to be an http(s) URL`, 'url');
+  }
+  const headers = options['headers'] ?? {};
+  if (
+    typeof headers !== 'object' ||
+    headers === null ||
+    Array.isArray(headers) ||
+    Object.values(headers).some((value) => typeof value !== 'string')
+  ) {
+    throw new ArgumentError(
+      `Expected \`${label('headers')}\` to be an object of header names to strings`,
+      'headers',
+    );
+  }
+  const credentialsIn = options['credentialsIn'];
+  if (credentialsIn !== undefined && credentialsIn !== 'url' && credentialsIn !== 'header') {
+    throw new ArgumentError(
+      `Expected \`${label('credentialsIn')}\` to be url or header, got ${JSON.stringify(credentialsIn)}`,
+      'credentialsIn',
+    );
+  }
+  const timeoutMs = options['timeoutMs'];
+  return {
+    url,
+    headers: headers as Record<string, string>,
+    ...(timeoutMs === undefined
+      ? {}
+      : { timeoutMs: integer('timeoutMs', timeoutMs, label, 30_000, 1, Number.MAX_SAFE_INTEGER) }),
+    ...(credentialsIn === undefined ? {} : { credentialsIn }),
+    ...(redact === undefined ? {} : { redact }),
+  };
 }

@@ -1,5 +1,6 @@
 import { ArgumentError } from '../errors';
 import { Redactor } from '../util/redact';
+import { isPermanentNetworkCode, systemCode } from '../util/system-codes';
 import type { LogEvent } from '../types';
 import { endpointUrl } from './address';
 import { DESTINATION_DEFAULTS } from './defaults';
@@ -262,13 +263,18 @@ function s3Error(where: string, error: unknown, redactor: Redactor): Destination
     typeof raw.$metadata?.httpStatusCode === 'number' ? raw.$metadata.httpStatusCode : undefined;
   const permanent =
     PERMANENT_NAMES.has(reason) ||
-    code === 'ENOTFOUND' ||
+    isPermanentNetworkCode(code) ||
     (status !== undefined && status >= 300 && !isRetryableStatus(status));
   const message = redactor.redact(typeof raw.message === 'string' ? raw.message : String(error));
+  const system = systemCode(error);
   return new DestinationError(
     's3',
     `s3_${codeOf(reason.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))}`,
     `s3: PutObject ${where} failed${status === undefined ? '' : ` with ${status}`}: ${reason}: ${message.replace(/\s+/g, ' ').slice(0, 200)}`,
-    { ...(status === undefined ? {} : { status }), permanent },
+    {
+      ...(status === undefined ? {} : { status }),
+      ...(system === undefined ? {} : { systemCode: system }),
+      permanent,
+    },
   );
 }

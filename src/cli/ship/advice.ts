@@ -1,30 +1,12 @@
+import { DNS_CODES, REFUSED_CODES, isCertificateCode, systemCode } from '../../util/system-codes';
+
+export { systemCode } from '../../util/system-codes';
+
 // Token errors read as the original's ("Invalid credentials ..."); a 403 for the logs names the
 // missing scope (Auth0's `insufficient_scope`, "expected any of: read:logs").
 const REFUSED_CREDENTIALS = /\/oauth\/token failed with 40[013]\b|^Invalid credentials\b/;
 const MISSING_SCOPE = /\/api\/v2\/logs failed with 403\b|insufficient[ _]scope|read:logs/i;
 const TLS_MESSAGE = /CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT|certificate/i;
-
-/** Node's codes of a certificate that could not be verified (node:tls, OpenSSL's names). */
-const TLS_CODES = /^(CERT_|ERR_TLS_CERT|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED|UNABLE_TO_(GET|VERIFY))/;
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME']);
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/**
- * The system code of a network or file failure (`ECONNREFUSED`, `ENOTFOUND`, `CERT_HAS_EXPIRED`),
- * searched in `error`, its `cause` chain and an `AggregateError`'s `errors` (fetch's happy
- * eyeballs); `undefined` when none.
- */
-export function systemCode(error: unknown, depth = 0): string | undefined {
-  if (error === null || typeof error !== 'object' || depth > 8) return undefined;
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string' && /^(E[A-Z_]+|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/.test(code))
-    return code;
-  for (const inner of Array.isArray(errors) ? errors : []) {
-    const found = systemCode(inner, depth + 1);
-    if (found) return found;
-  }
-  return systemCode(cause, depth + 1);
-}
 
 /** What failed, as `ship` knows it: the run's message and which side it came from. */
 export interface FailureFacts {
@@ -57,7 +39,7 @@ export function failureAdvice(facts: FailureFacts): string | undefined {
     return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
   if (MISSING_SCOPE.test(message))
     return 'grant the application the read:logs scope of the Management API';
-  if ((code && TLS_CODES.test(code)) || TLS_MESSAGE.test(message))
+  if (isCertificateCode(code) || TLS_MESSAGE.test(message))
     return "check the tenant's certificate, or trust its CA with --ca-file";
   if (code && DNS_CODES.has(code)) return 'check --domain and the DNS';
   if (code && REFUSED_CODES.has(code))
@@ -69,7 +51,7 @@ export function failureAdvice(facts: FailureFacts): string | undefined {
 function destinationAdvice(facts: FailureFacts): string | undefined {
   const flag = facts.destinationFlag ?? 'the destination';
   const code = systemCode(facts.destinationError);
-  if (code && TLS_CODES.test(code))
+  if (isCertificateCode(code))
     return flag === '--to'
       ? "check the destination's certificate, or trust its CA with --ca-file"
       : "check the destination's certificate, or trust its CA with NODE_EXTRA_CA_CERTS";

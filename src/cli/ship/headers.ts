@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { PostTarget } from '../destinations';
+import type { PostOptions } from '../../destinations/post';
 import { redactUrlCredentials } from '../../util/redact';
 import { type CliIo, UsageError } from '../io';
 
@@ -13,7 +13,7 @@ export function postTarget(
   value: string,
   headerSources: HeaderSource[],
   env: CliIo['env'],
-): PostTarget {
+): PostOptions {
   let url: URL;
   try {
     url = new URL(value);

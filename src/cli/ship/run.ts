@@ -5,15 +5,14 @@ import type { LogsProcessorOptions, RunProgress } from '../../options/processor'
 import { Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
 import type { RunStatus, StopReason, StorageContext, StorageLock, StoredState } from '../../types';
-import { DESTINATION_SPECS } from '../../destinations';
-import { failureAdvice, isConfigurationFailure } from './advice';
 import {
-  type Destination,
-  type PostTarget,
-  fileDestination,
-  postDestination,
-  streamDestination,
-} from '../destinations';
+  DESTINATION_SPECS,
+  type DestinationConfig,
+  type DestinationHandler,
+  createDestination,
+} from '../../destinations';
+import type { PostOptions } from '../../destinations/post';
+import { failureAdvice, isConfigurationFailure } from './advice';
 import { formatDuration, rate } from '../format';
 import { type CliIo, EXIT } from '../io';
 import { ProgressDisplay } from './progress';
@@ -30,7 +29,7 @@ export interface ShipConfig {
   destination:
     | { kind: 'stdout' }
     | { kind: 'file'; path: string }
-    | { kind: 'post'; target: PostTarget }
+    | { kind: 'post'; target: PostOptions }
     /** `--to`: a destination's handler, closed when the command ends. */
     | { kind: 'to'; to: ToDestination };
   /** State file path. */
@@ -100,7 +99,7 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   const redactor = new Redactor();
   redactor.addBasic(config.clientId, config.clientSecret);
   if (config.destination.kind === 'post') {
-    for (const value of Object.values(config.destination.target.headers))
+    for (const value of Object.values(config.destination.target.headers ?? {}))
       addHeaderSecrets(redactor, value);
   }
   if (config.destination.kind === 'to') {
@@ -125,16 +124,6 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   }
 }
 
-/** A `--to` destination as `ship` drives it; its label is the destination's `describe`. */
-function toDestination({ handler, describe }: ToDestination): Destination {
-  return {
-    label: describe,
-    usesStdout: false,
-    send: (logs) => handler(logs),
-    close: () => handler.close(),
-  };
-}
-
 /** One `ship` command, holding its state's lock. */
 class ShipRun {
   private readonly timing: Timing;
@@ -147,6 +136,8 @@ class ShipRun {
     cursors: undefined as number | undefined,
   };
   private logsBefore = 0;
+  /** Set once the reader closed stdout (`ship | head`): nothing more can be delivered. */
+  private readerClosed = false;
   /** When the command started (its clock, epoch ms): without `--follow`, the end of the work. */
   private started = 0;
   /**
@@ -193,9 +184,9 @@ class ShipRun {
     io.signal?.addEventListener('abort', abort, { once: true });
     this.lock.lost.addEventListener('abort', abort, { once: true });
 
-    let destination: Destination;
+    let destination: DestinationHandler;
     try {
-      destination = await this.openDestination();
+      destination = this.openDestination();
     } catch (error) {
       this.complain(
         `cannot open --out ${config.destination.kind === 'file' ? config.destination.path : ''}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
@@ -207,7 +198,7 @@ class ShipRun {
     this.started = started;
     // the command holds the lock: each run's own lock() nests inside it
     const context = heldStorage(this.storage, this.lock, (data) =>
-      destination.closedByReader
+      this.readerClosed
         ? readerClosed(data)
         : this.reachedStart.signal.aborted && !stop.signal.aborted
           ? caughtUpAtStart(data, started)
@@ -254,7 +245,7 @@ class ShipRun {
           .run(
             async (logs) => {
               sendError = undefined;
-              await destination.send(logs).catch((error: unknown) => {
+              await destination(logs).catch((error: unknown) => {
                 sendError = error;
                 throw error;
               });
@@ -340,7 +331,7 @@ class ShipRun {
       failure = errorMessage(this.lock.lost.reason);
       stopReason = 'failed';
     }
-    const closed = destination.closedByReader === true;
+    const closed = this.readerClosed;
     const now = timing.now();
     const durationMs = now - started;
     const newest = this.totals.newestLogDate ? Date.parse(this.totals.newestLogDate) : NaN;
@@ -360,7 +351,7 @@ class ShipRun {
       runs,
       durationMs,
       logsPerSecond: Math.round(rate(this.logsBefore, durationMs)),
-      destination: destination.label,
+      destination: destination.destination,
       state: this.storage.path,
       startCheckpoint: startCheckpoint ?? null,
       checkpoint: this.totals.checkpoint,
@@ -381,7 +372,7 @@ class ShipRun {
       this.complain(
         `stdout was closed by its reader; stopped after ${this.logsBefore} logs, checkpoint ${this.totals.checkpoint ?? 'none'} stored`,
       );
-    const out = destination.usesStdout ? io.stderr : io.stdout;
+    const out = config.destination.kind === 'stdout' ? io.stderr : io.stdout;
     if (config.json) out.write(this.redactor.redact(`${JSON.stringify(summary)}\n`));
     else if (!config.quiet && !rejected)
       out.write(this.redactor.redact(`${summaryLine(summary, now)}\n`));
@@ -396,20 +387,21 @@ class ShipRun {
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 
-  private openDestination(): Promise<Destination> {
+  /** The destination's handler, picked by name from the spec table (`--to`: already built). */
+  private openDestination(): DestinationHandler {
     const { destination } = this.config;
-    if (destination.kind === 'to') return Promise.resolve(toDestination(destination.to));
-    if (destination.kind === 'post')
-      return Promise.resolve(postDestination(destination.target, this.redactor));
-    if (destination.kind === 'file') {
-      return fileDestination(destination.path, { onNote: (note) => this.say(note) }).then(
-        (file) => {
-          this.io.hangups?.on('hangup', () => file.reopen());
-          return file;
-        },
-      );
-    }
-    return Promise.resolve(streamDestination(this.io.stdout, () => this.stop.abort()));
+    if (destination.kind === 'to') return destination.to.handler;
+    const handler = createDestination(localDestination(destination), {
+      redact: (text) => this.redactor.redact(text),
+      onNote: (note) => this.say(note),
+      stdout: this.io.stdout,
+      onClosed: () => {
+        this.readerClosed = true;
+        this.stop.abort();
+      },
+    });
+    if (handler.reopen) this.io.hangups?.on('hangup', () => handler.reopen?.());
+    return handler;
   }
 
   /** Why the processor is about to wait, from its last debug message. */
@@ -463,6 +455,23 @@ class ShipRun {
       ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
     };
   }
+}
+
+/** `--out` and `--post` as a row of the destination spec table names them. */
+function localDestination(
+  destination: Exclude<ShipConfig['destination'], { kind: 'to' }>,
+): DestinationConfig {
+  if (destination.kind === 'stdout') return { kind: 'stdout' };
+  if (destination.kind === 'file') return { kind: 'file', address: destination.path };
+  const { url, headers, credentialsIn } = destination.target;
+  return {
+    kind: 'post',
+    address: url.href,
+    options: {
+      headers: headers ?? {},
+      ...(credentialsIn === undefined ? {} : { credentialsIn }),
+    },
+  };
 }
 
 /**

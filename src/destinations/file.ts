@@ -1,9 +1,11 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors';
 import type { LogEvent } from '../types';
-import type { Destination } from './destinations';
 import { syncFolder } from '../util/sync-folder';
+import { isPermanentWriteCode, systemCode } from '../util/system-codes';
+import { DestinationError } from './errors';
+import { type DestinationHandler, destinationHandler, ndjson } from './handler';
 
 /** The part of `fs.promises.FileHandle` the file destination uses (tests inject their own). */
 export interface WritableFile {
@@ -21,8 +23,10 @@ export interface WritableFile {
   close(): Promise<void>;
 }
 
-/** Options of {@link fileDestination}: how the file is reached, swappable for tests. */
-export interface FileDestinationOptions {
+/** Options of {@link file}: the path, and how the file is reached (swappable for tests). */
+export interface FileOptions {
+  /** The file to append to; its folder must exist. */
+  path: string;
   /** Opens (creating with mode 0600) the file for reading and appending. @default fs.open(file, 'a+', 0o600) */
   open?: (file: string) => Promise<WritableFile>;
   /** `stat` of the path, to notice a rotated file. @default fs.stat */
@@ -31,38 +35,13 @@ export interface FileDestinationOptions {
   onNote?: (note: string) => void;
 }
 
-/** A file destination: a {@link Destination} that can be told to reopen its file (SIGHUP). */
-export interface FileDestination extends Destination {
+/** The file destination's handler: a {@link DestinationHandler} that can reopen its file. */
+export interface FileHandler extends DestinationHandler {
   /** Reopens the file before the next batch (after `logrotate` or on SIGHUP). */
   reopen(): void;
 }
 
 const openFile = (file: string): Promise<WritableFile> => fs.open(file, 'a+', 0o600);
-
-function ndjson(logs: LogEvent[]): Buffer {
-  return Buffer.from(logs.map((log) => `${JSON.stringify(log)}\n`).join(''), 'utf8');
-}
-
-/**
- * Codes of a local write error that trying again cannot fix (a folder, no permission, a read-only
- * file system, a device that takes no fsync, a pipe without a reader): the error is marked
- * `permanent: true`, so neither the processor nor `--follow` retries it.
- */
-export const PERMANENT_WRITE_CODES: ReadonlySet<string> = new Set([
-  'EACCES',
-  'EPERM',
-  'EROFS',
-  'EISDIR',
-  'ENOTDIR',
-  'ENOENT',
-  'EINVAL',
-  'EBADF',
-  'ENXIO',
-  'ENODEV',
-  'EPIPE',
-  'ELOOP',
-  'ENAMETOOLONG',
-]);
 
 /**
  * NDJSON appended to a file. A batch is acknowledged only once every byte of it is written (short
@@ -76,20 +55,31 @@ export const PERMANENT_WRITE_CODES: ReadonlySet<string> = new Set([
  * (a refused state, bad credentials) leaves no file behind. Its folder must exist (never created).
  * A character device, pipe or socket (`/dev/null`, `/dev/stdout` into a pipe) takes no fsync, no
  * partial-line cut and no rotation check: those need a regular file. A write error that retrying
- * cannot fix ({@link PERMANENT_WRITE_CODES}) is marked `permanent: true`.
+ * cannot fix (`PERMANENT_WRITE_CODES` of `util/system-codes.ts`) is marked `permanent: true`.
+ *
+ * The handler's `destination` is the path. Every failure is a {@link DestinationError} of
+ * destination `file`, its `code` and `systemCode` the system code (`ENOSPC`, `EACCES`).
+ * @throws DestinationError `EISDIR` (permanent) at once when the path is a folder
  */
-export async function fileDestination(
-  file: string,
-  options: FileDestinationOptions = {},
-): Promise<FileDestination> {
+export function file(options: FileOptions): FileHandler {
+  const file = options.path;
   const open = options.open ?? openFile;
   const stat = options.stat ?? ((p: string) => fs.stat(p));
   const note = options.onNote ?? (() => undefined);
   const dir = path.dirname(path.resolve(file));
   // refuse a folder at once (nothing is created): the other failures surface on the first write
-  const found = await fs.stat(file).catch(() => undefined);
-  if (found?.isDirectory())
-    throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' });
+  let found: { isDirectory(): boolean } | undefined;
+  try {
+    found = statSync(file);
+  } catch {
+    found = undefined;
+  }
+  if (found?.isDirectory()) {
+    throw new DestinationError('file', 'EISDIR', `${file} is a folder`, {
+      permanent: true,
+      systemCode: 'EISDIR',
+    });
+  }
 
   /** Whether the open file is a regular one (fsync, truncate, rotation make sense). */
   let regular = true;
@@ -129,37 +119,47 @@ export async function fileDestination(
     return onDisk.dev !== open.dev || onDisk.ino !== open.ino;
   };
 
-  return {
-    label: file,
-    usesStdout: false,
+  const send = async (logs: LogEvent[]) => {
+    try {
+      if (handle === undefined) {
+        reopenAsked = false;
+        handle = await openAndRepair();
+      } else if (reopenAsked || (await rotated(handle))) {
+        const why = reopenAsked ? 'asked to reopen' : 'the file was rotated';
+        reopenAsked = false;
+        const old = handle;
+        handle = await openAndRepair();
+        await old.close().catch(() => undefined);
+        note(`reopened ${file} (${why})`);
+      }
+      const data = Buffer.from(ndjson(logs), 'utf8');
+      await (regular ? appendDurably(handle, data) : appendAll(handle, data));
+    } catch (error) {
+      throw writeError(file, error);
+    }
+  };
+  const handler = destinationHandler(file, send, () => handle?.close() ?? Promise.resolve());
+  return Object.assign(handler, {
     reopen() {
       reopenAsked = true;
     },
-    async send(logs) {
-      if (!logs.length) return;
-      try {
-        if (handle === undefined) {
-          reopenAsked = false;
-          handle = await openAndRepair();
-        } else if (reopenAsked || (await rotated(handle))) {
-          const why = reopenAsked ? 'asked to reopen' : 'the file was rotated';
-          reopenAsked = false;
-          const old = handle;
-          handle = await openAndRepair();
-          await old.close().catch(() => undefined);
-          note(`reopened ${file} (${why})`);
-        }
-        await (regular ? appendDurably(handle, ndjson(logs)) : appendAll(handle, ndjson(logs)));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw Object.assign(
-          new Error(`Cannot write to ${file}: ${describe(error)}`, { cause: error }),
-          code !== undefined && PERMANENT_WRITE_CODES.has(code) ? { code, permanent: true } : {},
-        );
-      }
+  });
+}
+
+/** A failed write as a {@link DestinationError}, permanent when retrying cannot fix its code. */
+function writeError(file: string, error: unknown): DestinationError {
+  const own = (error as NodeJS.ErrnoException | null)?.code;
+  const code = typeof own === 'string' ? own : systemCode(error);
+  return new DestinationError(
+    'file',
+    code ?? 'file_write_failed',
+    `Cannot write to ${file}: ${describe(error)}`,
+    {
+      cause: error,
+      permanent: isPermanentWriteCode(code),
+      ...(code === undefined ? {} : { systemCode: code }),
     },
-    close: () => handle?.close() ?? Promise.resolve(),
-  };
+  );
 }
 
 /** Writes every byte (continuing short writes). */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isPermanentError } from '../../src/errors';
-import { fileDestination, type WritableFile } from '../../src/cli/file-destination';
+import { file as fileDestination, type WritableFile } from '../../src/destinations/file';
 import type { LogEvent } from '../../src/types';
 import { tempDir } from '../support/cli';
 
@@ -72,9 +72,9 @@ function shortWrites(chunk: number, budget = { bytes: Infinity }) {
 describe('fileDestination', () => {
   it('writes every byte when the file takes only 7 bytes per write, then fsyncs', async () => {
     const fake = shortWrites(7);
-    const out = await fileDestination(file, { open: fake.open });
-    await out.send(logs(0, 30));
-    await out.send(logs(30, 60));
+    const out = fileDestination({ path: file, open: fake.open });
+    await out(logs(0, 30));
+    await out(logs(30, 60));
     await out.close();
     expect(await ids()).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(fake.calls.writes).toBeGreaterThan(60);
@@ -84,11 +84,11 @@ describe('fileDestination', () => {
 
   it('on a full disk, rejects the batch and cuts it back off: no fragment, no glued lines', async () => {
     const fake = shortWrites(1000, { bytes: 5000 });
-    const out = await fileDestination(file, { open: fake.open });
+    const out = fileDestination({ path: file, open: fake.open });
     let acknowledged = 0;
     for (let i = 0; i < 300; i += 10) {
       try {
-        await out.send(logs(i, i + 10));
+        await out(logs(i, i + 10));
         acknowledged = i + 10;
       } catch (error) {
         expect(String(error)).toMatch(/Cannot write to .*logs\.ndjson: ENOSPC/);
@@ -101,7 +101,7 @@ describe('fileDestination', () => {
     expect(await ids()).toEqual(Array.from({ length: acknowledged }, (_, i) => i));
 
     fake.budget.bytes = Infinity; // space freed: the unacknowledged batch is sent again
-    for (let i = acknowledged; i < 300; i += 10) await out.send(logs(i, i + 10));
+    for (let i = acknowledged; i < 300; i += 10) await out(logs(i, i + 10));
     await out.close();
     expect(await ids()).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
@@ -112,8 +112,8 @@ describe('fileDestination', () => {
       `${JSON.stringify(log(0))}\n${JSON.stringify(log(1))}\n{"log_id":"9001`,
     );
     const notes: string[] = [];
-    const out = await fileDestination(file, { onNote: (note) => notes.push(note) });
-    await out.send(logs(2, 4));
+    const out = fileDestination({ path: file, onNote: (note) => notes.push(note) });
+    await out(logs(2, 4));
     await out.close();
     expect(await ids()).toEqual([0, 1, 2, 3]);
     expect(notes).toEqual([expect.stringMatching(/^cut a partial last line \(15 bytes\) from /)]);
@@ -121,8 +121,8 @@ describe('fileDestination', () => {
 
   it('cuts a file that holds only a fragment (no newline, longer than one read) to empty', async () => {
     await fs.writeFile(file, 'y'.repeat(200_000));
-    const out = await fileDestination(file);
-    await out.send(logs(0, 1));
+    const out = fileDestination({ path: file });
+    await out(logs(0, 1));
     await out.close();
     expect(await ids()).toEqual([0]);
   });
@@ -130,8 +130,8 @@ describe('fileDestination', () => {
   it('leaves a file that ends with a newline as it is', async () => {
     await fs.writeFile(file, `${JSON.stringify(log(0))}\n`);
     const notes: string[] = [];
-    const out = await fileDestination(file, { onNote: (note) => notes.push(note) });
-    await out.send([]);
+    const out = fileDestination({ path: file, onNote: (note) => notes.push(note) });
+    await out([]);
     await out.close();
     expect(await ids()).toEqual([0]);
     expect(notes).toEqual([]);
@@ -139,13 +139,13 @@ describe('fileDestination', () => {
 
   it('reopens the path after a rename-and-recreate rotation (logrotate create)', async () => {
     const notes: string[] = [];
-    const out = await fileDestination(file, { onNote: (note) => notes.push(note) });
-    await out.send(logs(0, 5));
+    const out = fileDestination({ path: file, onNote: (note) => notes.push(note) });
+    await out(logs(0, 5));
     await fs.rename(file, `${file}.1`);
     await fs.writeFile(file, '', { mode: 0o600 }); // logrotate's `create`
-    await out.send(logs(5, 8));
+    await out(logs(5, 8));
     await fs.rename(file, `${file}.2`); // renamed, not recreated: the path is made anew
-    await out.send(logs(8, 10));
+    await out(logs(8, 10));
     await out.close();
     const read = async (p: string) =>
       (await fs.readFile(p, 'utf8'))
@@ -162,11 +162,11 @@ describe('fileDestination', () => {
   });
 
   it('reopens after a remove-and-recreate rotation', async () => {
-    const out = await fileDestination(file);
-    await out.send(logs(0, 2));
+    const out = fileDestination({ path: file });
+    await out(logs(0, 2));
     await fs.rm(file);
     await fs.writeFile(file, '');
-    await out.send(logs(2, 3));
+    await out(logs(2, 3));
     await out.close();
     expect(await ids()).toEqual([2]);
   });
@@ -174,11 +174,11 @@ describe('fileDestination', () => {
   it('reopens when asked (SIGHUP), even when the file was not rotated', async () => {
     const fake = shortWrites(1 << 20);
     const notes: string[] = [];
-    const out = await fileDestination(file, { open: fake.open, onNote: (n) => notes.push(n) });
-    await out.send(logs(0, 1));
+    const out = fileDestination({ path: file, open: fake.open, onNote: (n) => notes.push(n) });
+    await out(logs(0, 1));
     out.reopen();
-    await out.send(logs(1, 2));
-    await out.send(logs(2, 3));
+    await out(logs(1, 2));
+    await out(logs(2, 3));
     await out.close();
     expect(fake.calls.opens).toBe(2);
     expect(notes).toEqual([expect.stringContaining('(asked to reopen)')]);
@@ -188,10 +188,10 @@ describe('fileDestination', () => {
 
 describe('fileDestination: special files and permanent errors', () => {
   it('creates nothing until the first logs arrive', async () => {
-    const out = await fileDestination(file);
-    await out.send([]);
+    const out = fileDestination({ path: file });
+    await out([]);
     await expect(fs.stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
-    await out.send(logs(0, 2));
+    await out(logs(0, 2));
     await out.close();
     expect(await ids()).toEqual([0, 1]);
   });
@@ -215,9 +215,9 @@ describe('fileDestination: special files and permanent errors', () => {
         close: () => handle.close(),
       };
     };
-    const out = await fileDestination('/dev/null', { open });
-    await out.send(logs(0, 5));
-    await out.send(logs(5, 10));
+    const out = fileDestination({ path: '/dev/null', open });
+    await out(logs(0, 5));
+    await out(logs(5, 10));
     await out.close();
     expect(calls).toEqual({ syncs: 0, reads: 0, truncates: 0 });
   });
@@ -229,9 +229,9 @@ describe('fileDestination: special files and permanent errors', () => {
     const reader = createReadStream(fifo);
     reader.on('data', (chunk) => chunks.push(chunk as Buffer));
     const ended = new Promise<void>((resolve) => reader.on('end', () => resolve()));
-    const out = await fileDestination(fifo);
-    await out.send(logs(0, 3));
-    await out.send(logs(3, 6));
+    const out = fileDestination({ path: fifo });
+    await out(logs(0, 3));
+    await out(logs(3, 6));
     await out.close();
     await ended;
     const text = Buffer.concat(chunks).toString('utf8');
@@ -256,14 +256,16 @@ describe('fileDestination: special files and permanent errors', () => {
         close: () => handle.close(),
       };
     };
-    const out = await fileDestination(file, { open });
-    const error: unknown = await out.send(logs(0, 1)).catch((e: unknown) => e);
+    const out = fileDestination({ path: file, open });
+    const error: unknown = await out(logs(0, 1)).catch((e: unknown) => e);
     await out.close();
     expect((error as Error).message).toContain(`Cannot write to ${file}: ${code}`);
     expect(isPermanentError(error)).toBe(permanent);
   });
 
   it('refuses a folder at once', async () => {
-    await expect(fileDestination(dir)).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(async () => fileDestination({ path: dir })).rejects.toMatchObject({
+      code: 'EISDIR',
+    });
   });
 });

@@ -144,9 +144,9 @@ function destinationAdvice(facts: FailureFacts): string | undefined {
 }
 
 /**
- * Facts without a source come from a status written before `errorCode` existed (an older
- * version's, or the original's, stored history): the system code quoted in its message is all
- * there is. A status this version writes never takes this path.
+ * Facts without a `source` (a caller that passes only the message, as this module's first
+ * callers did, or a status written before `errorCode` existed): the system code quoted in the
+ * message is all there is. `ship` always passes the typed facts, so it never takes this path.
  */
 function legacyCode(message: string): string | undefined {
   return /\b(E[A-Z]{3,}[A-Z_]*|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_[A-Z_]+)\b/.exec(

@@ -43,6 +43,7 @@ export * as reporters from './reporters';
 export * as destinations from './destinations';
 export type {
   AccessToken,
+  ErrorSource,
   LogEvent,
   LogLocationInfo,
   LogsPage,
@@ -50,13 +51,18 @@ export type {
   RateLimits,
   RunResult,
   RunStatus,
+  RunWarning,
   SkippedRange,
   StopReason,
+  StopRequest,
   StorageContext,
   StorageLock,
   StoredState,
   StoredTenant,
   TokenCache,
+  WaitEvent,
+  WaitReason,
+  WarningCode,
 } from './types';
 // Backfill: the run warning's start, and the dates in log ids.
 export { BACKFILL_FALLBACK_WARNING } from './processor';

@@ -20,6 +20,7 @@ import { assertHandler, type LogsProcessorOptions } from './options/processor';
 import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipeline/retry';
 import { StateStore } from './storage/state';
 import type { Logger, RunResult, RunStatus, StorageContext } from './types';
+import { addWarning, errorFacts, joinWarnings, stopRequestOf } from './pipeline/run-status';
 import type { RunProgress } from './options/processor';
 
 /** The start of the warning a run whose backfill dropped back to one cursor carries. */
@@ -30,7 +31,12 @@ export const ABORTED_WARNING = 'The run was stopped by its abort signal.';
 
 /** Options of one {@link LogsProcessor.run}. */
 export interface RunOptions {
-  /** Stops the run between batches; what was acknowledged is stored and the run resolves. */
+  /**
+   * Stops the run between batches; what was acknowledged is stored and the run resolves. The run
+   * records `stopReason: 'aborted'` with the warning {@link ABORTED_WARNING}, unless the signal's
+   * `reason` is a `StopRequest` (`controller.abort({ stopReason: 'caught_up' })`): then its
+   * `stopReason` and `warning`.
+   */
   signal?: AbortSignal;
 }
 
@@ -176,17 +182,21 @@ export class LogsProcessor {
       cursors: o.backfillCursors,
       horizonMs: DEFAULTS.backfillHorizonMs,
       bufferLogs: DEFAULTS.backfillBufferLogs,
-      onFallback: (reason) => addWarning(status, `${BACKFILL_FALLBACK_WARNING} ${reason}.`),
+      onFallback: (reason) =>
+        addWarning(status, 'backfill_fallback', `${BACKFILL_FALLBACK_WARNING} ${reason}.`),
       onState: (state) => (cursors = state),
       client,
       from: startCheckpoint,
       take: DEFAULTS.maxPageSize,
       filter,
-      retry: this.retryPolicy(o, deadline, signal, isTransient, (error, attempt, delay) =>
-        this.log.debug(
-          `Fetching logs failed (${errorMessage(error)}); retry ${attempt} in ${delay} ms`,
+      retry: {
+        ...this.retryPolicy(o, deadline, signal, isTransient, (error, attempt, delay) =>
+          this.log.debug(
+            `Fetching logs failed (${errorMessage(error)}); retry ${attempt} in ${delay} ms`,
+          ),
         ),
-      ),
+        waitReason: 'retry',
+      },
       waitOnRateLimit: true,
       prefetch: true,
       log: this.redactedLogger('pages', o.logger),
@@ -200,28 +210,37 @@ export class LogsProcessor {
       maxRetries: o.maxRetries,
       onBatchFailure: o.onBatchFailure,
       onProgress,
-      retry: this.retryPolicy(
-        o,
-        deadline,
-        signal,
-        (error) => !isAbortError(error) && !isPermanentError(error),
-      ),
+      retry: {
+        ...this.retryPolicy(
+          o,
+          deadline,
+          signal,
+          (error) => !isAbortError(error) && !isPermanentError(error),
+        ),
+        waitReason: 'handler_retry',
+      },
     });
     const report = await delivery.drain(batches(pages, o.batchSize, startCheckpoint));
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;
     if (counts.replayed) status.logsReplayed = counts.replayed;
-    if (report.stop === 'rate_limit') addWarning(status, RATE_LIMIT_WARNING);
+    if (report.stop === 'rate_limit') addWarning(status, 'rate_limit', RATE_LIMIT_WARNING);
     const unknown = filter && unknownTypesWarning(filter.unknownKept);
-    if (unknown) addWarning(status, unknown);
-    if (signal?.aborted) addWarning(status, ABORTED_WARNING);
+    if (unknown) addWarning(status, 'unknown_types', unknown);
+    // a caller's StopRequest says why it stopped the run (caught up, stdout closed)
+    const stopped = signal?.aborted
+      ? (stopRequestOf(signal.reason) ?? { stopReason: 'aborted' as const })
+      : undefined;
+    const abortWarning =
+      stopped?.warning ?? (stopped?.stopReason === 'aborted' ? ABORTED_WARNING : undefined);
+    if (abortWarning !== undefined) addWarning(status, 'aborted', abortWarning);
     return this.finish(
       status,
       startCheckpoint,
       report.checkpoint,
       report.failure,
       report.newestLogDate,
-      signal?.aborted ? 'aborted' : report.stop,
+      stopped?.stopReason ?? report.stop,
     );
   }
 
@@ -237,6 +256,7 @@ export class LogsProcessor {
       sleep: o.sleep,
       random: o.random,
       retries: o.maxRetries,
+      onWait: o.onWait,
       minDelayMs: DEFAULTS.minRetryDelayMs,
       maxDelayMs: DEFAULTS.maxRetryDelayMs,
       deadline,
@@ -256,7 +276,10 @@ export class LogsProcessor {
   ): Promise<RunResult> {
     const now = this.timing.now;
     status.end = new Date(now());
-    if (failure !== undefined) status.error = this.redact(errorMessage(failure));
+    if (failure !== undefined) {
+      status.error = this.redact(errorMessage(failure));
+      Object.assign(status, errorFacts(failure));
+    }
     status.stopReason = status.error ? 'failed' : (stop ?? 'caught_up');
     if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship fails at once
     if (
@@ -266,10 +289,14 @@ export class LogsProcessor {
     ) {
       addWarning(
         status,
+        'outdated_logs',
         `The newest log shipped is more than a week old (${new Date(newest).toISOString()}): this tenant is far behind.`,
       );
     }
-    if (status.warning) status.warning = this.redact(status.warning);
+    if (status.warnings) {
+      status.warnings = status.warnings.map((w) => ({ ...w, message: this.redact(w.message) }));
+      status.warning = joinWarnings(status.warnings);
+    }
     if (status.skipped)
       status.skipped = status.skipped.map((range) => ({
         ...range,
@@ -325,8 +352,4 @@ export class LogsProcessor {
     }
     return report;
   }
-}
-
-function addWarning(status: RunStatus, warning: string): void {
-  status.warning = status.warning ? `${status.warning} ${warning}` : warning;
 }

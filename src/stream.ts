@@ -19,7 +19,15 @@ import {
   type PagesStop,
 } from './pipeline/pages';
 import { isTransient, type RetryPolicy, type Timing } from './pipeline/retry';
-import type { LogEvent, LogsPage, Logger, RateLimits, StopReason } from './types';
+import type {
+  LogEvent,
+  LogsPage,
+  Logger,
+  RateLimits,
+  RunWarning,
+  StopReason,
+  WaitEvent,
+} from './types';
 
 /** Options of {@link LogsApiStream}: the client's (or a ready `client`) and the paging ones. */
 export interface LogsApiStreamOptions extends Partial<LogsApiClientOptions>, Partial<Timing> {
@@ -49,6 +57,13 @@ export interface LogsApiStreamOptions extends Partial<LogsApiClientOptions>, Par
   waitOnRateLimit?: boolean;
   /** Stops paging; an aborted stream ends without an error. */
   signal?: AbortSignal;
+  /**
+   * Called right before the stream waits, with why and for how long (`{ reason, ms }`, see
+   * `WaitEvent`): `rate_limit` when the rate-limit bucket is empty (with `waitOnRateLimit`), `retry`
+   * before a failed request is tried again. Waits of 0 ms are not reported; what the hook throws
+   * is ignored.
+   */
+  onWait?: (event: WaitEvent) => void;
 }
 
 /** Events of {@link LogsApiStream}. */
@@ -64,7 +79,10 @@ export interface StreamStatus {
   start: Date;
   end: Date | null;
   logsProcessed: number;
+  /** Why the stream ended early (the rate limit); the messages of `warnings`, joined. */
   warning?: string;
+  /** The same warnings as a list with stable codes (see `RunWarning`); present with `warning`. */
+  warnings?: RunWarning[];
   /** Why the stream ended; set when it ends. See {@link StopReason}. */
   stopReason?: StopReason;
   /** Logs at or below the checkpoint they were asked after (a replayed page): dropped. */
@@ -129,6 +147,7 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
       deadline: this.o.start + this.o.maxRunTimeSeconds * 1000,
       signal: this.signal,
       shouldRetry: isTransient,
+      onWait: this.o.onWait,
       onRetry: (error, attempt, delay) =>
         this.log.debug(
           `Fetching logs failed (${(error as Error).message}); retry ${attempt} in ${delay} ms`,
@@ -248,7 +267,10 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     this.ended = true;
     this.status.end = new Date(this.o.now());
     this.status.stopReason = reason;
-    if (reason === 'rate_limit') this.status.warning = RATE_LIMIT_WARNING;
+    if (reason === 'rate_limit') {
+      this.status.warning = RATE_LIMIT_WARNING;
+      this.status.warnings = [{ code: 'rate_limit', message: RATE_LIMIT_WARNING }];
+    }
     void this.source?.return('aborted').catch(() => undefined);
   }
 

@@ -113,10 +113,31 @@ export interface RunStatus {
   logsProcessed: number;
   /** Checkpoint stored when the run ended. */
   checkpoint?: string | null;
-  /** Why the run ended early or what looks wrong (rate limit, outdated logs). */
+  /**
+   * Why the run ended early or what looks wrong (rate limit, outdated logs): the messages of
+   * {@link warnings} joined by a space, as the original's readers expect one string.
+   */
   warning?: string;
+  /**
+   * The same warnings as a list, each with a stable `code` to branch on (see {@link RunWarning});
+   * present when `warning` is. Newer than `warning`: a stored history written by an older version
+   * (or the original) has only `warning`.
+   */
+  warnings?: RunWarning[];
   /** Why the run failed, as a message (never an object holding secrets). */
   error?: string;
+  /**
+   * The failing error's `code`, set with `error`: a Management API code (`unauthorized`,
+   * `access_denied`, `insufficient_scope`, `too_many_requests`, `invalid_page`, ...), a system code
+   * of a request that got no answer (`ECONNREFUSED`, `ENOTFOUND`, `CERT_HAS_EXPIRED`, `ETIMEDOUT`,
+   * `run_deadline`), `handler_failed` (the handler's error), `invalid_argument` (a bad option).
+   * Absent when the error carried no string `code`.
+   */
+  errorCode?: string;
+  /** Which side `error` came from; see {@link ErrorSource}. Set with `error`. */
+  errorSource?: ErrorSource;
+  /** The HTTP status of the failed answer, when the server answered (`403` for a missing scope). */
+  errorStatus?: number;
   /** Ranges that were given up on after `maxRetries` (with `onBatchFailure: 'skip'`). */
   skipped?: SkippedRange[];
   /** Why the run ended; see {@link StopReason}. */
@@ -139,6 +160,62 @@ export interface RunStatus {
  * `AbortSignal`), `failed` (`status.error` says why).
  */
 export type StopReason = 'caught_up' | 'max_run_time' | 'rate_limit' | 'aborted' | 'failed';
+
+/**
+ * Where a run's error came from: `options` (a bad option, `ArgumentError`), `token` (the token
+ * request, `TokenRequestError`), `logs` (`GET /api/v2/logs`, `ManagementApiError`), `handler` (the
+ * handler, `HandlerError`), `storage` (the `StorageContext`, `StorageError`), `other` (anything else).
+ */
+export type ErrorSource = 'options' | 'token' | 'logs' | 'handler' | 'storage' | 'other';
+
+/**
+ * Codes of {@link RunWarning}: `rate_limit` (the rate-limit bucket stayed empty), `backfill_fallback`
+ * (a backfill dropped back to one cursor), `unknown_types` (logs of types the catalog does not know
+ * were shipped), `outdated_logs` (the newest log shipped is more than a week old), `aborted` (the
+ * run was stopped by its abort signal; the message says why, see {@link StopRequest}).
+ */
+export type WarningCode =
+  'rate_limit' | 'backfill_fallback' | 'unknown_types' | 'outdated_logs' | 'aborted';
+
+/** One warning of a run (`RunStatus.warnings`): a stable code and the message shown to people. */
+export interface RunWarning {
+  code: WarningCode;
+  /** One or more sentences, without secrets. */
+  message: string;
+}
+
+/**
+ * Why a caller stopped a run, passed as the abort signal's reason: `controller.abort({ stopReason:
+ * 'caught_up' })`. The run records `stopReason` as its `status.stopReason` (and in the stored
+ * history) instead of `aborted`, and `warning` (when given) as its `aborted` warning instead of
+ * "The run was stopped by its abort signal.". Any other reason (`controller.abort()`, an `Error`)
+ * records `aborted` with that default warning. A run stops the same way whatever the reason: what
+ * was acknowledged is stored.
+ * @example controller.abort({ stopReason: 'caught_up' } satisfies StopRequest)
+ */
+export interface StopRequest {
+  /** Recorded as `status.stopReason`. */
+  stopReason: Exclude<StopReason, 'failed'>;
+  /**
+   * The `aborted` warning to record instead of the default one; with a `stopReason` other than
+   * `aborted`, none is recorded unless given.
+   */
+  warning?: string;
+}
+
+/**
+ * Why the pipeline waits (see {@link WaitEvent}): `rate_limit` (the rate-limit bucket is empty;
+ * waiting for it to refill), `retry` (a request to Auth0 failed; waiting before trying it again),
+ * `handler_retry` (the handler failed a batch; waiting before sending it again).
+ */
+export type WaitReason = 'rate_limit' | 'retry' | 'handler_retry';
+
+/** What an `onWait` hook receives: why the pipeline is about to wait, and for how long. */
+export interface WaitEvent {
+  reason: WaitReason;
+  /** The wait, in milliseconds (above 0); an abort signal may cut it short. */
+  ms: number;
+}
 
 /** A batch that was skipped or dead-lettered after its retries ran out. */
 export interface SkippedRange {

@@ -1,6 +1,7 @@
 import type { RequestBudget } from '../pipeline/pages';
 import { rateLimitWait } from './rate-limits';
 import type { RateLimits } from '../types';
+import { reportWait, type WaitListener } from '../util/wait';
 
 /** Options of {@link SharedRateLimits}. */
 export interface SharedRateLimitsOptions {
@@ -9,6 +10,8 @@ export interface SharedRateLimitsOptions {
   /** The tenant's clock (`client.tenantNow()`), epoch ms; `x-ratelimit-reset` is in it. */
   tenantNow: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told before every wait for the bucket, with reason `rate_limit`. */
+  onWait?: WaitListener | undefined;
 }
 
 /**
@@ -72,6 +75,7 @@ export class SharedRateLimits implements RequestBudget {
       const perToken = this.#perTokenMs > 0 ? this.#perTokenMs : 1000;
       const wait = Math.max(1, Math.ceil((1 - available) * perToken));
       if (!options.wait || this.#o.now() + wait > options.deadline) return 'rate_limit';
+      reportWait(this.#o.onWait, 'rate_limit', wait);
       await this.#o.sleep(wait, options.signal);
     }
   }

@@ -26,6 +26,11 @@ export interface RunRecord {
   lagSeconds?: number;
   /** Why the run failed, without secrets. */
   error?: string;
+  /**
+   * The failing error's `code`, with `error`: the run's `status.errorCode` (`unauthorized`,
+   * `ECONNREFUSED`, `handler_failed`, ...) or the storage's (`lease_lost`, `storage_write_failed`).
+   */
+  errorCode?: string;
   /** Consecutive failed runs of this tenant on this worker. */
   failures?: number;
   /** When failing: seconds until this worker tries the tenant again. */

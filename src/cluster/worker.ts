@@ -191,7 +191,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     } catch (error) {
       if (isStorageError(error) && error.code === 'state_locked')
         return report({ ...base, skipped: 'leased' });
-      return report({ ...base, stopReason: 'failed', error: errorMessage(error) });
+      return report({ ...base, stopReason: 'failed', ...failureOf(error) });
     }
     const started = now();
     let newest = Number.NaN;
@@ -217,18 +217,28 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       }),
     };
     let result: RunResult | undefined;
-    let failure: string | undefined;
+    let failure: Pick<RunRecord, 'error' | 'errorCode'> | undefined;
     try {
       const processor = new LogsProcessor(storage, slot.tenant.processor);
       result = await processor.run(handler, {
         signal: AbortSignal.any([stopping.signal, lease.lost]),
       });
     } catch (error) {
-      failure = errorMessage(error);
+      failure = failureOf(error);
     }
     const leaseLost = lease.lost.aborted && !stopping.signal.aborted;
     await lease.release();
-    const error = failure ?? result?.status.error;
+    const failed: Pick<RunRecord, 'error' | 'errorCode'> | undefined =
+      failure ??
+      (result?.status.error === undefined
+        ? undefined
+        : {
+            error: result.status.error,
+            ...(result.status.errorCode === undefined
+              ? {}
+              : { errorCode: result.status.errorCode }),
+          });
+    const error = failed?.error;
     const record: Omit<RunRecord, 'time'> = {
       ...base,
       logsProcessed: result?.status.logsProcessed ?? shipped,
@@ -241,7 +251,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {
-      record.error = error;
+      Object.assign(record, failed);
       slot.failures += 1;
       const interval = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
       const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
@@ -249,7 +259,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       record.failures = slot.failures;
       record.retryInSeconds = delay / 1000;
     } else if (error) {
-      record.error = error;
+      Object.assign(record, failed);
     } else {
       slot.failures = 0;
       slot.notBefore = 0;
@@ -367,4 +377,10 @@ async function bounded<T>(
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     work.catch(() => undefined);
   }
+}
+
+/** What a record says of a failure the worker caught: its message and, when it has one, its code. */
+function failureOf(error: unknown): Pick<RunRecord, 'error' | 'errorCode'> {
+  const code = (error as { code?: unknown } | null)?.code;
+  return { error: errorMessage(error), ...(typeof code === 'string' ? { errorCode: code } : {}) };
 }

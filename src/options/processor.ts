@@ -2,7 +2,7 @@ import type { LogsApiClientOptions } from '../client';
 import type { LogsHandler } from '../pipeline/delivery';
 import { ArgumentError } from '../errors';
 import type { Timing } from '../pipeline/retry';
-import type { LogEvent } from '../types';
+import type { LogEvent, WaitEvent } from '../types';
 
 /** What `onBatchFailure` receives for a batch whose retries are spent. */
 export interface BatchFailure {
@@ -70,6 +70,15 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
   onBatchFailure?: 'skip' | 'stop' | ((failure: BatchFailure) => Promise<void>);
   /** Called after every acknowledged batch. */
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Called right before the run waits, with why and for how long (`{ reason, ms }`, see
+   * `WaitEvent`): `rate_limit` when the rate-limit bucket is empty (`ms` until it holds a request
+   * again), `retry` before a failed request to Auth0 is tried again, `handler_retry` before a batch
+   * the handler failed is sent again (`ms`: the backoff). Waits of 0 ms are not reported. The wait
+   * itself goes through `sleep`, which an abort cuts short. What the hook throws is ignored.
+   * @example { onWait: ({ reason, ms }) => console.error(`${reason}: waiting ${ms} ms`) }
+   */
+  onWait?: (event: WaitEvent) => void;
   /**
    * Cursors reading a backlog at once, 1 to 32. Above 1, a checkpoint older than 10 minutes before
    * the tenant's now is caught up by that many cursors, each reading a slice cut at ids

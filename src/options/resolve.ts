@@ -6,6 +6,7 @@ import { loggerOption } from '../util/log';
 import type { BatchFailure, LogsProcessorOptions, RunProgress } from './processor';
 import { systemTiming, type Timing } from '../pipeline/retry';
 import type { Logger } from '../types';
+import type { WaitListener } from '../util/wait';
 
 /**
  * One set of rules for every option of the stream and the processor: copy, fill the defaults from
@@ -168,6 +169,8 @@ export interface ResolvedPaging extends Timing {
   /** Minimum level kept; 0 keeps every level. */
   logLevel: number;
   logger: Partial<Logger> | undefined;
+  /** Told before every wait of the pipeline; see `LogsProcessorOptions.onWait`. */
+  onWait: WaitListener | undefined;
 }
 
 /** Processor options after defaults and validation. */
@@ -189,6 +192,7 @@ export interface RawStreamOptions extends Partial<Timing> {
   start?: unknown;
   waitOnRateLimit?: unknown;
   logger?: Partial<Logger>;
+  onWait?: unknown;
 }
 
 /** Stream options after defaults and validation. */
@@ -226,6 +230,7 @@ export function resolveStreamOptions(options: RawStreamOptions): ResolvedStreamO
     start,
     waitOnRateLimit: booleanOption('waitOnRateLimit', options.waitOnRateLimit, false),
     logger: loggerOption(options.logger),
+    onWait: optionalFunction('onWait', options.onWait),
   };
 }
 
@@ -260,6 +265,7 @@ export function resolveProcessorOptions(options: LogsProcessorOptions): Resolved
     ),
     onBatchFailure: failurePolicy(options.onBatchFailure),
     onProgress: optionalFunction('onProgress', options.onProgress),
+    onWait: optionalFunction('onWait', options.onWait),
     backfillCursors: integerOption(
       'backfillCursors',
       options.backfillCursors,

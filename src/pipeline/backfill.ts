@@ -116,7 +116,12 @@ export async function* backfillPages(
   const counts = o.counts ?? { requests: 0, fetched: 0, replayed: 0 };
   const { retry } = o;
   const tenantNow = () => (o.client.tenantNow ? o.client.tenantNow() : retry.now());
-  const budget = new SharedRateLimits({ now: retry.now, tenantNow, sleep: retry.sleep });
+  const budget = new SharedRateLimits({
+    now: retry.now,
+    tenantNow,
+    sleep: retry.sleep,
+    onWait: retry.onWait,
+  });
   const base = {
     client: o.client,
     take: o.take,

@@ -10,6 +10,7 @@ import type { LogFilter } from './filter';
 import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH } from '../auth0/log-id';
 import { rateLimitWait } from '../auth0/rate-limits';
 import { withRetry, type RetryPolicy } from './retry';
+import { reportWait } from '../util/wait';
 import type { LogEvent, Logger, LogsPage, RateLimits, StopReason } from '../types';
 
 /** The warning a run or stream that found the rate-limit bucket empty carries. */
@@ -241,6 +242,7 @@ export async function* logPages(
     const wait = bucketWait(limits, o.client.tenantNow ? o.client.tenantNow() : now);
     if (!o.waitOnRateLimit || now + wait + average > retry.deadline) return 'rate_limit';
     log.debug(`Rate limit bucket is empty; waiting ${wait} ms`);
+    reportWait(retry.onWait, 'rate_limit', wait);
     await retry.sleep(wait, signal);
     return signal?.aborted ? 'aborted' : undefined;
   };

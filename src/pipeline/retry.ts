@@ -1,6 +1,8 @@
 import pRetry from 'p-retry';
 import { isAbortError, isManagementApiError, isPermanentError } from '../errors';
 import { retryWait } from '../auth0/rate-limits';
+import type { WaitReason } from '../types';
+import { reportWait, type WaitListener } from '../util/wait';
 
 /** Clock, sleep and randomness, injectable so tests run without real waits. */
 export interface Timing {
@@ -37,6 +39,10 @@ export interface RetryPolicy extends Timing {
   /** Decides whether an error is worth another try. */
   shouldRetry: (error: unknown) => boolean;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Told before every wait between attempts (`onWait` of the processor and the stream). */
+  onWait?: WaitListener | undefined;
+  /** The reason those waits report. @default 'retry' */
+  waitReason?: WaitReason;
 }
 
 /**
@@ -90,6 +96,7 @@ export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryP
         const delay = retryDelay(failure, error.attemptNumber, policy);
         if (policy.now() + delay > policy.deadline) throw failure;
         policy.onRetry?.(failure, error.attemptNumber, delay);
+        reportWait(policy.onWait, policy.waitReason ?? 'retry', delay);
         await policy.sleep(delay, policy.signal);
         if (policy.signal?.aborted) throw failure;
       },

@@ -1,19 +1,34 @@
+import { isStorageError } from '../../errors';
+import { errorFacts } from '../../pipeline/run-status';
+import type { ErrorSource, RunStatus } from '../../types';
 import { DNS_CODES, REFUSED_CODES, isCertificateCode, systemCode } from '../../util/system-codes';
 
 export { systemCode } from '../../util/system-codes';
 
-// Token errors read as the original's ("Invalid credentials ..."); a 403 for the logs names the
-// missing scope (Auth0's `insufficient_scope`, "expected any of: read:logs").
-const REFUSED_CREDENTIALS = /\/oauth\/token failed with 40[013]\b|^Invalid credentials\b/;
-const MISSING_SCOPE = /\/api\/v2\/logs failed with 403\b|insufficient[ _]scope|read:logs/i;
-const TLS_MESSAGE = /CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT|certificate/i;
+/** Statuses of `POST /oauth/token` that refuse the credentials (a bad secret, a disabled grant). */
+const REFUSED_TOKEN_STATUSES: ReadonlySet<number> = new Set([400, 401, 403]);
+/**
+ * A state the storage refuses to use (another tenant's, locked by another run, corrupt): its
+ * message says what to do.
+ */
+const STATE_REFUSALS: ReadonlySet<string> = new Set([
+  'state_other_tenant',
+  'state_locked',
+  'storage_corrupt',
+]);
 
-/** What failed, as `ship` knows it: the run's message and which side it came from. */
+/** What failed, as `ship` knows it: the run's message, its typed facts and which side it came from. */
 export interface FailureFacts {
   /** `status.error` (a message: errors are never stored as objects). */
   message: string;
   /** `status.permanent`, or the destination's own error was permanent. */
   permanent: boolean;
+  /** `status.errorCode`, or the code of the error the command caught. */
+  code?: string | undefined;
+  /** `status.errorSource`: which side of the library failed. */
+  source?: ErrorSource | undefined;
+  /** `status.errorStatus`: the HTTP status of the failed answer. */
+  status?: number | undefined;
   /**
    * The destination's own error when the run failed delivering a batch (the handler's side);
    * absent when the tenant, the storage or the options failed.
@@ -23,29 +38,58 @@ export interface FailureFacts {
   destinationFlag?: string;
 }
 
+/** The typed facts of a failed run's status, for {@link FailureFacts}. */
+export function statusFacts(
+  status: Pick<RunStatus, 'errorCode' | 'errorSource' | 'errorStatus'>,
+): Pick<FailureFacts, 'code' | 'source' | 'status'> {
+  return { code: status.errorCode, source: status.errorSource, status: status.errorStatus };
+}
+
+/**
+ * The typed facts of an error the command caught (the storage, the options, a lost lock): its
+ * code, or a state refusal found in its `cause` chain (a corrupt file read through the state store).
+ */
+export function caughtFacts(error: unknown): Pick<FailureFacts, 'code' | 'source' | 'status'> {
+  for (let e = error, depth = 0; depth < 8 && e; depth++) {
+    if (isStorageError(e) && STATE_REFUSALS.has(e.code)) return { code: e.code, source: 'storage' };
+    e = (e as { cause?: unknown }).cause;
+  }
+  return statusFacts(errorFacts(error));
+}
+
 /**
  * What the user can do about a failed run, from which side failed: the destination's error (a
  * system code, a permanent refusal whose message carries its own advice) or the tenant's (refused
  * credentials, the read:logs scope, DNS, TLS). `undefined` when the message already says it.
  */
 export function failureAdvice(facts: FailureFacts): string | undefined {
-  const { message, permanent } = facts;
   if (facts.destinationError !== undefined) return destinationAdvice(facts);
-  if (/\bstate\b.*\b(belongs to tenant|in use by another run|is corrupt)/i.test(message))
-    return undefined;
-  // the tenant's side: the processor keeps its error as text (`status.error`)
-  const code = codeInMessage(message);
-  if (REFUSED_CREDENTIALS.test(message))
+  if (facts.source === 'storage' && facts.code && STATE_REFUSALS.has(facts.code)) return undefined;
+  // the tenant's side
+  const code = facts.source === undefined ? legacyCode(facts.message) : facts.code;
+  if (refusedCredentials(facts))
     return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
-  if (MISSING_SCOPE.test(message))
-    return 'grant the application the read:logs scope of the Management API';
-  if (isCertificateCode(code) || TLS_MESSAGE.test(message))
+  if (missingScope(facts)) return 'grant the application the read:logs scope of the Management API';
+  if (isCertificateCode(code))
     return "check the tenant's certificate, or trust its CA with --ca-file";
   if (code && DNS_CODES.has(code)) return 'check --domain and the DNS';
   if (code && REFUSED_CODES.has(code))
     return 'check --domain (nothing accepts connections there), then run again to resume from the checkpoint';
-  if (permanent) return undefined;
+  if (facts.permanent) return undefined;
   return 'run again to resume from the checkpoint';
+}
+
+function refusedCredentials(facts: Pick<FailureFacts, 'source' | 'status'>): boolean {
+  return (
+    facts.source === 'token' &&
+    facts.status !== undefined &&
+    REFUSED_TOKEN_STATUSES.has(facts.status)
+  );
+}
+
+/** Auth0's `insufficient_scope` ("expected any of: read:logs"), or any 403 for the logs. */
+function missingScope(facts: Pick<FailureFacts, 'source' | 'status' | 'code'>): boolean {
+  return facts.source === 'logs' && (facts.code === 'insufficient_scope' || facts.status === 403);
 }
 
 function destinationAdvice(facts: FailureFacts): string | undefined {
@@ -63,18 +107,25 @@ function destinationAdvice(facts: FailureFacts): string | undefined {
   return 'run again to resume from the checkpoint';
 }
 
-/** A system code quoted in a message (the processor stores errors as text). */
-function codeInMessage(message: string): string | undefined {
+/**
+ * Facts without a `source` (a caller that passes only the message, as this module's first
+ * callers did, or a status written before `errorCode` existed): the system code quoted in the
+ * message is all there is. `ship` always passes the typed facts, so it never takes this path.
+ */
+function legacyCode(message: string): string | undefined {
   return /\b(E[A-Z]{3,}[A-Z_]*|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_[A-Z_]+)\b/.exec(
     message,
   )?.[1];
 }
 
 /**
- * Whether a failure is one of configuration, which waiting cannot fix (so `--follow` stops on it):
- * refused credentials or scope, TLS verification. Used besides `status.permanent` because the
+ * Whether a failed run is one of configuration, which waiting cannot fix (so `--follow` stops on
+ * it): refused credentials or scope, TLS verification. Used besides `status.permanent` because the
  * client may not mark these (a 401 can also mean an expired token).
  */
-export function isConfigurationFailure(error: string): boolean {
-  return REFUSED_CREDENTIALS.test(error) || MISSING_SCOPE.test(error) || TLS_MESSAGE.test(error);
+export function isConfigurationFailure(
+  status: Pick<RunStatus, 'errorCode' | 'errorSource' | 'errorStatus'>,
+): boolean {
+  const facts = statusFacts(status);
+  return refusedCredentials(facts) || missingScope(facts) || isCertificateCode(facts.code);
 }

@@ -1,10 +1,17 @@
 import { errorMessage, isArgumentError, isPermanentError } from '../../errors';
 import { FileStorage } from '../../storage/file';
-import { ABORTED_WARNING, LogsProcessor } from '../../processor';
+import { LogsProcessor } from '../../processor';
 import type { LogsProcessorOptions, RunProgress } from '../../options/processor';
 import { Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
-import type { RunStatus, StopReason, StorageContext, StorageLock, StoredState } from '../../types';
+import type { StopReason, StorageLock } from '../../types';
+import {
+  caughtFacts,
+  failureAdvice,
+  isConfigurationFailure,
+  statusFacts,
+  type FailureFacts,
+} from './advice';
 import {
   DESTINATION_SPECS,
   type DestinationConfig,
@@ -12,12 +19,20 @@ import {
   createDestination,
 } from '../../destinations';
 import type { PostOptions } from '../../destinations/post';
-import { failureAdvice, isConfigurationFailure } from './advice';
 import { formatDuration, rate } from '../format';
 import { type CliIo, EXIT } from '../io';
-import { ProgressDisplay } from './progress';
 import { type ShipSummary, summaryLine } from '../summary';
 import type { ToDestination } from './to';
+import { ShipProgress } from './ship-progress';
+import {
+  READER_CLOSED,
+  REACHED_START,
+  REACHED_START_NOTE,
+  heldStorage,
+  runSignal,
+  runStopReason,
+} from './stop';
+import { usageMessage } from './usage';
 
 /** Everything `ship` needs, validated (see `shipConfig`). */
 export interface ShipConfig {
@@ -55,21 +70,6 @@ export interface ShipConfig {
  * together do not come back together).
  */
 export const FOLLOW_BACKOFF = Object.freeze({ firstMs: 1000, maxMs: 60_000 });
-
-/** Processor option → the flag that sets it, for usage messages. */
-const FLAGS: Record<string, string> = {
-  domain: '--domain',
-  clientId: '--client-id',
-  clientSecret: '--client-secret',
-  ca: '--ca-file',
-  batchSize: '--batch-size',
-  maxRetries: '--max-retries',
-  backfillCursors: '--backfill-cursors',
-  maxRunTimeSeconds: '--max-run-time',
-  startFrom: '--start-from',
-  logTypes: '--types',
-  logLevel: '--level',
-};
 
 /** The flag naming each kind of destination, for advice. */
 const DESTINATION_FLAGS: Record<ShipConfig['destination']['kind'], string> = {
@@ -128,14 +128,7 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
 class ShipRun {
   private readonly timing: Timing;
   private readonly stop = new AbortController();
-  private readonly progress: ProgressDisplay | undefined;
-  private readonly totals = {
-    logs: 0,
-    checkpoint: null as string | null,
-    newestLogDate: null as string | null,
-    cursors: undefined as number | undefined,
-  };
-  private logsBefore = 0;
+  private readonly progress: ShipProgress;
   /** Set once the reader closed stdout (`ship | head`): nothing more can be delivered. */
   private readerClosed = false;
   /** When the command started (its clock, epoch ms): without `--follow`, the end of the work. */
@@ -143,7 +136,8 @@ class ShipRun {
   /**
    * Aborted (without `--follow`) once a batch reached the logs dated at or after {@link started}:
    * the run stops there, caught up with what existed when the command started, instead of chasing
-   * a tenant that keeps getting logs (a run otherwise ends only on an empty page).
+   * a tenant that keeps getting logs (a run otherwise ends only on an empty page). The run records
+   * itself as caught up ({@link REACHED_START}).
    */
   private readonly reachedStart = new AbortController();
 
@@ -156,28 +150,16 @@ class ShipRun {
   ) {
     this.timing = { ...systemTiming, ...io.timing };
     const logsOnTerminal = config.destination.kind === 'stdout' && io.stdoutIsTTY === true;
-    this.progress =
-      io.isTTY && !config.quiet && !logsOnTerminal
-        ? new ProgressDisplay(io.stderr, {
-            now: this.timing.now,
-            ...(io.columns ? { columns: io.columns } : {}),
-          })
-        : undefined;
+    const show = io.isTTY === true && !config.quiet && !logsOnTerminal;
+    this.progress = new ShipProgress(io, redactor, this.timing, show);
   }
 
   private complain(message: string): void {
     this.io.stderr.write(this.redactor.redact(`auth0-log-tools ship: ${message}\n`));
   }
 
-  /** A line for the log (stderr), above the progress line when there is one. */
-  private say(message: string): void {
-    const line = this.redactor.redact(`auth0-log-tools ship: ${message}`);
-    if (this.progress) this.progress.print(line);
-    else this.io.stderr.write(`${line}\n`);
-  }
-
   async run(): Promise<number> {
-    const { config, io, timing } = this;
+    const { config, io, timing, progress } = this;
     const stop = this.stop;
     const abort = () => stop.abort();
     if (io.signal?.aborted) abort();
@@ -197,19 +179,15 @@ class ShipRun {
     const started = timing.now();
     this.started = started;
     // the command holds the lock: each run's own lock() nests inside it
-    const context = heldStorage(this.storage, this.lock, (data) =>
-      this.readerClosed
-        ? readerClosed(data)
-        : this.reachedStart.signal.aborted && !stop.signal.aborted
-          ? caughtUpAtStart(data, started)
-          : data,
-    );
+    const context = heldStorage(this.storage, this.lock);
     const deadline = started + config.maxRunTimeSeconds * 1000;
     const warnings: string[] = [];
     let runs = 0;
     let startCheckpoint: string | null | undefined;
     let skippedLogs = 0;
     let failure: string | undefined;
+    /** The typed facts of the failure (its code, side, status), for the advice. */
+    let facts: Pick<FailureFacts, 'code' | 'source' | 'status'> = {};
     let permanent = false;
     /** The destination's error when the run failed delivering (the handler's side). */
     let destinationError: unknown;
@@ -218,7 +196,7 @@ class ShipRun {
     let rejected = false; // the storage failed: nothing says the checkpoint was stored
     let failuresInRow = 0;
     let reusable: LogsProcessor | undefined;
-    this.progress?.start();
+    progress.display?.start();
     try {
       for (;;) {
         const left = deadline - timing.now();
@@ -235,12 +213,11 @@ class ShipRun {
         if (processor.optionsError) throw processor.optionsError;
         let sendError: unknown;
         // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
-        // the logs that did not exist when the command started
-        const runStop = new AbortController();
-        const abortRun = () => runStop.abort();
-        if (stop.signal.aborted || this.reachedStart.signal.aborted) abortRun();
-        stop.signal.addEventListener('abort', abortRun, { once: true });
-        this.reachedStart.signal.addEventListener('abort', abortRun, { once: true });
+        // the logs that did not exist when the command started (recorded as caught up)
+        const runStop = runSignal([
+          { signal: stop.signal },
+          { signal: this.reachedStart.signal, reason: REACHED_START },
+        ]);
         const { status, checkpoint } = await processor
           .run(
             async (logs) => {
@@ -252,24 +229,22 @@ class ShipRun {
             },
             { signal: runStop.signal },
           )
-          .finally(() => {
-            stop.signal.removeEventListener('abort', abortRun);
-            this.reachedStart.signal.removeEventListener('abort', abortRun);
-          });
+          .finally(runStop.dispose);
         runs += 1;
         startCheckpoint ??= status.startCheckpoint;
-        this.logsBefore += status.logsProcessed;
-        this.totals.logs = this.logsBefore;
-        this.totals.checkpoint = checkpoint;
+        progress.endRun(status.logsProcessed, checkpoint);
         skippedLogs += (status.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
-        const warning = status.warning?.replace(ABORTED_WARNING, '').trim();
+        // the summary leaves out why a run was stopped: its stop reason and note say it
+        const warning = (status.warnings ?? [])
+          .filter((w) => w.code !== 'aborted')
+          .map((w) => w.message)
+          .join(' ');
         if (warning && !warnings.includes(warning)) warnings.push(warning);
+        const elapsedMs = timing.now() - started;
         const reason = runStopReason(
           status,
           stop.signal,
-          checkpoint,
-          config,
-          timing.now() - started,
+          checkpoint !== status.startCheckpoint && elapsedMs >= config.maxRunTimeSeconds * 1000,
         );
         if (stop.signal.aborted) {
           stopReason = 'aborted';
@@ -283,19 +258,20 @@ class ShipRun {
           permanent =
             status.permanent === true ||
             isPermanentError(sendError) ||
-            isConfigurationFailure(status.error);
+            isConfigurationFailure(status);
           if (!config.follow || permanent) {
             failure = status.error;
+            facts = statusFacts(status);
             destinationError = sendError;
             stopReason = 'failed';
             break;
           }
           failuresInRow += 1;
           const delay = this.backoff(failuresInRow, deadline);
-          this.say(
+          progress.say(
             `poll failed (${failuresInRow} in a row): ${status.error}; retrying in ${formatDuration(delay)}`,
           );
-          this.progress?.setNote((s) => `failed, retrying in ${s}s`, timing.now() + delay);
+          progress.countdown((s) => `failed, retrying in ${s}s`, delay);
           await timing.sleep(delay, stop.signal);
           if (stop.signal.aborted) {
             stopReason = 'aborted';
@@ -303,13 +279,13 @@ class ShipRun {
           }
           continue;
         }
-        if (failuresInRow > 0) this.say(`poll succeeded after ${failuresInRow} failures`);
+        if (failuresInRow > 0) progress.say(`poll succeeded after ${failuresInRow} failures`);
         failuresInRow = 0;
         stopReason = reason;
         if (!config.follow) break;
         if (reason !== 'caught_up') continue; // cut short by the run time of one poll: go on
         const wait = Math.min(config.intervalSeconds * 1000, deadline - timing.now());
-        this.progress?.setNote((s) => `caught up, next poll in ${s}s`, timing.now() + wait);
+        progress.countdown((s) => `caught up, next poll in ${s}s`, wait);
         await timing.sleep(wait, stop.signal);
         if (stop.signal.aborted) {
           stopReason = 'aborted';
@@ -321,41 +297,45 @@ class ShipRun {
       stopReason = 'failed';
       usage = isArgumentError(error);
       failure = usage ? usageMessage(error as Error & { option?: string }) : errorMessage(error);
+      facts = caughtFacts(error);
     } finally {
-      this.progress?.stop();
+      progress.display?.stop();
       io.signal?.removeEventListener('abort', abort);
       await destination.close().catch(() => undefined);
     }
 
     if (this.lock.lost.aborted && failure === undefined) {
       failure = errorMessage(this.lock.lost.reason);
+      facts = caughtFacts(this.lock.lost.reason);
       stopReason = 'failed';
     }
     const closed = this.readerClosed;
     const now = timing.now();
     const durationMs = now - started;
-    const newest = this.totals.newestLogDate ? Date.parse(this.totals.newestLogDate) : NaN;
+    const { totals } = progress;
+    const newest = totals.newestLogDate ? Date.parse(totals.newestLogDate) : NaN;
     const advice =
       failure === undefined
         ? undefined
         : failureAdvice({
             message: failure,
             permanent,
+            ...facts,
             ...(destinationError === undefined ? {} : { destinationError }),
             destinationFlag: DESTINATION_FLAGS[config.destination.kind],
           });
     const summary: ShipSummary = {
       status: failure !== undefined ? 'failed' : stopReason === 'aborted' ? 'stopped' : 'ok',
       stopReason,
-      logsShipped: this.logsBefore,
+      logsShipped: progress.logsShipped,
       runs,
       durationMs,
-      logsPerSecond: Math.round(rate(this.logsBefore, durationMs)),
+      logsPerSecond: Math.round(rate(progress.logsShipped, durationMs)),
       destination: destination.destination,
       state: this.storage.path,
       startCheckpoint: startCheckpoint ?? null,
-      checkpoint: this.totals.checkpoint,
-      newestLogDate: this.totals.newestLogDate,
+      checkpoint: totals.checkpoint,
+      newestLogDate: totals.newestLogDate,
       behindMs: Number.isNaN(newest) ? null : Math.max(0, now - newest),
       warnings,
       skippedLogs,
@@ -370,7 +350,7 @@ class ShipRun {
     if (failure !== undefined) this.complain(failure);
     if (closed && !config.quiet)
       this.complain(
-        `stdout was closed by its reader; stopped after ${this.logsBefore} logs, checkpoint ${this.totals.checkpoint ?? 'none'} stored`,
+        `stdout was closed by its reader; stopped after ${progress.logsShipped} logs, checkpoint ${totals.checkpoint ?? 'none'} stored`,
       );
     const out = config.destination.kind === 'stdout' ? io.stderr : io.stdout;
     if (config.json) out.write(this.redactor.redact(`${JSON.stringify(summary)}\n`));
@@ -393,43 +373,22 @@ class ShipRun {
     if (destination.kind === 'to') return destination.to.handler;
     const handler = createDestination(localDestination(destination), {
       redact: (text) => this.redactor.redact(text),
-      onNote: (note) => this.say(note),
+      onNote: (note) => this.progress.say(note),
       stdout: this.io.stdout,
       onClosed: () => {
         this.readerClosed = true;
-        this.stop.abort();
+        this.stop.abort(READER_CLOSED);
       },
     });
     if (handler.reopen) this.io.hangups?.on('hangup', () => handler.reopen?.());
     return handler;
   }
 
-  /** Why the processor is about to wait, from its last debug message. */
-  private why: string | undefined;
-
-  private noteWhy(message: unknown): void {
-    const text = String(message);
-    if (/rate limit/i.test(text)) this.why = 'rate limit, waiting';
-    else if (/retry|failed/i.test(text)) this.why = 'request failed, retrying in';
-  }
-
-  /** Every wait of the processor (a retry's backoff, the rate limit) counts down on the line. */
-  private async wait(ms: number, signal?: AbortSignal): Promise<void> {
-    const why = this.why ?? 'waiting';
-    this.why = undefined;
-    if (ms >= 1000) this.progress?.setNote((s) => `${why} ${s}s`, this.timing.now() + ms);
-    await this.timing.sleep(ms, signal);
-  }
-
   private onProgress = (p: RunProgress) => {
     const newest = p.newestLogDate === null ? NaN : Date.parse(p.newestLogDate);
     // the batch is acknowledged and its checkpoint stored: stopping here loses nothing
-    if (!this.config.follow && newest >= this.started) this.reachedStart.abort();
-    this.totals.logs = this.logsBefore + p.logsProcessed;
-    this.totals.checkpoint = p.checkpoint;
-    this.totals.newestLogDate = p.newestLogDate ?? this.totals.newestLogDate;
-    this.totals.cursors = p.cursors;
-    this.progress?.update(this.totals);
+    if (!this.config.follow && newest >= this.started) this.reachedStart.abort(REACHED_START);
+    this.progress.update(p);
   };
 
   private processorOptions(maxRunTimeSeconds: number): LogsProcessorOptions {
@@ -442,10 +401,10 @@ class ShipRun {
       // a batch the destination did not acknowledge must be sent again, never skipped
       onBatchFailure: 'stop',
       onProgress: this.onProgress,
+      onWait: this.progress.onWait,
       now: this.timing.now,
-      sleep: (ms, signal) => this.wait(ms, signal),
+      sleep: this.timing.sleep,
       random: this.timing.random,
-      logger: { debug: (message) => this.noteWhy(message) },
       ...(config.ca === undefined ? {} : { ca: config.ca }),
       ...(config.logTypes === undefined ? {} : { logTypes: config.logTypes }),
       ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
@@ -474,77 +433,6 @@ function localDestination(
   };
 }
 
-/**
- * Why one run stopped: the processor's `stopReason`, or (from a processor that does not set it)
- * what its status shows.
- */
-function runStopReason(
-  status: RunStatus,
-  signal: AbortSignal,
-  checkpoint: string | null,
-  config: ShipConfig,
-  elapsedMs: number,
-): StopReason {
-  if (status.stopReason) return status.stopReason;
-  if (status.error) return 'failed';
-  if (signal.aborted) return 'aborted';
-  if (/rate limit/i.test(status.warning ?? '')) return 'rate_limit';
-  const moved = checkpoint !== status.startCheckpoint;
-  if (moved && elapsedMs >= config.maxRunTimeSeconds * 1000) return 'max_run_time';
-  return 'caught_up';
-}
-
-/**
- * The storage as each run sees it while the command holds its lock: reads and writes go to the
- * storage; a run's own `lock()` is the command's (released by the command, not the run).
- */
-function heldStorage(
-  storage: StorageContext,
-  lock: StorageLock,
-  edit: (data: StoredState) => StoredState,
-): StorageContext {
-  return {
-    read: () => storage.read(),
-    write: (data) => storage.write(edit(data)),
-    lock: () => Promise.resolve({ lost: lock.lost, release: () => Promise.resolve() }),
-  };
-}
-
-/** What the summary says of a run stopped at the logs that existed when `ship` started. */
-export const REACHED_START_NOTE =
-  "stopped at the logs dated from when ship started (by this machine's clock); newer ones are left for the next run";
-
-/**
- * The stored document with the last run (when it is this command's, started at or after `started`)
- * recorded as caught up: `ship` without `--follow` stopped it through its abort signal once it
- * had shipped the logs that existed when the command started.
- */
-function caughtUpAtStart(data: StoredState, started: number): StoredState {
-  const logs = data.logs ?? [];
-  const last = logs[logs.length - 1];
-  if (!last || last.stopReason !== 'aborted' || !(new Date(last.start).getTime() >= started))
-    return data;
-  const warning = last.warning?.replace(ABORTED_WARNING, '').trim();
-  const { warning: _aborted, ...rest } = last;
-  const run = { ...rest, stopReason: 'caught_up' as const, ...(warning ? { warning } : {}) };
-  return { ...data, logs: [...logs.slice(0, -1), run] };
-}
-
-/** What the history says of a run stopped because the reader closed stdout (`ship | head`). */
-export const READER_CLOSED_WARNING = 'Stopped: stdout was closed by its reader.';
-
-/**
- * The stored document with the last run's "stopped by its abort signal" reworded: the CLI aborted
- * the run because the reader of stdout went away, and the history should say so.
- */
-function readerClosed(data: StoredState): StoredState {
-  const logs = data.logs ?? [];
-  const last = logs[logs.length - 1];
-  if (!last?.warning?.includes(ABORTED_WARNING)) return data;
-  const warning = last.warning.replace(ABORTED_WARNING, READER_CLOSED_WARNING);
-  return { ...data, logs: [...logs.slice(0, -1), { ...last, warning }] };
-}
-
 /** A header value, its credentials after the scheme, and the password of a Basic one. */
 function addHeaderSecrets(redactor: Redactor, value: string): void {
   redactor.add(value);
@@ -556,12 +444,4 @@ function addHeaderSecrets(redactor: Redactor, value: string): void {
     redactor.add(decoded);
     redactor.add(decoded.slice(decoded.indexOf(':') + 1));
   }
-}
-
-/** An `ArgumentError` from the library, reworded to name the flag. */
-function usageMessage(error: Error & { option?: string | undefined }): string {
-  const flag = error.option ? FLAGS[error.option] : undefined;
-  if (!flag) return error.message;
-  const named = error.message.split(`\`${error.option}\``).join(flag);
-  return named.includes(flag) ? named : `${flag}: ${error.message}`;
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { REACHED_START_NOTE } from '../../../src/cli/ship/run';
+import { REACHED_START_NOTE } from '../../../src/cli/ship/stop';
 import { runShip } from '../../../src/cli/ship/command';
 import { startFakeTenant, type FakeTenant } from '../../../src/testing';
 import type { StoredState } from '../../../src/types';

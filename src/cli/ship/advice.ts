@@ -66,7 +66,7 @@ export function failureAdvice(facts: FailureFacts): string | undefined {
   if (facts.destinationError !== undefined) return destinationAdvice(facts);
   if (facts.source === 'storage' && facts.code && STATE_REFUSALS.has(facts.code)) return undefined;
   // the tenant's side
-  const code = facts.source === undefined ? legacyCode(facts.message) : facts.code;
+  const { code } = facts;
   if (refusedCredentials(facts))
     return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
   if (missingScope(facts)) return 'grant the application the read:logs scope of the Management API';
@@ -105,17 +105,6 @@ function destinationAdvice(facts: FailureFacts): string | undefined {
   // a permanent refusal (a 4xx, a write that cannot succeed) carries its advice in the message
   if (facts.permanent) return undefined;
   return 'run again to resume from the checkpoint';
-}
-
-/**
- * Facts without a `source` (a caller that passes only the message, as this module's first
- * callers did, or a status written before `errorCode` existed): the system code quoted in the
- * message is all there is. `ship` always passes the typed facts, so it never takes this path.
- */
-function legacyCode(message: string): string | undefined {
-  return /\b(E[A-Z]{3,}[A-Z_]*|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_[A-Z_]+)\b/.exec(
-    message,
-  )?.[1];
 }
 
 /**

@@ -129,17 +129,32 @@ describe('failureAdvice', () => {
     ],
     [
       'an unknown tenant host',
-      { message: 'getaddrinfo ENOTFOUND nope.auth0.com', permanent: true },
+      {
+        message: 'getaddrinfo ENOTFOUND nope.auth0.com',
+        permanent: true,
+        code: 'ENOTFOUND',
+        source: 'logs',
+      },
       'check --domain and the DNS',
     ],
     [
       "the tenant's certificate",
-      { message: 'request failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE', permanent: true },
+      {
+        message: 'request failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        permanent: true,
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        source: 'token',
+      },
       "check the tenant's certificate, or trust its CA with --ca-file",
     ],
     [
       'a tenant that refuses connections',
-      { message: 'connect ECONNREFUSED 127.0.0.1:1', permanent: false },
+      {
+        message: 'connect ECONNREFUSED 127.0.0.1:1',
+        permanent: false,
+        code: 'ECONNREFUSED',
+        source: 'logs',
+      },
       'check --domain (nothing accepts connections there), then run again to resume from the checkpoint',
     ],
   ])('%s', (_, facts, advice) => {

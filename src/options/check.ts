@@ -26,13 +26,16 @@ export function kindOf(raw: unknown): string {
 
 /**
  * A value as a message shows it: a string in double quotes, a number, `true`, `null` as they
- * are; an object, array or function by its kind only (it may hold a secret).
+ * are, a `Date` in ISO 8601; an object, array or function by its kind only (it may hold a
+ * secret).
  */
 export function show(raw: unknown): string {
   if (typeof raw === 'string') return JSON.stringify(raw);
   if (raw === null || raw === undefined) return String(raw);
   if (typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean')
     return String(raw);
+  if (raw instanceof Date)
+    return Number.isNaN(raw.getTime()) ? 'an invalid Date' : raw.toISOString();
   return kindOf(raw);
 }
 
@@ -64,10 +67,14 @@ export function invalidAs(
 export const blank = (raw: unknown): raw is undefined | null | '' =>
   raw === undefined || raw === null || raw === '';
 
-/** `an integer from 1 to 1000`, `a number from 0`, `a number above 0`. */
+/**
+ * `an integer from 1 to 1000`, `an integer of at least 2000`, `a number above 0`, `a number above
+ * 0 and up to 86400`.
+ */
 export function describeRange(kind: 'an integer' | 'a number', range: Range): string {
-  const low = range.above ? `above ${range.min}` : `from ${range.min}`;
-  return range.max === Infinity ? `${kind} ${low}` : `${kind} ${low} to ${range.max}`;
+  const open = range.max === Infinity;
+  if (range.above) return `${kind} above ${range.min}${open ? '' : ` and up to ${range.max}`}`;
+  return open ? `${kind} of at least ${range.min}` : `${kind} from ${range.min} to ${range.max}`;
 }
 
 function inRange(value: number, range: Range): boolean {
@@ -75,17 +82,18 @@ function inRange(value: number, range: Range): boolean {
 }
 
 /**
- * An integer in `range`; blank is `fallback`. Numeric strings in decimal digits (configuration
- * from the environment) too, unless `strict`: `'1e2'`, `'0x10'` and `'2.5'` never.
+ * An integer in `range`; blank is `fallback` (required when `fallback` is `undefined`). Numeric
+ * strings in decimal digits (configuration from the environment) too, unless `strict` (then
+ * only `undefined` is blank): `'1e2'`, `'0x10'` and `'2.5'` never.
  */
 export function integerOption(
   name: string,
   raw: unknown,
-  fallback: number,
+  fallback: number | undefined,
   range: Range,
   naming: Naming & { strict?: boolean } = {},
 ): number {
-  if (naming.strict ? raw === undefined : blank(raw)) return fallback;
+  if (fallback !== undefined && (naming.strict ? raw === undefined : blank(raw))) return fallback;
   const value =
     !naming.strict && typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value) || !inRange(value, range))
@@ -93,15 +101,15 @@ export function integerOption(
   return value;
 }
 
-/** A finite number in `range` (no strings); `undefined` is `fallback`. */
+/** A finite number in `range` (no strings); `undefined` is `fallback` (required without one). */
 export function numberOption(
   name: string,
   raw: unknown,
-  fallback: number,
+  fallback: number | undefined,
   range: Range,
   naming: Naming = {},
 ): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined && fallback !== undefined) return fallback;
   if (typeof raw !== 'number' || !Number.isFinite(raw) || !inRange(raw, range))
     throw invalid(name, describeRange('a number', range), raw, naming);
   return raw;

@@ -87,7 +87,7 @@ export function logLevelOption(raw: unknown): number {
 }
 
 /** `now`, `sleep`, `random`: injected functions, or the system's. */
-export function timingOption(options: Partial<Timing>): Timing {
+export function timingOption(options: { [K in keyof Timing]?: Timing[K] | undefined }): Timing {
   return {
     now: functionOption('now', options.now, systemTiming.now),
     sleep: functionOption('sleep', options.sleep, systemTiming.sleep),

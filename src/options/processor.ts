@@ -117,7 +117,9 @@ function failurePolicy(raw: unknown): ResolvedOptions['onBatchFailure'] {
  * processor never reads the raw options again. Throws an {@link ArgumentError} naming the first
  * bad option ("Expected `batchSize` to be an integer from 1 to 1000, got 0").
  */
-export function resolveProcessorOptions(options: LogsProcessorOptions): ResolvedOptions {
+export function resolveProcessorOptions(options: {
+  [K in keyof LogsProcessorOptions]?: LogsProcessorOptions[K] | undefined;
+}): ResolvedOptions {
   return {
     ...timingOption(options),
     batchSize: integerOption('batchSize', options.batchSize, DEFAULTS.batchSize, LIMITS.batchSize),

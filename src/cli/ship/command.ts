@@ -11,7 +11,8 @@ import {
 import { isArgumentError } from '../../errors';
 import { isLogId } from '../../auth0/log-id';
 import { type CliIo, EXIT, UsageError } from '../io';
-import { type ShipConfig, shipLogs } from './run';
+import { type ShipConfig, shipLogs, usageMessage } from './run';
+import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { DEFAULT_STATE_FILE } from '../status';
 import { parseTo, type ToDestination } from './to';
 import { postTarget, readHeaderFile } from './headers';
@@ -262,10 +263,7 @@ export function shipConfig(
   const follow = args.follow === true;
   const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
   if (interval !== undefined && !follow) throw new UsageError('--interval needs --follow');
-  const level = numberFlag(args, 'level', { integer: true, min: 0, max: 4 });
-  const batchSize = numberFlag(args, 'batch-size', { integer: true, min: 1, max: 1000 });
-  const maxRetries = numberFlag(args, 'max-retries', { integer: true, min: 0, max: 100 });
-  const backfillCursors = numberFlag(args, 'backfill-cursors', { integer: true, min: 1, max: 32 });
+  const { level, batchSize, maxRetries, backfillCursors } = processorNumbers(args);
   const startFrom = stringFlag(args, 'start-from');
   if (startFrom !== undefined) notInFuture(startFrom, now());
   const types = stringFlag(args, 'types');
@@ -302,6 +300,34 @@ export function shipConfig(
     ...(backfillCursors === undefined ? {} : { backfillCursors }),
     ...(startFrom === undefined ? {} : { startFrom }),
     ...(ca === undefined ? {} : { ca }),
+  };
+}
+
+/**
+ * `--level`, `--batch-size`, `--max-retries` and `--backfill-cursors`, passed as given to the
+ * library's own resolver (its ranges, its parsing: decimal digits only), whose error is reworded
+ * to name the flag. Checked here, before anything is locked or requested.
+ */
+function processorNumbers(args: ParsedArgs) {
+  const given = {
+    logLevel: stringFlag(args, 'level'),
+    batchSize: stringFlag(args, 'batch-size'),
+    maxRetries: stringFlag(args, 'max-retries'),
+    backfillCursors: stringFlag(args, 'backfill-cursors'),
+  };
+  let resolved: ResolvedOptions;
+  try {
+    resolved = resolveProcessorOptions(given);
+  } catch (error) {
+    if (isArgumentError(error)) throw new UsageError(usageMessage(error, true));
+    throw error;
+  }
+  const pick = (raw: string | undefined, value: number) => (raw === undefined ? undefined : value);
+  return {
+    level: pick(given.logLevel, resolved.logLevel),
+    batchSize: pick(given.batchSize, resolved.batchSize),
+    maxRetries: pick(given.maxRetries, resolved.maxRetries),
+    backfillCursors: pick(given.backfillCursors, resolved.backfillCursors),
   };
 }
 

@@ -549,10 +549,20 @@ function addHeaderSecrets(redactor: Redactor, value: string): void {
   }
 }
 
-/** An `ArgumentError` from the library, reworded to name the flag. */
-function usageMessage(error: Error & { option?: string | undefined }): string {
+/**
+ * An `ArgumentError` from the library, reworded to name the flag. With `asGiven`, a value the
+ * message quotes (`got "0"`) is shown as the command line gave it (`got '0'`).
+ */
+export function usageMessage(
+  error: Error & { option?: string | undefined },
+  asGiven = false,
+): string {
   const flag = error.option ? FLAGS[error.option] : undefined;
   if (!flag) return error.message;
-  const named = error.message.split(`\`${error.option}\``).join(flag);
-  return named.includes(flag) ? named : `${flag}: ${error.message}`;
+  let message = error.message;
+  const quoted = asGiven ? /, got ("(?:[^"\\]|\\.)*")$/.exec(message) : null;
+  if (quoted?.[1])
+    message = `${message.slice(0, quoted.index)}, got '${JSON.parse(quoted[1]) as string}'`;
+  const named = message.split(`\`${error.option}\``).join(flag);
+  return named.includes(flag) ? named : `${flag}: ${message}`;
 }

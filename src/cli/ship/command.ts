@@ -12,6 +12,7 @@ import { isArgumentError } from '../../errors';
 import { isLogId } from '../../auth0/log-id';
 import { type CliIo, EXIT, UsageError } from '../io';
 import { type ShipConfig, shipLogs, usageMessage } from './run';
+import { LIMITS } from '../../options/limits';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { DEFAULT_STATE_FILE } from '../status';
 import { parseTo, type ToDestination } from './to';
@@ -114,7 +115,7 @@ export const SHIP_COMMAND: CommandSpec = {
     {
       name: 'level',
       type: 'string',
-      value: '<0-4>',
+      value: `<${LIMITS.logLevel.min}-${LIMITS.logLevel.max}>`,
       description: 'Also every type of this level or above (with --types: either)',
       default: 'none',
     },
@@ -122,7 +123,7 @@ export const SHIP_COMMAND: CommandSpec = {
       name: 'batch-size',
       type: 'string',
       value: '<n>',
-      description: 'Logs per batch, 1 to 1000',
+      description: `Logs per batch, ${LIMITS.batchSize.min} to ${LIMITS.batchSize.max}`,
       default: '100',
     },
     {
@@ -151,8 +152,7 @@ export const SHIP_COMMAND: CommandSpec = {
       name: 'backfill-cursors',
       type: 'string',
       value: '<n>',
-      description:
-        'Cursors reading a backlog older than 10 minutes at once, 1 to 32 (logs still ship in log_id order)',
+      description: `Cursors reading a backlog older than 10 minutes at once, ${LIMITS.backfillCursors.min} to ${LIMITS.backfillCursors.max} (logs still ship in log_id order)`,
       default: '1',
     },
     {

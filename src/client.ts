@@ -27,7 +27,7 @@ import {
 } from './auth0/http';
 import { scopedLogger } from './util/log';
 import { isLogId, logIdOf, previousLogId } from './auth0/log-id';
-import { signalOption } from './options/resolve';
+import { signalOption } from './options/check';
 import { TenantClock } from './auth0/rate-limits';
 import { Redactor } from './util/redact';
 import { MemoryTokenCache, TokenProvider } from './auth0/token-provider';

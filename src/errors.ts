@@ -5,6 +5,11 @@ export interface ErrorOptions {
   cause?: unknown;
 }
 
+/** {@link ArgumentError}'s options: `expected`, what the option takes. */
+export interface ArgumentErrorOptions extends ErrorOptions {
+  expected?: string;
+}
+
 /**
  * The key under which every error of this library lists the classes it belongs to, e.g.
  * `['Auth0LogToolsError', 'ManagementApiError', 'TokenRequestError']`. A `Symbol.for` key is
@@ -82,10 +87,17 @@ export class ArgumentError extends Auth0LogToolsError {
   static override readonly [CLASS_BRAND]: string = 'ArgumentError';
   override name = 'ArgumentError';
   readonly option: string | undefined;
+  /**
+   * What the option takes, in the words of the message (`an integer from 1 to 1000`), when the
+   * options kit refused a value: lets a caller (the CLI) say it with its own name for the option.
+   */
+  readonly expected: string | undefined;
 
-  constructor(message: string, option?: string, options: ErrorOptions = {}) {
-    super('invalid_argument', message, options);
+  constructor(message: string, option?: string, options: ArgumentErrorOptions = {}) {
+    const { expected, ...rest } = options;
+    super('invalid_argument', message, rest);
     this.option = option;
+    this.expected = expected;
   }
 }
 

@@ -13,10 +13,15 @@ import { loggerOption, redactedLogger, scopedLogger } from './util/log';
 import { Redactor } from './util/redact';
 import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
 import { isLogId } from './auth0/log-id';
-import { resolveProcessorOptions, signalOption, type ResolvedOptions } from './options/resolve';
+import { signalOption } from './options/check';
 import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pipeline/pages';
 import { backfillPages, type BackfillState } from './pipeline/backfill';
-import { assertHandler, type LogsProcessorOptions } from './options/processor';
+import {
+  assertHandler,
+  resolveProcessorOptions,
+  type LogsProcessorOptions,
+  type ResolvedOptions,
+} from './options/processor';
 import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipeline/retry';
 import { StateStore } from './storage/state';
 import type { Logger, RunResult, RunStatus, StorageContext } from './types';

@@ -4,13 +4,8 @@ import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { scopedLogger } from './util/log';
 import { createLogFilter, type LogFilter } from './pipeline/filter';
-import {
-  invalid,
-  resolveStreamOptions,
-  signalOption,
-  takeOption,
-  type ResolvedStreamOptions,
-} from './options/resolve';
+import { invalid, signalOption } from './options/check';
+import { resolveStreamOptions, takeOption, type ResolvedStreamOptions } from './options/stream';
 import {
   logPages,
   RATE_LIMIT_WARNING,

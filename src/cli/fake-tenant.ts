@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, isArgumentError } from '../errors';
+import { LIMITS } from '../options/limits';
 import { startFakeTenant } from '../testing';
 import type { FakeTenant, FakeTenantOptions } from '../testing';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
@@ -87,7 +88,7 @@ export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> 
     }
     const rateLimit = numberFlag(args, 'rate-limit', { min: 0, exclusiveMin: true });
     options = {
-      port: numberFlag(args, 'port', { integer: true, min: 0, max: 65535 }) ?? 8443,
+      port: numberFlag(args, 'port', { integer: true, ...LIMITS.port }) ?? 8443,
       logs: numberFlag(args, 'logs', { integer: true, min: 0 }) ?? 10_000,
       growth: numberFlag(args, 'growth', { min: 0 }) ?? 0,
       latencyMs: numberFlag(args, 'latency', { min: 0 }) ?? 0,

@@ -5,6 +5,7 @@ import type { RunRecord } from '../cluster/run-record';
 import { clusterTenant } from '../cluster/tenants';
 import { startClusterWorker, type ClusterTenant, type ClusterWorker } from '../cluster/worker';
 import { errorMessage, isArgumentError } from '../errors';
+import { LIMITS } from '../options/limits';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { type CliIo, EXIT, UsageError } from './io';
 
@@ -63,7 +64,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     }
     const file = stringFlag(args, 'config');
     if (!file) throw new UsageError('Expected --config <file>');
-    metricsPort = numberFlag(args, 'metrics-port', { integer: true, min: 0, max: 65_535 });
+    metricsPort = numberFlag(args, 'metrics-port', { integer: true, ...LIMITS.port });
     const format = stringFlag(args, 'log-format') ?? 'text';
     if (format !== 'text' && format !== 'json')
       throw new UsageError(`Expected --log-format to be text or json, got '${format}'`);

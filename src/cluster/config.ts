@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DESTINATION_KINDS, DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
 import { ArgumentError, errorMessage } from '../errors';
+import { integerOption, numberOption } from '../options/check';
+import { LIMITS, type Range } from '../options/limits';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
@@ -26,6 +28,20 @@ export const SERVE_DEFAULTS = Object.freeze({
 });
 
 const text = z.string().min(1);
+
+/**
+ * A number zod checks the type of and the options kit the range of, so a refusal reads as the
+ * library's do (``Expected `batchSize` to be an integer from 1 to 100, got 0``).
+ */
+const ranged = (name: string, range: Range, integer = false) =>
+  z.number().superRefine((value, ctx) => {
+    try {
+      if (integer) integerOption(name, value, undefined, range, { strict: true });
+      else numberOption(name, value, undefined, range);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: errorMessage(error) });
+    }
+  });
 const url = (schemes: string[]) =>
   text.refine(
     (value) => {
@@ -56,8 +72,8 @@ const tenant = z.strictObject({
   clientId: text,
   clientSecret: text,
   ca: text.optional(),
-  intervalSeconds: z.number().min(1).max(86_400).optional(),
-  batchSize: z.number().int().min(1).max(100).optional(),
+  intervalSeconds: ranged('intervalSeconds', LIMITS.intervalSeconds).optional(),
+  batchSize: ranged('batchSize', LIMITS.serveBatchSize, true).optional(),
   logTypes: z.array(text).optional(),
   post: z
     .strictObject({
@@ -76,7 +92,7 @@ const config = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
     .optional(),
-  leaseSeconds: z.number().min(1).max(86_400).optional(),
+  leaseSeconds: ranged('leaseSeconds', LIMITS.leaseSeconds).optional(),
   tenants: z.array(tenant).min(1),
 });
 

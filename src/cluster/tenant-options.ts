@@ -1,8 +1,7 @@
 import { resolveClientOptions } from '../options/client';
 import { isArgumentError } from '../errors';
 import { Redactor } from '../util/redact';
-import { resolveProcessorOptions } from '../options/resolve';
-import type { LogsProcessorOptions } from '../options/processor';
+import { resolveProcessorOptions, type LogsProcessorOptions } from '../options/processor';
 import type { TenantConfig } from './config';
 
 /** The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`). */

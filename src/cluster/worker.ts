@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { Job, Queue, Worker } from 'bullmq';
 import type * as BullMQ from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -6,68 +5,20 @@ import type * as IoRedis from 'ioredis';
 import type { Pool } from 'pg';
 import { ArgumentError, errorMessage, isStorageError } from '../errors';
 import { LogsProcessor } from '../processor';
-import type { LogsProcessorOptions } from '../options/processor';
 import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
-import { SERVE_DEFAULTS } from './config';
 import { connectionError, RedisClients, redisAddress } from './redis';
 import type { RunRecord } from './run-record';
 
-/** One tenant a cluster worker ships. */
-export interface ClusterTenant {
-  /** Unique in the cluster: names its BullMQ job scheduler and its state (`[A-Za-z0-9_.-]`). */
-  id: string;
-  /** The tenant's `LogsProcessor` options (`domain`, `clientId`, `clientSecret`, `ca`, `batchSize`, ...). */
-  processor: LogsProcessorOptions;
-  /** Seconds between two runs. @default 10 */
-  intervalSeconds?: number;
-  /** Ships one batch; resolves once the destination acknowledged it, rejects otherwise. */
-  handler: (logs: LogEvent[]) => Promise<unknown>;
-  /** Called once when the worker stops (closes the destination). */
-  close?(): Promise<void>;
-}
+import {
+  resolveClusterWorkerOptions,
+  type ClusterWorkerOptions,
+  type ResolvedClusterTenant,
+} from './worker-options';
 
-/** Options of {@link startClusterWorker}. */
-export interface ClusterWorkerOptions {
-  /** Redis URL (required): BullMQ's queue, and the checkpoints unless `postgres` is set. */
-  redis?: string;
-  /** PostgreSQL URL: the checkpoints are kept there instead of Redis. */
-  postgres?: string;
-  /** BullMQ queue name and prefix of every state key. @default 'auth0-log-tools' */
-  queue?: string;
-  /** A tenant's lease expires this many seconds after its holder stopped renewing it. @default 30 */
-  leaseSeconds?: number;
-  tenants: ClusterTenant[];
-  /** Names this worker in run records. @default `${hostname}:${pid}` */
-  workerId?: string;
-  /** Called with every job's record (runs and skipped jobs). */
-  onRun?: (run: RunRecord) => void;
-  /** Longest wait between attempts of a failing tenant, in seconds. @default 300 */
-  maxBackoffSeconds?: number;
-  /** Clock, in epoch ms. @default Date.now */
-  now?: () => number;
-  /**
-   * Aborting it while starting stops the start: every connection is dropped and the promise rejects
-   * with an `AbortError`. (Once started, call {@link ClusterWorker.stop}.)
-   */
-  signal?: AbortSignal;
-  /**
-   * Longest wait for Redis at start, in seconds: connecting (retried), then creating the job
-   * schedulers. After it the start rejects naming `redis` and its address (never a password).
-   * @default 10
-   */
-  startTimeoutSeconds?: number;
-  /**
-   * Longest wait of {@link ClusterWorker.stop} for the batches in flight and a clean close, in
-   * seconds; after it every connection is dropped (Redis gone, a destination hanging).
-   * @default 30
-   */
-  stopTimeoutSeconds?: number;
-  /** Told once when Redis cannot be reached at start, while it is retried. */
-  onWarning?: (message: string) => void;
-}
+export type { ClusterTenant, ClusterWorkerOptions } from './worker-options';
 
 /** A running cluster worker. */
 export interface ClusterWorker {
@@ -83,7 +34,7 @@ export interface ClusterWorker {
 }
 
 interface TenantSlot {
-  tenant: ClusterTenant;
+  tenant: ResolvedClusterTenant;
   storage: RedisStorage | PostgresStorage;
   failures: number;
   notBefore: number;
@@ -107,24 +58,11 @@ async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
  * `LogsProcessor.run` with the tenant's handler and releases it. A job whose tenant is leased by
  * another worker ends at once. Any number of workers with the same `queue` share the tenants.
  */
-export async function startClusterWorker(options: ClusterWorkerOptions): Promise<ClusterWorker> {
-  const queueName = options.queue ?? SERVE_DEFAULTS.queue;
-  const leaseSeconds = options.leaseSeconds ?? SERVE_DEFAULTS.leaseSeconds;
-  const maxBackoffMs = (options.maxBackoffSeconds ?? SERVE_DEFAULTS.maxBackoffSeconds) * 1000;
-  const now = options.now ?? Date.now;
-  const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
-  if (!options.redis)
-    throw new ArgumentError(
-      'Expected `redis` to be a redis:// URL (BullMQ runs on Redis)',
-      'redis',
-    );
-  const ids = new Set<string>();
-  for (const tenant of options.tenants) {
-    if (ids.has(tenant.id)) throw new ArgumentError(`Duplicate tenant id ${tenant.id}`, 'tenants');
-    ids.add(tenant.id);
-  }
-  const startTimeoutSeconds = options.startTimeoutSeconds ?? SERVE_DEFAULTS.startTimeoutSeconds;
-  const stopTimeoutMs = (options.stopTimeoutSeconds ?? SERVE_DEFAULTS.stopTimeoutSeconds) * 1000;
+export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<ClusterWorker> {
+  const options = resolveClusterWorkerOptions(raw);
+  const { queue: queueName, leaseSeconds, now, workerId, startTimeoutSeconds } = options;
+  const maxBackoffMs = options.maxBackoffSeconds * 1000;
+  const stopTimeoutMs = options.stopTimeoutSeconds * 1000;
   options.signal?.throwIfAborted();
   const bull = await load('bullmq', () => import('bullmq') as Promise<typeof BullMQ>);
   const closers: Array<() => Promise<unknown>> = [];
@@ -253,7 +191,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     if (error && !leaseLost) {
       Object.assign(record, failed);
       slot.failures += 1;
-      const interval = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
+      const interval = slot.tenant.intervalSeconds * 1000;
       const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
       slot.notBefore = now() + delay;
       record.failures = slot.failures;
@@ -333,7 +271,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   // one job scheduler per tenant; a scheduler of a tenant no longer configured is removed
   async function scheduleTenants(): Promise<void> {
     for (const slot of slots.values()) {
-      const every = (slot.tenant.intervalSeconds ?? SERVE_DEFAULTS.intervalSeconds) * 1000;
+      const every = slot.tenant.intervalSeconds * 1000;
       await queue.upsertJobScheduler(
         `tenant:${slot.tenant.id}`,
         { every },

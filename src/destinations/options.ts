@@ -1,5 +1,15 @@
 import type { AxiosInstance } from 'axios';
 import { ArgumentError } from '../errors';
+import {
+  blank,
+  booleanOption,
+  integerOption,
+  invalidAs,
+  kindOf,
+  show,
+  textOption,
+} from '../options/check';
+import { LIMITS } from '../options/limits';
 import { DESTINATION_DEFAULTS } from './defaults';
 
 /** Options every HTTP destination takes besides its own. */
@@ -30,10 +40,6 @@ export const libraryName =
   (name) =>
     `${kind}.${name}`;
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 /** A non-empty string, or `fallback` when absent. */
 export function text(
   name: string,
@@ -41,37 +47,30 @@ export function text(
   label: OptionName,
   fallback?: string,
 ): string | undefined {
-  if (raw === undefined || raw === null || raw === '') return fallback;
-  if (typeof raw !== 'string' || raw.trim() === '') {
-    throw new ArgumentError(
-      `Expected \`${label(name)}\` to be a non-empty string, got ${describe(raw)}`,
-      name,
-    );
-  }
-  return raw;
+  return textOption(name, raw, fallback, { shown: label(name) });
 }
+
+/** What a message says was given for a blank value: `nothing`, `null`, `an empty string`. */
+const given = (raw: unknown) => (raw === undefined ? 'nothing' : kindOf(raw));
 
 /** A required non-empty string (a secret's message never shows the value). */
 export function required(name: string, raw: unknown, label: OptionName, hint = ''): string {
   const value = text(name, raw, label);
-  if (value === undefined) {
-    throw new ArgumentError(
-      `Expected \`${label(name)}\` to be set${hint ? ` (${hint})` : ''}`,
-      name,
-    );
-  }
+  if (value === undefined)
+    throw invalidAs(name, `set${hint ? ` (${hint})` : ''}`, given(raw), label(name));
   return value;
 }
 
 /** A secret: required, and never echoed back in a message. */
 export function secret(name: string, raw: unknown, label: OptionName, hint: string): string {
-  if (raw === undefined || raw === null || raw === '') {
-    throw new ArgumentError(`Expected \`${label(name)}\` to be set (${hint})`, name);
-  }
+  if (blank(raw)) throw invalidAs(name, `set (${hint})`, given(raw), label(name));
   if (typeof raw !== 'string' || raw.trim() !== raw || /[\r\n]/.test(raw)) {
-    throw new ArgumentError(
-      `Expected \`${label(name)}\` to be a string without spaces or line breaks around it (${hint})`,
+    const got = typeof raw === 'string' ? 'one with spaces or line breaks around it' : kindOf(raw);
+    throw invalidAs(
       name,
+      `a string without spaces or line breaks around it (${hint})`,
+      got,
+      label(name),
     );
   }
   return raw;
@@ -86,26 +85,12 @@ export function integer(
   min: number,
   max: number,
 ): number {
-  if (raw === undefined || raw === null || raw === '') return fallback;
-  const value = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentError(
-      `Expected \`${label(name)}\` to be an integer from ${min} to ${max}, got ${describe(raw)}`,
-      name,
-    );
-  }
-  return value;
+  return integerOption(name, raw, fallback, { min, max }, { shown: label(name) });
 }
 
 /** `true`/`false` (or the strings, as configuration gives them). */
 export function flag(name: string, raw: unknown, label: OptionName, fallback: boolean): boolean {
-  if (raw === undefined || raw === null || raw === '') return fallback;
-  if (raw === true || raw === 'true') return true;
-  if (raw === false || raw === 'false') return false;
-  throw new ArgumentError(
-    `Expected \`${label(name)}\` to be true or false, got ${describe(raw)}`,
-    name,
-  );
+  return booleanOption(name, raw, fallback, { shown: label(name), strings: true });
 }
 
 /** Rejects keys a destination does not know, naming the first one and the known ones. */
@@ -128,7 +113,7 @@ export function knownKeys(
 /** The options object itself: a plain object. */
 export function plainObject<T extends object>(raw: unknown, what: string): T {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ArgumentError(`Expected \`${what}\` options to be an object`, what);
+    throw new ArgumentError(`Expected \`${what}\` options to be an object, got ${show(raw)}`, what);
   }
   return raw as T;
 }
@@ -138,10 +123,12 @@ export function plainObject<T extends object>(raw: unknown, what: string): T {
  * @default DESTINATION_DEFAULTS.timeoutMs (30000)
  */
 export function timeoutOption(raw: unknown, label: OptionName): number {
-  return integer('timeoutMs', raw, label, DESTINATION_DEFAULTS.timeoutMs, 1, 3_600_000);
+  const { min, max } = LIMITS.destinationTimeoutMs;
+  return integer('timeoutMs', raw, label, DESTINATION_DEFAULTS.timeoutMs, min, max);
 }
 
 /** `maxRequestBytes`, the size a batch is split to stay within: 1 KiB to 1 GiB. */
 export function requestBytesOption(raw: unknown, label: OptionName, fallback: number): number {
-  return integer('maxRequestBytes', raw, label, fallback, 1024, 1024 ** 3);
+  const { min, max } = LIMITS.maxRequestBytes;
+  return integer('maxRequestBytes', raw, label, fallback, min, max);
 }

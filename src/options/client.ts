@@ -1,9 +1,10 @@
-import { constants } from 'node:buffer';
 import type { AxiosInstance } from 'axios';
 import { DEFAULTS } from '../defaults';
 import { ArgumentError } from '../errors';
 import type { HttpOptions } from '../auth0/http';
 import { loggerOption } from '../util/log';
+import { functionOption, integerOption, invalid, invalidAs, methodsOption, show } from './check';
+import { LIMITS } from './limits';
 import type { Logger, TokenCache } from '../types';
 
 /** Options of `LogsApiClient`. Checked once, at construction; a bad value throws `ArgumentError`. */
@@ -43,36 +44,18 @@ export interface ResolvedClientOptions {
   http: AxiosInstance | undefined;
 }
 
-/** The longest delay Node's timers keep; a longer one fires after 1 ms. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export { MAX_TIMEOUT_MS } from './limits';
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function text(options: Record<string, unknown>, name: string): string {
+/**
+ * A credential (`domain`, `clientId`, `clientSecret`): a non-empty string. Its message shows the
+ * value's type, never the value; a missing one says so in the original's words.
+ */
+function credential(options: Record<string, unknown>, name: string): string {
   const value = options[name];
   if (value === undefined || value === null)
     throw new ArgumentError(`Must provide a valid \`${name}\``, name);
-  if (typeof value !== 'string' || value.trim().length === 0) {
-    const got = typeof value === 'string' ? 'an empty string' : `a ${typeof value}`;
-    throw new ArgumentError(`Expected \`${name}\` to be a non-empty string, got ${got}`, name);
-  }
-  return value;
-}
-
-function integer(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new ArgumentError(
-      `Expected \`${name}\` to be an integer from 1 to ${max}, got ${describe(value)}`,
-      name,
-    );
-  }
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(name, 'a non-empty string', value, { secret: true });
   return value;
 }
 
@@ -85,11 +68,7 @@ export function checkDomain(raw: string): string {
     .trim()
     .replace(/^https:\/\//i, '')
     .replace(/\/+$/, '');
-  const refuse = () =>
-    new ArgumentError(
-      `Expected \`domain\` to be a host name with an optional port from 1 to 65535, got ${JSON.stringify(raw)}`,
-      'domain',
-    );
+  const refuse = () => invalid('domain', 'a host name with an optional port from 1 to 65535', raw);
   const parts = /^(\[[0-9a-f:.]+\]|[^:/?#@\s\\[\]]+)(?::(\d{1,5}))?$/i.exec(domain);
   if (!parts) throw refuse();
   const port = parts[2] === undefined ? undefined : Number(parts[2]);
@@ -100,13 +79,6 @@ export function checkDomain(raw: string): string {
     throw refuse();
   }
   return domain;
-}
-
-function fn<T>(name: string, value: unknown, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'function')
-    throw new ArgumentError(`Expected \`${name}\` to be a function, got ${describe(value)}`, name);
-  return value as T;
 }
 
 /**
@@ -121,12 +93,9 @@ export function caOption(raw: unknown): HttpOptions['ca'] {
   const got = Array.isArray(raw)
     ? raw.length === 0
       ? 'an empty array'
-      : `an array holding ${describe(raw.find((value) => !one(value)))}`
-    : describe(raw);
-  throw new ArgumentError(
-    `Expected \`ca\` to be PEM certificate text or a Buffer, or an array of them, got ${got}`,
-    'ca',
-  );
+      : `an array holding ${show(raw.find((value) => !one(value)))}`
+    : show(raw);
+  throw invalidAs('ca', 'PEM certificate text or a Buffer, or an array of them', got);
 }
 
 /**
@@ -139,41 +108,35 @@ export function resolveClientOptions(options: LogsApiClientOptions): ResolvedCli
     throw new ArgumentError('Must provide an options object', 'options');
   }
   const o = { ...options } as unknown as Record<string, unknown>;
-  const domain = checkDomain(text(o, 'domain'));
-  const clientId = text(o, 'clientId').trim();
-  const clientSecret = text(o, 'clientSecret');
-  const cache = o['tokenCache'] as TokenCache | undefined | null;
-  if (
-    cache !== undefined &&
-    (cache === null || typeof cache.getToken !== 'function' || typeof cache.setToken !== 'function')
-  ) {
-    throw new ArgumentError(
-      'Expected `tokenCache` to have getToken() and setToken() methods',
-      'tokenCache',
-    );
-  }
-  const http = o['http'] as AxiosInstance | undefined | null;
-  if (http !== undefined && (http === null || typeof http.request !== 'function')) {
-    throw new ArgumentError('Expected `http` to be an axios instance', 'http');
-  }
+  const domain = checkDomain(credential(o, 'domain'));
+  const clientId = credential(o, 'clientId').trim();
+  const clientSecret = credential(o, 'clientSecret');
+  const tokenCache = methodsOption<TokenCache>('tokenCache', o['tokenCache'], [
+    'getToken',
+    'setToken',
+  ]);
+  const http = methodsOption<AxiosInstance>('http', o['http'], ['request'], 'an axios instance');
   const logger = loggerOption(o['logger']);
   const ca = caOption(o['ca']);
   return {
     domain,
     clientId,
     clientSecret,
-    timeoutMs: integer('timeoutMs', o['timeoutMs'], DEFAULTS.timeoutMs, MAX_TIMEOUT_MS),
-    maxResponseBytes: integer(
+    timeoutMs: integerOption('timeoutMs', o['timeoutMs'], DEFAULTS.timeoutMs, LIMITS.timeoutMs, {
+      strict: true,
+    }),
+    maxResponseBytes: integerOption(
       'maxResponseBytes',
       o['maxResponseBytes'],
       DEFAULTS.maxResponseBytes,
-      constants.MAX_STRING_LENGTH,
+      LIMITS.maxResponseBytes,
+      { strict: true },
     ),
-    tokenCache: cache ?? undefined,
-    now: fn('now', o['now'], Date.now),
+    tokenCache,
+    now: functionOption('now', o['now'], Date.now),
     logger,
     ca,
-    http: http ?? undefined,
+    http,
   };
 }
 
@@ -192,10 +155,7 @@ export function checkDate(value: unknown, name: string): Date {
     }
   }
   if (!date || Number.isNaN(date.getTime())) {
-    throw new ArgumentError(
-      `Expected \`${name}\` to be a valid Date or an ISO 8601 date such as "2026-01-01", got ${describe(value)}`,
-      name,
-    );
+    throw invalid(name, 'a valid Date or an ISO 8601 date such as "2026-01-01"', value);
   }
   return date;
 }

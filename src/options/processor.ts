@@ -1,8 +1,20 @@
 import type { LogsApiClientOptions } from '../client';
+import { DEFAULTS } from '../defaults';
 import type { LogsHandler } from '../pipeline/delivery';
-import { ArgumentError } from '../errors';
 import type { Timing } from '../pipeline/retry';
 import type { LogEvent, WaitEvent } from '../types';
+import { loggerOption } from '../util/log';
+import { functionOption, integerOption, invalid } from './check';
+import { LIMITS } from './limits';
+import {
+  checkpointOption,
+  logLevelOption,
+  logTypesOption,
+  maxRetriesOption,
+  runTimeOption,
+  timingOption,
+  type ResolvedPaging,
+} from './paging';
 
 /** What `onBatchFailure` receives for a batch whose retries are spent. */
 export interface BatchFailure {
@@ -91,11 +103,60 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
   backfillCursors?: number | string;
 }
 
+/** Processor options after defaults and validation. */
+export interface ResolvedOptions extends ResolvedPaging {
+  batchSize: number;
+  startFrom: string | null;
+  concurrency: number;
+  onBatchFailure: 'skip' | 'stop' | ((failure: BatchFailure) => Promise<void>);
+  onProgress: ((progress: RunProgress) => void) | undefined;
+  backfillCursors: number;
+}
+
+function failurePolicy(raw: unknown): ResolvedOptions['onBatchFailure'] {
+  if (raw === undefined) return DEFAULTS.onBatchFailure;
+  if (raw === 'skip' || raw === 'stop' || typeof raw === 'function')
+    return raw as ResolvedOptions['onBatchFailure'];
+  throw invalid('onBatchFailure', "'skip', 'stop' or an async function", raw);
+}
+
+/**
+ * The processor's options: copied, filled from `DEFAULTS`, checked against `LIMITS`; the
+ * processor never reads the raw options again. Throws an {@link ArgumentError} naming the first
+ * bad option ("Expected `batchSize` to be an integer from 1 to 1000, got 0").
+ */
+export function resolveProcessorOptions(options: {
+  [K in keyof LogsProcessorOptions]?: LogsProcessorOptions[K] | undefined;
+}): ResolvedOptions {
+  return {
+    ...timingOption(options),
+    batchSize: integerOption('batchSize', options.batchSize, DEFAULTS.batchSize, LIMITS.batchSize),
+    maxRetries: maxRetriesOption(options.maxRetries),
+    maxRunTimeSeconds: runTimeOption(options.maxRunTimeSeconds),
+    startFrom: checkpointOption('startFrom', options.startFrom, true),
+    types: logTypesOption('logTypes', options.logTypes),
+    logLevel: logLevelOption(options.logLevel),
+    concurrency: integerOption(
+      'concurrency',
+      options.concurrency,
+      DEFAULTS.concurrency,
+      LIMITS.concurrency,
+    ),
+    onBatchFailure: failurePolicy(options.onBatchFailure),
+    onProgress: functionOption('onProgress', options.onProgress, undefined),
+    onWait: functionOption('onWait', options.onWait, undefined),
+    backfillCursors: integerOption(
+      'backfillCursors',
+      options.backfillCursors,
+      DEFAULTS.backfillCursors,
+      LIMITS.backfillCursors,
+    ),
+    logger: loggerOption(options.logger),
+  };
+}
+
 /** Rejects anything but a function as the handler. */
 export function assertHandler(handler: unknown): asserts handler is LogsHandler {
   if (typeof handler !== 'function')
-    throw new ArgumentError(
-      'Expected `handler` to be a function (logs, callback) => ...',
-      'handler',
-    );
+    throw invalid('handler', 'a function (logs, callback) => ...', handler);
 }

@@ -1,7 +1,7 @@
 import { types } from 'node:util';
 import type { Batch } from './batches';
 import { HandlerError, errorMessage, isAbortError, isPermanentError } from '../errors';
-import type { ResolvedOptions } from '../options/resolve';
+import type { ResolvedOptions } from '../options/processor';
 import type { PagesStop } from './pages';
 import { withRetry, type RetryPolicy } from './retry';
 import type { StateStore } from '../storage/state';

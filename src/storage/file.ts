@@ -3,7 +3,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { ArgumentError, StorageError, errorMessage } from '../errors';
+import { StorageError, errorMessage } from '../errors';
+import { integerOption, invalid } from '../options/check';
+import { LIMITS } from '../options/limits';
 import type { StorageContext, StorageLock, StoredState } from '../types';
 import { syncFolder } from '../util/sync-folder';
 
@@ -55,23 +57,19 @@ export class FileStorage implements StorageContext {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(filePath: string, options: FileStorageOptions = {}) {
-    if (typeof filePath !== 'string' || filePath.trim() === '') {
-      throw new ArgumentError('Expected `path` to be a non-empty string', 'path');
-    }
+    if (typeof filePath !== 'string' || filePath.trim() === '')
+      throw invalid('path', 'a non-empty string', filePath);
+    const { fileMode } = LIMITS;
     const mode = options.mode ?? 0o600;
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
-      throw new ArgumentError(
-        `Expected \`mode\` to be a file mode from 0 to 0o777, got ${mode}`,
-        'mode',
-      );
-    }
-    const staleMs = options.lockStaleMs ?? FILE_LOCK_DEFAULTS.staleMs;
-    if (!Number.isInteger(staleMs) || staleMs < 2000) {
-      throw new ArgumentError(
-        `Expected \`lockStaleMs\` to be an integer of at least 2000, got ${staleMs}`,
-        'lockStaleMs',
-      );
-    }
+    if (!Number.isInteger(mode) || mode < fileMode.min || mode > fileMode.max)
+      throw invalid('mode', `a file mode from 0 to 0o${fileMode.max.toString(8)}`, mode);
+    const staleMs = integerOption(
+      'lockStaleMs',
+      options.lockStaleMs ?? undefined,
+      FILE_LOCK_DEFAULTS.staleMs,
+      LIMITS.lockStaleMs,
+      { strict: true },
+    );
     this.path = path.resolve(filePath);
     this.lockPath = `${this.path}.lock`;
     this.mode = mode;

@@ -1,4 +1,6 @@
 import { StorageError } from '../errors';
+import { numberOption } from '../options/check';
+import { LIMITS } from '../options/limits';
 import type { StorageLock, StoredState } from '../types';
 
 /** Defaults of the leases of {@link RedisStorage} and {@link PostgresStorage}. */
@@ -34,15 +36,12 @@ export function leaseHeld(what: string): StorageError {
   );
 }
 
-/** Checks `leaseSeconds`: a number of seconds from 1 to 86400 (a day). */
+/**
+ * Checks `leaseSeconds`: a number of seconds from 1 to 86400 (a day, `LIMITS.leaseSeconds`);
+ * absent is {@link LEASE_DEFAULTS}. Throws an `ArgumentError` naming `name`.
+ */
 export function checkLeaseSeconds(value: unknown, name = 'leaseSeconds'): number {
-  const seconds = value ?? LEASE_DEFAULTS.leaseSeconds;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
-    throw new StorageError(
-      'storage_invalid_option',
-      `Expected \`${name}\` to be a number of seconds from 1 to 86400, got ${String(value)}`,
-    );
-  return seconds;
+  return numberOption(name, value ?? undefined, LEASE_DEFAULTS.leaseSeconds, LIMITS.leaseSeconds);
 }
 
 /**

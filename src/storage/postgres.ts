@@ -1,6 +1,7 @@
 import type * as Pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
-import { ArgumentError, StorageError, errorMessage } from '../errors';
+import { StorageError, errorMessage } from '../errors';
+import { invalid } from '../options/check';
 import type { StorageContext, StoredState } from '../types';
 import {
   type StorageLease,
@@ -70,22 +71,16 @@ export class PostgresStorage implements StorageContext {
   constructor(options: PostgresStorageOptions) {
     const { postgres, key } = options ?? ({} as PostgresStorageOptions);
     if (typeof key !== 'string' || key.trim() === '')
-      throw new ArgumentError('Expected `key` to be a non-empty string', 'key');
+      throw invalid('key', 'a non-empty string', key);
     const table = options.table ?? 'auth0_log_tools_state';
     if (typeof table !== 'string' || !TABLE_NAME.test(table))
-      throw new ArgumentError(
-        'Expected `table` to be an SQL name of letters, digits and _ (schema.table allowed)',
-        'table',
-      );
+      throw invalid('table', 'an SQL name of letters, digits and _ (schema.table allowed)', table);
     if (typeof postgres === 'string' || (postgres && typeof postgres === 'object')) {
       if (typeof (postgres as PostgresClient).query === 'function')
         this.#pool = postgres as PostgresClient;
       else this.#config = postgres as string | PoolConfig;
     } else {
-      throw new ArgumentError(
-        'Expected `postgres` to be a pg Pool, a postgres:// URL or a pool config',
-        'postgres',
-      );
+      throw invalid('postgres', 'a pg Pool, a postgres:// URL or a pool config', postgres);
     }
     this.key = key;
     this.table = table;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type * as IoRedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
-import { ArgumentError, StorageError, errorMessage } from '../errors';
+import { StorageError, errorMessage } from '../errors';
+import { invalid } from '../options/check';
 import type { StorageContext, StoredState } from '../types';
 import {
   type StorageLease,
@@ -96,14 +97,10 @@ export class RedisStorage implements StorageContext {
   constructor(options: RedisStorageOptions) {
     const { redis, key } = options ?? ({} as RedisStorageOptions);
     if (typeof key !== 'string' || key.trim() === '')
-      throw new ArgumentError('Expected `key` to be a non-empty string', 'key');
+      throw invalid('key', 'a non-empty string', key);
     if (typeof redis === 'string') this.#url = redis;
     else if (redis && typeof redis.eval === 'function') this.#client = redis;
-    else
-      throw new ArgumentError(
-        'Expected `redis` to be an ioredis client or a redis:// URL',
-        'redis',
-      );
+    else throw invalid('redis', 'an ioredis client or a redis:// URL', redis);
     this.key = key;
     this.leaseSeconds = checkLeaseSeconds(options.leaseSeconds);
     this.#redisOptions = options.redisOptions ?? {};

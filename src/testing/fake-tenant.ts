@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { ArgumentError } from '../errors';
+import { integerOption, invalid } from '../options/check';
 import type { LogEvent } from '../types';
 import { handleLogs, handleToken, rateLimitHeaders, TokenStore } from './endpoints';
 import type { Reply, TenantState } from './endpoints';
@@ -195,13 +195,7 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
   const domain = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   const checkIndex = (index: number) => {
     const count = grown().count;
-    if (!Number.isInteger(index) || index < 0 || index >= count) {
-      throw new ArgumentError(
-        `Expected \`index\` to be an integer from 0 to ${count - 1}, got ${index}`,
-        'index',
-      );
-    }
-    return index;
+    return integerOption('index', index, undefined, { min: 0, max: count - 1 }, { strict: true });
   };
 
   return {
@@ -226,9 +220,7 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     },
     logCount: () => grown().count,
     addLogs: (n: number) => {
-      if (!Number.isInteger(n) || n < 0) {
-        throw new ArgumentError(`Expected \`n\` to be an integer >= 0, got ${n}`, 'n');
-      }
+      integerOption('n', n, undefined, { min: 0, max: Infinity }, { strict: true });
       grown().add(n, o.now());
     },
     logAt: (index: number): LogEvent => generator.at(checkIndex(index)),
@@ -236,16 +228,14 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     expireTokens: () => state.tokens.expireAll(),
     enqueue: (response: ScriptedResponse) => {
       if (!Number.isInteger(response.status) || response.status < 100 || response.status > 599) {
-        throw new ArgumentError(
-          `Expected \`status\` to be an HTTP status, got ${response.status}`,
-          'status',
-        );
+        throw invalid('status', 'an HTTP status', response.status);
       }
       if (response.path !== undefined && response.path !== 'token' && response.path !== 'logs') {
         // any other value would wait in the queue for a request that never comes
-        throw new ArgumentError(
-          `Expected \`path\` to be 'token' (POST /oauth/token), 'logs' (GET /api/v2/logs) or absent (either), got ${JSON.stringify(response.path)}`,
+        throw invalid(
           'path',
+          "'token' (POST /oauth/token), 'logs' (GET /api/v2/logs) or absent (either)",
+          response.path,
         );
       }
       scripted.push({ ...response });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ArgumentError } from '../errors';
+import { functionOption, integerOption, invalid, numberOption } from '../options/check';
+import { LIMITS, type Range } from '../options/limits';
 import { mix, mulberry32 } from './log-catalog';
 import type { RateLimitOptions } from './rate-limiter';
 import { validateRateLimit } from './rate-limiter';
@@ -29,35 +30,20 @@ export interface ResolvedOptions {
 const TWO_DAYS_MS = 2 * 24 * 3600 * 1000;
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-function number(name: string, value: unknown, min: number, max: number, integer: boolean): number {
-  const ok =
-    typeof value === 'number' &&
-    (integer ? Number.isInteger(value) : Number.isFinite(value)) &&
-    value >= min &&
-    value <= max;
-  if (!ok) {
-    const what = integer ? 'an integer' : 'a number';
-    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new ArgumentError(
-      `Expected \`${name}\` to be ${what} ${range}, got ${String(value)}`,
-      name,
-    );
-  }
-  return value;
+/** A number (or an integer) in `range`, given. */
+function number(name: string, value: unknown, range: Range, integer: boolean): number {
+  return integer
+    ? integerOption(name, value, undefined, range, { strict: true })
+    : numberOption(name, value, undefined, range);
 }
 
-function text(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ArgumentError(`Expected \`${name}\` to be a non-empty string`, name);
-  }
-  return value;
-}
+const AT_LEAST_0: Range = { min: 0, max: Infinity };
 
-function fn<T extends (...args: never[]) => unknown>(name: string, value: unknown): T {
-  if (typeof value !== 'function') {
-    throw new ArgumentError(`Expected \`${name}\` to be a function`, name);
-  }
-  return value as T;
+/** A string of at least one character (a credential: its message shows only its type). */
+function text(name: string, value: unknown, secret = false): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw invalid(name, 'a non-empty string', value, { secret });
+  return value;
 }
 
 function randomId(length: number): string {
@@ -69,11 +55,12 @@ function randomId(length: number): string {
 
 /** Checks the options that {@link FakeTenant.setOptions} accepts; also used at start. */
 export function checkRuntimeOptions(options: FakeTenantRuntimeOptions): void {
-  if (options.latencyMs !== undefined) number('latencyMs', options.latencyMs, 0, Infinity, false);
+  if (options.latencyMs !== undefined) number('latencyMs', options.latencyMs, AT_LEAST_0, false);
   if (options.connectLatencyMs !== undefined) {
-    number('connectLatencyMs', options.connectLatencyMs, 0, Infinity, false);
+    number('connectLatencyMs', options.connectLatencyMs, AT_LEAST_0, false);
   }
-  if (options.failRate !== undefined) number('failRate', options.failRate, 0, 1, false);
+  if (options.failRate !== undefined)
+    number('failRate', options.failRate, { min: 0, max: 1 }, false);
   if (options.rateLimit) validateRateLimit(options.rateLimit);
 }
 
@@ -81,43 +68,41 @@ export function checkRuntimeOptions(options: FakeTenantRuntimeOptions): void {
 export function resolveOptions(options: FakeTenantOptions): ResolvedOptions {
   const o = { ...options };
   checkRuntimeOptions(o);
-  const now = o.now === undefined ? Date.now : fn<() => number>('now', o.now);
-  const seed = o.seed === undefined ? 1 : number('seed', o.seed, 0, 2 ** 32 - 1, true);
+  const now = functionOption<() => number>('now', o.now, Date.now);
+  const seed =
+    o.seed === undefined ? 1 : number('seed', o.seed, { min: 0, max: 2 ** 32 - 1 }, true);
   const startedAt = now();
   const startMs =
     o.startDate === undefined ? startedAt - TWO_DAYS_MS : new Date(o.startDate).getTime();
   if (!Number.isFinite(startMs) || startMs > startedAt) {
-    throw new ArgumentError(
-      `Expected \`startDate\` to be a valid date no later than now, got ${String(o.startDate)}`,
-      'startDate',
-    );
+    throw invalid('startDate', 'a valid date no later than now', o.startDate);
   }
   const endMs = o.endDate === undefined ? startedAt : new Date(o.endDate).getTime();
   if (!Number.isFinite(endMs) || endMs < startMs || endMs > startedAt) {
-    throw new ArgumentError(
-      `Expected \`endDate\` to be a valid date from \`startDate\` to now, got ${String(o.endDate)}`,
-      'endDate',
-    );
+    throw invalid('endDate', 'a valid date from `startDate` to now', o.endDate);
   }
   return {
-    port: o.port === undefined ? 0 : number('port', o.port, 0, 65535, true),
+    port: o.port === undefined ? 0 : number('port', o.port, LIMITS.port, true),
     host: o.host === undefined ? '127.0.0.1' : text('host', o.host),
-    logs: o.logs === undefined ? 1000 : number('logs', o.logs, 0, Number.MAX_SAFE_INTEGER, true),
-    growth: o.growth === undefined ? 0 : number('growth', o.growth, 0, Infinity, false),
+    logs:
+      o.logs === undefined
+        ? 1000
+        : number('logs', o.logs, { min: 0, max: Number.MAX_SAFE_INTEGER }, true),
+    growth: o.growth === undefined ? 0 : number('growth', o.growth, AT_LEAST_0, false),
     latencyMs: o.latencyMs ?? 0,
     connectLatencyMs: o.connectLatencyMs ?? 0,
     rateLimit: o.rateLimit && { burst: o.rateLimit.burst, perSecond: o.rateLimit.perSecond },
     failRate: o.failRate ?? 0,
-    random: o.random === undefined ? mulberry32(mix(seed, 0xfa11)) : fn('random', o.random),
+    random: functionOption('random', o.random, mulberry32(mix(seed, 0xfa11))),
     tokenTtlSeconds:
       o.tokenTtlSeconds === undefined
         ? 86400
-        : number('tokenTtlSeconds', o.tokenTtlSeconds, 1, Infinity, false),
-    clientId: o.clientId === undefined ? randomId(32) : text('clientId', o.clientId),
+        : number('tokenTtlSeconds', o.tokenTtlSeconds, { min: 1, max: Infinity }, false),
+    clientId: o.clientId === undefined ? randomId(32) : text('clientId', o.clientId, true),
     clientSecret:
       o.clientSecret === undefined
         ? randomBytes(48).toString('base64url')
-        : text('clientSecret', o.clientSecret),
+        : text('clientSecret', o.clientSecret, true),
     startMs,
     endMs,
     seed,

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../errors';
+import { integerOption, numberOption } from '../options/check';
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond` requests per second. */
 export interface RateLimitOptions {
@@ -24,18 +24,25 @@ export interface RateLimitDecision {
 /** Headers sent when no rate limit is configured, as a tenant with plenty of room would. */
 const UNLIMITED = 50;
 
-/** Throws an {@link ArgumentError} unless `options` is a usable bucket. */
+/** Throws an `ArgumentError` unless `options` is a usable bucket. */
 export function validateRateLimit(options: RateLimitOptions, name = 'rateLimit'): void {
   const { burst, perSecond } = options;
-  if (!Number.isInteger(burst) || burst < 1) {
-    throw new ArgumentError(`Expected \`${name}.burst\` to be an integer >= 1, got ${burst}`, name);
-  }
-  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0) {
-    throw new ArgumentError(
-      `Expected \`${name}.perSecond\` to be a number > 0, got ${perSecond}`,
-      name,
-    );
-  }
+  integerOption(
+    name,
+    burst,
+    undefined,
+    { min: 1, max: Infinity },
+    { shown: `${name}.burst`, strict: true },
+  );
+  numberOption(
+    name,
+    perSecond,
+    undefined,
+    { min: 0, max: Infinity, above: true },
+    {
+      shown: `${name}.perSecond`,
+    },
+  );
 }
 
 /** The token bucket applied to `/api/v2/logs`. Without options every request is allowed. */

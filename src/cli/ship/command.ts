@@ -12,6 +12,9 @@ import { isArgumentError } from '../../errors';
 import { isLogId } from '../../auth0/log-id';
 import { type CliIo, EXIT, UsageError } from '../io';
 import { type ShipConfig, shipLogs } from './run';
+import { usageMessage } from './usage';
+import { LIMITS } from '../../options/limits';
+import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { DEFAULT_STATE_FILE } from '../status';
 import { parseTo, type ToDestination } from './to';
 import { postTarget, readHeaderFile } from './headers';
@@ -113,7 +116,7 @@ export const SHIP_COMMAND: CommandSpec = {
     {
       name: 'level',
       type: 'string',
-      value: '<0-4>',
+      value: `<${LIMITS.logLevel.min}-${LIMITS.logLevel.max}>`,
       description: 'Also every type of this level or above (with --types: either)',
       default: 'none',
     },
@@ -121,7 +124,7 @@ export const SHIP_COMMAND: CommandSpec = {
       name: 'batch-size',
       type: 'string',
       value: '<n>',
-      description: 'Logs per batch, 1 to 1000',
+      description: `Logs per batch, ${LIMITS.batchSize.min} to ${LIMITS.batchSize.max}`,
       default: '100',
     },
     {
@@ -150,8 +153,7 @@ export const SHIP_COMMAND: CommandSpec = {
       name: 'backfill-cursors',
       type: 'string',
       value: '<n>',
-      description:
-        'Cursors reading a backlog older than 10 minutes at once, 1 to 32 (logs still ship in log_id order)',
+      description: `Cursors reading a backlog older than 10 minutes at once, ${LIMITS.backfillCursors.min} to ${LIMITS.backfillCursors.max} (logs still ship in log_id order)`,
       default: '1',
     },
     {
@@ -262,10 +264,7 @@ export function shipConfig(
   const follow = args.follow === true;
   const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
   if (interval !== undefined && !follow) throw new UsageError('--interval needs --follow');
-  const level = numberFlag(args, 'level', { integer: true, min: 0, max: 4 });
-  const batchSize = numberFlag(args, 'batch-size', { integer: true, min: 1, max: 1000 });
-  const maxRetries = numberFlag(args, 'max-retries', { integer: true, min: 0, max: 100 });
-  const backfillCursors = numberFlag(args, 'backfill-cursors', { integer: true, min: 1, max: 32 });
+  const { level, batchSize, maxRetries, backfillCursors } = processorNumbers(args);
   const startFrom = stringFlag(args, 'start-from');
   if (startFrom !== undefined) notInFuture(startFrom, now());
   const types = stringFlag(args, 'types');
@@ -302,6 +301,37 @@ export function shipConfig(
     ...(backfillCursors === undefined ? {} : { backfillCursors }),
     ...(startFrom === undefined ? {} : { startFrom }),
     ...(ca === undefined ? {} : { ca }),
+  };
+}
+
+/**
+ * `--level`, `--batch-size`, `--max-retries` and `--backfill-cursors`, passed as given to the
+ * library's own resolver (its ranges, its parsing: decimal digits only), whose error is reworded
+ * to name the flag. Checked here, before anything is locked or requested.
+ */
+function processorNumbers(args: ParsedArgs) {
+  const given = {
+    logLevel: stringFlag(args, 'level'),
+    batchSize: stringFlag(args, 'batch-size'),
+    maxRetries: stringFlag(args, 'max-retries'),
+    backfillCursors: stringFlag(args, 'backfill-cursors'),
+  };
+  let resolved: ResolvedOptions;
+  try {
+    resolved = resolveProcessorOptions(given);
+  } catch (error) {
+    if (isArgumentError(error)) {
+      const option = error.option as keyof typeof given | undefined;
+      throw new UsageError(usageMessage(error, option === undefined ? undefined : given[option]));
+    }
+    throw error;
+  }
+  const pick = (raw: string | undefined, value: number) => (raw === undefined ? undefined : value);
+  return {
+    level: pick(given.logLevel, resolved.logLevel),
+    batchSize: pick(given.batchSize, resolved.batchSize),
+    maxRetries: pick(given.maxRetries, resolved.maxRetries),
+    backfillCursors: pick(given.backfillCursors, resolved.backfillCursors),
   };
 }
 

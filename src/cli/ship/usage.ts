@@ -13,10 +13,19 @@ const FLAGS: Record<string, string> = {
   logLevel: '--level',
 };
 
-/** An `ArgumentError` from the library, reworded to name the flag. */
-export function usageMessage(error: Error & { option?: string | undefined }): string {
+/**
+ * An `ArgumentError` from the library, reworded to name the flag. With `given` (the flag's value as
+ * the command line gave it) and the error's `expected`, the message is the CLI's own: ``Expected
+ * --batch-size to be an integer from 1 to 1000, got '0'``.
+ */
+export function usageMessage(
+  error: Error & { option?: string | undefined; expected?: string | undefined },
+  given?: string,
+): string {
   const flag = error.option ? FLAGS[error.option] : undefined;
   if (!flag) return error.message;
+  if (given !== undefined && error.expected !== undefined)
+    return `Expected ${flag} to be ${error.expected}, got '${given}'`;
   const named = error.message.split(`\`${error.option}\``).join(flag);
   return named.includes(flag) ? named : `${flag}: ${error.message}`;
 }

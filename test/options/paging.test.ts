@@ -1,16 +1,14 @@
 import { ArgumentError } from '../../src/errors';
 import { createLogFilter, nearestLogType, unknownTypesWarning } from '../../src/pipeline/filter';
+import { integerOption } from '../../src/options/check';
 import {
   checkpointOption,
-  integerOption,
   logLevelOption,
   logTypesOption,
-  resolveProcessorOptions,
-  resolveStreamOptions,
   runTimeOption,
-  takeOption,
-} from '../../src/options/resolve';
-import type { LogsProcessorOptions } from '../../src/options/processor';
+} from '../../src/options/paging';
+import { resolveProcessorOptions, type LogsProcessorOptions } from '../../src/options/processor';
+import { resolveStreamOptions } from '../../src/options/stream';
 import type { LogEvent } from '../../src/types';
 
 const id = `900${'1'.repeat(53)}`;
@@ -29,18 +27,6 @@ function thrown(fn: () => unknown): ArgumentError {
 }
 
 describe('one set of option rules', () => {
-  it('names the option and the value, as p-retry does', () => {
-    expect(thrown(() => processor({ batchSize: 0 })).message).toBe(
-      'Expected `batchSize` to be an integer from 1 to 1000, got 0',
-    );
-    expect(thrown(() => processor({ maxRunTimeSeconds: -1 })).option).toBe('maxRunTimeSeconds');
-    expect(thrown(() => processor({ onBatchFailure: 'drop' as never })).message).toContain(
-      '`onBatchFailure`',
-    );
-    expect(thrown(() => processor({ onProgress: 5 as never })).option).toBe('onProgress');
-    expect(thrown(() => processor({ now: 'soon' as never })).option).toBe('now');
-  });
-
   it('applies the same maxRetries rule to the stream and the processor', () => {
     for (const value of [-1, 101, 1.5, 'many']) {
       expect(thrown(() => processor({ maxRetries: value as never })).option).toBe('maxRetries');
@@ -51,21 +37,8 @@ describe('one set of option rules', () => {
     expect(resolveStreamOptions({}).maxRetries).toBe(5);
   });
 
-  it('fills the defaults', () => {
-    expect(processor({})).toMatchObject({
-      batchSize: 100,
-      maxRetries: 5,
-      maxRunTimeSeconds: 22,
-      startFrom: null,
-      types: undefined,
-      logLevel: 0,
-      concurrency: 1,
-      onBatchFailure: 'skip',
-    });
-  });
-
   it('accepts numbers as strings from the environment, and Infinity as run time', () => {
-    expect(integerOption('batchSize', ' 50 ', 100, 1, 1000)).toBe(50);
+    expect(integerOption('batchSize', ' 50 ', 100, { min: 1, max: 1000 })).toBe(50);
     expect(runTimeOption('Infinity')).toBe(Infinity);
     expect(runTimeOption('1.5')).toBe(1.5);
     expect(() => runTimeOption('NaN')).toThrow(/maxRunTimeSeconds/);
@@ -83,11 +56,6 @@ describe('one set of option rules', () => {
     expect(thrown(() => checkpointOption('checkpointId', '2026-01-01', false)).message).toContain(
       '`checkpointId` to be a log id (56 digits)',
     );
-  });
-
-  it('refuses take below 1 (pages(0), next(0))', () => {
-    expect(takeOption(undefined, 100)).toBe(100);
-    expect(thrown(() => takeOption(0, 100)).option).toBe('take');
   });
 });
 
@@ -118,11 +86,6 @@ describe('log type options', () => {
     expect(logLevelOption('')).toBe(0);
     expect(logLevelOption('3')).toBe(3);
     expect(thrown(() => logLevelOption(5)).option).toBe('logLevel');
-  });
-
-  it('ignores stream types given as an object', () => {
-    expect(resolveStreamOptions({ types: { s: true } }).types).toBeUndefined();
-    expect(resolveStreamOptions({ types: ['s'] }).types).toEqual(['s']);
   });
 
   it('lets logs of unknown types through the level filter and records them', () => {

@@ -1,0 +1,43 @@
+import { ArgumentError } from '../../src/errors';
+import { resolveProcessorOptions, type LogsProcessorOptions } from '../../src/options/processor';
+
+const creds = { domain: 'example.auth0.com', clientId: 'id', clientSecret: 'secret' };
+const processor = (options: Partial<LogsProcessorOptions>) =>
+  resolveProcessorOptions({ ...creds, ...options });
+
+function thrown(fn: () => unknown): ArgumentError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ArgumentError);
+    return error as ArgumentError;
+  }
+  throw new Error('did not throw');
+}
+
+describe('one set of option rules', () => {
+  it('names the option and the value, as p-retry does', () => {
+    expect(thrown(() => processor({ batchSize: 0 })).message).toBe(
+      'Expected `batchSize` to be an integer from 1 to 1000, got 0',
+    );
+    expect(thrown(() => processor({ maxRunTimeSeconds: -1 })).option).toBe('maxRunTimeSeconds');
+    expect(thrown(() => processor({ onBatchFailure: 'drop' as never })).message).toContain(
+      '`onBatchFailure`',
+    );
+    expect(thrown(() => processor({ onProgress: 5 as never })).option).toBe('onProgress');
+    expect(thrown(() => processor({ now: 'soon' as never })).option).toBe('now');
+  });
+
+  it('fills the defaults', () => {
+    expect(processor({})).toMatchObject({
+      batchSize: 100,
+      maxRetries: 5,
+      maxRunTimeSeconds: 22,
+      startFrom: null,
+      types: undefined,
+      logLevel: 0,
+      concurrency: 1,
+      onBatchFailure: 'skip',
+    });
+  });
+});

@@ -11,6 +11,7 @@ import { DEFAULTS } from './defaults';
 import {
   AbortError,
   ArgumentError,
+  DEADLINE_CODE,
   InvalidResponseError,
   ManagementApiError,
   TokenRequestError,
@@ -31,41 +32,12 @@ import { signalOption } from './options/resolve';
 import { TenantClock } from './auth0/rate-limits';
 import { Redactor } from './util/redact';
 import { MemoryTokenCache, TokenProvider } from './auth0/token-provider';
-import type { AccessToken, LogEvent, LogsPage, Logger, RateLimits } from './types';
+import type { AccessToken, LogEvent, LogsPage, Logger } from './types';
+import type { LogsQuery, RequestOptions } from './auth0/types';
+import { abortable, eitherSignal } from './util/signals';
 
 export type { LogsApiClientOptions } from './options/client';
-
-/** Per-call options. */
-export interface RequestOptions {
-  /** Cancels the request; the promise rejects with an `AbortError`. */
-  signal?: AbortSignal;
-  /**
-   * Epoch ms (the client's `now`) by which the call must end: each request gets what is left of it
-   * when that is less than `timeoutMs`, and none starts once it has passed (code `ETIMEDOUT`).
-   */
-  deadline?: number;
-  /**
-   * Called by `getLogs` once a 2xx answer is in and before its body is parsed, with the answer's
-   * raw `Link` header (Auth0's `<...>; rel="next"`), its rate limits, and whether the body is an
-   * empty array: a page source starts its next request from `Link` at once instead of after the
-   * parse and its checks (issue 13). When it returns a promise, the body is parsed once that
-   * settles (the page source lets its request leave first). Not called for failed answers; what it
-   * throws or rejects with is ignored.
-   */
-  onAnswer?: (answer: LogsAnswer) => void | PromiseLike<unknown>;
-}
-
-/** What {@link RequestOptions.onAnswer} is told of an answer before its body is parsed. */
-export interface LogsAnswer {
-  /** The raw `Link` header, when there is one. */
-  link?: string;
-  limits: RateLimits;
-  /** The body is `[]`: there is no page after this one yet. */
-  empty: boolean;
-}
-
-/** Query of `GET /api/v2/logs`: `from`/`take`, or `q`/`page`/`per_page`/`sort`/`fields`... */
-export type LogsQuery = Record<string, string | number | boolean | undefined | null>;
+export type { LogsAnswer, LogsQuery, RequestOptions } from './auth0/types';
 
 /**
  * The query string, in the caller's parameter order and encoded as Node's `querystring` does (as
@@ -404,13 +376,6 @@ export class LogsApiClient {
   }
 }
 
-/**
- * `code` of the error a request (or its wait for the token) rejects with when the caller's
- * `deadline` cuts it short: the run-time limit at work, so the page source stops with
- * `max_run_time` instead of failing. Marked permanent: no retry can fit before the deadline.
- */
-export const DEADLINE_CODE = 'run_deadline';
-
 function deadlineError(kind: 'token' | 'logs', redactor: Redactor) {
   return markPermanent(
     networkError(
@@ -419,32 +384,4 @@ function deadlineError(kind: 'token' | 'logs', redactor: Redactor) {
       redactor,
     ),
   );
-}
-
-/** Aborts when either aborts (`AbortSignal.any`, which Node 20.0 to 20.2 lack). */
-export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  for (const signal of [a, b]) {
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-  }
-  return controller.signal;
-}
-
-/**
- * Settles with `promise`, or rejects with an {@link AbortError} as soon as `signal` aborts. The
- * shared token request goes on for the other callers.
- */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  // a caller that stops waiting leaves the (shared) request running: its failure is still observed
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new AbortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

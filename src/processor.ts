@@ -1,7 +1,7 @@
 import { batches } from './pipeline/batches';
 import { LogsApiClient } from './client';
 import { DEFAULTS } from './defaults';
-import { Delivery, type LogsHandler } from './pipeline/delivery';
+import { Delivery } from './pipeline/delivery';
 import {
   ArgumentError,
   errorMessage,
@@ -14,13 +14,20 @@ import { Redactor } from './util/redact';
 import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
 import { isLogId } from './auth0/log-id';
 import { resolveProcessorOptions, signalOption, type ResolvedOptions } from './options/resolve';
-import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pipeline/pages';
+import { RATE_LIMIT_WARNING } from './pipeline/pages';
+import type { PageCounts, PagesStop } from './pipeline/types';
 import { backfillPages, type BackfillState } from './pipeline/backfill';
 import { assertHandler, type LogsProcessorOptions } from './options/processor';
 import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipeline/retry';
 import { StateStore } from './storage/state';
-import type { Logger, RunResult, RunStatus, StorageContext } from './types';
-import type { RunProgress } from './options/processor';
+import type {
+  Logger,
+  LogsHandler,
+  RunProgress,
+  RunResult,
+  RunStatus,
+  StorageContext,
+} from './types';
 
 /** The start of the warning a run whose backfill dropped back to one cursor carries. */
 export const BACKFILL_FALLBACK_WARNING = 'Backfill dropped back to one cursor:';

@@ -11,13 +11,8 @@ import {
   takeOption,
   type ResolvedStreamOptions,
 } from './options/resolve';
-import {
-  logPages,
-  RATE_LIMIT_WARNING,
-  type CheckedPage,
-  type PageCounts,
-  type PagesStop,
-} from './pipeline/pages';
+import { logPages, RATE_LIMIT_WARNING } from './pipeline/pages';
+import type { CheckedPage, PageCounts, PagesStop } from './pipeline/types';
 import { isTransient, type RetryPolicy, type Timing } from './pipeline/retry';
 import type { LogEvent, LogsPage, Logger, RateLimits, StopReason } from './types';
 

@@ -1,35 +1,9 @@
-import type { LogsApiClientOptions } from '../client';
-import type { LogsHandler } from '../pipeline/delivery';
+import type { LogsApiClientOptions } from './client';
 import { ArgumentError } from '../errors';
 import type { Timing } from '../pipeline/retry';
-import type { LogEvent } from '../types';
+import type { BatchFailure, LogsHandler, RunProgress } from '../types';
 
-/** What `onBatchFailure` receives for a batch whose retries are spent. */
-export interface BatchFailure {
-  logs: LogEvent[];
-  error: unknown;
-  fromCheckpoint: string | null;
-  toCheckpoint: string | null;
-}
-
-/** Progress after every acknowledged batch. */
-export interface RunProgress {
-  /** Logs acknowledged (or dead-lettered) so far in this run. */
-  logsProcessed: number;
-  /** The checkpoint stored so far. */
-  checkpoint: string | null;
-  /** Date of the newest log acknowledged so far. */
-  newestLogDate: string | null;
-  /** Batches committed so far. */
-  batches: number;
-  /**
-   * Cursors reading at this moment, with `backfillCursors` above 1 (0 between slices, 1 after a
-   * fall back to one cursor); absent otherwise.
-   */
-  cursors?: number;
-  /** Logs a backfill holds read ahead of the stored checkpoint; with `cursors` only. */
-  bufferedLogs?: number;
-}
+export type { BatchFailure, RunProgress } from '../types';
 
 /** Options of {@link LogsProcessor}: the client's, and how to run. */
 export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timing> {

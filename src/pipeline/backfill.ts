@@ -1,13 +1,8 @@
-import { type LogsQuery } from '../client';
+import type { LogsQuery } from '../auth0/types';
 import { errorMessage, InvalidResponseError, isManagementApiError } from '../errors';
 import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../auth0/log-id';
-import {
-  logPages,
-  type CheckedPage,
-  type PageSourceOptions,
-  type PagesStop,
-  type AnsweredPage,
-} from './pages';
+import { logPages, type PageSourceOptions } from './pages';
+import type { AnsweredPage, CheckedPage, PagesStop } from './types';
 import {
   BackfillAnomaly,
   firstAtOrPast,

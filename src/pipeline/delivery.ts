@@ -2,19 +2,10 @@ import { types } from 'node:util';
 import type { Batch } from './batches';
 import { HandlerError, errorMessage, isAbortError, isPermanentError } from '../errors';
 import type { ResolvedOptions } from '../options/resolve';
-import type { PagesStop } from './pages';
+import type { PagesStop } from './types';
 import { withRetry, type RetryPolicy } from './retry';
 import type { StateStore } from '../storage/state';
-import type { LogEvent, SkippedRange } from '../types';
-
-/**
- * The user's handler: call `callback()` (or `callback(error)`) when the batch is stored, or
- * return a promise. Either way, the batch counts as acknowledged only once it succeeds.
- */
-export type LogsHandler = (
-  logs: LogEvent[],
-  callback: (error?: unknown) => void,
-) => void | PromiseLike<unknown>;
+import type { LogEvent, LogsHandler, SkippedRange } from '../types';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ArgumentError } from '../errors';
 import { mix, mulberry32 } from './log-catalog';
-import type { RateLimitOptions } from './rate-limiter';
+import type { RateLimitOptions } from './types';
 import { validateRateLimit } from './rate-limiter';
 import type { FakeTenantOptions, FakeTenantRuntimeOptions } from './types';
 

@@ -1,31 +1,9 @@
 import { stringify } from 'node:querystring';
 import { inspect, type InspectOptions } from 'node:util';
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import {
-  checkDate,
-  MAX_TIMEOUT_MS,
-  resolveClientOptions,
-  type LogsApiClientOptions,
-} from './options/client';
-import { DEFAULTS } from './defaults';
-import {
-  AbortError,
-  ArgumentError,
-  DEADLINE_CODE,
-  InvalidResponseError,
-  ManagementApiError,
-  TokenRequestError,
-} from './errors';
-import {
-  createHttp,
-  excerpt,
-  headersOf,
-  limitsOf,
-  markPermanent,
-  networkError,
-  parseJson,
-  responseError,
-} from './auth0/http';
+import { checkDate, resolveClientOptions, type LogsApiClientOptions } from './options/client';
+import { ArgumentError, InvalidResponseError } from './errors';
+import { createHttp, excerpt, limitsOf, parseJson, responseError } from './auth0/http';
+import { beforeDeadline, createSend, type Send } from './auth0/send';
 import { scopedLogger } from './util/log';
 import { isLogId, logIdOf, previousLogId } from './auth0/log-id';
 import { signalOption } from './options/resolve';
@@ -34,7 +12,7 @@ import { Redactor } from './util/redact';
 import { MemoryTokenCache, TokenProvider } from './auth0/token-provider';
 import type { AccessToken, LogEvent, LogsPage, Logger } from './types';
 import type { LogsQuery, RequestOptions } from './auth0/types';
-import { abortable, eitherSignal } from './util/signals';
+import { abortable } from './util/signals';
 
 export type { LogsApiClientOptions } from './options/client';
 export type { LogsAnswer, LogsQuery, RequestOptions } from './auth0/types';
@@ -75,12 +53,9 @@ export class LogsApiClient {
   readonly domain: string;
   /** Client id of the application the token is requested for. */
   readonly clientId: string;
-  readonly #clientSecret: string;
-  readonly #http: AxiosInstance;
-  readonly #timeoutMs: number;
-  readonly #maxResponseBytes: number;
   readonly #now: () => number;
   readonly #clock: TenantClock;
+  readonly #send: Send;
   readonly #tokens: TokenProvider;
   readonly #redactor = new Redactor();
   readonly #log: Logger;
@@ -90,22 +65,29 @@ export class LogsApiClient {
     const o = resolveClientOptions(options);
     this.domain = o.domain;
     this.clientId = o.clientId;
-    this.#clientSecret = o.clientSecret;
     this.#redactor.addBasic(o.clientId, o.clientSecret);
-    this.#timeoutMs = o.timeoutMs;
-    this.#maxResponseBytes = o.maxResponseBytes;
-    this.#http = createHttp(o.http ? { http: o.http } : o.ca === undefined ? {} : { ca: o.ca });
     this.#now = o.now;
     this.#clock = new TenantClock(o.now);
     this.#log = scopedLogger('client', o.logger);
-    this.#tokens = new TokenProvider(
-      () => this.getAccessToken(),
-      o.tokenCache ?? new MemoryTokenCache(),
-      this.#now,
-      DEFAULTS.tokenLeewayMs,
-      { domain: this.domain, clientId: this.clientId },
-      (token) => this.#redactor.add(token),
-    );
+    this.#send = createSend({
+      http: createHttp(o.http ? { http: o.http } : o.ca === undefined ? {} : { ca: o.ca }),
+      timeoutMs: o.timeoutMs,
+      maxResponseBytes: o.maxResponseBytes,
+      now: o.now,
+      clock: this.#clock,
+      redactor: this.#redactor,
+    });
+    this.#tokens = new TokenProvider({
+      domain: o.domain,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      send: (request) => this.#send('token', request),
+      cache: o.tokenCache ?? new MemoryTokenCache(),
+      redactor: this.#redactor,
+      now: o.now,
+      tenantNow: () => this.#clock.now(),
+      log: this.#log,
+    });
   }
 
   /**
@@ -121,52 +103,16 @@ export class LogsApiClient {
    * Requests a new access token (bypassing the cache). An answer without `expires_in` is accepted
    * and its token assumed to live `DEFAULTS.assumedTokenLifetimeMs` (1 h; a 401 renews it sooner).
    */
-  async getAccessToken(): Promise<AccessToken> {
-    this.#log.debug(`Requesting an access token for client ${this.clientId}`);
-    const response = await this.#send('token', {
-      method: 'POST',
-      url: `https://${this.domain}/oauth/token`,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      data: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: this.clientId,
-        client_secret: this.#clientSecret,
-        audience: `https://${this.domain}/api/v2/`,
-      }),
-    });
-    if (response.status < 200 || response.status >= 300) {
-      throw responseError('token', response, this.#redactor, this.#clock.now());
-    }
-    const body = parseJson(response.data) as
-      { access_token?: unknown; expires_in?: unknown } | undefined;
-    const token = body?.access_token;
-    if (typeof token === 'string') this.#redactor.add(token);
-    const given = body?.expires_in;
-    const expiresIn =
-      given === undefined || given === null ? undefined : Number(given as string | number);
-    if (
-      typeof token !== 'string' ||
-      token.length === 0 ||
-      (expiresIn !== undefined && !Number.isFinite(expiresIn))
-    ) {
-      throw new TokenRequestError(
-        'invalid_token_response',
-        `POST /oauth/token answered ${response.status} without an access_token and a numeric expires_in: ${excerpt(response.data, this.#redactor)}`,
-        { status: response.status },
-      );
-    }
-    const lifetime = expiresIn === undefined ? DEFAULTS.assumedTokenLifetimeMs : expiresIn * 1000;
-    return { token, expiresAt: this.#now() + lifetime };
+  getAccessToken(): Promise<AccessToken> {
+    return this.#tokens.requestToken();
   }
 
   /**
    * An access token of this tenant and client from the cache, or a new one when the cached one is
    * within the renewal leeway (10 s, or half its lifetime when shorter) of expiring.
    */
-  async getAccessTokenCached(): Promise<AccessToken> {
-    const token = await this.#tokens.getToken();
-    this.#redactor.add(token.token);
-    return token;
+  getAccessTokenCached(): Promise<AccessToken> {
+    return this.#tokens.getToken();
   }
 
   /**
@@ -186,9 +132,11 @@ export class LogsApiClient {
     options = { ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) };
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
-      const { token } = await this.#beforeDeadline(
-        abortable(this.getAccessTokenCached(), options.signal),
+      const { token } = await beforeDeadline(
+        abortable(this.#tokens.getToken(), options.signal),
         options.deadline,
+        this.#now,
+        this.#redactor,
       );
       const response = await this.#send(
         'logs',
@@ -209,7 +157,7 @@ export class LogsApiClient {
       if (response.status < 200 || response.status >= 300) {
         throw responseError('logs', response, this.#redactor, this.#clock.now());
       }
-      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pages.ts) to follow.
+      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pipeline/pages.ts) to follow.
       const link: unknown = response.headers?.['link'];
       const limits = limitsOf(response);
       if (onAnswer) {
@@ -289,99 +237,4 @@ export class LogsApiClient {
   [inspect.custom](_depth: number, options: InspectOptions): string {
     return `LogsApiClient ${inspect(this.toJSON(), options)}`;
   }
-
-  /**
-   * Settles with `promise`, or rejects with `ETIMEDOUT` when `deadline` (epoch ms) comes first: a
-   * caller never waits past it for the shared token request, which goes on for the others.
-   */
-  async #beforeDeadline<T>(promise: Promise<T>, deadline: number | undefined): Promise<T> {
-    if (deadline === undefined) return promise;
-    const left = deadline - this.#now();
-    const late = (why: string) =>
-      markPermanent(
-        networkError(
-          'token',
-          Object.assign(new Error(why), { code: DEADLINE_CODE }),
-          this.#redactor,
-        ),
-      );
-    if (!(left >= 1)) {
-      promise.catch(() => undefined);
-      throw late('no time left before the deadline');
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(late("the run's deadline came while waiting for the access token")),
-        Math.min(left, MAX_TIMEOUT_MS),
-      );
-    });
-    try {
-      return await Promise.race([promise, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Sends one request, bounded as a whole (headers and body) by `timeoutMs` or what is left until
-   * `deadline`, and its body by `maxResponseBytes`. Records the answer's `Date` for the tenant clock.
-   */
-  async #send(
-    kind: 'token' | 'logs',
-    config: Parameters<AxiosInstance['request']>[0],
-    options: RequestOptions = {},
-  ): Promise<AxiosResponse> {
-    const { signal, deadline } = options;
-    if (signal?.aborted) throw new AbortError();
-    const sentAt = this.#now();
-    const left = deadline === undefined ? Infinity : deadline - sentAt;
-    const budget = Math.min(this.#timeoutMs, left);
-    const timeoutError = (why: string, code = 'ETIMEDOUT') =>
-      networkError(kind, Object.assign(new Error(why), { code }), this.#redactor);
-    if (!(budget >= 1)) throw deadlineError(kind, this.#redactor);
-    const timeout = AbortSignal.timeout(Math.floor(budget));
-    try {
-      const response = await this.#http.request({
-        ...config,
-        timeout: 0,
-        maxContentLength: this.#maxResponseBytes,
-        signal: signal ? eitherSignal(signal, timeout) : timeout,
-      });
-      this.#clock.observe(headersOf(response)('date'), sentAt, this.#now());
-      return response;
-    } catch (error) {
-      if (signal?.aborted) throw new AbortError();
-      if (timeout.aborted) {
-        throw budget < this.#timeoutMs
-          ? markPermanent(
-              timeoutError(
-                `the run's deadline came ${Math.floor(budget)} ms into the request`,
-                DEADLINE_CODE,
-              ),
-            )
-          : timeoutError(`timed out after ${this.#timeoutMs} ms (\`timeoutMs\`)`);
-      }
-      if (/maxContentLength size of/.test((error as Error).message ?? '')) {
-        const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
-        throw markPermanent(
-          new (kind === 'token' ? TokenRequestError : ManagementApiError)(
-            'response_too_large',
-            `${what} answered with a body over ${this.#maxResponseBytes} bytes (\`maxResponseBytes\`)`,
-          ),
-        );
-      }
-      throw networkError(kind, error, this.#redactor);
-    }
-  }
-}
-
-function deadlineError(kind: 'token' | 'logs', redactor: Redactor) {
-  return markPermanent(
-    networkError(
-      kind,
-      Object.assign(new Error('no time left before the deadline'), { code: DEADLINE_CODE }),
-      redactor,
-    ),
-  );
 }

@@ -20,6 +20,7 @@ import { backfillPages, type BackfillState } from './pipeline/backfill';
 import { assertHandler, type LogsProcessorOptions } from './options/processor';
 import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipeline/retry';
 import { StateStore } from './storage/state';
+import { startCheckpoint as startCheckpointOf } from './pipeline/start';
 import type {
   Logger,
   LogsHandler,
@@ -148,13 +149,13 @@ export class LogsProcessor {
     const o = this.options;
     const client = this.client;
     if (this.problem || !o || !client) {
-      const stored = await this.store.getCheckpoint(undefined, () => Promise.resolve(null));
+      const stored = await this.store.getCheckpoint();
       status.startCheckpoint = stored;
       return this.finish(status, stored, stored, this.problem);
     }
     let startCheckpoint: string | null;
     try {
-      startCheckpoint = await this.store.getCheckpoint(o.startFrom ?? undefined, (from) =>
+      startCheckpoint = await startCheckpointOf(this.store, o.startFrom, (from) =>
         isLogId(from)
           ? Promise.resolve(from)
           : client.findCheckpointAt(new Date(from), signal ? { signal } : {}),

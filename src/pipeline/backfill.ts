@@ -14,6 +14,7 @@ import {
 } from './backfill-checks';
 import { SharedRateLimits } from '../auth0/rate-budget';
 import { withRetry } from './retry';
+import { movesBackwards } from '../storage/checkpoint';
 
 /**
  * Backfill: reads a backlog with several cursors at once and hands its pages on in `log_id` order,
@@ -390,7 +391,7 @@ export async function* backfillPages(
       if (page) {
         if (
           (page.first !== undefined && last !== null && compareLogIds(page.first, last) <= 0) ||
-          (page.checkpoint !== null && last !== null && compareLogIds(page.checkpoint, last) < 0)
+          movesBackwards(last, page.checkpoint)
         ) {
           anomaly = `ids out of order at a seam: log_id ${page.first ?? String(page.checkpoint)} after ${last}`;
           break;

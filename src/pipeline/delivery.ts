@@ -4,6 +4,7 @@ import { HandlerError, errorMessage, isAbortError, isPermanentError } from '../e
 import type { ResolvedOptions } from '../options/resolve';
 import type { PagesStop } from './types';
 import { withRetry, type RetryPolicy } from './retry';
+import { checkpointAdvances } from '../storage/checkpoint';
 import type { StateStore } from '../storage/state';
 import type { LogEvent, LogsHandler, SkippedRange } from '../types';
 
@@ -236,7 +237,8 @@ export class Delivery {
     ) {
       this.settled.delete(this.nextSeq++);
       const next = entry.batch;
-      this.checkpoint = next.toCheckpoint ?? this.checkpoint;
+      if (checkpointAdvances(this.checkpoint, next.toCheckpoint))
+        this.checkpoint = next.toCheckpoint;
       // the newest log shipped (a skipped batch shipped nothing: it says nothing of the lag)
       const last = entry.delivered ? next.logs[next.logs.length - 1] : undefined;
       const date = last ? Date.parse(last.date) : Number.NaN;

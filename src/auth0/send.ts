@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { AbortError, DEADLINE_CODE, ManagementApiError, TokenRequestError } from '../errors';
 import { headersOf, markPermanent, networkError } from './http';
+import { MAX_TIMEOUT_MS } from '../options/client';
 import type { TenantClock } from './rate-limits';
 import type { Redactor } from '../util/redact';
 import { eitherSignal } from '../util/signals';
@@ -100,9 +101,6 @@ export function deadlineError(kind: RequestKind, why: string, redactor: Redactor
   );
 }
 
-/** Longest timer Node keeps, in ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Settles with `promise`, or rejects with a {@link deadlineError} of kind `'token'` when `deadline`
  * (epoch ms, `now`'s clock) comes first: a caller never waits past it for the shared token request,
@@ -131,7 +129,7 @@ export async function beforeDeadline<T>(
             redactor,
           ),
         ),
-      Math.min(left, MAX_TIMER_MS),
+      Math.min(left, MAX_TIMEOUT_MS),
     );
   });
   try {

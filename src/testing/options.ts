@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ArgumentError } from '../errors';
 import { mix, mulberry32 } from './log-catalog';
-import type { RateLimitOptions } from './types';
 import { validateRateLimit } from './rate-limiter';
-import type { FakeTenantOptions, FakeTenantRuntimeOptions } from './types';
+import type { FakeTenantOptions, FakeTenantRuntimeOptions, RateLimitOptions } from './types';
 
 /** {@link FakeTenantOptions} with every default filled in and checked. */
 export interface ResolvedOptions {

@@ -1,71 +1,21 @@
 import { stringify } from 'node:querystring';
 import { inspect, type InspectOptions } from 'node:util';
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import {
-  checkDate,
-  MAX_TIMEOUT_MS,
-  resolveClientOptions,
-  type LogsApiClientOptions,
-} from './options/client';
-import { DEFAULTS } from './defaults';
-import {
-  AbortError,
-  ArgumentError,
-  InvalidResponseError,
-  ManagementApiError,
-  TokenRequestError,
-} from './errors';
-import {
-  createHttp,
-  excerpt,
-  headersOf,
-  limitsOf,
-  markPermanent,
-  networkError,
-  parseJson,
-  responseError,
-} from './auth0/http';
+import { checkDate, resolveClientOptions, type LogsApiClientOptions } from './options/client';
+import { ArgumentError, InvalidResponseError } from './errors';
+import { createHttp, excerpt, limitsOf, parseJson, responseError } from './auth0/http';
+import { beforeDeadline, createSend, type Send } from './auth0/send';
 import { scopedLogger } from './util/log';
 import { isLogId, logIdOf, previousLogId } from './auth0/log-id';
 import { signalOption } from './options/check';
 import { TenantClock } from './auth0/rate-limits';
 import { Redactor } from './util/redact';
 import { MemoryTokenCache, TokenProvider } from './auth0/token-provider';
-import type { AccessToken, LogEvent, LogsPage, Logger, RateLimits } from './types';
+import type { AccessToken, LogEvent, LogsPage, Logger } from './types';
+import type { LogsQuery, RequestOptions } from './auth0/types';
+import { abortable } from './util/signals';
 
 export type { LogsApiClientOptions } from './options/client';
-
-/** Per-call options. */
-export interface RequestOptions {
-  /** Cancels the request; the promise rejects with an `AbortError`. */
-  signal?: AbortSignal;
-  /**
-   * Epoch ms (the client's `now`) by which the call must end: each request gets what is left of it
-   * when that is less than `timeoutMs`, and none starts once it has passed (code `ETIMEDOUT`).
-   */
-  deadline?: number;
-  /**
-   * Called by `getLogs` once a 2xx answer is in and before its body is parsed, with the answer's
-   * raw `Link` header (Auth0's `<...>; rel="next"`), its rate limits, and whether the body is an
-   * empty array: a page source starts its next request from `Link` at once instead of after the
-   * parse and its checks. When it returns a promise, the body is parsed once that
-   * settles (the page source lets its request leave first). Not called for failed answers; what it
-   * throws or rejects with is ignored.
-   */
-  onAnswer?: (answer: LogsAnswer) => void | PromiseLike<unknown>;
-}
-
-/** What {@link RequestOptions.onAnswer} is told of an answer before its body is parsed. */
-export interface LogsAnswer {
-  /** The raw `Link` header, when there is one. */
-  link?: string;
-  limits: RateLimits;
-  /** The body is `[]`: there is no page after this one yet. */
-  empty: boolean;
-}
-
-/** Query of `GET /api/v2/logs`: `from`/`take`, or `q`/`page`/`per_page`/`sort`/`fields`... */
-export type LogsQuery = Record<string, string | number | boolean | undefined | null>;
+export type { LogsAnswer, LogsQuery, RequestOptions } from './auth0/types';
 
 /**
  * The query string, in the caller's parameter order and encoded as Node's `querystring` does (as
@@ -103,12 +53,9 @@ export class LogsApiClient {
   readonly domain: string;
   /** Client id of the application the token is requested for. */
   readonly clientId: string;
-  readonly #clientSecret: string;
-  readonly #http: AxiosInstance;
-  readonly #timeoutMs: number;
-  readonly #maxResponseBytes: number;
   readonly #now: () => number;
   readonly #clock: TenantClock;
+  readonly #send: Send;
   readonly #tokens: TokenProvider;
   readonly #redactor = new Redactor();
   readonly #log: Logger;
@@ -118,22 +65,29 @@ export class LogsApiClient {
     const o = resolveClientOptions(options);
     this.domain = o.domain;
     this.clientId = o.clientId;
-    this.#clientSecret = o.clientSecret;
     this.#redactor.addBasic(o.clientId, o.clientSecret);
-    this.#timeoutMs = o.timeoutMs;
-    this.#maxResponseBytes = o.maxResponseBytes;
-    this.#http = createHttp(o.http ? { http: o.http } : o.ca === undefined ? {} : { ca: o.ca });
     this.#now = o.now;
     this.#clock = new TenantClock(o.now);
     this.#log = scopedLogger('client', o.logger);
-    this.#tokens = new TokenProvider(
-      () => this.getAccessToken(),
-      o.tokenCache ?? new MemoryTokenCache(),
-      this.#now,
-      DEFAULTS.tokenLeewayMs,
-      { domain: this.domain, clientId: this.clientId },
-      (token) => this.#redactor.add(token),
-    );
+    this.#send = createSend({
+      http: createHttp(o.http ? { http: o.http } : o.ca === undefined ? {} : { ca: o.ca }),
+      timeoutMs: o.timeoutMs,
+      maxResponseBytes: o.maxResponseBytes,
+      now: o.now,
+      clock: this.#clock,
+      redactor: this.#redactor,
+    });
+    this.#tokens = new TokenProvider({
+      domain: o.domain,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      send: (request) => this.#send('token', request),
+      cache: o.tokenCache ?? new MemoryTokenCache(),
+      redactor: this.#redactor,
+      now: o.now,
+      tenantNow: () => this.#clock.now(),
+      log: this.#log,
+    });
   }
 
   /**
@@ -149,52 +103,16 @@ export class LogsApiClient {
    * Requests a new access token (bypassing the cache). An answer without `expires_in` is accepted
    * and its token assumed to live `DEFAULTS.assumedTokenLifetimeMs` (1 h; a 401 renews it sooner).
    */
-  async getAccessToken(): Promise<AccessToken> {
-    this.#log.debug(`Requesting an access token for client ${this.clientId}`);
-    const response = await this.#send('token', {
-      method: 'POST',
-      url: `https://${this.domain}/oauth/token`,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      data: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: this.clientId,
-        client_secret: this.#clientSecret,
-        audience: `https://${this.domain}/api/v2/`,
-      }),
-    });
-    if (response.status < 200 || response.status >= 300) {
-      throw responseError('token', response, this.#redactor, this.#clock.now());
-    }
-    const body = parseJson(response.data) as
-      { access_token?: unknown; expires_in?: unknown } | undefined;
-    const token = body?.access_token;
-    if (typeof token === 'string') this.#redactor.add(token);
-    const given = body?.expires_in;
-    const expiresIn =
-      given === undefined || given === null ? undefined : Number(given as string | number);
-    if (
-      typeof token !== 'string' ||
-      token.length === 0 ||
-      (expiresIn !== undefined && !Number.isFinite(expiresIn))
-    ) {
-      throw new TokenRequestError(
-        'invalid_token_response',
-        `POST /oauth/token answered ${response.status} without an access_token and a numeric expires_in: ${excerpt(response.data, this.#redactor)}`,
-        { status: response.status },
-      );
-    }
-    const lifetime = expiresIn === undefined ? DEFAULTS.assumedTokenLifetimeMs : expiresIn * 1000;
-    return { token, expiresAt: this.#now() + lifetime };
+  getAccessToken(): Promise<AccessToken> {
+    return this.#tokens.requestToken();
   }
 
   /**
    * An access token of this tenant and client from the cache, or a new one when the cached one is
    * within the renewal leeway (10 s, or half its lifetime when shorter) of expiring.
    */
-  async getAccessTokenCached(): Promise<AccessToken> {
-    const token = await this.#tokens.getToken();
-    this.#redactor.add(token.token);
-    return token;
+  getAccessTokenCached(): Promise<AccessToken> {
+    return this.#tokens.getToken();
   }
 
   /**
@@ -214,9 +132,11 @@ export class LogsApiClient {
     options = { ...(signal ? { signal } : {}), ...(deadline === undefined ? {} : { deadline }) };
     const url = `https://${this.domain}/api/v2/logs?${queryString(query)}`;
     for (let attempt = 0; ; attempt++) {
-      const { token } = await this.#beforeDeadline(
-        abortable(this.getAccessTokenCached(), options.signal),
+      const { token } = await beforeDeadline(
+        abortable(this.#tokens.getToken(), options.signal),
         options.deadline,
+        this.#now,
+        this.#redactor,
       );
       const response = await this.#send(
         'logs',
@@ -237,7 +157,7 @@ export class LogsApiClient {
       if (response.status < 200 || response.status >= 300) {
         throw responseError('logs', response, this.#redactor, this.#clock.now());
       }
-      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pages.ts) to follow.
+      // Auth0's `Link: <...>; rel="next"`, for the page source (src/pipeline/pages.ts) to follow.
       const link: unknown = response.headers?.['link'];
       const limits = limitsOf(response);
       if (onAnswer) {
@@ -317,134 +237,4 @@ export class LogsApiClient {
   [inspect.custom](_depth: number, options: InspectOptions): string {
     return `LogsApiClient ${inspect(this.toJSON(), options)}`;
   }
-
-  /**
-   * Settles with `promise`, or rejects with `ETIMEDOUT` when `deadline` (epoch ms) comes first: a
-   * caller never waits past it for the shared token request, which goes on for the others.
-   */
-  async #beforeDeadline<T>(promise: Promise<T>, deadline: number | undefined): Promise<T> {
-    if (deadline === undefined) return promise;
-    const left = deadline - this.#now();
-    const late = (why: string) =>
-      markPermanent(
-        networkError(
-          'token',
-          Object.assign(new Error(why), { code: DEADLINE_CODE }),
-          this.#redactor,
-        ),
-      );
-    if (!(left >= 1)) {
-      promise.catch(() => undefined);
-      throw late('no time left before the deadline');
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(late("the run's deadline came while waiting for the access token")),
-        Math.min(left, MAX_TIMEOUT_MS),
-      );
-    });
-    try {
-      return await Promise.race([promise, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Sends one request, bounded as a whole (headers and body) by `timeoutMs` or what is left until
-   * `deadline`, and its body by `maxResponseBytes`. Records the answer's `Date` for the tenant clock.
-   */
-  async #send(
-    kind: 'token' | 'logs',
-    config: Parameters<AxiosInstance['request']>[0],
-    options: RequestOptions = {},
-  ): Promise<AxiosResponse> {
-    const { signal, deadline } = options;
-    if (signal?.aborted) throw new AbortError();
-    const sentAt = this.#now();
-    const left = deadline === undefined ? Infinity : deadline - sentAt;
-    const budget = Math.min(this.#timeoutMs, left);
-    const timeoutError = (why: string, code = 'ETIMEDOUT') =>
-      networkError(kind, Object.assign(new Error(why), { code }), this.#redactor);
-    if (!(budget >= 1)) throw deadlineError(kind, this.#redactor);
-    const timeout = AbortSignal.timeout(Math.floor(budget));
-    try {
-      const response = await this.#http.request({
-        ...config,
-        timeout: 0,
-        maxContentLength: this.#maxResponseBytes,
-        signal: signal ? eitherSignal(signal, timeout) : timeout,
-      });
-      this.#clock.observe(headersOf(response)('date'), sentAt, this.#now());
-      return response;
-    } catch (error) {
-      if (signal?.aborted) throw new AbortError();
-      if (timeout.aborted) {
-        throw budget < this.#timeoutMs
-          ? markPermanent(
-              timeoutError(
-                `the run's deadline came ${Math.floor(budget)} ms into the request`,
-                DEADLINE_CODE,
-              ),
-            )
-          : timeoutError(`timed out after ${this.#timeoutMs} ms (\`timeoutMs\`)`);
-      }
-      if (/maxContentLength size of/.test((error as Error).message ?? '')) {
-        const what = kind === 'token' ? 'POST /oauth/token' : 'GET /api/v2/logs';
-        throw markPermanent(
-          new (kind === 'token' ? TokenRequestError : ManagementApiError)(
-            'response_too_large',
-            `${what} answered with a body over ${this.#maxResponseBytes} bytes (\`maxResponseBytes\`)`,
-          ),
-        );
-      }
-      throw networkError(kind, error, this.#redactor);
-    }
-  }
-}
-
-/**
- * `code` of the error a request (or its wait for the token) rejects with when the caller's
- * `deadline` cuts it short: the run-time limit at work, so the page source stops with
- * `max_run_time` instead of failing. Marked permanent: no retry can fit before the deadline.
- */
-export const DEADLINE_CODE = 'run_deadline';
-
-function deadlineError(kind: 'token' | 'logs', redactor: Redactor) {
-  return markPermanent(
-    networkError(
-      kind,
-      Object.assign(new Error('no time left before the deadline'), { code: DEADLINE_CODE }),
-      redactor,
-    ),
-  );
-}
-
-/** Aborts when either aborts (`AbortSignal.any`, which Node 20.0 to 20.2 lack). */
-export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  for (const signal of [a, b]) {
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-  }
-  return controller.signal;
-}
-
-/**
- * Settles with `promise`, or rejects with an {@link AbortError} as soon as `signal` aborts. The
- * shared token request goes on for the other callers.
- */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  // a caller that stops waiting leaves the (shared) request running: its failure is still observed
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new AbortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

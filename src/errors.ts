@@ -271,3 +271,10 @@ export function errorMessage(error: unknown): string {
     return String(error);
   }
 }
+
+/**
+ * `code` of the error a request (or its wait for the token) rejects with when the caller's
+ * `deadline` cuts it short: the run-time limit at work, so the page source stops with
+ * `max_run_time` instead of failing. Marked permanent: no retry can fit before the deadline.
+ */
+export const DEADLINE_CODE = 'run_deadline';

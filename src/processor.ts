@@ -1,7 +1,7 @@
 import { batches } from './pipeline/batches';
 import { LogsApiClient } from './client';
 import { DEFAULTS } from './defaults';
-import { Delivery, type LogsHandler } from './pipeline/delivery';
+import { Delivery } from './pipeline/delivery';
 import {
   ArgumentError,
   errorMessage,
@@ -14,7 +14,8 @@ import { Redactor } from './util/redact';
 import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
 import { isLogId } from './auth0/log-id';
 import { signalOption } from './options/check';
-import { RATE_LIMIT_WARNING, type PageCounts, type PagesStop } from './pipeline/pages';
+import { RATE_LIMIT_WARNING } from './pipeline/pages';
+import type { PageCounts, PagesStop } from './pipeline/types';
 import { backfillPages, type BackfillState } from './pipeline/backfill';
 import {
   assertHandler,
@@ -24,9 +25,16 @@ import {
 } from './options/processor';
 import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipeline/retry';
 import { StateStore } from './storage/state';
-import type { Logger, RunResult, RunStatus, StorageContext } from './types';
 import { addWarning, errorFacts, joinWarnings, stopRequestOf } from './pipeline/run-status';
-import type { RunProgress } from './options/processor';
+import { startCheckpoint as startCheckpointOf } from './pipeline/start';
+import type {
+  Logger,
+  LogsHandler,
+  RunProgress,
+  RunResult,
+  RunStatus,
+  StorageContext,
+} from './types';
 
 /** The start of the warning a run whose backfill dropped back to one cursor carries. */
 export const BACKFILL_FALLBACK_WARNING = 'Backfill dropped back to one cursor:';
@@ -152,13 +160,13 @@ export class LogsProcessor {
     const o = this.options;
     const client = this.client;
     if (this.problem || !o || !client) {
-      const stored = await this.store.getCheckpoint(undefined, () => Promise.resolve(null));
+      const stored = await this.store.getCheckpoint();
       status.startCheckpoint = stored;
       return this.finish(status, stored, stored, this.problem);
     }
     let startCheckpoint: string | null;
     try {
-      startCheckpoint = await this.store.getCheckpoint(o.startFrom ?? undefined, (from) =>
+      startCheckpoint = await startCheckpointOf(this.store, o.startFrom, (from) =>
         isLogId(from)
           ? Promise.resolve(from)
           : client.findCheckpointAt(new Date(from), signal ? { signal } : {}),

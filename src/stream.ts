@@ -6,13 +6,8 @@ import { scopedLogger } from './util/log';
 import { createLogFilter, type LogFilter } from './pipeline/filter';
 import { invalid, signalOption } from './options/check';
 import { resolveStreamOptions, takeOption, type ResolvedStreamOptions } from './options/stream';
-import {
-  logPages,
-  RATE_LIMIT_WARNING,
-  type CheckedPage,
-  type PageCounts,
-  type PagesStop,
-} from './pipeline/pages';
+import { logPages, RATE_LIMIT_WARNING } from './pipeline/pages';
+import type { CheckedPage, PageCounts, PagesStop } from './pipeline/types';
 import { isTransient, type RetryPolicy, type Timing } from './pipeline/retry';
 import type {
   LogEvent,

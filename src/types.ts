@@ -289,3 +289,39 @@ export interface Logger {
   info(...args: unknown[]): void;
   error(...args: unknown[]): void;
 }
+
+/**
+ * The user's handler: call `callback()` (or `callback(error)`) when the batch is stored, or
+ * return a promise. Either way, the batch counts as acknowledged only once it succeeds.
+ */
+export type LogsHandler = (
+  logs: LogEvent[],
+  callback: (error?: unknown) => void,
+) => void | PromiseLike<unknown>;
+
+/** What `onBatchFailure` receives for a batch whose retries are spent. */
+export interface BatchFailure {
+  logs: LogEvent[];
+  error: unknown;
+  fromCheckpoint: string | null;
+  toCheckpoint: string | null;
+}
+
+/** Progress after every acknowledged batch. */
+export interface RunProgress {
+  /** Logs acknowledged (or dead-lettered) so far in this run. */
+  logsProcessed: number;
+  /** The checkpoint stored so far. */
+  checkpoint: string | null;
+  /** Date of the newest log acknowledged so far. */
+  newestLogDate: string | null;
+  /** Batches committed so far. */
+  batches: number;
+  /**
+   * Cursors reading at this moment, with `backfillCursors` above 1 (0 between slices, 1 after a
+   * fall back to one cursor); absent otherwise.
+   */
+  cursors?: number;
+  /** Logs a backfill holds read ahead of the stored checkpoint; with `cursors` only. */
+  bufferedLogs?: number;
+}

@@ -1,4 +1,4 @@
-import type { RequestBudget } from '../pipeline/pages';
+import type { RequestBudget } from '../pipeline/types';
 import { rateLimitWait } from './rate-limits';
 import type { RateLimits } from '../types';
 import { reportWait, type WaitListener } from '../util/wait';

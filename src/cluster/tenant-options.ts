@@ -2,10 +2,22 @@ import { resolveClientOptions } from '../options/client';
 import { isArgumentError } from '../errors';
 import { Redactor } from '../util/redact';
 import { resolveProcessorOptions, type LogsProcessorOptions } from '../options/processor';
-import type { TenantConfig } from './config';
+
+/**
+ * What these functions read of a configured tenant (`TenantConfig` fits): its credentials, the
+ * PEM text of its `ca`, and the processor options a configuration may set.
+ */
+export interface TenantProcessorFields {
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+  ca?: string;
+  batchSize?: number;
+  logTypes?: string[];
+}
 
 /** The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`). */
-export function tenantProcessorOptions(config: TenantConfig): LogsProcessorOptions {
+export function tenantProcessorOptions(config: TenantProcessorFields): LogsProcessorOptions {
   const processor: LogsProcessorOptions = {
     domain: config.domain,
     clientId: config.clientId,
@@ -23,7 +35,7 @@ export function tenantProcessorOptions(config: TenantConfig): LogsProcessorOptio
  * Returns each problem as `{ option, message }` (the client secret never in a message), or none.
  */
 export function tenantOptionProblems(
-  config: TenantConfig,
+  config: TenantProcessorFields,
 ): Array<{ option: string; message: string }> {
   const options = tenantProcessorOptions(config);
   const problems: Array<{ option: string; message: string }> = [];

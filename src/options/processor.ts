@@ -1,8 +1,7 @@
-import type { LogsApiClientOptions } from '../client';
+import type { LogsApiClientOptions } from './client';
 import { DEFAULTS } from '../defaults';
-import type { LogsHandler } from '../pipeline/delivery';
 import type { Timing } from '../pipeline/retry';
-import type { LogEvent, WaitEvent } from '../types';
+import type { BatchFailure, LogsHandler, RunProgress, WaitEvent } from '../types';
 import { loggerOption } from '../util/log';
 import { functionOption, integerOption, invalid } from './check';
 import { LIMITS } from './limits';
@@ -16,32 +15,7 @@ import {
   type ResolvedPaging,
 } from './paging';
 
-/** What `onBatchFailure` receives for a batch whose retries are spent. */
-export interface BatchFailure {
-  logs: LogEvent[];
-  error: unknown;
-  fromCheckpoint: string | null;
-  toCheckpoint: string | null;
-}
-
-/** Progress after every acknowledged batch. */
-export interface RunProgress {
-  /** Logs acknowledged (or dead-lettered) so far in this run. */
-  logsProcessed: number;
-  /** The checkpoint stored so far. */
-  checkpoint: string | null;
-  /** Date of the newest log acknowledged so far. */
-  newestLogDate: string | null;
-  /** Batches committed so far. */
-  batches: number;
-  /**
-   * Cursors reading at this moment, with `backfillCursors` above 1 (0 between slices, 1 after a
-   * fall back to one cursor); absent otherwise.
-   */
-  cursors?: number;
-  /** Logs a backfill holds read ahead of the stored checkpoint; with `cursors` only. */
-  bufferedLogs?: number;
-}
+export type { BatchFailure, RunProgress } from '../types';
 
 /** Options of {@link LogsProcessor}: the client's, and how to run. */
 export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timing> {

@@ -1,13 +1,8 @@
-import { type LogsQuery } from '../client';
+import type { LogsQuery } from '../auth0/types';
 import { errorMessage, InvalidResponseError, isManagementApiError } from '../errors';
 import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../auth0/log-id';
-import {
-  logPages,
-  type CheckedPage,
-  type PageSourceOptions,
-  type PagesStop,
-  type AnsweredPage,
-} from './pages';
+import { logPages, type PageSourceOptions } from './pages';
+import type { AnsweredPage, CheckedPage, PagesStop } from './types';
 import {
   BackfillAnomaly,
   firstAtOrPast,
@@ -19,6 +14,7 @@ import {
 } from './backfill-checks';
 import { SharedRateLimits } from '../auth0/rate-budget';
 import { withRetry } from './retry';
+import { movesBackwards } from '../storage/checkpoint';
 
 /**
  * Backfill: reads a backlog with several cursors at once and hands its pages on in `log_id` order,
@@ -400,7 +396,7 @@ export async function* backfillPages(
       if (page) {
         if (
           (page.first !== undefined && last !== null && compareLogIds(page.first, last) <= 0) ||
-          (page.checkpoint !== null && last !== null && compareLogIds(page.checkpoint, last) < 0)
+          movesBackwards(last, page.checkpoint)
         ) {
           anomaly = `ids out of order at a seam: log_id ${page.first ?? String(page.checkpoint)} after ${last}`;
           break;

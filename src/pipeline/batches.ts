@@ -1,5 +1,5 @@
 import { logIdOf } from '../auth0/log-id';
-import type { CheckedPage, PagesStop } from './pages';
+import type { CheckedPage, PagesStop } from './types';
 import type { LogEvent } from '../types';
 
 /** A run of consecutive logs handed to the handler at once, with the checkpoints around it. */

@@ -2,19 +2,11 @@ import { types } from 'node:util';
 import type { Batch } from './batches';
 import { HandlerError, errorMessage, isAbortError, isPermanentError } from '../errors';
 import type { ResolvedOptions } from '../options/processor';
-import type { PagesStop } from './pages';
+import type { PagesStop } from './types';
 import { withRetry, type RetryPolicy } from './retry';
+import { checkpointAdvances } from '../storage/checkpoint';
 import type { StateStore } from '../storage/state';
-import type { LogEvent, SkippedRange } from '../types';
-
-/**
- * The user's handler: call `callback()` (or `callback(error)`) when the batch is stored, or
- * return a promise. Either way, the batch counts as acknowledged only once it succeeds.
- */
-export type LogsHandler = (
-  logs: LogEvent[],
-  callback: (error?: unknown) => void,
-) => void | PromiseLike<unknown>;
+import type { LogEvent, LogsHandler, SkippedRange } from '../types';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -245,7 +237,8 @@ export class Delivery {
     ) {
       this.settled.delete(this.nextSeq++);
       const next = entry.batch;
-      this.checkpoint = next.toCheckpoint ?? this.checkpoint;
+      if (checkpointAdvances(this.checkpoint, next.toCheckpoint))
+        this.checkpoint = next.toCheckpoint;
       // the newest log shipped (a skipped batch shipped nothing: it says nothing of the lag)
       const last = entry.delivered ? next.logs[next.logs.length - 1] : undefined;
       const date = last ? Date.parse(last.date) : Number.NaN;

@@ -1,56 +1,28 @@
-import {
-  DEADLINE_CODE,
-  eitherSignal,
-  type LogsAnswer,
-  type LogsApiClient,
-  type LogsQuery,
-} from '../client';
-import { InvalidResponseError, isAbortError, isManagementApiError } from '../errors';
+import type { LogsAnswer, LogsQuery } from '../auth0/types';
+import { DEADLINE_CODE, InvalidResponseError, isAbortError, isManagementApiError } from '../errors';
 import type { LogFilter } from './filter';
 import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH } from '../auth0/log-id';
 import { rateLimitWait } from '../auth0/rate-limits';
 import { withRetry, type RetryPolicy } from './retry';
 import { reportWait } from '../util/wait';
-import type { LogEvent, Logger, LogsPage, RateLimits, StopReason } from '../types';
+import { eitherSignal } from '../util/signals';
+import type {
+  AnsweredPage,
+  CheckedPage,
+  LogsSource,
+  PageCounts,
+  PagesStop,
+  RequestBudget,
+} from './types';
+import type { LogEvent, Logger, LogsPage, RateLimits } from '../types';
 
 /** The warning a run or stream that found the rate-limit bucket empty carries. */
 export const RATE_LIMIT_WARNING = 'Auth0 Management API rate limit reached.';
 
-/** Why a page source stopped without an error. */
-export type PagesStop = Exclude<StopReason, 'failed'>;
-
-/** One page after its checks: what a consumer may ship, and where the cursor stands after it. */
-export interface CheckedPage {
-  /** Logs past `from`, in `log_id` order, that the filter keeps. */
-  logs: LogEvent[];
-  /** Rate limits of the answer. */
-  limits: RateLimits;
-  /** The checkpoint the page was asked from (`null`: the oldest log). */
-  from: string | null;
-  /** The checkpoint after the page: its last log's id, filtered out or not. */
-  checkpoint: string | null;
-  /** Logs the API returned. */
-  fetched: number;
-  /** Logs at or below `from` (a replayed page), dropped. */
-  replayed: number;
-  /** The id of the first log past `from` on the page, filtered out or not (none: `undefined`). */
-  first?: string;
-}
-
-/** Running totals of a page source, updated as pages arrive. */
-export interface PageCounts {
-  requests: number;
-  fetched: number;
-  replayed: number;
-}
-
-/** A page as the client answers it, with the `Link` header when there was one. */
-export type AnsweredPage = LogsPage & { link?: string };
-
 /** Options of {@link logPages}. */
 export interface PageSourceOptions {
   /** `tenantNow()`, when the client has it, puts rate-limit waits in the tenant's clock. */
-  client: Pick<LogsApiClient, 'getLogs'> & Partial<Pick<LogsApiClient, 'tenantNow'>>;
+  client: LogsSource;
   /** Checkpoint to continue after; `null` starts at the oldest log the tenant keeps. */
   from: string | null;
   /** Logs per request, 1 to 100; `gen.next(take)` changes it for requests not yet started. */
@@ -82,22 +54,6 @@ export interface PageSourceOptions {
    * request instead of this source's own last answer, and told every answer's limits.
    */
   budget?: RequestBudget | undefined;
-}
-
-/** A rate-limit budget several page sources draw from; see `SharedRateLimits`. */
-export interface RequestBudget {
-  /**
-   * Resolves once a request may start (counting it as started), or with why not: `rate_limit`
-   * when the bucket would not hold a request before `deadline` (epoch ms) or `wait` is `false`,
-   * `aborted` when `signal` aborts while waiting.
-   */
-  reserve(options: {
-    deadline: number;
-    wait: boolean;
-    signal?: AbortSignal | undefined;
-  }): Promise<'rate_limit' | 'aborted' | undefined>;
-  /** Records that a reserved request settled, with its answer's rate limits when it succeeded. */
-  done(limits?: RateLimits): void;
 }
 
 function invalidPage(from: string | null, message: string, limits: RateLimits) {

@@ -1,10 +1,8 @@
 import { inspect } from 'node:util';
 import { DEFAULTS } from '../defaults';
 import { ArgumentError, StorageError, errorMessage, isStorageError } from '../errors';
-
-/** Codes of a lease's refusal (RedisStorage, PostgresStorage), passed on as they are. */
-const FENCE_CODES = new Set(['lease_lost', 'state_locked']);
-import { compareLogIds, isLogId } from '../auth0/log-id';
+import { isLogId } from '../auth0/log-id';
+import { checkpointAdvances } from './checkpoint';
 import { Redactor } from '../util/redact';
 import type {
   AccessToken,
@@ -15,6 +13,9 @@ import type {
   StoredTenant,
   TokenCache,
 } from '../types';
+
+/** Codes of a lease's refusal (RedisStorage, PostgresStorage), passed on as they are. */
+const FENCE_CODES = new Set(['lease_lost', 'state_locked']);
 
 /** Options of {@link StateStore}. */
 export interface StateStoreOptions {
@@ -250,32 +251,26 @@ export class StateStore implements TokenCache {
     });
   }
 
+  /** The stored checkpoint; `null` when none was stored. */
+  async getCheckpoint(): Promise<string | null> {
+    return (await this.read()).checkpointId ?? null;
+  }
+
   /**
-   * The checkpoint to start from. A `startFrom` that differs from the stored one wins (and is
-   * stored); `resolve` turns it into a checkpoint (it may be a date).
+   * Stores a new start: the `startFrom` option and the checkpoint it was resolved to, which
+   * replaces the stored one even when older (see `startCheckpoint` in src/pipeline/start.ts).
    */
-  async getCheckpoint(
-    startFrom: string | undefined,
-    resolve: (startFrom: string) => Promise<string | null>,
-  ): Promise<string | null> {
-    const doc = await this.read();
-    if (startFrom && startFrom !== doc.startFrom) {
-      const checkpoint = await resolve(startFrom);
-      await this.update((d) => {
-        d.startFrom = startFrom;
-        d.checkpointId = checkpoint;
-      });
-      return checkpoint;
-    }
-    return doc.checkpointId ?? null;
+  setStart(startFrom: string, checkpoint: string | null): Promise<void> {
+    return this.update((doc) => {
+      doc.startFrom = startFrom;
+      doc.checkpointId = checkpoint;
+    });
   }
 
   /** Stores a checkpoint after an acknowledged batch. It never moves backwards. */
   saveCheckpoint(checkpoint: string | null): Promise<void> {
     return this.update((doc) => {
-      const current = doc.checkpointId;
-      if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0))
-        doc.checkpointId = checkpoint;
+      if (checkpointAdvances(doc.checkpointId, checkpoint)) doc.checkpointId = checkpoint;
     });
   }
 
@@ -285,9 +280,7 @@ export class StateStore implements TokenCache {
       const history = (doc.logs ??= []);
       history.push({ ...status, checkpoint });
       trimHistory(doc, history, this.historyLimitBytes);
-      const current = doc.checkpointId;
-      if (checkpoint && (!current || compareLogIds(checkpoint, current) > 0))
-        doc.checkpointId = checkpoint;
+      if (checkpointAdvances(doc.checkpointId, checkpoint)) doc.checkpointId = checkpoint;
     });
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { LogGenerator } from './log-generator';
 import { parseQuery, QueryError, searchLogs } from './log-search';
 import type { RateLimitDecision, TokenBucket } from './rate-limiter';
-import type { FakeTenantStats } from './types';
+import type { FakeTenantStats, LogsQuirks } from './types';
 
 /** What the server answers: a status, a body (string as is, object as JSON) and headers. */
 export interface Reply {
@@ -27,28 +27,6 @@ export interface TenantState {
   now: () => number;
   /** Ways to misbehave; see {@link LogsQuirks}. */
   quirks?: LogsQuirks | undefined;
-}
-
-/**
- * Ways the logs endpoint can misbehave, to test what a client trusts (backfill's checks). A
- * "synthesised" `from` is one that is not the id of a log the tenant holds.
- */
-export interface LogsQuirks {
-  /** Serve ids whose time digits do not decode: `900`, 17 zeros, the sequence. @default false */
-  opaqueIds?: boolean;
-  /** Answer a synthesised `from` from the oldest log, as a tenant ignoring it would. @default false */
-  ignoreSynthesisedFrom?: boolean;
-  /**
-   * Answer a synthesised `from` starting this many logs below it (out of order at a seam); a
-   * negative shift starts that many logs too late (logs skipped at a seam). @default 0
-   */
-  synthesisedFromShift?: number;
-  /** Answer a synthesised `from` with this status (e.g. 400) instead of logs. @default undefined */
-  synthesisedFromStatus?: number;
-  /** Misbehave from the n-th request with a synthesised `from` on (1-based). @default 1 */
-  fromRequest?: number;
-  /** Synthesised-`from` requests seen so far (kept by the tenant). */
-  seen?: number;
 }
 
 const SEQUENCE_DIGITS = 36;

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { functionOption, integerOption, invalid, numberOption } from '../options/check';
 import { LIMITS, type Range } from '../options/limits';
 import { mix, mulberry32 } from './log-catalog';
-import type { RateLimitOptions } from './rate-limiter';
 import { validateRateLimit } from './rate-limiter';
-import type { FakeTenantOptions, FakeTenantRuntimeOptions } from './types';
+import type { FakeTenantOptions, FakeTenantRuntimeOptions, RateLimitOptions } from './types';
 
 /** {@link FakeTenantOptions} with every default filled in and checked. */
 export interface ResolvedOptions {

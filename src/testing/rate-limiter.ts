@@ -1,12 +1,5 @@
 import { integerOption, numberOption } from '../options/check';
-
-/** A token bucket: `burst` requests at once, refilled at `perSecond` requests per second. */
-export interface RateLimitOptions {
-  /** Size of the bucket; also sent as `x-ratelimit-limit`. */
-  burst: number;
-  /** Tokens added back per second (may be fractional, e.g. `0.5`). */
-  perSecond: number;
-}
+import type { RateLimitOptions } from './types';
 
 /** The outcome of one request against the bucket, with the headers to send. */
 export interface RateLimitDecision {

@@ -1,8 +1,34 @@
 import type { LogEvent } from '../types';
-import type { LogsQuirks } from './endpoints';
-import type { RateLimitOptions } from './rate-limiter';
 
-export type { RateLimitOptions };
+/** A token bucket: `burst` requests at once, refilled at `perSecond` requests per second. */
+export interface RateLimitOptions {
+  /** Size of the bucket; also sent as `x-ratelimit-limit`. */
+  burst: number;
+  /** Tokens added back per second (may be fractional, e.g. `0.5`). */
+  perSecond: number;
+}
+
+/**
+ * Ways the logs endpoint can misbehave, to test what a client trusts (backfill's checks). A
+ * "synthesised" `from` is one that is not the id of a log the tenant holds.
+ */
+export interface LogsQuirks {
+  /** Serve ids whose time digits do not decode: `900`, 17 zeros, the sequence. @default false */
+  opaqueIds?: boolean;
+  /** Answer a synthesised `from` from the oldest log, as a tenant ignoring it would. @default false */
+  ignoreSynthesisedFrom?: boolean;
+  /**
+   * Answer a synthesised `from` starting this many logs below it (out of order at a seam); a
+   * negative shift starts that many logs too late (logs skipped at a seam). @default 0
+   */
+  synthesisedFromShift?: number;
+  /** Answer a synthesised `from` with this status (e.g. 400) instead of logs. @default undefined */
+  synthesisedFromStatus?: number;
+  /** Misbehave from the n-th request with a synthesised `from` on (1-based). @default 1 */
+  fromRequest?: number;
+  /** Synthesised-`from` requests seen so far (kept by the tenant). */
+  seen?: number;
+}
 
 /** Options of {@link startFakeTenant}. Every option is optional. */
 export interface FakeTenantOptions {

@@ -1,18 +1,54 @@
-import { MemoryTokenCache, TokenProvider } from '../../src/auth0/token-provider';
-import type { AccessToken } from '../../src/types';
+import type { AxiosResponse } from 'axios';
+import {
+  MemoryTokenCache,
+  TokenProvider,
+  type SendTokenRequest,
+  type TokenOwner,
+} from '../../src/auth0/token-provider';
+import { Redactor } from '../../src/util/redact';
+import type { AccessToken, TokenCache } from '../../src/types';
+
+/** The answer of `POST /oauth/token` that issues `token`, living `expiresInMs` from `now`. */
+function issued(token: string, expiresInMs: number): AxiosResponse {
+  return {
+    status: 200,
+    data: JSON.stringify({ access_token: token, expires_in: expiresInMs / 1000 }),
+    headers: {},
+  } as AxiosResponse;
+}
+
+/** A provider that sends its token request with `send`. */
+function provide(
+  send: SendTokenRequest,
+  cache: TokenCache,
+  now: () => number,
+  leewayMs: number,
+  owner: TokenOwner = { domain: 'tenant.auth0.com', clientId: 'client-0' },
+  redactor = new Redactor(),
+): TokenProvider {
+  return new TokenProvider({
+    ...owner,
+    clientSecret: 'the-secret',
+    send,
+    cache,
+    redactor,
+    now,
+    leewayMs,
+  });
+}
 
 function setup(now = 1_000_000) {
   let clock = now;
-  let issued = 0;
+  let count = 0;
   let fail = false;
-  const fetchToken = jest.fn(async (): Promise<AccessToken> => {
+  const fetchToken = jest.fn(async (): Promise<AxiosResponse> => {
     await new Promise((r) => setTimeout(r, 5));
     if (fail) throw new Error('token endpoint down');
-    issued += 1;
-    return { token: `token-${issued}`, expiresAt: clock + 60_000 };
+    count += 1;
+    return issued(`token-${count}`, 60_000);
   });
   const cache = new MemoryTokenCache();
-  const provider = new TokenProvider(fetchToken, cache, () => clock, 10_000);
+  const provider = provide(fetchToken, cache, () => clock, 10_000);
   return {
     provider,
     cache,
@@ -69,13 +105,12 @@ describe('TokenProvider', () => {
 describe('TokenProvider with short-lived tokens', () => {
   function shortLived(lifetimeMs: number) {
     let clock = 5_000_000;
-    const fetchToken = jest.fn(async (): Promise<AccessToken> => ({
-      token: `token-${fetchToken.mock.calls.length}`,
-      expiresAt: clock + lifetimeMs,
-    }));
+    const fetchToken = jest.fn(async (): Promise<AxiosResponse> =>
+      issued(`token-${fetchToken.mock.calls.length}`, lifetimeMs),
+    );
     const cache = new MemoryTokenCache();
     const setToken = jest.spyOn(cache, 'setToken');
-    const provider = new TokenProvider(fetchToken, cache, () => clock, 10_000, owner);
+    const provider = provide(fetchToken, cache, () => clock, 10_000, owner);
     return { provider, fetchToken, setToken, tick: (ms: number) => (clock += ms) };
   }
   const owner = { domain: 'acme.auth0.com', clientId: 'client-1' };
@@ -139,10 +174,14 @@ describe('TokenProvider owners', () => {
     const cache = new MemoryTokenCache();
     await cache.setToken(cached);
     const seen: string[] = [];
-    const fetchToken = jest.fn(async () => ({ token: 'fresh-token', expiresAt: far }));
-    const provider = new TokenProvider(fetchToken, cache, Date.now, 10_000, owner, (t) =>
-      seen.push(t),
-    );
+    const redactor = new Redactor();
+    const add = redactor.add.bind(redactor);
+    jest.spyOn(redactor, 'add').mockImplementation((t) => {
+      if (t) seen.push(t);
+      add(t);
+    });
+    const fetchToken = jest.fn(async () => issued('fresh-token', far - Date.now()));
+    const provider = provide(fetchToken, cache, Date.now, 10_000, owner, redactor);
     expect((await provider.getToken()).token).toBe('fresh-token');
     expect(fetchToken).toHaveBeenCalledTimes(1);
     expect(await cache.getToken()).toMatchObject({ token: 'fresh-token', ...owner });
@@ -158,8 +197,8 @@ describe('TokenProvider owners', () => {
       issuedAt: far - 86_400_000,
       ...owner,
     } as AccessToken);
-    const fetchToken = jest.fn(async () => ({ token: 'fresh-token', expiresAt: far }));
-    const provider = new TokenProvider(fetchToken, cache, Date.now, 10_000, owner);
+    const fetchToken = jest.fn(async () => issued('fresh-token', far - Date.now()));
+    const provider = provide(fetchToken, cache, Date.now, 10_000, owner);
     expect((await provider.getToken()).token).toBe('mine');
     expect(fetchToken).not.toHaveBeenCalled();
   });

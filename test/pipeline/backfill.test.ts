@@ -5,10 +5,10 @@ import {
   type BackfillOptions,
   type BackfillState,
 } from '../../src/pipeline/backfill';
-import type { LogsQuery } from '../../src/client';
+import type { LogsQuery } from '../../src/auth0/types';
 import { ManagementApiError } from '../../src/errors';
 import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../../src/auth0/log-id';
-import type { CheckedPage, PagesStop } from '../../src/pipeline/pages';
+import type { CheckedPage, PagesStop } from '../../src/pipeline/types';
 import { LogGenerator } from '../../src/testing/log-generator';
 import type { LogEvent, LogsPage } from '../../src/types';
 

@@ -1,5 +1,5 @@
 import { batches, type Batch } from '../../src/pipeline/batches';
-import type { CheckedPage, PagesStop } from '../../src/pipeline/pages';
+import type { CheckedPage, PagesStop } from '../../src/pipeline/types';
 import type { LogEvent } from '../../src/types';
 
 const id = (n: number) => n.toString().padStart(56, '0');

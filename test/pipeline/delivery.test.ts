@@ -1,9 +1,9 @@
 import type { Batch } from '../../src/pipeline/batches';
-import { callHandler, Delivery, type LogsHandler } from '../../src/pipeline/delivery';
+import { callHandler, Delivery } from '../../src/pipeline/delivery';
 import { errorMessage, HandlerError, isPermanentError } from '../../src/errors';
-import type { PagesStop } from '../../src/pipeline/pages';
+import type { PagesStop } from '../../src/pipeline/types';
 import type { RetryPolicy } from '../../src/pipeline/retry';
-import type { LogEvent } from '../../src/types';
+import type { LogEvent, LogsHandler } from '../../src/types';
 
 const logs: LogEvent[] = [{ log_id: '1', date: '2024-01-01T00:00:00.000Z', type: 's' }];
 

@@ -1,8 +1,9 @@
 // The next request starts from `Link` as soon as an answer is in, before its body is parsed (one
 // cursor, closer to its limit), and is cancelled whenever the checked page disagrees.
-import type { LogsAnswer, LogsQuery, RequestOptions } from '../../src/client';
+import type { LogsAnswer, LogsQuery, RequestOptions } from '../../src/auth0/types';
 import { InvalidResponseError } from '../../src/errors';
-import { logPages, type CheckedPage, type PageSourceOptions } from '../../src/pipeline/pages';
+import { logPages, type PageSourceOptions } from '../../src/pipeline/pages';
+import type { CheckedPage } from '../../src/pipeline/types';
 import { LogsProcessor } from '../../src/processor';
 import type { RetryPolicy } from '../../src/pipeline/retry';
 import type { LogEvent } from '../../src/types';

@@ -1,13 +1,8 @@
 import { LogsApiClient } from '../../src/client';
 import { InvalidResponseError } from '../../src/errors';
 import { createHttp } from '../../src/auth0/http';
-import {
-  checkPage,
-  linkedFrom,
-  logPages,
-  type CheckedPage,
-  type PagesStop,
-} from '../../src/pipeline/pages';
+import { checkPage, linkedFrom, logPages } from '../../src/pipeline/pages';
+import type { CheckedPage, PagesStop } from '../../src/pipeline/types';
 import { LogsProcessor } from '../../src/processor';
 import type { LogsProcessorOptions } from '../../src/options/processor';
 import type { RetryPolicy } from '../../src/pipeline/retry';

@@ -130,7 +130,7 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
       ),
     };
     await expect(store.getToken()).rejects.toMatchObject(refused);
-    await expect(store.getCheckpoint(undefined, async (s) => s)).rejects.toMatchObject(refused);
+    await expect(store.getCheckpoint()).rejects.toMatchObject(refused);
     await expect(store.saveCheckpoint(id(10))).rejects.toMatchObject(refused);
     expect(storage.events).toEqual([]);
   });
@@ -146,7 +146,7 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
     const store = new StateStore(lockable(stored), {
       tenant: { domain: 'other.us.auth0.com', clientId: 'client-b' },
     });
-    await expect(store.getCheckpoint(undefined, async (s) => s)).rejects.toMatchObject({
+    await expect(store.getCheckpoint()).rejects.toMatchObject({
       code: 'state_other_tenant',
       message: expect.stringContaining(
         `: it holds that tenant's ${held}. Use one state per tenant.`,
@@ -157,7 +157,7 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
   it("a failed run's history claims nothing: the state stays free for the right tenant", async () => {
     const storage = lockable();
     const typo = new StateStore(storage, { tenant: { domain: '127.0.0.1:9448', clientId: 'c' } });
-    expect(await typo.getCheckpoint(undefined, async (s) => s)).toBeNull();
+    expect(await typo.getCheckpoint()).toBeNull();
     const failed: RunStatus = {
       startCheckpoint: null,
       start: new Date(0),
@@ -170,7 +170,7 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
     expect(storage.current()?.logs).toHaveLength(1);
 
     const right = new StateStore(storage, { tenant });
-    expect(await right.getCheckpoint(undefined, async (s) => s)).toBeNull();
+    expect(await right.getCheckpoint()).toBeNull();
     await right.setToken({ token: 'token-of-acme-0123456789', expiresAt: 1e15 });
     expect(storage.current()).toMatchObject({ tenant, logs: [{ error: failed.error }] });
   });
@@ -192,7 +192,7 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
   it('claims a state written without a tenant (the original, an older version)', async () => {
     const storage = lockable({ checkpointId: id(3), startFrom: null, logs: [] });
     const store = new StateStore(storage, { tenant });
-    expect(await store.getCheckpoint(undefined, async (s) => s)).toBe(id(3));
+    expect(await store.getCheckpoint()).toBe(id(3));
     await store.saveCheckpoint(id(4));
     expect(storage.current()).toMatchObject({ checkpointId: id(4), tenant });
   });
@@ -202,7 +202,7 @@ describe('StateStore tenant (a state belongs to one tenant)', () => {
     const storage = lockable({ checkpointId: id(3), logs_access_token: token, tenant });
     const store = new StateStore(storage, { tenant: { ...tenant, clientId: 'client-b' } });
     expect(await store.getToken()).toBeNull();
-    expect(await store.getCheckpoint(undefined, async (s) => s)).toBe(id(3));
+    expect(await store.getCheckpoint()).toBe(id(3));
     await store.saveCheckpoint(id(4));
     expect(storage.current()).toMatchObject({
       logs_access_token: null,

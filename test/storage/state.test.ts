@@ -61,17 +61,6 @@ describe('StateStore', () => {
     });
   });
 
-  it('lets a new startFrom win over the stored checkpoint, once', async () => {
-    const storage = memory({ checkpointId: id(50), startFrom: id(10) });
-    const store = new StateStore(storage);
-    const resolve = jest.fn(async (s: string) => s);
-    expect(await store.getCheckpoint(id(10), resolve)).toBe(id(50));
-    expect(await store.getCheckpoint(undefined, resolve)).toBe(id(50));
-    expect(await store.getCheckpoint(id(20), resolve)).toBe(id(20));
-    expect(storage.current()).toMatchObject({ checkpointId: id(20), startFrom: id(20) });
-    expect(resolve).toHaveBeenCalledTimes(1);
-  });
-
   it('never moves the checkpoint backwards', async () => {
     const storage = memory({ checkpointId: id(50) });
     const store = new StateStore(storage);

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { LogsHandler } from '../../src/pipeline/delivery';
+import type { LogsHandler } from '../../src/types';
 import { LogsProcessor } from '../../src/processor';
 import type { LogsProcessorOptions } from '../../src/options/processor';
 import type { FakeTenant } from '../../src/testing';

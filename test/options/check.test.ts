@@ -1,4 +1,3 @@
-import { ArgumentError } from '../../src/errors';
 import {
   booleanOption,
   describeRange,
@@ -14,16 +13,7 @@ import {
 } from '../../src/options/check';
 import { LIMITS } from '../../src/options/limits';
 import { DEFAULTS } from '../../src/defaults';
-
-function thrown(fn: () => unknown): ArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgumentError);
-    return error as ArgumentError;
-  }
-  throw new Error('did not throw');
-}
+import { thrown } from '../support/options';
 
 describe('the options kit', () => {
   it('shows a value as given, an object or a function by its kind only', () => {

@@ -1,4 +1,3 @@
-import { ArgumentError } from '../../src/errors';
 import { createLogFilter, nearestLogType, unknownTypesWarning } from '../../src/pipeline/filter';
 import { integerOption } from '../../src/options/check';
 import {
@@ -7,24 +6,11 @@ import {
   logTypesOption,
   runTimeOption,
 } from '../../src/options/paging';
-import { resolveProcessorOptions, type LogsProcessorOptions } from '../../src/options/processor';
 import { resolveStreamOptions } from '../../src/options/stream';
 import type { LogEvent } from '../../src/types';
+import { processor, thrown } from '../support/options';
 
 const id = `900${'1'.repeat(53)}`;
-const creds = { domain: 'example.auth0.com', clientId: 'id', clientSecret: 'secret' };
-const processor = (options: Partial<LogsProcessorOptions>) =>
-  resolveProcessorOptions({ ...creds, ...options });
-
-function thrown(fn: () => unknown): ArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgumentError);
-    return error as ArgumentError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('one set of option rules', () => {
   it('applies the same maxRetries rule to the stream and the processor', () => {

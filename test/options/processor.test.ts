@@ -1,19 +1,4 @@
-import { ArgumentError } from '../../src/errors';
-import { resolveProcessorOptions, type LogsProcessorOptions } from '../../src/options/processor';
-
-const creds = { domain: 'example.auth0.com', clientId: 'id', clientSecret: 'secret' };
-const processor = (options: Partial<LogsProcessorOptions>) =>
-  resolveProcessorOptions({ ...creds, ...options });
-
-function thrown(fn: () => unknown): ArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgumentError);
-    return error as ArgumentError;
-  }
-  throw new Error('did not throw');
-}
+import { processor, thrown } from '../support/options';
 
 describe('one set of option rules', () => {
   it('names the option and the value, as p-retry does', () => {

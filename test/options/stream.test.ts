@@ -1,15 +1,5 @@
-import { ArgumentError } from '../../src/errors';
 import { resolveStreamOptions, takeOption } from '../../src/options/stream';
-
-function thrown(fn: () => unknown): ArgumentError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgumentError);
-    return error as ArgumentError;
-  }
-  throw new Error('did not throw');
-}
+import { thrown } from '../support/options';
 
 describe('one set of option rules', () => {
   it('refuses take below 1 (pages(0), next(0))', () => {

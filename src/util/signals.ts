@@ -4,8 +4,9 @@ import { AbortError } from '../errors';
 export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
   const controller = new AbortController();
-  const abort = () => controller.abort();
   for (const signal of [a, b]) {
+    // the first to abort gives its reason (a caller's stop request travels through it)
+    const abort = () => controller.abort(signal.reason);
     if (signal.aborted) abort();
     else signal.addEventListener('abort', abort, { once: true });
   }

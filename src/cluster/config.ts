@@ -79,7 +79,7 @@ const tenant = z.strictObject({
     .strictObject({
       url: url(['https:', 'http:']),
       headers: z.record(z.string(), z.string()).optional(),
-      timeoutMs: z.number().int().min(1).optional(),
+      timeoutMs: ranged('timeoutMs', LIMITS.timeoutMs, true).optional(),
     })
     .optional(),
   ...destinationEntries,

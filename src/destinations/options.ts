@@ -8,6 +8,7 @@ import {
   kindOf,
   show,
   textOption,
+  unset,
 } from '../options/check';
 import { LIMITS } from '../options/limits';
 import { DESTINATION_DEFAULTS } from './defaults';
@@ -50,20 +51,16 @@ export function text(
   return textOption(name, raw, fallback, { shown: label(name) });
 }
 
-/** What a message says was given for a blank value: `nothing`, `null`, `an empty string`. */
-const given = (raw: unknown) => (raw === undefined ? 'nothing' : kindOf(raw));
-
 /** A required non-empty string (a secret's message never shows the value). */
 export function required(name: string, raw: unknown, label: OptionName, hint = ''): string {
   const value = text(name, raw, label);
-  if (value === undefined)
-    throw invalidAs(name, `set${hint ? ` (${hint})` : ''}`, given(raw), label(name));
+  if (value === undefined) throw unset(name, `set${hint ? ` (${hint})` : ''}`, label(name));
   return value;
 }
 
 /** A secret: required, and never echoed back in a message. */
 export function secret(name: string, raw: unknown, label: OptionName, hint: string): string {
-  if (blank(raw)) throw invalidAs(name, `set (${hint})`, given(raw), label(name));
+  if (blank(raw)) throw unset(name, `set (${hint})`, label(name));
   if (typeof raw !== 'string' || raw.trim() !== raw || /[\r\n]/.test(raw)) {
     const got = typeof raw === 'string' ? 'one with spaces or line breaks around it' : kindOf(raw);
     throw invalidAs(

@@ -5,6 +5,11 @@ import { isPermanentNetworkCode, systemCode } from '../util/system-codes';
 import { DestinationError, isRetryableStatus } from './errors';
 import { type DestinationHandler, destinationHandler } from './handler';
 import { type OptionName, integer } from './options';
+import { invalidAs } from '../options/check';
+import { LIMITS } from '../options/limits';
+
+/** A header name as HTTP allows it (RFC 9110's token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~\w-]+$/;
 
 /** An HTTP endpoint that takes each batch as a JSON array (`ship --post`, a serve tenant's `post`). */
 export interface PostOptions {
@@ -127,12 +132,14 @@ function networkError(
       { permanent: true },
     );
   }
+  // fetch's own error may quote what it was given (a header value): the cause kept is a redacted copy
+  const cause = Object.assign(new Error(redact(errorMessage(error))), code ? { code } : {});
   return new DestinationError(
     'post',
     code ?? 'network_error',
     redact(`POST ${label} failed: ${code ?? errorMessage(error)}`),
     {
-      cause: error,
+      cause,
       permanent: isPermanentNetworkCode(code),
       ...(code === undefined ? {} : { systemCode: code }),
     },
@@ -171,6 +178,25 @@ export function postOptions(
       'headers',
     );
   }
+  for (const [name, value] of Object.entries(headers as Record<string, string>)) {
+    if (!HEADER_NAME.test(name)) {
+      throw invalidAs(
+        'headers',
+        "an object of header names to strings (a name is letters, digits and !#$%&'*+.^_`|~-)",
+        JSON.stringify(name),
+        label('headers'),
+      );
+    }
+    // never quoted: a header often carries the endpoint's credentials
+    if (/[\r\n\0]/.test(value)) {
+      throw invalidAs(
+        'headers',
+        'header values without line breaks or NUL characters',
+        `one in ${JSON.stringify(name)}`,
+        label('headers'),
+      );
+    }
+  }
   const credentialsIn = options['credentialsIn'];
   if (credentialsIn !== undefined && credentialsIn !== 'url' && credentialsIn !== 'header') {
     throw new ArgumentError(
@@ -184,7 +210,16 @@ export function postOptions(
     headers: headers as Record<string, string>,
     ...(timeoutMs === undefined
       ? {}
-      : { timeoutMs: integer('timeoutMs', timeoutMs, label, 30_000, 1, Number.MAX_SAFE_INTEGER) }),
+      : {
+          timeoutMs: integer(
+            'timeoutMs',
+            timeoutMs,
+            label,
+            30_000,
+            LIMITS.timeoutMs.min,
+            LIMITS.timeoutMs.max,
+          ),
+        }),
     ...(credentialsIn === undefined ? {} : { credentialsIn }),
     ...(redact === undefined ? {} : { redact }),
   };

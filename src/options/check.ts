@@ -66,6 +66,14 @@ export function invalidAs(
   });
 }
 
+/**
+ * ``Expected `name` to be <expected>`` for an option that is not given at all (nothing to quote):
+ * a required setting or secret left blank.
+ */
+export function unset(name: string, expected: string, shown = name): ArgumentError {
+  return new ArgumentError(`Expected \`${shown}\` to be ${expected}`, name, { expected });
+}
+
 /** `undefined`, `null` and `''`: the option is not given (configuration leaves blanks). */
 export const blank = (raw: unknown): raw is undefined | null | '' =>
   raw === undefined || raw === null || raw === '';

@@ -77,6 +77,15 @@ describe('parseServeConfig', () => {
     expect(message).toContain('leaseSecs: unknown key');
   });
 
+  it("refuses a post timeoutMs longer than Node's longest timer (it fired at once)", () => {
+    const raw = good();
+    const acme = (raw['tenants'] as Record<string, Record<string, unknown>>[])[0]!;
+    acme['post'] = { url: 'https://collector.example/acme', timeoutMs: 3_000_000_000 };
+    expect(problems(raw)).toContain(
+      'Expected `timeoutMs` to be an integer from 1 to 2147483647, got 3000000000',
+    );
+  });
+
   it('refuses a missing field', () => {
     const raw = good();
     delete (raw['tenants'] as Array<Record<string, unknown>>)[1]!['clientId'];

@@ -13,6 +13,23 @@ const ES_KEY = 'ZXMta2V5LWlkOmVzLWtleS1zZWNyZXQ=';
 const tenant = useTenant({ logs: 120, startDate: Date.now() - 3600_000 });
 
 describe('parseTo', () => {
+  it('says a secret variable is not set, quoting nothing (not "got an empty string")', () => {
+    const message = (values: string[]) => {
+      try {
+        parseTo(values, [], {});
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(message(['splunk:https://hec.example:8088'])).toBe(
+      'Expected `SPLUNK_HEC_TOKEN` to be set (the HEC token, from SPLUNK_HEC_TOKEN)',
+    );
+    expect(message(['datadog:datadoghq.eu'])).toBe(
+      'Expected `DD_API_KEY` to be set (the API key, from DD_API_KEY)',
+    );
+  });
+
   it('is absent without --to, and --to-option alone is an error naming both flags', () => {
     expect(parseTo([], [], {})).toBeUndefined();
     expect(() => parseTo([], ['index=a'], {})).toThrow(

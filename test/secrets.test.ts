@@ -298,6 +298,47 @@ describe('the client secret and access tokens never leak from processor runs', (
   });
 });
 
+describe('the client secret is never echoed by an option error', () => {
+  // the secret pasted into the wrong option: the message quotes the value, masked
+  const options = { domain: 'acme.auth0.com', clientId: 'client-1', clientSecret: CANARY };
+  const pasted = [
+    ['timeoutMs', { timeoutMs: CANARY }],
+    ['startFrom', { startFrom: CANARY }],
+    ['batchSize', { batchSize: CANARY }],
+  ] as const;
+
+  it.each(pasted.slice(0, 1))('by the client (%s)', (option, wrong) => {
+    let error: unknown;
+    try {
+      new LogsApiClient({ ...options, ...wrong } as LogsApiClientOptions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ name: 'ArgumentError', option });
+    expect(util.inspect(error)).not.toContain(CANARY);
+  });
+
+  it.each(pasted)('by the processor and its run (%s)', async (option, wrong) => {
+    const processor = new LogsProcessor(memoryStorage(), { ...options, ...wrong } as never);
+    expect(processor.optionsError).toMatchObject({ option });
+    expect(util.inspect(processor.optionsError)).not.toContain(CANARY);
+    const { status } = await processor.run(async () => {});
+    expect(status.error).toContain(option);
+    expect(JSON.stringify(status)).not.toContain(CANARY);
+  });
+
+  it('by the stream (checkpointId)', () => {
+    let error: unknown;
+    try {
+      new LogsApiStream({ ...options, checkpointId: CANARY } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ name: 'ArgumentError', option: 'checkpointId' });
+    expect(util.inspect(error)).not.toContain(CANARY);
+  });
+});
+
 describe('debug and logger output', () => {
   it('was captured and holds no secret', () => {
     expect(debugOutput.join('\n')).toContain('auth0-log-tools:client');

@@ -1,4 +1,5 @@
-import { ArgumentError } from '../errors';
+import { ArgumentError, isArgumentError } from '../errors';
+import { Redactor } from '../util/redact';
 import type { Range } from './limits';
 
 /**
@@ -193,4 +194,25 @@ export function methodsOption<T>(
     methods.every((m) => typeof (raw as Record<string, unknown>)[m] === 'function');
   if (!ok) throw invalid(name, expected, raw);
   return raw as T;
+}
+
+/**
+ * Runs `resolve`; an {@link ArgumentError} it throws comes out with the options' client secret
+ * (and its encoded forms) masked, so a secret pasted into the wrong option is never echoed back by
+ * a message that quotes the value.
+ */
+export function maskingSecret<T>(options: unknown, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    const { clientId, clientSecret } = (options ?? {}) as Record<string, unknown>;
+    if (!isArgumentError(error) || typeof clientSecret !== 'string') throw error;
+    const redactor = new Redactor();
+    redactor.addBasic(typeof clientId === 'string' ? clientId : '', clientSecret);
+    const message = redactor.redact(error.message);
+    if (message === error.message) throw error;
+    throw new ArgumentError(message, error.option, {
+      ...(error.expected === undefined ? {} : { expected: error.expected }),
+    });
+  }
 }

@@ -3,7 +3,15 @@ import { DEFAULTS } from '../defaults';
 import { ArgumentError } from '../errors';
 import type { HttpOptions } from '../auth0/http';
 import { loggerOption } from '../util/log';
-import { functionOption, integerOption, invalid, invalidAs, methodsOption, show } from './check';
+import {
+  functionOption,
+  integerOption,
+  invalid,
+  invalidAs,
+  methodsOption,
+  show,
+  maskingSecret,
+} from './check';
 import { LIMITS } from './limits';
 import type { Logger, TokenCache } from '../types';
 
@@ -104,6 +112,10 @@ export function caOption(raw: unknown): HttpOptions['ca'] {
  * reads the raw options again.
  */
 export function resolveClientOptions(options: LogsApiClientOptions): ResolvedClientOptions {
+  return maskingSecret(options, () => resolveClientOptionsUnmasked(options));
+}
+
+function resolveClientOptionsUnmasked(options: LogsApiClientOptions): ResolvedClientOptions {
   if (options === null || typeof options !== 'object') {
     throw new ArgumentError('Must provide an options object', 'options');
   }

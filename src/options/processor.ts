@@ -3,7 +3,7 @@ import { DEFAULTS } from '../defaults';
 import type { Timing } from '../pipeline/retry';
 import type { BatchFailure, LogsHandler, RunProgress, WaitEvent } from '../types';
 import { loggerOption } from '../util/log';
-import { functionOption, integerOption, invalid } from './check';
+import { functionOption, integerOption, invalid, maskingSecret } from './check';
 import { LIMITS } from './limits';
 import {
   checkpointOption,
@@ -100,6 +100,12 @@ function failurePolicy(raw: unknown): ResolvedOptions['onBatchFailure'] {
  * bad option ("Expected `batchSize` to be an integer from 1 to 1000, got 0").
  */
 export function resolveProcessorOptions(options: {
+  [K in keyof LogsProcessorOptions]?: LogsProcessorOptions[K] | undefined;
+}): ResolvedOptions {
+  return maskingSecret(options, () => resolveProcessorOptionsUnmasked(options));
+}
+
+function resolveProcessorOptionsUnmasked(options: {
   [K in keyof LogsProcessorOptions]?: LogsProcessorOptions[K] | undefined;
 }): ResolvedOptions {
   return {

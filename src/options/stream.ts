@@ -2,7 +2,7 @@ import { loggerOption } from '../util/log';
 import type { Timing } from '../pipeline/retry';
 import type { Logger } from '../types';
 import type { WaitListener } from '../util/wait';
-import { booleanOption, functionOption, invalid } from './check';
+import { booleanOption, functionOption, invalid, maskingSecret } from './check';
 import {
   checkpointOption,
   logTypesOption,
@@ -36,6 +36,10 @@ export interface ResolvedStreamOptions extends ResolvedPaging {
  * did. Throws an {@link ArgumentError} naming the first bad option.
  */
 export function resolveStreamOptions(options: RawStreamOptions): ResolvedStreamOptions {
+  return maskingSecret(options, () => resolveStreamOptionsUnmasked(options));
+}
+
+function resolveStreamOptionsUnmasked(options: RawStreamOptions): ResolvedStreamOptions {
   const timing = timingOption(options);
   const start = options.start ?? timing.now();
   if (typeof start !== 'number' || !Number.isFinite(start))

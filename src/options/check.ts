@@ -5,7 +5,8 @@ import type { Range } from './limits';
 /**
  * The one checking kit of every option: faces, destinations, storage, the testing kit and the
  * cluster worker. Every fault reads ``Expected `name` to be <expected>, got <value>`` (p-retry's
- * form) and is an {@link ArgumentError} whose `option` names the option. Ranges come from
+ * form) and is an {@link ArgumentError} whose `option` names the option; a required setting left
+ * blank reads ``Expected `name` to be set (<hint>)``, quoting nothing ({@link unset}). Ranges come from
  * `LIMITS` (`./limits`); defaults from `DEFAULTS`.
  */
 

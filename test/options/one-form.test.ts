@@ -17,6 +17,8 @@ import { parseServeConfig } from '../../src/cluster/config';
 
 /** Every option fault reads like this (p-retry's form). */
 const ONE_FORM = /^Expected `[^`]+` to be .+, got .+$/s;
+/** A required setting left blank: nothing was given, so nothing is quoted (the kit's `unset`). */
+const UNSET_FORM = /^Expected `[^`]+` to be set( \(.+\))?$/;
 
 const creds = { domain: 'acme.auth0.com', clientId: 'id-123', clientSecret: 'not-the-secret-42ab' };
 const hec = { url: 'https://hec.example:8088', token: 'hec-token-0123' };
@@ -51,14 +53,11 @@ const SAMPLES: Array<[string, string, () => unknown]> = [
   ['processor', 'onProgress', () => resolveProcessorOptions({ onProgress: 5 as never })],
   ['processor', 'handler', () => assertHandler(undefined)],
   ['splunk', 'timeoutMs', () => splunk({ ...hec, timeoutMs: 0 })],
-  ['splunk', 'token', () => splunk({ ...hec, token: '' })],
   ['splunk', 'token', () => splunk({ ...hec, token: ' padded ' })],
   ['splunk', 'allowInsecureHttp', () => splunk({ ...hec, allowInsecureHttp: 'maybe' })],
   ['datadog', 'timeoutMs', () => datadog({ apiKey: 'dd-key', timeoutMs: 'soon' })],
-  ['datadog', 'apiKey', () => datadog({} as never)],
   ['elastic', 'index', () => elastic({ url: hec.url, apiKey: 'es-key', index: ' ' })],
   ['s3', 'maxAttempts', () => s3({ bucket: 'b-1', tenant: 't', maxAttempts: 0 })],
-  ['s3', 'tenant', () => s3({ bucket: 'b-1', tenant: '' })],
   ['FileStorage', 'path', () => new FileStorage('')],
   ['FileStorage', 'mode', () => new FileStorage('state.json', { mode: 0o1000 })],
   ['FileStorage', 'lockStaleMs', () => new FileStorage('state.json', { lockStaleMs: 100 })],
@@ -138,6 +137,13 @@ const EXCEPTIONS: Array<[string, string, () => unknown, RegExp, string]> = [
   ],
 ];
 
+/** [kit, option, call]: each call leaves a required `option` blank. */
+const UNSET_SAMPLES: Array<[string, string, () => unknown]> = [
+  ['splunk', 'token', () => splunk({ ...hec, token: '' })],
+  ['datadog', 'apiKey', () => datadog({} as never)],
+  ['s3', 'tenant', () => s3({ bucket: 'b-1', tenant: '' })],
+];
+
 function refusal(call: () => unknown): Error & { option?: string } {
   try {
     call();
@@ -156,6 +162,17 @@ describe('every option fault has the one form', () => {
       expect(error.option).toBe(option);
       expect(error.message).toMatch(ONE_FORM);
       // the name shown may be qualified (`splunk.timeoutMs`, `rateLimit.burst`)
+      expect(/^Expected `([^`]+)`/.exec(error.message)?.[1]).toContain(option);
+    },
+  );
+
+  it.each(UNSET_SAMPLES)(
+    '%s says a blank `%s` is to be set, quoting nothing',
+    (_, option, call) => {
+      const error = refusal(call);
+      expect(isArgumentError(error)).toBe(true);
+      expect(error.option).toBe(option);
+      expect(error.message).toMatch(UNSET_FORM);
       expect(/^Expected `([^`]+)`/.exec(error.message)?.[1]).toContain(option);
     },
   );

@@ -292,6 +292,8 @@ export class LogsProcessor {
     if (failure !== undefined) {
       status.error = this.redact(errorMessage(failure));
       Object.assign(status, errorFacts(failure));
+      // a code may come from the API's answer: masked like the message
+      if (status.errorCode) status.errorCode = this.redact(status.errorCode);
     }
     status.stopReason = status.error ? 'failed' : (stop ?? 'caught_up');
     if (failure !== undefined && isPermanentError(failure)) status.permanent = true; // ship fails at once

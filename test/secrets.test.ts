@@ -280,6 +280,19 @@ describe('the client secret and access tokens never leak from processor runs', (
     expectStatusClean(result.status, storage);
   });
 
+  it('when the answer puts a secret in its error code', async () => {
+    const { token } = await clientWithToken();
+    const storage = memoryStorage({
+      logs_access_token: { token, expiresAt: Date.now() + 3600_000 },
+    });
+    tenant().enqueue({ path: 'logs', status: 400, body: { error: 'bad', errorCode: token } });
+    const result = await processor(storage).run(() => undefined);
+    // masked before the code is normalised (lowercase, underscores)
+    expect(result.status.errorCode).toBe('redacted');
+    expect(JSON.stringify(result.status).toLowerCase()).not.toContain(token.toLowerCase());
+    expectStatusClean(result.status, storage);
+  });
+
   it('when the storage write fails with an error that carries the document', async () => {
     const storage = memoryStorage();
     const failing = {

@@ -140,11 +140,14 @@ export function responseError(
   const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
   const limits = limitsOf(response);
   // `error` is a code on /oauth/token ('access_denied') but a reason phrase on /api/v2 ('Bad Request').
-  let code = (
-    str(fields['errorCode']) ??
-    str(fields['error']) ??
-    (status >= 500 ? 'server_error' : 'unknown_error')
-  )
+  // masked before it is normalised: a secret the answer echoes here would no longer match once
+  // lowercased
+  let code = redactor
+    .redact(
+      str(fields['errorCode']) ??
+        str(fields['error']) ??
+        (status >= 500 ? 'server_error' : 'unknown_error'),
+    )
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');

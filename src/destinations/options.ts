@@ -1,15 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { ArgumentError } from '../errors';
-import {
-  blank,
-  booleanOption,
-  integerOption,
-  invalidAs,
-  kindOf,
-  show,
-  textOption,
-  unset,
-} from '../options/check';
+import { blank, booleanOption, integerOption, show, textOption, unquoted } from '../options/check';
 import { LIMITS } from '../options/limits';
 import { DESTINATION_DEFAULTS } from './defaults';
 
@@ -54,22 +45,15 @@ export function text(
 /** A required non-empty string (a secret's message never shows the value). */
 export function required(name: string, raw: unknown, label: OptionName, hint = ''): string {
   const value = text(name, raw, label);
-  if (value === undefined) throw unset(name, `set${hint ? ` (${hint})` : ''}`, label(name));
+  if (value === undefined) throw unquoted(name, `set${hint ? ` (${hint})` : ''}`, label(name));
   return value;
 }
 
 /** A secret: required, and never echoed back in a message. */
 export function secret(name: string, raw: unknown, label: OptionName, hint: string): string {
-  if (blank(raw)) throw unset(name, `set (${hint})`, label(name));
-  if (typeof raw !== 'string' || raw.trim() !== raw || /[\r\n]/.test(raw)) {
-    const got = typeof raw === 'string' ? 'one with spaces or line breaks around it' : kindOf(raw);
-    throw invalidAs(
-      name,
-      `a string without spaces or line breaks around it (${hint})`,
-      got,
-      label(name),
-    );
-  }
+  if (blank(raw)) throw unquoted(name, `set (${hint})`, label(name));
+  if (typeof raw !== 'string' || raw.trim() !== raw || /[\r\n]/.test(raw))
+    throw unquoted(name, `a string without spaces or line breaks around it (${hint})`, label(name));
   return raw;
 }
 

@@ -10,6 +10,11 @@ import { LIMITS } from '../options/limits';
 
 /** A header name as HTTP allows it (RFC 9110's token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~\w-]+$/;
+/**
+ * A header value fetch can send (RFC 9110's field-value, in bytes as fetch's ByteString takes
+ * them): visible characters, spaces, tabs and obs-text.
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** An HTTP endpoint that takes each batch as a JSON array (`ship --post`, a serve tenant's `post`). */
 export interface PostOptions {
@@ -179,20 +184,20 @@ export function postOptions(
     );
   }
   for (const [name, value] of Object.entries(headers as Record<string, string>)) {
+    // neither is ever quoted: a header (or a value pasted as its name) carries credentials
     if (!HEADER_NAME.test(name)) {
       throw invalidAs(
         'headers',
         "an object of header names to strings (a name is letters, digits and !#$%&'*+.^_`|~-)",
-        JSON.stringify(name),
+        'a name with other characters',
         label('headers'),
       );
     }
-    // never quoted: a header often carries the endpoint's credentials
-    if (/[\r\n\0]/.test(value)) {
+    if (!HEADER_VALUE.test(value)) {
       throw invalidAs(
         'headers',
-        'header values without line breaks or NUL characters',
-        `one in ${JSON.stringify(name)}`,
+        'header values of visible characters, spaces and tabs (no line break, NUL or other control character)',
+        `another character in ${JSON.stringify(name)}`,
         label('headers'),
       );
     }

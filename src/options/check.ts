@@ -6,7 +6,7 @@ import type { Range } from './limits';
  * The one checking kit of every option: faces, destinations, storage, the testing kit and the
  * cluster worker. Every fault reads ``Expected `name` to be <expected>, got <value>`` (p-retry's
  * form) and is an {@link ArgumentError} whose `option` names the option; a required setting left
- * blank reads ``Expected `name` to be set (<hint>)``, quoting nothing ({@link unset}). Ranges come from
+ * blank reads ``Expected `name` to be set (<hint>)``, quoting nothing ({@link unquoted}). Ranges come from
  * `LIMITS` (`./limits`); defaults from `DEFAULTS`.
  */
 
@@ -69,10 +69,10 @@ export function invalidAs(
 }
 
 /**
- * ``Expected `name` to be <expected>`` for an option that is not given at all (nothing to quote):
- * a required setting or secret left blank.
+ * ``Expected `name` to be <expected>``, quoting nothing: for a required setting left blank (there
+ * is nothing to quote) and for a secret (never quoted, not even its shape).
  */
-export function unset(name: string, expected: string, shown = name): ArgumentError {
+export function unquoted(name: string, expected: string, shown = name): ArgumentError {
   return new ArgumentError(`Expected \`${shown}\` to be ${expected}`, name, { expected });
 }
 

@@ -17,8 +17,11 @@ import { parseServeConfig } from '../../src/cluster/config';
 
 /** Every option fault reads like this (p-retry's form). */
 const ONE_FORM = /^Expected `[^`]+` to be .+, got .+$/s;
-/** A required setting left blank: nothing was given, so nothing is quoted (the kit's `unset`). */
-const UNSET_FORM = /^Expected `[^`]+` to be set( \(.+\))?$/;
+/**
+ * A required setting left blank (nothing was given) or a secret (never quoted, not even its
+ * shape): the kit's `unquoted`, the same form without `, got ...`.
+ */
+const UNQUOTED_FORM = /^Expected `[^`]+` to be (?:(?!, got ).)+$/s;
 
 const creds = { domain: 'acme.auth0.com', clientId: 'id-123', clientSecret: 'not-the-secret-42ab' };
 const hec = { url: 'https://hec.example:8088', token: 'hec-token-0123' };
@@ -53,7 +56,6 @@ const SAMPLES: Array<[string, string, () => unknown]> = [
   ['processor', 'onProgress', () => resolveProcessorOptions({ onProgress: 5 as never })],
   ['processor', 'handler', () => assertHandler(undefined)],
   ['splunk', 'timeoutMs', () => splunk({ ...hec, timeoutMs: 0 })],
-  ['splunk', 'token', () => splunk({ ...hec, token: ' padded ' })],
   ['splunk', 'allowInsecureHttp', () => splunk({ ...hec, allowInsecureHttp: 'maybe' })],
   ['datadog', 'timeoutMs', () => datadog({ apiKey: 'dd-key', timeoutMs: 'soon' })],
   ['elastic', 'index', () => elastic({ url: hec.url, apiKey: 'es-key', index: ' ' })],
@@ -137,9 +139,10 @@ const EXCEPTIONS: Array<[string, string, () => unknown, RegExp, string]> = [
   ],
 ];
 
-/** [kit, option, call]: each call leaves a required `option` blank. */
-const UNSET_SAMPLES: Array<[string, string, () => unknown]> = [
+/** [kit, option, call]: each call leaves a required `option` blank, or refuses a secret. */
+const UNQUOTED_SAMPLES: Array<[string, string, () => unknown]> = [
   ['splunk', 'token', () => splunk({ ...hec, token: '' })],
+  ['splunk', 'token', () => splunk({ ...hec, token: ' padded ' })],
   ['datadog', 'apiKey', () => datadog({} as never)],
   ['s3', 'tenant', () => s3({ bucket: 'b-1', tenant: '' })],
 ];
@@ -166,13 +169,13 @@ describe('every option fault has the one form', () => {
     },
   );
 
-  it.each(UNSET_SAMPLES)(
-    '%s says a blank `%s` is to be set, quoting nothing',
+  it.each(UNQUOTED_SAMPLES)(
+    '%s refuses a blank or bad `%s`, quoting nothing',
     (_, option, call) => {
       const error = refusal(call);
       expect(isArgumentError(error)).toBe(true);
       expect(error.option).toBe(option);
-      expect(error.message).toMatch(UNSET_FORM);
+      expect(error.message).toMatch(UNQUOTED_FORM);
       expect(/^Expected `([^`]+)`/.exec(error.message)?.[1]).toContain(option);
     },
   );

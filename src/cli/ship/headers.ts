@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { PostOptions } from '../../destinations/post';
+import { type PostOptions, postOptions } from '../../destinations/post';
+import { isArgumentError } from '../../errors';
 import { redactUrlCredentials } from '../../util/redact';
 import { type CliIo, UsageError } from '../io';
 
@@ -49,6 +50,16 @@ export function postTarget(
     headers['Authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     url.username = '';
     url.password = '';
+  }
+  try {
+    // the POST destination's own rules (header names and values HTTP allows), checked before
+    // anything is locked or sent; its message names the flag
+    postOptions(url.href, { headers }, (name) =>
+      name === 'headers' ? '--header' : `--post ${name}`,
+    );
+  } catch (error) {
+    if (isArgumentError(error)) throw new UsageError(error.message);
+    throw error;
   }
   return {
     url,

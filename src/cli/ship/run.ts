@@ -170,10 +170,13 @@ class ShipRun {
     try {
       destination = this.openDestination();
     } catch (error) {
+      const flag = DESTINATION_FLAGS[config.destination.kind];
+      const where = config.destination.kind === 'file' ? ` ${config.destination.path}` : '';
+      const code = (error as NodeJS.ErrnoException).code;
       this.complain(
-        `cannot open --out ${config.destination.kind === 'file' ? config.destination.path : ''}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`,
+        `cannot open ${flag}${where}: ${code && code !== 'invalid_argument' ? code : errorMessage(error)}`,
       );
-      return EXIT.failed;
+      return isArgumentError(error) ? EXIT.usage : EXIT.failed;
     }
 
     const started = timing.now();

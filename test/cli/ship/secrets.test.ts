@@ -164,8 +164,15 @@ describe('ship: destination credentials never leak', () => {
       'no header file',
     ],
     [['--header-file', __filename], /--header-file needs --post/, 'no --post'],
+    [
+      ['--post', 'http://h/x', '--header', 'Authorization: @env:MULTILINE_TOKEN'],
+      /^auth0-log-tools ship: Expected `--header` to be header values of visible characters, spaces and tabs \(no line break, NUL or other control character\), got another character in "Authorization"\n$/,
+      'a value with a line break inside, read from a variable',
+    ],
   ])('refuses %j at parsing, naming the flag (%s)', async (argv, message) => {
-    const { io, stdout, stderr } = captureIo({ env: env() });
+    const { io, stdout, stderr } = captureIo({
+      env: { ...env(), MULTILINE_TOKEN: `Bearer ${PASSWORD}\nX-Injected: 1` },
+    });
     expect(await runShip(argv, io)).toBe(2);
     expect(stderr()).toMatch(message);
     expect(stderr()).not.toContain(PASSWORD);

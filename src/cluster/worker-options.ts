@@ -148,12 +148,10 @@ export function resolveClusterWorkerOptions(
   return {
     redis,
     postgres: textOption('postgres', o.postgres),
-    queue: textOption('queue', o.queue, SERVE_DEFAULTS.queue) ?? SERVE_DEFAULTS.queue,
+    queue: textOption('queue', o.queue, SERVE_DEFAULTS.queue),
     leaseSeconds: checkLeaseSeconds(o.leaseSeconds ?? SERVE_DEFAULTS.leaseSeconds),
     tenants,
-    workerId:
-      textOption('workerId', o.workerId, `${os.hostname()}:${process.pid}`) ??
-      `${os.hostname()}:${process.pid}`,
+    workerId: textOption('workerId', o.workerId, `${os.hostname()}:${process.pid}`),
     onRun: functionOption('onRun', o.onRun, undefined),
     maxBackoffSeconds: seconds(
       'maxBackoffSeconds',

@@ -48,12 +48,7 @@ export function invalid(
   raw: unknown,
   naming: Naming = {},
 ): ArgumentError {
-  const got = naming.secret ? kindOf(raw) : show(raw);
-  return new ArgumentError(
-    `Expected \`${naming.shown ?? name}\` to be ${expected}, got ${got}`,
-    name,
-    { expected },
-  );
+  return invalidAs(name, expected, naming.secret ? kindOf(raw) : show(raw), naming.shown);
 }
 
 /** ``Expected `name` to be <expected>, got <got>`` where `got` is already worded. */
@@ -145,6 +140,13 @@ export function booleanOption(
 }
 
 /** A string that is not blank; blank is `fallback`. */
+export function textOption(name: string, raw: unknown, fallback: string, naming?: Naming): string;
+export function textOption(
+  name: string,
+  raw: unknown,
+  fallback?: string,
+  naming?: Naming,
+): string | undefined;
 export function textOption(
   name: string,
   raw: unknown,

@@ -14,9 +14,6 @@ import type { AccessToken, LogEvent, LogsPage, Logger } from './types';
 import type { LogsQuery, RequestOptions } from './auth0/types';
 import { abortable } from './util/signals';
 
-export type { LogsApiClientOptions } from './options/client';
-export type { LogsAnswer, LogsQuery, RequestOptions } from './auth0/types';
-
 /**
  * The query string, in the caller's parameter order and encoded as Node's `querystring` does (as
  * the original did, `q=` for an empty `q` included), so a mock written for the original's requests

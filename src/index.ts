@@ -1,5 +1,6 @@
 export { LogsApiClient } from './client';
-export type { LogsAnswer, LogsApiClientOptions, LogsQuery, RequestOptions } from './client';
+export type { LogsApiClientOptions } from './options/client';
+export type { LogsAnswer, LogsQuery, RequestOptions } from './auth0/types';
 export { LogsApiStream } from './stream';
 export { rateLimitWait } from './auth0/rate-limits';
 export type { LogsApiStreamEvents, LogsApiStreamOptions, StreamPage, StreamStatus } from './stream';

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { LogsApiClient, type LogsApiClientOptions } from './client';
+import { LogsApiClient } from './client';
+import type { LogsApiClientOptions } from './options/client';
 import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { scopedLogger } from './util/log';

@@ -1,6 +1,7 @@
 // `getLogs` tells `onAnswer` of a 2xx answer before it parses the body: the page source
 // starts its next request from `Link` then.
-import { LogsApiClient, type LogsAnswer } from '../src/client';
+import { LogsApiClient } from '../src/client';
+import type { LogsAnswer } from '../src/auth0/types';
 import { ManagementApiError } from '../src/errors';
 import { credentials, useTenant } from './support/tenant';
 

@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { AbortError, DEADLINE_CODE, ManagementApiError, TokenRequestError } from '../errors';
 import { headersOf, markPermanent, networkError } from './http';
-import { MAX_TIMEOUT_MS } from '../options/client';
+import { MAX_TIMEOUT_MS } from '../options/limits';
 import type { TenantClock } from './rate-limits';
 import type { Redactor } from '../util/redact';
 import { eitherSignal } from '../util/signals';

@@ -1,5 +1,6 @@
 export { startClusterWorker } from './worker';
-export type { ClusterTenant, ClusterWorker, ClusterWorkerOptions } from './worker';
+export type { ClusterWorker } from './worker';
+export type { ClusterTenant, ClusterWorkerOptions } from './worker-options';
 export { clusterTenant } from './tenants';
 export { loadServeConfig, parseServeConfig, SERVE_DEFAULTS } from './config';
 export type { DestinationEntry, ServeConfig, TenantConfig } from './config';

@@ -1,7 +1,7 @@
 import { DESTINATION_SPECS, type DestinationKind, createDestination } from '../destinations/config';
 import type { TenantConfig } from './config';
 import { tenantProcessorOptions } from './tenant-options';
-import type { ClusterTenant } from './worker';
+import type { ClusterTenant } from './worker-options';
 
 /**
  * The {@link ClusterTenant} of a configured tenant: its `LogsProcessor` options and its destination

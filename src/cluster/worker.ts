@@ -18,8 +18,6 @@ import {
   type ResolvedClusterTenant,
 } from './worker-options';
 
-export type { ClusterTenant, ClusterWorkerOptions } from './worker-options';
-
 /** A running cluster worker. */
 export interface ClusterWorker {
   readonly workerId: string;

@@ -52,8 +52,6 @@ export interface ResolvedClientOptions {
   http: AxiosInstance | undefined;
 }
 
-export { MAX_TIMEOUT_MS } from './limits';
-
 /**
  * A credential (`domain`, `clientId`, `clientSecret`): a non-empty string. Its message shows the
  * value's type, never the value; a missing one says so in the original's words.

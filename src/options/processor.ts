@@ -15,8 +15,6 @@ import {
   type ResolvedPaging,
 } from './paging';
 
-export type { BatchFailure, RunProgress } from '../types';
-
 /** Options of {@link LogsProcessor}: the client's, and how to run. */
 export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timing> {
   /** Logs handed to the handler at once, 1 to 1000. @default 100 */

@@ -1,5 +1,6 @@
 import { BACKFILL_FALLBACK_WARNING, LogsProcessor } from '../../src/processor';
-import type { LogsProcessorOptions, RunProgress } from '../../src/options/processor';
+import type { LogsProcessorOptions } from '../../src/options/processor';
+import type { RunProgress } from '../../src/types';
 import type { LogsQuirks } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
 import { credentials, memoryStorage, useTenant } from '../support/tenant';

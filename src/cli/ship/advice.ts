@@ -3,8 +3,6 @@ import { errorFacts } from '../../pipeline/run-status';
 import type { ErrorSource, RunStatus } from '../../types';
 import { DNS_CODES, REFUSED_CODES, isCertificateCode, systemCode } from '../../util/system-codes';
 
-export { systemCode } from '../../util/system-codes';
-
 /** Statuses of `POST /oauth/token` that refuse the credentials (a bad secret, a disabled grant). */
 const REFUSED_TOKEN_STATUSES: ReadonlySet<number> = new Set([400, 401, 403]);
 /**

@@ -1,10 +1,10 @@
 import { errorMessage, isArgumentError, isPermanentError } from '../../errors';
 import { FileStorage } from '../../storage/file';
 import { LogsProcessor } from '../../processor';
-import type { LogsProcessorOptions, RunProgress } from '../../options/processor';
+import type { LogsProcessorOptions } from '../../options/processor';
 import { Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
-import type { StopReason, StorageLock } from '../../types';
+import type { RunProgress, StopReason, StorageLock } from '../../types';
 import {
   caughtFacts,
   failureAdvice,

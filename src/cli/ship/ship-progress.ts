@@ -1,6 +1,5 @@
-import type { RunProgress } from '../../options/processor';
 import type { Timing } from '../../pipeline/retry';
-import type { WaitEvent, WaitReason } from '../../types';
+import type { RunProgress, WaitEvent, WaitReason } from '../../types';
 import type { Redactor } from '../../util/redact';
 import type { CliIo } from '../io';
 import { ProgressDisplay, type ProgressState } from './progress';

@@ -65,8 +65,8 @@ function quirkStart(state: TenantState, from: string, start: number): number | {
   q.seen = (q.seen ?? 0) + 1;
   if (q.seen < (q.fromRequest ?? 1)) return start;
   if (q.synthesisedFromStatus !== undefined) return { status: q.synthesisedFromStatus };
-  if (q.ignoreSynthesisedFrom) return 0;
-  return Math.max(0, start - (q.synthesisedFromShift ?? 0));
+  if (q.ignoreSynthesisedFrom) return state.generator.first;
+  return Math.max(state.generator.first, start - (q.synthesisedFromShift ?? 0));
 }
 
 /** Issued access tokens and their expiry (epoch ms). */
@@ -226,7 +226,9 @@ function checkpointPage(
 ): { logs: object[]; link: string } | { status: number } {
   const params = url.searchParams;
   const take = intParam(params, 'take', 50, 1, 100);
-  const start = quirkStart(state, from, servedIndexAfter(state, from));
+  // a `from` older than the oldest log kept (retention) answers from the oldest kept, as Auth0 does
+  const after = Math.max(state.generator.first, servedIndexAfter(state, from));
+  const start = quirkStart(state, from, after);
   if (typeof start !== 'number') return start;
   const end = Math.min(state.generator.count, start + take);
   const logs = [];
@@ -244,6 +246,25 @@ function parseQ(q: string, generator: LogGenerator) {
   }
 }
 
+/** Search mode pages through the first 1,000 results only. */
+const SEARCH_CAP = 1000;
+
+/**
+ * Auth0's answer to a page past the first 1,000 results (`page * per_page + per_page > 1000`): 400,
+ * `invalid_paging`. Sources: https://support.auth0.com/center/s/article/pagination-error-when-getting-user-roles
+ * (the message and the rule) and Auth0's Organizations docs (the `invalid_paging` code);
+ * https://auth0.com/docs/api/management/v2/logs/get-logs ("you may paginate only through 1,000
+ * search results").
+ */
+class PagingError extends QueryError {
+  readonly errorCode = 'invalid_paging';
+  constructor(page: number) {
+    super(
+      `Requesting page ${page} exceeds the allowed maximum of ${SEARCH_CAP} records. To fetch results beyond ${SEARCH_CAP}, use the checkpoint pagination method.`,
+    );
+  }
+}
+
 function searchPage(state: TenantState, params: URLSearchParams): object {
   const perPage = intParam(params, 'per_page', 50, 1, 100);
   const page = intParam(params, 'page', 0, 0, Number.MAX_SAFE_INTEGER);
@@ -251,11 +272,7 @@ function searchPage(state: TenantState, params: URLSearchParams): object {
   if (sort !== 'date:1' && sort !== 'date:-1') {
     throw badQuery(`'Invalid value ${sort} for property sort' on property sort`);
   }
-  if ((page + 1) * perPage > 1000) {
-    throw new QueryError(
-      'You can only page through the first 1000 records. See https://auth0.com/docs/logs/retrieve-log-events-using-mgmt-api#limitations',
-    );
-  }
+  if (page * perPage + perPage > SEARCH_CAP) throw new PagingError(page);
   const includeTotals = params.get('include_totals') === 'true';
   const query = parseQ(params.get('q') ?? '', state.generator);
   const found = searchLogs(state.generator, query, {
@@ -313,6 +330,7 @@ export function handleLogs(state: TenantState, url: URL, authorization: string |
     return { ...reply(200, body), served: logs.length };
   } catch (error) {
     if (!(error instanceof QueryError)) throw error;
-    return reply(400, apiError(400, 'Bad Request', error.message, 'invalid_query_string'));
+    const code = error instanceof PagingError ? error.errorCode : 'invalid_query_string';
+    return reply(400, apiError(400, 'Bad Request', error.message, code));
   }
 }

@@ -19,6 +19,8 @@ import type {
   ScriptedResponse,
 } from './types';
 
+const DAY_MS = 86_400_000;
+
 function emptyStats(): FakeTenantStats {
   return {
     tokenRequests: 0,
@@ -58,6 +60,8 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     count: o.logs,
     startMs: o.startMs,
     endMs: o.endMs,
+    lateShare: o.lateShare,
+    lateMs: o.lateMs,
   });
   generator.startGrowth(startedAt, o.growth);
   const state: TenantState = {
@@ -93,8 +97,12 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     socket.on('error', () => undefined);
     socket.once('close', () => sockets.delete(socket));
   };
+  const retentionMs = o.retentionDays * DAY_MS;
+  /** The logs as they are now by the tenant's clock: growth appended, expired ones dropped. */
   const grown = () => {
-    generator.grow(o.now());
+    const now = o.now();
+    generator.grow(now);
+    if (Number.isFinite(retentionMs)) generator.expireBefore(now - retentionMs);
     return generator;
   };
   const takeScripted = (route: 'token' | 'logs') => {
@@ -219,6 +227,7 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
       return closing;
     },
     logCount: () => grown().count,
+    firstKeptIndex: () => grown().first,
     addLogs: (n: number) => {
       integerOption('n', n, undefined, { min: 0, max: Infinity }, { strict: true });
       grown().add(n, o.now());

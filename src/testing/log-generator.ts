@@ -12,6 +12,10 @@ export interface LogGeneratorOptions {
   startMs: number;
   /** Date (epoch ms) of the last initial log; the initial logs are spread evenly in between. */
   endMs: number;
+  /** Share (0..1) of logs written late: their `date` is earlier than their id's time. @default 0 */
+  lateShare?: number;
+  /** A late log's `date` is 1 to `lateMs` ms earlier than its id's time. @default 2500 */
+  lateMs?: number;
 }
 
 /** A run of logs whose dates follow `max(minMs, floor(baseMs + k * stepMs))` for k = 0, 1, ... */
@@ -24,21 +28,33 @@ interface Segment {
 }
 
 const SEQUENCE_DIGITS = 36;
+/** Salt of the per-log PRNG that decides lateness (fields use the unsalted one). */
+const LATE_SALT = 0x1a7e1a7e;
 
 /**
  * Computes log `i` from `i` and the seed whenever asked: nothing but a few date segments is stored,
  * so millions of logs cost no memory. Ids (`900` + `yyyyMMddHHmmssSSS` + 36-digit index) strictly
- * increase with the index, as do dates (never decrease).
+ * increase with the index, and so does their time (never decreases). A log's `date` is its id's
+ * time, except for late logs (`lateShare`): Auth0 writes some logs late, so their `date` is earlier
+ * than that of logs with smaller ids (checkpoint paging is ordered by `log_id`, "rather than log
+ * generation time, to prevent skipping past records due to Auth0 system delays":
+ * https://auth0.com/docs/deploy-monitor/logs/retrieve-log-events-using-mgmt-api).
  */
 export class LogGenerator {
   readonly seed: number;
+  readonly lateShare: number;
+  /** Most a log's `date` can be earlier than its id's time, in ms (0 when no log is late). */
+  readonly maxLateMs: number;
   readonly #tenant: Tenant;
   readonly #segments: Segment[] = [];
   #count = 0;
+  #first = 0;
   #growth: { startMs: number; perSecond: number; created: number; segment?: Segment } | undefined;
 
   constructor(options: LogGeneratorOptions) {
     this.seed = options.seed;
+    this.lateShare = options.lateShare ?? 0;
+    this.maxLateMs = this.lateShare > 0 ? (options.lateMs ?? 2500) : 0;
     this.#tenant = makeTenant(options.seed);
     const { count, startMs, endMs } = options;
     const stepMs = count > 1 ? (endMs - startMs) / (count - 1) : 0;
@@ -50,9 +66,22 @@ export class LogGenerator {
     return this.#count;
   }
 
-  /** Appends `n` logs dated `dateMs` (or the last log's date, if later). */
+  /** Index of the oldest log kept: the ones before it expired (see {@link expireBefore}). */
+  get first(): number {
+    return this.#first;
+  }
+
+  /**
+   * Expires the logs whose id's time is before `ms` (an expired log never comes back). By the id's
+   * time, not the date, so that the logs kept are always the ones from {@link first} on.
+   */
+  expireBefore(ms: number): void {
+    this.#first = Math.max(this.#first, this.indexAtOrAfter(ms));
+  }
+
+  /** Appends `n` logs with id time `dateMs` (or the last log's, if later). */
   add(n: number, dateMs: number): void {
-    const minMs = Math.max(dateMs, this.#lastDateMs());
+    const minMs = Math.max(dateMs, this.#lastIdMs());
     this.#push({ start: this.#count, count: n, baseMs: minMs, stepMs: 0, minMs });
   }
 
@@ -74,15 +103,15 @@ export class LogGenerator {
       this.#count += due;
     } else {
       const baseMs = growth.startMs + (growth.created + 1) * stepMs;
-      const segment = { start: this.#count, count: due, baseMs, stepMs, minMs: this.#lastDateMs() };
+      const segment = { start: this.#count, count: due, baseMs, stepMs, minMs: this.#lastIdMs() };
       this.#push(segment);
       growth.segment = segment;
     }
     growth.created += due;
   }
 
-  /** Date (epoch ms) of log `index`. */
-  dateMsAt(index: number): number {
+  /** Time (epoch ms) in the id of log `index`: when it was written. Never decreases with the index. */
+  idMsAt(index: number): number {
     const segment = this.#segmentOf(index);
     return Math.max(
       segment.minMs,
@@ -90,9 +119,22 @@ export class LogGenerator {
     );
   }
 
+  /** How much earlier than its id's time log `index` is dated, in ms: 0, or 1 to `lateMs`. */
+  latenessMsAt(index: number): number {
+    if (this.maxLateMs === 0) return 0;
+    const random = mulberry32(mix(this.seed ^ LATE_SALT, index));
+    if (random() >= this.lateShare) return 0;
+    return 1 + Math.floor(random() * this.maxLateMs);
+  }
+
+  /** `date` (epoch ms) of log `index`: its id's time, less its lateness. */
+  dateMsAt(index: number): number {
+    return this.idMsAt(index) - this.latenessMsAt(index);
+  }
+
   /** The 56-digit `log_id` of log `index`. */
   idAt(index: number): string {
-    const stamp = new Date(this.dateMsAt(index)).toISOString().replace(/\D/g, '');
+    const stamp = new Date(this.idMsAt(index)).toISOString().replace(/\D/g, '');
     return `900${stamp}${String(index).padStart(SEQUENCE_DIGITS, '0')}`;
   }
 
@@ -121,9 +163,13 @@ export class LogGenerator {
     return this.#search((index) => this.idAt(index) > from);
   }
 
-  /** Index of the first log dated at or after `ms`; `count` if none. */
+  /**
+   * Index of the first log whose id's time is at or after `ms`; `count` if none. Without late logs
+   * that is the first log dated at or after `ms`; with them, no log before it is dated at or after
+   * `ms`, and none from `indexAtOrAfter(ms + maxLateMs)` on is dated before `ms`.
+   */
   indexAtOrAfter(ms: number): number {
-    return this.#search((index) => this.dateMsAt(index) >= ms);
+    return this.#search((index) => this.idMsAt(index) >= ms);
   }
 
   /** Lowest index for which the monotonic `test` holds. */
@@ -144,8 +190,8 @@ export class LogGenerator {
     this.#count += segment.count;
   }
 
-  #lastDateMs(): number {
-    return this.#count > 0 ? this.dateMsAt(this.#count - 1) : -Infinity;
+  #lastIdMs(): number {
+    return this.#count > 0 ? this.idMsAt(this.#count - 1) : -Infinity;
   }
 
   #segmentOf(index: number): Segment {

@@ -189,11 +189,12 @@ export function parseQuery(q: string, generator: LogGenerator): LogQuery | undef
   return {
     matches: (index) => evaluate(root, generator, index),
     bounds() {
-      let [start, end] = [0, generator.count];
+      let [start, end] = [generator.first, generator.count];
       for (const node of conjuncts) {
         if (node.op !== 'range') continue;
+        // a log's date is at most `maxLateMs` earlier than its id's time, never later
         start = Math.max(start, generator.indexAtOrAfter(node.low));
-        end = Math.min(end, generator.indexAtOrAfter(node.high));
+        end = Math.min(end, generator.indexAtOrAfter(node.high + generator.maxLateMs));
       }
       return [start, Math.max(start, end)];
     },
@@ -209,26 +210,49 @@ export interface SearchOptions {
   countTotal: boolean;
 }
 
-/** The indexes of one page of matches, in the requested order, and the total when asked. */
+/**
+ * The indexes of one page of matches sorted by `date` as Auth0's search does (ties in `log_id`
+ * order), and the total when asked. Walks the logs in id order and stops once no later log can sort
+ * before the page's last: a log's date is at most `maxLateMs` earlier than its id's time.
+ */
 export function searchLogs(
   generator: LogGenerator,
   query: LogQuery | undefined,
   options: SearchOptions,
 ): { indexes: number[]; total: number } {
-  const [start, end] = query ? query.bounds() : [0, generator.count];
+  const [start, end] = query ? query.bounds() : [generator.first, generator.count];
+  const span = end - start;
   const at = (k: number) => (options.ascending ? start + k : end - 1 - k);
-  const indexes: number[] = [];
-  if (!query) {
-    const stop = Math.min(end - start, options.skip + options.limit);
-    for (let k = options.skip; k < stop; k++) indexes.push(at(k));
-    return { indexes, total: end - start };
-  }
+  const want = options.skip + options.limit;
+  const slack = generator.maxLateMs;
+  const found: { index: number; date: number }[] = [];
+  // once `want` logs are found: the date past which no log sorts before the want-th found
+  let limit: number | undefined;
   let total = 0;
-  for (let k = 0; k < end - start; k++) {
-    if (!query.matches(at(k))) continue;
-    if (total >= options.skip && indexes.length < options.limit) indexes.push(at(k));
+  let k = 0;
+  for (; k < span; k++) {
+    const index = at(k);
+    if (limit !== undefined) {
+      const idMs = generator.idMsAt(index);
+      if (options.ascending ? idMs - slack > limit : idMs < limit) break;
+    }
+    if (query && !query.matches(index)) continue;
+    found.push({ index, date: generator.dateMsAt(index) });
     total++;
-    if (!options.countTotal && indexes.length >= options.limit) break;
+    if (limit === undefined && found.length === want) limit = pageEdge(found, options.ascending);
   }
+  const sign = options.ascending ? 1 : -1;
+  found.sort((a, b) => sign * (a.date - b.date || a.index - b.index));
+  const indexes = found.slice(options.skip, want).map((entry) => entry.index);
+  if (!options.countTotal) return { indexes, total };
+  if (!query) return { indexes, total: span };
+  for (; k < span; k++) if (query.matches(at(k))) total++;
   return { indexes, total };
+}
+
+/** The date of the last log of the page among `found` (all of which it holds). */
+function pageEdge(found: { date: number }[], ascending: boolean): number {
+  let edge = found[0]?.date ?? 0;
+  for (const { date } of found) edge = ascending ? Math.max(edge, date) : Math.min(edge, date);
+  return edge;
 }

@@ -24,6 +24,10 @@ export interface ResolvedOptions {
   startMs: number;
   seed: number;
   now: () => number;
+  lateShare: number;
+  lateMs: number;
+  /** Days a log is kept (Infinity: forever). */
+  retentionDays: number;
 }
 
 const TWO_DAYS_MS = 2 * 24 * 3600 * 1000;
@@ -37,6 +41,8 @@ function number(name: string, value: unknown, range: Range, integer: boolean): n
 }
 
 const AT_LEAST_0: Range = { min: 0, max: Infinity };
+/** A late log is at most a day late. */
+const LATE_MS: Range = { min: 1, max: 86_400_000 };
 
 /** A string of at least one character (a credential: its message shows only its type). */
 function text(name: string, value: unknown, secret = false): string {
@@ -106,5 +112,12 @@ export function resolveOptions(options: FakeTenantOptions): ResolvedOptions {
     endMs,
     seed,
     now,
+    lateShare:
+      o.lateShare === undefined ? 0 : number('lateShare', o.lateShare, { min: 0, max: 1 }, false),
+    lateMs: o.lateMs === undefined ? 2500 : number('lateMs', o.lateMs, LATE_MS, true),
+    retentionDays:
+      o.retentionDays === undefined
+        ? Infinity
+        : number('retentionDays', o.retentionDays, { min: 0, max: Infinity }, false),
   };
 }

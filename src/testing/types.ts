@@ -79,6 +79,26 @@ export interface FakeTenantOptions {
   now?: () => number;
   /** Ways the logs endpoint misbehaves (ids that do not decode, synthesised `from` ignored...). @default none */
   quirks?: LogsQuirks;
+  /**
+   * Share (0..1) of logs written late, as Auth0 writes some: such a log's `date` is 1 to `lateMs` ms
+   * earlier than its id's time, so date order differs from `log_id` order (checkpoint paging is
+   * ordered by `log_id` "to prevent skipping past records due to Auth0 system delays":
+   * https://auth0.com/docs/deploy-monitor/logs/retrieve-log-events-using-mgmt-api). Which logs are
+   * late, and by how much, follows from `seed`.
+   * @default 0
+   * @example { lateShare: 0.05, lateMs: 2500 }
+   */
+  lateShare?: number;
+  /** Most a late log's `date` is earlier than its id's time, in ms (an integer, at least 1). @default 2500 */
+  lateMs?: number;
+  /**
+   * Logs whose id's time is more than this many days before the tenant's clock (`now`) are gone,
+   * also while a client runs (Auth0 keeps logs 1 to 30 days by plan:
+   * https://auth0.com/docs/deploy-monitor/logs/log-data-retention). A `from` older than the oldest
+   * log kept answers from the oldest kept, as Auth0 does; search finds only the logs kept.
+   * @default Infinity (no log expires)
+   */
+  retentionDays?: number;
 }
 
 /** Options that {@link FakeTenant.setOptions} can change while the server runs. */
@@ -151,8 +171,10 @@ export interface FakeTenant {
   resetStats(): void;
   /** Stops listening and destroys every connection, keep-alive ones included. */
   close(): Promise<void>;
-  /** Logs that exist now (including growth so far). */
+  /** Logs written so far (including growth so far, and the expired ones): indexes run 0 to `logCount() - 1`. */
   logCount(): number;
+  /** Index of the oldest log kept (0 without `retentionDays`): the logs before it expired. */
+  firstKeptIndex(): number;
   /** Appends `n` logs dated now. */
   addLogs(n: number): void;
   /** The log at `index` (0 = oldest), exactly as the API serves it. */

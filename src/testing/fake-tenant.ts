@@ -62,6 +62,8 @@ export async function startFakeTenant(options: FakeTenantOptions = {}): Promise<
     endMs: o.endMs,
     lateShare: o.lateShare,
     lateMs: o.lateMs,
+    arrival: o.arrival,
+    bursts: o.bursts,
   });
   generator.startGrowth(startedAt, o.growth);
   const state: TenantState = {

@@ -1,7 +1,10 @@
 export { startFakeTenant } from './fake-tenant';
 export { FAKE_TENANT_CA } from './tls-fixture';
+export { FAKE_TENANT_SHAPES } from './shapes';
+export type { FakeTenantShape, FakeTenantShapeName } from './shapes';
 export type {
   FakeTenant,
+  FakeTenantBurst,
   FakeTenantOptions,
   FakeTenantRuntimeOptions,
   FakeTenantStats,

@@ -21,7 +21,7 @@ export function mix(seed: number, value: number): number {
 
 type Kind = 'login' | 'failure' | 'exchange' | 'api' | 'user';
 
-interface TypeSpec {
+export interface TypeSpec {
   type: string;
   weight: number;
   kind: Kind;
@@ -111,6 +111,13 @@ export function typeSpecFor(first: number): TypeSpec {
   return TYPES[0] as TypeSpec;
 }
 
+const BURST_TYPES = TYPES.filter((spec) => spec.type === 'f' || spec.type === 'fu');
+
+/** The type of a burst log: a failed login, `f` or `fu`, drawn from its first draw. */
+export function burstSpecFor(first: number): TypeSpec {
+  return BURST_TYPES[first < 0.5 ? 0 : 1] as TypeSpec;
+}
+
 /** Fixed identities (clients, connections) of one seed. */
 export interface Tenant {
   seed: number;
@@ -136,14 +143,13 @@ function userOf(tenant: Tenant, index: number, strategy: string) {
   };
 }
 
-/** Every field of one log except ids and date, drawn from `random` (whose first draw was `first`). */
+/** Every field of one log of type `spec` except ids and date, drawn from `random`. */
 export function buildFields(
   tenant: Tenant,
-  first: number,
+  spec: TypeSpec,
   random: () => number,
   date: string,
 ): Record<string, unknown> {
-  const spec = typeSpecFor(first);
   const client = pick(tenant.clients, random());
   const connection = pick(tenant.connections, random());
   const agent = pick(AGENTS, random());

@@ -1,5 +1,7 @@
 import type { LogEvent } from '../types';
-import { buildFields, makeTenant, mix, mulberry32, typeSpecFor } from './log-catalog';
+import { arrivalSegments, isBurstLog } from './arrival';
+import type { Arrival, Burst, Segment } from './arrival';
+import { buildFields, burstSpecFor, makeTenant, mix, mulberry32, typeSpecFor } from './log-catalog';
 import type { Tenant } from './log-catalog';
 
 /** Options of {@link LogGenerator}. */
@@ -10,21 +12,16 @@ export interface LogGeneratorOptions {
   count: number;
   /** Date (epoch ms) of the first log. */
   startMs: number;
-  /** Date (epoch ms) of the last initial log; the initial logs are spread evenly in between. */
+  /** Date (epoch ms) of the last initial log. */
   endMs: number;
+  /** How the initial logs are spread from `startMs` to `endMs`. @default 'even' */
+  arrival?: Arrival;
+  /** Bursts of failed logins on top of the `count` logs, within `startMs .. endMs`. @default [] */
+  bursts?: Burst[];
   /** Share (0..1) of logs written late: their `date` is earlier than their id's time. @default 0 */
   lateShare?: number;
   /** A late log's `date` is 1 to `lateMs` ms earlier than its id's time. @default 2500 */
   lateMs?: number;
-}
-
-/** A run of logs whose dates follow `max(minMs, floor(baseMs + k * stepMs))` for k = 0, 1, ... */
-interface Segment {
-  start: number;
-  count: number;
-  baseMs: number;
-  stepMs: number;
-  minMs: number;
 }
 
 const SEQUENCE_DIGITS = 36;
@@ -57,8 +54,14 @@ export class LogGenerator {
     this.maxLateMs = this.lateShare > 0 ? (options.lateMs ?? 2500) : 0;
     this.#tenant = makeTenant(options.seed);
     const { count, startMs, endMs } = options;
-    const stepMs = count > 1 ? (endMs - startMs) / (count - 1) : 0;
-    this.#push({ start: 0, count, baseMs: startMs, stepMs, minMs: startMs });
+    const segments = arrivalSegments(
+      count,
+      startMs,
+      endMs,
+      options.arrival ?? 'even',
+      options.bursts ?? [],
+    );
+    for (const segment of segments) this.#push(segment);
   }
 
   /** Logs that exist now. */
@@ -113,10 +116,8 @@ export class LogGenerator {
   /** Time (epoch ms) in the id of log `index`: when it was written. Never decreases with the index. */
   idMsAt(index: number): number {
     const segment = this.#segmentOf(index);
-    return Math.max(
-      segment.minMs,
-      Math.floor(segment.baseMs + (index - segment.start) * segment.stepMs),
-    );
+    const ms = Math.floor(segment.baseMs + (index - segment.start) * segment.stepMs);
+    return Math.min(segment.maxMs ?? Infinity, Math.max(segment.minMs, ms));
   }
 
   /** How much earlier than its id's time log `index` is dated, in ms: 0, or 1 to `lateMs`. */
@@ -138,9 +139,19 @@ export class LogGenerator {
     return `900${stamp}${String(index).padStart(SEQUENCE_DIGITS, '0')}`;
   }
 
+  /** Whether log `index` belongs to an attack burst (a failed login, `f` or `fu`). */
+  isBurstAt(index: number): boolean {
+    const segment = this.#segmentOf(index);
+    return isBurstLog(segment, index - segment.start);
+  }
+
   /** The `type` of log `index`, without building the rest of it. */
   typeAt(index: number): string {
-    return typeSpecFor(mulberry32(mix(this.seed, index))()).type;
+    return this.#specAt(index, mulberry32(mix(this.seed, index))()).type;
+  }
+
+  #specAt(index: number, first: number) {
+    return this.isBurstAt(index) ? burstSpecFor(first) : typeSpecFor(first);
   }
 
   /** Log `index`, built from scratch. */
@@ -150,7 +161,7 @@ export class LogGenerator {
     const dateMs = this.dateMsAt(index);
     const date = new Date(dateMs).toISOString();
     const id = this.idAt(index);
-    const fields = buildFields(this.#tenant, first, random, date);
+    const fields = buildFields(this.#tenant, this.#specAt(index, first), random, date);
     return { date, ...fields, type: fields.type as string, log_id: id, _id: id };
   }
 

@@ -3,7 +3,13 @@ import { functionOption, integerOption, invalid, numberOption } from '../options
 import { LIMITS, type Range } from '../options/limits';
 import { mix, mulberry32 } from './log-catalog';
 import { validateRateLimit } from './rate-limiter';
-import type { FakeTenantOptions, FakeTenantRuntimeOptions, RateLimitOptions } from './types';
+import type { Arrival, Burst } from './arrival';
+import type {
+  FakeTenantBurst,
+  FakeTenantOptions,
+  FakeTenantRuntimeOptions,
+  RateLimitOptions,
+} from './types';
 
 /** {@link FakeTenantOptions} with every default filled in and checked. */
 export interface ResolvedOptions {
@@ -28,6 +34,8 @@ export interface ResolvedOptions {
   lateMs: number;
   /** Days a log is kept (Infinity: forever). */
   retentionDays: number;
+  arrival: Arrival;
+  bursts: Burst[];
 }
 
 const TWO_DAYS_MS = 2 * 24 * 3600 * 1000;
@@ -119,5 +127,35 @@ export function resolveOptions(options: FakeTenantOptions): ResolvedOptions {
       o.retentionDays === undefined
         ? Infinity
         : number('retentionDays', o.retentionDays, { min: 0, max: Infinity }, false),
+    arrival: arrivalOption(o.arrival),
+    bursts: burstsOption(o.bursts, startMs, endMs),
   };
+}
+
+function arrivalOption(raw: unknown): Arrival {
+  if (raw === undefined || raw === 'even' || raw === 'realistic') return raw ?? 'even';
+  throw invalid('arrival', "'even' or 'realistic'", raw);
+}
+
+/** Each burst within `startMs .. endMs`, its `at` as epoch ms. */
+function burstsOption(raw: unknown, startMs: number, endMs: number): Burst[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw invalid('bursts', 'an array of { at, logs, seconds }', raw);
+  return raw.map((item: unknown, i) => {
+    const name = `bursts[${i}]`;
+    if (typeof item !== 'object' || item === null)
+      throw invalid(name, 'an object { at, logs, seconds }', item);
+    const burst = item as Partial<FakeTenantBurst>;
+    const logs = number(`${name}.logs`, burst.logs, { min: 1, max: Number.MAX_SAFE_INTEGER }, true);
+    const seconds = number(`${name}.seconds`, burst.seconds, { min: 0.001, max: Infinity }, false);
+    const atMs = burst.at === undefined ? NaN : new Date(burst.at).getTime();
+    if (!Number.isFinite(atMs) || atMs < startMs || atMs + seconds * 1000 > endMs) {
+      throw invalid(
+        `${name}.at`,
+        'a date whose burst lies within `startDate` to `endDate`',
+        burst.at,
+      );
+    }
+    return { atMs, logs, seconds };
+  });
 }

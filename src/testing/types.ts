@@ -30,6 +30,16 @@ export interface LogsQuirks {
   seen?: number;
 }
 
+/** An attack burst; see {@link FakeTenantOptions.bursts}. */
+export interface FakeTenantBurst {
+  /** When it starts: an ISO date or epoch ms. */
+  at: string | number | Date;
+  /** Failed logins it writes (an integer, at least 1). */
+  logs: number;
+  /** Over how many seconds they are spread (more than 0). */
+  seconds: number;
+}
+
 /** Options of {@link startFakeTenant}. Every option is optional. */
 export interface FakeTenantOptions {
   /** Port to listen on; `0` picks a free one. @default 0 */
@@ -66,8 +76,25 @@ export interface FakeTenantOptions {
   clientId?: string;
   /** Client secret accepted by `/oauth/token`. @default a random 64-character secret */
   clientSecret?: string;
-  /** Date of the first log; initial logs are spread evenly up to the start time. @default 2 days before start */
+  /** Date of the first log; initial logs are spread (see `arrival`) up to `endDate`. @default 2 days before start */
   startDate?: Date | string | number;
+  /**
+   * How the initial `logs` are spread from `startDate` to `endDate` (the first at `startDate`, the
+   * last at `endDate`): `'even'`, one every `(endDate - startDate) / (logs - 1)` ms; or
+   * `'realistic'`, as a real tenant writes them, busiest 9:00 to 17:00 UTC on weekdays, about a
+   * twelfth of that at night and a quarter of a weekday on Saturdays and Sundays. Logs added by
+   * `growth` and `addLogs` arrive as they always do.
+   * @default 'even'
+   */
+  arrival?: 'even' | 'realistic';
+  /**
+   * Attack bursts on top of the `logs`: each writes about `logs` failed logins (`f` and `fu`)
+   * spread evenly over `seconds` from `at` (an ISO date or epoch ms), within `startDate` to
+   * `endDate`. A real tenant sees thousands a minute during credential stuffing.
+   * @default []
+   * @example [{ at: '2024-03-05T03:00:00Z', logs: 3000, seconds: 180 }]
+   */
+  bursts?: readonly FakeTenantBurst[];
   /**
    * Date of the last initial log. Pass it (with `startDate`) to get the same log ids on every start,
    * whatever the clock says (the demo anchors its tenant so). @default the start time (`now()`)

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors';
-import { startFakeTenant } from '../testing';
+import { FAKE_TENANT_SHAPES, startFakeTenant } from '../testing';
+import type { FakeTenantOptions } from '../testing';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { FileStorage } from '../storage/file';
 import { formatCount, shellQuote } from './format';
@@ -67,11 +68,10 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   const clock = io.timing?.now ?? Date.now;
   const clockStart = clock();
   // the timeline is anchored at the first run: the same logs get the same ids on every run
+  const shape = demoShape(settings);
   const tenant = await startFakeTenant({
+    ...shape.options,
     seed: settings.seed,
-    logs: settings.logs,
-    startDate: settings.startedAt - 2 * 24 * 3600 * 1000,
-    endDate: settings.startedAt,
     now: () => settings.startedAt + (clock() - clockStart),
     latencyMs: 50,
     connectLatencyMs: 100,
@@ -86,7 +86,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     return EXIT.failed;
   }
   io.stdout.write(
-    `A fake tenant with ${formatCount(settings.logs)} logs runs at ${tenant.baseUrl} (50 ms per response, 100 ms per new connection).\nShipping its logs to ${out}, checkpoint in ${state}...\n`,
+    `A fake tenant with ${formatCount(settings.logs)} logs runs at ${tenant.baseUrl} (50 ms per response, 100 ms per new connection).\n${shape.description}\nShipping its logs to ${out}, checkpoint in ${state}...\n`,
   );
   try {
     const code = await shipLogs(
@@ -115,6 +115,34 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await tenant.close();
   }
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The demo tenant is shaped like a real one ({@link FAKE_TENANT_SHAPES}.realistic): its logs of the 2
+ * days before the first run arrive in working hours more than at night, 1 % are written late, and a
+ * tenth of them are an attack burst (failed logins within 2 minutes, 9 hours before the first run).
+ * The burst's logs are part of `settings.logs`, so the count the demo prints is the count it ships.
+ */
+export function demoShape(settings: { logs: number; startedAt: number }): {
+  options: FakeTenantOptions;
+  description: string;
+} {
+  const burst = Math.floor(settings.logs / 10);
+  const options: FakeTenantOptions = {
+    ...FAKE_TENANT_SHAPES.realistic,
+    logs: settings.logs - burst,
+    startDate: settings.startedAt - 2 * DAY_MS,
+    endDate: settings.startedAt,
+  };
+  if (burst > 0)
+    options.bursts = [{ at: settings.startedAt - 9 * 3600_000, logs: burst, seconds: 120 }];
+  const attack = burst > 0 ? `, an attack of ${formatCount(burst)} failed logins in 2 minutes` : '';
+  return {
+    options,
+    description: `Its logs arrive as a real tenant's do: busy working hours, quiet nights${attack}, 1 % written late.`,
+  };
 }
 
 /**

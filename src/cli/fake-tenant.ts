@@ -2,11 +2,20 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, isArgumentError } from '../errors';
 import { LIMITS } from '../options/limits';
-import { startFakeTenant } from '../testing';
-import type { FakeTenant, FakeTenantOptions } from '../testing';
+import { FAKE_TENANT_SHAPES, startFakeTenant } from '../testing';
+import type { FakeTenant, FakeTenantOptions, FakeTenantShapeName } from '../testing';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { formatCount, shellQuote } from './format';
 import { type CliIo, EXIT, UsageError } from './io';
+
+const SHAPE_NAMES = Object.keys(FAKE_TENANT_SHAPES) as FakeTenantShapeName[];
+
+/** The `--shape` flag: a name of {@link FAKE_TENANT_SHAPES}. */
+function shapeFlag(value: string | undefined): FakeTenantShapeName {
+  const name = value ?? 'realistic';
+  if ((SHAPE_NAMES as string[]).includes(name)) return name as FakeTenantShapeName;
+  throw new UsageError(`Expected --shape to be one of ${SHAPE_NAMES.join(', ')}, got '${name}'`);
+}
 
 /** Flags of `auth0-log-tools fake-tenant`. */
 export const FAKE_TENANT_COMMAND: CommandSpec = {
@@ -25,8 +34,16 @@ export const FAKE_TENANT_COMMAND: CommandSpec = {
       name: 'logs',
       type: 'string',
       value: '<n>',
-      description: 'Logs that exist at start (spread over the last 2 days)',
-      default: '10000',
+      description:
+        "Logs that exist at start (over the last 2 days, or the shape's dates), bursts aside",
+      default: '10000; quietDays: 30',
+    },
+    {
+      name: 'shape',
+      type: 'string',
+      value: '<name>',
+      description: `How its logs arrive: ${SHAPE_NAMES.join(', ')} (see docs/testing.md)`,
+      default: 'realistic',
     },
     {
       name: 'growth',
@@ -79,6 +96,7 @@ export const FAKE_TENANT_COMMAND: CommandSpec = {
 /** `auth0-log-tools fake-tenant`: serves until `io.signal` aborts; resolves the exit code. */
 export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> {
   let options: FakeTenantOptions;
+  let shape: FakeTenantShapeName;
   let caOut: string;
   try {
     const args = parseCommand(argv, FAKE_TENANT_COMMAND);
@@ -87,9 +105,14 @@ export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> 
       return EXIT.ok;
     }
     const rateLimit = numberFlag(args, 'rate-limit', { min: 0, exclusiveMin: true });
+    shape = shapeFlag(stringFlag(args, 'shape'));
     options = {
+      ...FAKE_TENANT_SHAPES[shape],
       port: numberFlag(args, 'port', { integer: true, ...LIMITS.port }) ?? 8443,
-      logs: numberFlag(args, 'logs', { integer: true, min: 0 }) ?? 10_000,
+      logs:
+        numberFlag(args, 'logs', { integer: true, min: 0 }) ??
+        (FAKE_TENANT_SHAPES[shape] as FakeTenantOptions).logs ??
+        10_000,
       growth: numberFlag(args, 'growth', { min: 0 }) ?? 0,
       latencyMs: numberFlag(args, 'latency', { min: 0 }) ?? 0,
       connectLatencyMs: numberFlag(args, 'connect-latency', { min: 0 }) ?? 0,
@@ -127,7 +150,7 @@ export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> 
     );
     return EXIT.failed;
   }
-  io.stdout.write(banner(tenant, options, caOut));
+  io.stdout.write(banner(tenant, options, shape, caOut));
   await new Promise<void>((resolve) => {
     if (!io.signal || io.signal.aborted) return resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -140,7 +163,12 @@ export async function runFakeTenant(argv: string[], io: CliIo): Promise<number> 
   return EXIT.ok;
 }
 
-function banner(tenant: FakeTenant, options: FakeTenantOptions, caFile: string): string {
+function banner(
+  tenant: FakeTenant,
+  options: FakeTenantOptions,
+  shape: FakeTenantShapeName,
+  caFile: string,
+): string {
   const command = [
     // the secret in the environment, not a flag: flags show in `ps`
     `AUTH0_CLIENT_SECRET=${shellQuote(tenant.clientSecret)} npx auth0-log-tools ship`,
@@ -153,6 +181,7 @@ function banner(tenant: FakeTenant, options: FakeTenantOptions, caFile: string):
   const limit = options.rateLimit ? `${options.rateLimit.perSecond} requests/s` : 'none';
   return `Fake Auth0 tenant listening on ${tenant.baseUrl}
   logs:          ${formatCount(tenant.logCount())} (growing by ${options.growth ?? 0}/s)
+  shape:         ${shape}
   latency:       ${options.latencyMs ?? 0} ms per response, ${options.connectLatencyMs ?? 0} ms per new connection
   rate limit:    ${limit}; failure rate ${options.failRate ?? 0}
 

@@ -24,6 +24,9 @@ describe('demo', () => {
     expect(first.stdout()).toMatch(
       /\nShipped 250 logs to .*logs\.ndjson in .*\nRun it again: it resumes/,
     );
+    expect(first.stdout()).toContain(
+      "\nIts logs arrive as a real tenant's do: busy working hours, quiet nights, an attack of 25 failed logins in 2 minutes, 1 % written late.\n",
+    );
     const ids = ndjsonIds(await fs.readFile(path.join(dir, 'logs.ndjson'), 'utf8'));
     expect(ids).toHaveLength(250);
     expect(ids.every((id, i) => i === 0 || compareLogIds(ids[i - 1] as string, id) < 0)).toBe(true);
@@ -68,6 +71,9 @@ describe('demo', () => {
     const ids = ndjsonIds(await fs.readFile(file, 'utf8'));
     expect(ids).toHaveLength(120);
     expect(ids[119]?.slice(3, 17)).toBe('20260301120000'); // the last log is dated at the first run
+    // shaped like a real tenant: 12 of the 120 are an attack burst 9 hours before the first run
+    const inBurst = ids.filter((id) => /^90020260301030[01]/.test(id));
+    expect(inBurst).toHaveLength(12);
 
     clock += 3 * 3600_000 + 123; // hours (and a few ms) later
     const second = at();

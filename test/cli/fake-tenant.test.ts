@@ -80,6 +80,33 @@ describe('fake-tenant', () => {
     expect(tenant.stdout()).toMatch(/Stopped after serving 120 logs in \d+ requests\.\n$/);
   });
 
+  it('takes a tenant shape: realistic by default, burst adds its attack to the logs', async () => {
+    const realistic = await start(['--port', '0', '--logs', '120', '--ca-out', 'a.pem']);
+    expect(realistic.stdout()).toContain(
+      'logs:          120 (growing by 0/s)\n  shape:         realistic\n',
+    );
+    expect(await realistic.stop()).toBe(0);
+    const burst = await start([
+      '--port',
+      '0',
+      '--logs',
+      '120',
+      '--shape',
+      'burst',
+      '--ca-out',
+      'b.pem',
+    ]);
+    expect(burst.stdout()).toContain(
+      'logs:          3,120 (growing by 0/s)\n  shape:         burst\n',
+    );
+    expect(await burst.stop()).toBe(0);
+    const quiet = await start(['--port', '0', '--shape', 'quietDays', '--ca-out', 'c.pem']);
+    expect(quiet.stdout()).toContain(
+      'logs:          30 (growing by 0/s)\n  shape:         quietDays\n',
+    );
+    expect(await quiet.stop()).toBe(0);
+  });
+
   it('exits with 1 when the port is taken', async () => {
     const first = await start(['--port', '0', '--logs', '1', '--ca-out', 'first.pem']);
     const port = first.field('domain')?.split(':')[1] ?? '';
@@ -105,6 +132,10 @@ describe('fake-tenant', () => {
     [['--logs', '1.5'], "Expected --logs to be an integer from 0, got '1.5'"],
     [['--latency', '-'], "Expected --latency to be a number from 0, got '-'"],
     [['--what'], "Unknown option '--what'"],
+    [
+      ['--shape', 'bursty'],
+      "Expected --shape to be one of even, realistic, burst, quietDays, late, got 'bursty'",
+    ],
   ])('exits with 2 on %j', async (argv, message) => {
     const { io, stderr } = captureIo();
     expect(await runFakeTenant(argv, io)).toBe(2);

@@ -64,7 +64,7 @@ export class LogGenerator {
     for (const segment of segments) this.#push(segment);
   }
 
-  /** Logs that exist now. */
+  /** Logs written so far, expired ones included: indexes run from 0 to `count - 1`. */
   get count(): number {
     return this.#count;
   }

@@ -202,7 +202,7 @@ export interface FakeTenant {
   logCount(): number;
   /** Index of the oldest log kept (0 without `retentionDays`): the logs before it expired. */
   firstKeptIndex(): number;
-  /** Appends `n` logs dated now. */
+  /** Appends `n` logs written now (by the tenant's clock; `lateShare` of them dated earlier). */
   addLogs(n: number): void;
   /** The log at `index` (0 = oldest), exactly as the API serves it. */
   logAt(index: number): LogEvent;

@@ -4,6 +4,7 @@ import { startFakeTenant } from '../../src/testing';
 import type { FakeTenant } from '../../src/testing';
 import { LogGenerator } from '../../src/testing/log-generator';
 import type { LogEvent } from '../../src/types';
+import { fakeIdMs } from '../support/fake-log-id';
 import { getLogs, getToken, manualClock } from '../support/https-client';
 
 const START = Date.parse('2024-05-01T00:00:00.000Z');
@@ -16,18 +17,7 @@ const SHAPE = {
   lateShare: 0.2,
   lateMs: 2500,
 };
-const idMs = (log: LogEvent) => {
-  const s = (log.log_id as string).slice(3, 20);
-  return Date.UTC(
-    +s.slice(0, 4),
-    +s.slice(4, 6) - 1,
-    +s.slice(6, 8),
-    +s.slice(8, 10),
-    +s.slice(10, 12),
-    +s.slice(12, 14),
-    +s.slice(14, 17),
-  );
-};
+const idMs = fakeIdMs;
 
 describe('late-written logs (LogGenerator)', () => {
   const late = (lateShare: number) =>

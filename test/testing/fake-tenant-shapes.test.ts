@@ -4,6 +4,7 @@ import { FAKE_TENANT_SHAPES, startFakeTenant } from '../../src/testing';
 import type { FakeTenant, FakeTenantOptions } from '../../src/testing';
 import { LogGenerator } from '../../src/testing/log-generator';
 import type { LogEvent } from '../../src/types';
+import { fakeIdMs } from '../support/fake-log-id';
 import { getLogs, getToken, manualClock } from '../support/https-client';
 
 const HOUR = 3_600_000;
@@ -37,11 +38,7 @@ afterEach(async () => {
   await Promise.all(tenants.splice(0).map((tenant) => tenant.close()));
 });
 
-const idMs = (log: LogEvent) => {
-  const s = (log.log_id as string).slice(3, 20);
-  const n = (from: number, to: number) => Number(s.slice(from, to));
-  return Date.UTC(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10), n(10, 12), n(12, 14), n(14, 17));
-};
+const idMs = fakeIdMs;
 const count = <T>(items: T[], test: (item: T, i: number) => boolean) =>
   items.reduce((sum, item, i) => sum + (test(item, i) ? 1 : 0), 0);
 /** Logs dated before the log with the id just below theirs. */

@@ -2,14 +2,20 @@ import { isLogId } from '../../auth0/log-id';
 import { shown } from '../../destinations/address';
 import { realTarget } from '../../storage/real-path';
 import type { StorageContext, StoredDestination, StoredState } from '../../types';
-import type { ShipConfig } from './run';
+
+/** What {@link destinationRecord} needs of `ship`'s destination (`ShipConfig['destination']`). */
+export type ShipDestination =
+  | { kind: 'stdout' }
+  | { kind: 'file'; path: string }
+  | { kind: 'post'; target: { url: URL } }
+  | { kind: 'to'; to: { kind: string; describe: string } };
 
 /**
  * The record of a `ship` destination in its state: its kind and address, never a secret (a
  * `--post` URL without user info, query or fragment; a `--to` destination as its messages
  * describe it; a file by its real path; stdout as `-`).
  */
-export function destinationRecord(destination: ShipConfig['destination']): StoredDestination {
+export function destinationRecord(destination: ShipDestination): StoredDestination {
   switch (destination.kind) {
     case 'stdout':
       return { kind: 'stdout', address: '-' };

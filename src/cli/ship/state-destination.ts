@@ -44,7 +44,8 @@ function isDestination(value: unknown): value is StoredDestination {
  * Claims the state (read and written through `storage`, its lock held) for `ours`, before the
  * run: a state whose checkpoint was reached shipping to another destination is refused (the logs
  * before that checkpoint went there only), unless `startFrom` chooses where the new destination
- * starts. Otherwise `ours` is recorded in the state's `destination` (beside `tenant`; the
+ * starts (then the old destination's `checkpointId` and `startFrom` are dropped with it). Otherwise
+ * `ours` is recorded in the state's `destination` (beside `tenant`; the
  * original extension ignores the key) before any checkpoint of this run is stored. Resolves the
  * refusal's message, or `undefined` when the run may go on. A state that cannot be read or written
  * here is left to the run, which reports it.
@@ -70,8 +71,16 @@ export async function claimDestination(
   if (isDestination(stored) && isLogId(doc?.checkpointId) && startFrom === undefined) {
     return `The state ${statePath} holds the checkpoint of the logs shipped to ${describeDestination(stored)}, not ${describeDestination(ours)}: the logs before it went to ${describeDestination(stored)} only. Use another --state for ${describeDestination(ours)} (or leave --state out: the default is one state per tenant and destination), or pass --start-from to ship to it from a chosen point.`;
   }
+  const next: StoredState = { ...(doc ?? {}), destination: { ...ours } };
+  if (isDestination(stored) && isLogId(doc?.checkpointId)) {
+    // moved by --start-from: the old destination's checkpoint is no start for this one (should
+    // this run fail before storing its start, the next starts from the oldest log, not from
+    // there), and the stored startFrom must not keep the same --start-from from taking effect
+    next.checkpointId = null;
+    delete next.startFrom;
+  }
   try {
-    await storage.write({ ...(doc ?? {}), destination: { ...ours } });
+    await storage.write(next);
   } catch {
     // the run's own first write meets the same failure and reports it
   }

@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../../src/cli/ship/command';
 import { defaultStatePath, stateFolder } from '../../../src/cli/ship/state-path';
+import { claimDestination } from '../../../src/cli/ship/state-destination';
+import type { StoredState } from '../../../src/types';
 import { startFakeTenant, type FakeTenant } from '../../../src/testing';
 import { captureIo, ndjsonIds, startEndpoint, tempDir } from '../../support/cli';
 
@@ -167,5 +169,39 @@ describe('the default state (issue 19, input 5)', () => {
     ['darwin', {}, '/home/u/Library/Application Support/auth0-log-tools/state'],
   ])('on %s with %j is %s', (platform, given, folder) => {
     expect(stateFolder(given, platform, '/home/u')).toBe(folder);
+  });
+});
+
+describe('claimDestination', () => {
+  const a = { kind: 'file', address: '/logs/a.ndjson' };
+  const b = { kind: 'post', address: 'https://collector.example/ingest' };
+  const checkpoint = '9'.repeat(56);
+  function memory(doc: StoredState | undefined) {
+    let current = doc;
+    return {
+      read: async () => current,
+      write: async (next: StoredState) => {
+        current = JSON.parse(JSON.stringify(next)) as StoredState;
+      },
+      current: () => current,
+    };
+  }
+
+  it('moving with --start-from drops the old checkpoint and startFrom with the destination', async () => {
+    const storage = memory({ destination: a, checkpointId: checkpoint, startFrom: 'x', logs: [] });
+    expect(await claimDestination(storage, b, 'x', '/s.json')).toBeUndefined();
+    expect(storage.current()).toEqual({ destination: b, checkpointId: null, logs: [] });
+  });
+
+  it('refuses without --start-from, changing nothing; claims a state recorded by no one', async () => {
+    const stored = { destination: a, checkpointId: checkpoint, logs: [] };
+    const storage = memory(stored);
+    expect(await claimDestination(storage, b, undefined, '/s.json')).toContain(
+      'The state /s.json holds the checkpoint of the logs shipped to file /logs/a.ndjson, not post https://collector.example/ingest',
+    );
+    expect(storage.current()).toBe(stored);
+    const older = memory({ checkpointId: checkpoint, logs: [] });
+    expect(await claimDestination(older, b, undefined, '/s.json')).toBeUndefined();
+    expect(older.current()).toEqual({ destination: b, checkpointId: checkpoint, logs: [] });
   });
 });

@@ -61,4 +61,18 @@ describe('ship: a state named through a link is the same state (issue 19, input 
     expect(viaReal.ids).toHaveLength(10);
     expect(new Set([...viaLink.ids, ...viaReal.ids]).size).toBe(310);
   });
+
+  it('a run removes the temp files killed writers left of its state (issue 19, input 8)', async () => {
+    const state = path.join(dir, 's.json');
+    const token = '{"logs_access_token":{"token":"eyJ-left-behind","expiresAt":1}}';
+    const ours = ['.s.json.31337.0123456789ab.tmp', '.s.json.7.abcdefabcdef.tmp'];
+    const theirs = ['.t.json.31337.0123456789ab.tmp'];
+    for (const name of [...ours, ...theirs]) await fs.writeFile(path.join(dir, name), token);
+    const run = await ship(state);
+    expect(run.code).toBe(0);
+    expect(run.ids).toHaveLength(300);
+    const temps = (await fs.readdir(dir)).filter((name) => name.endsWith('.tmp'));
+    // before: both of this state's temp files (each holding a token) stayed
+    expect(temps).toEqual(theirs);
+  });
 });

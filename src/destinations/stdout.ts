@@ -122,6 +122,24 @@ function regularFile(fd: number | undefined): StdoutFile | undefined {
   };
 }
 
+/**
+ * Cuts a partial last line off stdout's file, noting it; a file that cannot be read back (a
+ * write-only fd where `/dev/fd` does not exist) is noted and written on as it is.
+ */
+async function cutPartial(file: StdoutFile, note: (note: string) => void): Promise<void> {
+  let cut: number;
+  try {
+    cut = await cutPartialLine(file);
+  } catch (error) {
+    note(`could not check stdout's last line for a partial one (${messageOf(error)})`);
+    return;
+  }
+  if (cut > 0)
+    note(
+      `cut a partial last line (${cut} bytes) from stdout: it belonged to a batch that was never acknowledged`,
+    );
+}
+
 /** Reads the file behind a write-only fd by opening it anew for reading (`/dev/fd/N`). */
 async function readAnew(
   fd: number,
@@ -153,12 +171,8 @@ function fileOutput(file: StdoutFile, note: (note: string) => void): Destination
     if (failed) throw failed;
     try {
       if (!started) {
-        const cut = await cutPartialLine(file);
-        if (cut > 0)
-          note(
-            `cut a partial last line (${cut} bytes) from stdout: it belonged to a batch that was never acknowledged`,
-          );
         started = true;
+        await cutPartial(file, note);
       }
       await appendDurably(file, Buffer.from(ndjson(logs), 'utf8'));
     } catch (error) {

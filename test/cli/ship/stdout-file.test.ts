@@ -197,3 +197,22 @@ describe('ship > file (issue 19, input 4)', () => {
     expect(ndjsonIds(await fsp.readFile(out, 'utf8'))).toHaveLength(300);
   });
 });
+
+describe('stdout as a file that cannot be read back', () => {
+  it('notes it and writes on, cutting nothing', async () => {
+    const mem = memoryFile(10_000);
+    await mem.file.write(Buffer.from('{"log_id":"id-0"}\n'), 0, 18);
+    const unreadable: StdoutFile = {
+      ...mem.file,
+      read: async () => {
+        throw Object.assign(new Error('ENOENT: no such file or directory, open'), {
+          code: 'ENOENT',
+        });
+      },
+    };
+    const notes: string[] = [];
+    await stdout({ file: unreadable, onNote: (n) => notes.push(n) })(logs(1, 1));
+    expect(ndjsonIds(mem.text())).toEqual(['id-0', 'id-1']);
+    expect(notes).toEqual([expect.stringContaining("could not check stdout's last line")]);
+  });
+});

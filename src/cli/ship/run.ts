@@ -6,7 +6,7 @@ import { Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
 import { shipperFailurePolicy, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { fileDeadLetter } from '../../destinations/dead-letter';
-import type { RunProgress, StopReason, StorageLock } from '../../types';
+import type { LogEvent, RunProgress, StopReason, StorageLock } from '../../types';
 import {
   caughtFacts,
   failureAdvice,
@@ -231,13 +231,17 @@ class ShipRun {
         ]);
         const { status, checkpoint } = await processor
           .run(
-            async (logs) => {
-              sendError = undefined;
-              await destination(logs).catch((error: unknown) => {
-                sendError = error;
-                throw error;
-              });
-            },
+            Object.assign(
+              async (logs: LogEvent[]) => {
+                sendError = undefined;
+                await destination(logs).catch((error: unknown) => {
+                  sendError = error;
+                  throw error;
+                });
+              },
+              // the destination's warnings (Datadog's intake window) reach the run's status
+              { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+            ),
             { signal: runStop.signal },
           )
           .finally(runStop.dispose);

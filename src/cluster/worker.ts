@@ -11,6 +11,7 @@ import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
 import { connectionError, RedisClients, redisAddress } from './redis';
 import type { RunRecord } from './run-record';
+import { tenantBackoffMs } from './backoff';
 
 import {
   resolveClusterWorkerOptions,
@@ -201,11 +202,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       slot.failures += 1;
       const interval = slot.tenant.intervalSeconds * 1000;
       // at least what the destination asked (`Retry-After`), within the same cap
-      const backoff = Math.max(
-        interval * 2 ** (slot.failures - 1),
-        result?.status.retryAfterMs ?? 0,
+      const delay = tenantBackoffMs(
+        interval,
+        slot.failures,
+        maxBackoffMs,
+        result?.status.retryAfterMs,
       );
-      const delay = Math.min(backoff, maxBackoffMs);
       slot.notBefore = now() + delay;
       record.failures = slot.failures;
       record.retryInSeconds = delay / 1000;

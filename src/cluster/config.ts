@@ -80,6 +80,8 @@ const tenant = z.strictObject({
       url: url(['https:', 'http:']),
       headers: z.record(z.string(), z.string()).optional(),
       timeoutMs: ranged('timeoutMs', LIMITS.timeoutMs, true).optional(),
+      /** Allows a plain `http://` url to a host that is not a loopback address. */
+      allowInsecureHttp: z.boolean().optional(),
     })
     .optional(),
   ...destinationEntries,
@@ -117,7 +119,12 @@ export interface TenantConfig {
   intervalSeconds: number;
   batchSize?: number;
   logTypes?: string[];
-  post?: { url: string; headers: Record<string, string>; timeoutMs?: number };
+  post?: {
+    url: string;
+    headers: Record<string, string>;
+    timeoutMs?: number;
+    allowInsecureHttp?: boolean;
+  };
   destination?: DestinationEntry;
 }
 
@@ -224,6 +231,7 @@ export function parseServeConfig(
     if (t.post) {
       out.post = { url: t.post.url, headers: t.post.headers ?? {} };
       if (t.post.timeoutMs !== undefined) out.post.timeoutMs = t.post.timeoutMs;
+      if (t.post.allowInsecureHttp) out.post.allowInsecureHttp = true;
     }
     if (destination) out.destination = destination;
     // the library's own rules, as every run would apply them

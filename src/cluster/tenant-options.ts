@@ -14,9 +14,13 @@ export interface TenantProcessorFields {
   ca?: string;
   batchSize?: number;
   logTypes?: string[];
+  maxRunTimeSeconds?: number;
 }
 
-/** The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`). */
+/**
+ * The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`,
+ * `maxRunTimeSeconds`).
+ */
 export function tenantProcessorOptions(config: TenantProcessorFields): LogsProcessorOptions {
   const processor: LogsProcessorOptions = {
     domain: config.domain,
@@ -26,6 +30,8 @@ export function tenantProcessorOptions(config: TenantProcessorFields): LogsProce
   if (config.ca !== undefined) processor.ca = config.ca;
   if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
   if (config.logTypes) processor.logTypes = config.logTypes;
+  if (config.maxRunTimeSeconds !== undefined)
+    processor.maxRunTimeSeconds = config.maxRunTimeSeconds;
   return processor;
 }
 

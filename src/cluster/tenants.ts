@@ -17,7 +17,12 @@ export function clusterTenant(
   env: Record<string, string | undefined> = process.env,
 ): ClusterTenant {
   const processor = tenantProcessorOptions(config);
-  const base = { id: config.id, processor, intervalSeconds: config.intervalSeconds };
+  const base = {
+    id: config.id,
+    processor,
+    intervalSeconds: config.intervalSeconds,
+    ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
+  };
   if (config.post) {
     const { timeoutMs } = config.post;
     const name = (key: string) => `tenants.${config.id}.post.${key}`;

@@ -124,6 +124,19 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   let warnedUnknown = '';
   let scheduled = false;
 
+  /**
+   * The tenant's `startFrom` while it has no checkpoint (`now` as this moment's date), the one
+   * stored with a start already resolved; nothing once it has a checkpoint.
+   */
+  async function startFromOf(slot: TenantSlot): Promise<{ startFrom?: string }> {
+    const wanted = slot.tenant.startFrom;
+    if (wanted === undefined) return {};
+    const doc = await slot.storage.read();
+    if (doc?.checkpointId) return {};
+    if (typeof doc?.startFrom === 'string') return { startFrom: doc.startFrom };
+    return { startFrom: wanted === 'now' ? new Date(now()).toISOString() : wanted };
+  }
+
   /** Counts a failure of the tenant and sets when it is tried again (doubling, capped). */
   function backOff<R extends Omit<RunRecord, 'time'>>(slot: TenantSlot, record: R): R {
     slot.failures += 1;
@@ -181,7 +194,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     let result: RunResult | undefined;
     let failure: Pick<RunRecord, 'error' | 'errorCode'> | undefined;
     try {
-      const processor = new LogsProcessor(storage, slot.tenant.processor);
+      const processor = new LogsProcessor(storage, {
+        // a run goes on while the tenant is behind and the lease is held (renewed as it runs)
+        maxRunTimeSeconds: Infinity,
+        ...slot.tenant.processor,
+        ...(await startFromOf(slot)),
+      });
       result = await processor.run(handler, {
         signal: AbortSignal.any([stopping.signal, lease.lost]),
       });

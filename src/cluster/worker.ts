@@ -11,6 +11,7 @@ import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
 import { checkPostgres } from './checks';
 import { connectionError, RedisClients, redisAddress } from './redis';
+import { tenantStateKey } from './state-key';
 import type { WorkerHealth } from './health';
 import type { RunRecord } from './run-record';
 
@@ -92,13 +93,17 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     pool = made;
     closers.push(() => made.end());
     makeStorage = (id) =>
-      new PostgresStorage({ postgres: made, key: `${queueName}:${id}`, leaseSeconds });
+      new PostgresStorage({
+        postgres: made,
+        key: tenantStateKey(queueName, id, true),
+        leaseSeconds,
+      });
     const probe = makeStorage('__check__') as PostgresStorage;
     checkStorage = () => checkPostgres(options.postgres as string, made, probe);
   } else {
     const client = redis.make({ maxRetriesPerRequest: 2 });
     makeStorage = (id) =>
-      new RedisStorage({ redis: client, key: `${queueName}:tenant:${id}`, leaseSeconds });
+      new RedisStorage({ redis: client, key: tenantStateKey(queueName, id, false), leaseSeconds });
   }
   const slots = new Map<string, TenantSlot>();
   for (const tenant of options.tenants)

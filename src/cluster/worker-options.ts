@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { LogsProcessorOptions } from '../options/processor';
 import {
+  booleanOption,
   functionOption,
   invalid,
   invalidAs,
@@ -9,9 +10,11 @@ import {
   textOption,
 } from '../options/check';
 import { LIMITS } from '../options/limits';
+import { checkpointOption } from '../options/paging';
 import { checkLeaseSeconds } from '../storage/lease';
 import type { LogEvent } from '../types';
 import { SERVE_DEFAULTS } from './config';
+import type { ClusterWarning } from './health';
 import type { RunRecord } from './run-record';
 
 /** One tenant a cluster worker ships. */
@@ -22,6 +25,13 @@ export interface ClusterTenant {
   processor: LogsProcessorOptions;
   /** Seconds between two runs. @default 10 */
   intervalSeconds?: number;
+  /**
+   * Where the tenant starts while it has no checkpoint (a new tenant, a new `queue`): a 56-digit
+   * log id to start after, an ISO 8601 date to start at, or `now` (its newest log). Once it has a
+   * checkpoint this is never read again. (`processor.startFrom`, the library's, wins over the
+   * checkpoint whenever it changes.) @default its oldest log
+   */
+  startFrom?: string;
   /** Ships one batch; resolves once the destination acknowledged it, rejects otherwise. */
   handler: (logs: LogEvent[]) => Promise<unknown>;
   /** Called once when the worker stops (closes the destination). */
@@ -64,8 +74,23 @@ export interface ClusterWorkerOptions {
    * @default 30
    */
   stopTimeoutSeconds?: number;
-  /** Told once when Redis cannot be reached at start, while it is retried. */
-  onWarning?: (message: string) => void;
+  /**
+   * Told once when Redis cannot be reached at start, while it is retried; when the queue schedules
+   * tenants this worker's config does not name (left running unless `prune`); when missing job
+   * schedulers were created again (Redis lost its data).
+   */
+  onWarning?: (message: string, warning: ClusterWarning) => void;
+  /**
+   * Removes the job schedulers of tenants this worker's config does not name. Off by default: a
+   * worker of an older config (a rolling deploy) must not silence a tenant the newer one added.
+   * @default false
+   */
+  prune?: boolean;
+  /**
+   * Seconds between two checks of Redis and the checkpoint storage (the `/healthz` answer), which
+   * also create again the job schedulers Redis lost. @default the shortest tenant interval, at most 10
+   */
+  checkSeconds?: number;
 }
 
 /** A {@link ClusterTenant} checked, its `intervalSeconds` filled in. */
@@ -73,6 +98,7 @@ export interface ResolvedClusterTenant {
   id: string;
   processor: LogsProcessorOptions;
   intervalSeconds: number;
+  startFrom: string | undefined;
   handler: (logs: LogEvent[]) => Promise<unknown>;
   close: (() => Promise<void>) | undefined;
 }
@@ -91,7 +117,9 @@ export interface ResolvedClusterWorkerOptions {
   signal: AbortSignal | undefined;
   startTimeoutSeconds: number;
   stopTimeoutSeconds: number;
-  onWarning: ((message: string) => void) | undefined;
+  onWarning: ((message: string, warning: ClusterWarning) => void) | undefined;
+  prune: boolean;
+  checkSeconds: number;
 }
 
 function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
@@ -117,6 +145,10 @@ function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
       SERVE_DEFAULTS.intervalSeconds,
       LIMITS.intervalSeconds,
     ),
+    startFrom:
+      tenant.startFrom === 'now'
+        ? 'now'
+        : (checkpointOption('startFrom', tenant.startFrom, true) ?? undefined),
     handler,
     close: functionOption('close', tenant.close, undefined),
   };
@@ -171,5 +203,12 @@ export function resolveClusterWorkerOptions(
       SERVE_DEFAULTS.stopTimeoutSeconds,
     ),
     onWarning: functionOption('onWarning', o.onWarning, undefined),
+    prune: booleanOption('prune', o.prune, false),
+    checkSeconds: numberOption(
+      'checkSeconds',
+      o.checkSeconds,
+      Math.min(10, ...tenants.map((t) => t.intervalSeconds)),
+      LIMITS.intervalSeconds,
+    ),
   };
 }

@@ -68,6 +68,7 @@ export function textLine(run: RunRecord): string {
     .join(', ');
   if (run.logsSkipped)
     parts.push(`skipped ${run.logsSkipped} logs (ids after ${skipped}), not retried`);
+  for (const warning of run.warnings ?? []) parts.push(`warning: ${warning.message}`);
   if (run.error) parts.push(`error: ${run.error}`);
   // a skipped batch is gone: the next run starts after it, it does not retry it
   if (run.retryInSeconds !== undefined)

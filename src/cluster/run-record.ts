@@ -1,4 +1,4 @@
-import type { StopReason } from '../types';
+import type { RunWarning, StopReason } from '../types';
 
 /** What a cluster worker reports of each job of a tenant (one `--log-format json` line). */
 export interface RunRecord {
@@ -41,6 +41,11 @@ export interface RunRecord {
    * `ECONNREFUSED`, `handler_failed`, ...) or the storage's (`lease_lost`, `storage_write_failed`).
    */
   errorCode?: string;
+  /**
+   * The run's warnings (`status.warnings`: logs dated before a destination's intake window, a
+   * span of logs that expired before it was shipped, ...), each with its stable `code`.
+   */
+  warnings?: RunWarning[];
   /** Consecutive failed runs of this tenant on this worker. */
   failures?: number;
   /** When failing: seconds until this worker tries the tenant again. */

@@ -1,5 +1,7 @@
 import { isLoopback } from '../destinations/address';
 import { DESTINATION_SPECS, type DestinationKind, createDestination } from '../destinations/config';
+import type { DestinationHandler } from '../destinations/handler';
+import type { LogEvent, WarningSource } from '../types';
 import { credentialsFromUrl } from '../destinations/post';
 import { ArgumentError } from '../errors';
 import type { TenantConfig } from './config';
@@ -55,7 +57,7 @@ export function clusterTenant(
         optionName: name,
       },
     );
-    return { ...base, handler: (logs) => post(logs), close: () => post.close() };
+    return { ...base, handler: withWarnings(post), close: () => post.close() };
   }
   const entry = config.destination;
   if (!entry) throw new Error(`tenant ${config.id} has no destination`);
@@ -75,5 +77,12 @@ export function clusterTenant(
       optionName: (key) => `tenants.${config.id}.${entry.kind}.options.${key}`,
     },
   );
-  return { ...base, handler: (logs) => destination(logs), close: () => destination.close() };
+  return { ...base, handler: withWarnings(destination), close: () => destination.close() };
+}
+
+/** A tenant's handler: the destination, its warnings (`drainWarnings`) passed on to the run. */
+function withWarnings(destination: DestinationHandler): ClusterTenant['handler'] & WarningSource {
+  return Object.assign((logs: LogEvent[]) => destination(logs), {
+    drainWarnings: () => destination.drainWarnings?.() ?? [],
+  });
 }

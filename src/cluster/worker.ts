@@ -8,7 +8,7 @@ import { LogsProcessor } from '../processor';
 import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';
-import type { LogEvent, RunResult, StorageContext } from '../types';
+import type { LogEvent, RunResult, StorageContext, WarningSource } from '../types';
 import { checkPostgres } from './checks';
 import { connectionError, RedisClients, redisAddress } from './redis';
 import { tenantStateKey } from './state-key';
@@ -182,7 +182,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     const started = now();
     let newest = Number.NaN;
     let shipped = 0;
-    const handler = async (logs: LogEvent[]) => {
+    const ship = async (logs: LogEvent[]) => {
       // a run whose lease is gone ships nothing more: another worker runs the tenant now
       if (lease.lost.aborted) throw Object.assign(lease.lost.reason as Error, { permanent: true });
       await slot.tenant.handler(logs);
@@ -192,6 +192,10 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
         if (!(time <= newest)) newest = time;
       }
     };
+    // the destination's warnings (Datadog's intake window) reach the run's status through it
+    const handler: typeof ship & WarningSource = Object.assign(ship, {
+      drainWarnings: () => (slot.tenant.handler as WarningSource).drainWarnings?.() ?? [],
+    });
     const storage: StorageContext = {
       read: () => slot.storage.read(),
       write: (doc) => slot.storage.write(doc),
@@ -239,6 +243,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       takeover: lease.takeover,
     };
     if (result) record.checkpoint = result.checkpoint;
+    if (result?.status.warnings?.length) record.warnings = result.status.warnings;
     const skippedRanges = (result?.status.skipped ?? []).filter((r) => !r.deadLettered);
     if (skippedRanges.length) {
       record.logsSkipped = skippedRanges.reduce((sum, r) => sum + r.logs, 0);

@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { textLine } from '../../src/cli/serve';
+import { clusterTenant } from '../../src/cluster/tenants';
+import type { RunRecord } from '../../src/cluster/run-record';
+import { startClusterWorker } from '../../src/cluster/worker';
 import { datadog, DATADOG_INTAKE_WINDOW_MS, IntakeWindow } from '../../src/destinations/datadog';
 import { type DatadogPeer, startDatadogPeer } from '../support/datadog-peer';
 import { ship } from '../support/ship';
@@ -46,5 +51,41 @@ describe("Datadog's 18 h intake window", () => {
     const warnings = (result.status.warnings ?? []).filter((w) => w.code === 'destination_window');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toMatch(new RegExp(`^${old} logs sent to Datadog`));
+  });
+
+  it("serve's run record and run line carry the same warning", async () => {
+    const fake = tenant();
+    const runs: RunRecord[] = [];
+    const worker = await startClusterWorker({
+      redis: 'redis://127.0.0.1:6379',
+      queue: `datadog-window-${randomUUID().slice(0, 8)}`,
+      tenants: [
+        clusterTenant({
+          id: 'dd',
+          domain: fake.domain,
+          clientId: fake.clientId,
+          clientSecret: fake.clientSecret,
+          ca: fake.ca,
+          intervalSeconds: 1,
+          destination: { kind: 'datadog', address: peer.url, secrets: { apiKey: API_KEY } },
+        }),
+      ],
+      onRun: (run) => runs.push(run),
+    });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!runs.some((run) => run.stopReason === 'caught_up')) {
+        if (Date.now() > deadline) throw new Error(`no run caught up: ${JSON.stringify(runs)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await worker.stop();
+    }
+    expect(peer.entries).toHaveLength(300);
+    const warnings = runs.flatMap((run) => run.warnings ?? []);
+    expect(warnings.map((w) => w.code)).toEqual(['destination_window']);
+    expect(warnings[0]?.message).toMatch(/^121 logs sent to Datadog are dated more than 18 h back/);
+    const warned = runs.find((run) => run.warnings)!;
+    expect(textLine(warned)).toContain('; warning: 121 logs sent to Datadog');
   });
 });

@@ -11,6 +11,7 @@ const config: Config = {
   coverageThreshold: { global: { lines: 90 } },
   coverageReporters: ['text-summary', 'lcov'],
   testTimeout: 30_000,
+  setupFiles: ['<rootDir>/test/support/home.cjs'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
 };
 

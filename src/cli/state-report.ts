@@ -1,4 +1,4 @@
-import type { RunStatus, StoredState } from '../types';
+import type { RunStatus, StoredDestination, StoredState } from '../types';
 import { formatCount, formatDuration } from './format';
 import { isStopReason, storedDate, storedRun, storedText } from './stored-run';
 import { stopReasonText } from './summary';
@@ -11,6 +11,8 @@ export interface StatusReport {
   startFrom: string | null;
   /** The tenant the state belongs to (`null`: not recorded yet). */
   tenant: { domain: string; clientId: string } | null;
+  /** The destination the state ships to (kind and address, never a secret; `null`: not recorded). */
+  destination: StoredDestination | null;
   /** Whether an access token is cached, and when it expires (never the token). */
   accessToken: { cached: boolean; expiresAt: string | null };
   /** Runs in the stored history. */
@@ -32,6 +34,7 @@ export function statusReport(path: string, state: StoredState, limit: number): S
       tenant && typeof tenant.domain === 'string'
         ? { domain: tenant.domain, clientId: tenant.clientId }
         : null,
+    destination: state.destination ?? null,
     accessToken: { cached: expiresAt !== undefined, expiresAt: expiresAt ?? null },
     runs: history.length,
     history: limit > 0 ? history.slice(-limit) : history,

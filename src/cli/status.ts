@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { errorMessage } from '../errors';
 import { FileStorage } from '../storage/file';
 import { Redactor } from '../util/redact';
@@ -6,9 +8,7 @@ import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from
 import { type CliIo, EXIT, UsageError } from './io';
 import { describeState, statusReport } from './state-report';
 import { runClusterStatus } from './status-config';
-
-/** Default state file of `ship` and `status`. */
-export const DEFAULT_STATE_FILE = '.auth0-log-tools/state.json';
+import { DEFAULT_STATE_FILE, stateFolder } from './ship/state-path';
 
 /** Flags of `auth0-log-tools status`. */
 export const STATUS_COMMAND: CommandSpec = {
@@ -20,8 +20,9 @@ export const STATUS_COMMAND: CommandSpec = {
       name: 'state',
       type: 'string',
       value: '<file>',
-      description: 'State file written by `ship`',
-      default: DEFAULT_STATE_FILE,
+      description:
+        'State file written by `ship`; without it, the state in the working folder at the old default, else every state in the per-user state folder',
+      default: `${DEFAULT_STATE_FILE}, else each state in ~/.local/state/auth0-log-tools`,
     },
     {
       name: 'config',
@@ -60,7 +61,7 @@ export const STATUS_COMMAND: CommandSpec = {
 
 /** `auth0-log-tools status`: resolves the exit code. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
-  let file: string;
+  let file: string | undefined;
   let limit: number;
   let json: boolean;
   let config: string | undefined;
@@ -71,7 +72,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(helpText(STATUS_COMMAND));
       return EXIT.ok;
     }
-    file = stringFlag(args, 'state') ?? DEFAULT_STATE_FILE;
+    file = stringFlag(args, 'state');
     limit = numberFlag(args, 'limit', { integer: true, min: 0 }) ?? 20;
     json = args.json === true;
     config = stringFlag(args, 'config');
@@ -86,30 +87,62 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   if (config !== undefined) return runClusterStatus(config, tenant, limit, json, io);
-  const storage = new FileStorage(file);
-  let state: StoredState | undefined;
-  try {
-    state = await storage.read();
-  } catch (error) {
-    io.stderr.write(`auth0-log-tools status: ${errorMessage(error)}\n`);
-    return EXIT.failed;
-  }
-  if (!state) {
+  const files = file === undefined ? defaultStateFiles(io.env) : [file];
+  if (files.length === 0) {
     io.stderr.write(
-      `auth0-log-tools status: no state file at ${storage.path}; nothing was shipped with it yet.\n`,
+      `auth0-log-tools status: no state file at ${DEFAULT_STATE_FILE} nor in ${stateFolder(io.env)} (where ship keeps its states); pass --state <file>.\n`,
     );
     return EXIT.failed;
   }
+  const shown: Array<{ path: string; state: StoredState }> = [];
+  for (const each of files) {
+    const storage = new FileStorage(each);
+    let state: StoredState | undefined;
+    try {
+      state = await storage.read();
+    } catch (error) {
+      io.stderr.write(`auth0-log-tools status: ${errorMessage(error)}\n`);
+      return EXIT.failed;
+    }
+    if (!state) {
+      io.stderr.write(
+        `auth0-log-tools status: no state file at ${storage.path}; nothing was shipped with it yet.\n`,
+      );
+      return EXIT.failed;
+    }
+    shown.push({ path: storage.path, state });
+  }
   // the history is shown as stored: an entry written by another version may quote the token
   const redactor = new Redactor();
-  const token = state.logs_access_token as { token?: unknown } | null | undefined;
-  if (typeof token?.token === 'string') redactor.add(token.token);
-  io.stdout.write(
-    redactor.redact(
-      json
-        ? `${JSON.stringify(statusReport(storage.path, state, limit), null, 2)}\n`
-        : describeState(storage.path, state, limit),
-    ),
-  );
+  for (const { state } of shown) {
+    const token = state.logs_access_token as { token?: unknown } | null | undefined;
+    if (typeof token?.token === 'string') redactor.add(token.token);
+  }
+  // one state: as it always was; several (the per-user folder): a JSON array, or one after another
+  const reports = shown.map(({ path, state }) => statusReport(path, state, limit));
+  const text = json
+    ? `${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`
+    : shown.map(({ path, state }) => describeState(path, state, limit)).join('\n');
+  io.stdout.write(redactor.redact(text));
   return EXIT.ok;
+}
+
+/**
+ * The states `status` shows without `--state`: the old default in the working folder when it
+ * exists (as `ship` uses it), else every `*.json` in the per-user state folder (`stateFolder`),
+ * sorted by name (one per tenant and destination).
+ */
+function defaultStateFiles(env: Record<string, string | undefined>): string[] {
+  if (existsSync(DEFAULT_STATE_FILE)) return [DEFAULT_STATE_FILE];
+  const folder = stateFolder(env);
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
+    .sort()
+    .map((name) => path.join(folder, name));
 }

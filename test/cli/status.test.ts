@@ -115,13 +115,15 @@ describe('status', () => {
     );
   });
 
-  it('reads .auth0-log-tools/state.json by default', async () => {
+  it('reads .auth0-log-tools/state.json, else the per-user state folder, by default', async () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      const { io, stderr } = captureIo();
+      const { io, stderr } = captureIo({ env: { XDG_STATE_HOME: path.join(dir, 'xdg') } });
       expect(await runStatus([], io)).toBe(1);
-      expect(stderr()).toContain(path.join(dir, '.auth0-log-tools', 'state.json'));
+      expect(stderr()).toBe(
+        `auth0-log-tools status: no state file at .auth0-log-tools/state.json nor in ${path.join(dir, 'xdg', 'auth0-log-tools')} (where ship keeps its states); pass --state <file>.\n`,
+      );
     } finally {
       process.chdir(cwd);
     }
@@ -138,7 +140,7 @@ describe('status', () => {
     expect(await runStatus(['-h'], help.io)).toBe(0);
     expect(help.stdout()).toContain('Exit codes: 0 printed, 1 no state file');
     expect(help.stdout()).toMatch(
-      /--state <file> +State file written by `ship` \(default: \.auth0-log-tools\/state\.json\)/,
+      /--state <file> +State file written by `ship`; without it, .* \(default: \.auth0-log-tools\/state\.json, else each state in ~\/\.local\/state\/auth0-log-tools\)/,
     );
   });
 });
@@ -155,6 +157,7 @@ describe('status --json', () => {
     expect(JSON.parse(stdout())).toEqual({
       state: file,
       checkpoint: id(300),
+      destination: null,
       startFrom: '2024-05-01T00:00:00.000Z',
       tenant: { domain: 'acme.eu.auth0.com', clientId: 'client-a' },
       accessToken: { cached: true, expiresAt: '2024-05-02T00:00:00.000Z' },
@@ -172,6 +175,7 @@ describe('status --json', () => {
       checkpoint: null,
       startFrom: null,
       tenant: null,
+      destination: null,
       accessToken: { cached: false, expiresAt: null },
       runs: 0,
       history: [],

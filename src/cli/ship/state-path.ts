@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { tenantDomain } from '../../storage/state';
 import type { StoredDestination } from '../../types';
-import { DEFAULT_STATE_FILE } from '../status';
+
+/** The old default state file of `ship` and `status`, relative to the working folder. */
+export const DEFAULT_STATE_FILE = '.auth0-log-tools/state.json';
 
 /** The folder of this tool inside the per-user state folder. */
 const TOOL_FOLDER = 'auth0-log-tools';

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../../src/cli/ship/command';
+import { runStatus } from '../../../src/cli/status';
 import { defaultStatePath, stateFolder } from '../../../src/cli/ship/state-path';
 import { claimDestination } from '../../../src/cli/ship/state-destination';
 import type { StoredState } from '../../../src/types';
@@ -141,6 +142,21 @@ describe('the default state (issue 19, input 5)', () => {
     const b = path.join(dir, 'b.ndjson');
     expect((await ship(['--out', b])).code).toBe(0);
     expect(await lines(b)).toHaveLength(507);
+    // status without --state shows the states of that folder, from any folder (before: it read
+    // .auth0-log-tools/state.json in the working folder, and found nothing)
+    const shown = captureIo({ env: env() });
+    expect(await runStatus(['--json'], shown.io)).toBe(0);
+    const reports = JSON.parse(shown.stdout()) as Array<{
+      state: string;
+      destination: { address: string };
+    }>;
+    expect(reports.map((r) => path.basename(r.state)).sort()).toEqual(
+      (await fs.readdir(folder)).filter((f) => f.endsWith('.json')).sort(),
+    );
+    expect(reports.map((r) => r.destination.address).sort()).toEqual([a, b]);
+    const none = captureIo({ env: env({ XDG_STATE_HOME: path.join(dir, 'empty') }) });
+    expect(await runStatus([], none.io)).toBe(1);
+    expect(none.stderr()).toContain(`nor in ${path.join(dir, 'empty', 'auth0-log-tools')}`);
   });
 
   it('uses a state left at the old default in the working folder, saying so', async () => {

@@ -32,6 +32,21 @@ export const SERVE_COMMAND: CommandSpec = {
       default: 'off',
     },
     {
+      name: 'metrics-host',
+      type: 'string',
+      value: '<address>',
+      description:
+        'The address /metrics and /healthz listen on (0.0.0.0 for every interface); the config key metricsHost',
+      default: '127.0.0.1',
+    },
+    {
+      name: 'prune',
+      type: 'boolean',
+      description:
+        "Remove the job schedulers of the queue's tenants this config does not name (without it they are left running and named in a warning)",
+      default: 'off',
+    },
+    {
       name: 'log-format',
       type: 'string',
       value: '<text|json>',
@@ -56,6 +71,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stderr.write(`auth0-log-tools serve: ${text}\n`);
   let config: ServeConfig;
   let metricsPort: number | undefined;
+  let metricsHost: string;
+  let prune: boolean;
   let json: boolean;
   try {
     const args = parseCommand(argv, SERVE_COMMAND);
@@ -71,6 +88,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError(`Expected --log-format to be text or json, got '${format}'`);
     json = format === 'json';
     config = loadServeConfig(file, io.env);
+    metricsHost = stringFlag(args, 'metrics-host') ?? config.metricsHost ?? '127.0.0.1';
+    prune = args['prune'] === true;
   } catch (error) {
     if (!(error instanceof UsageError) && !isArgumentError(error)) throw error;
     say(error.message);
@@ -99,6 +118,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       tenants,
       onRun,
       onWarning: say,
+      prune,
       ...(io.signal ? { signal: io.signal } : {}),
       ...(config.redis ? { redis: config.redis } : {}),
       ...(config.postgres ? { postgres: config.postgres } : {}),
@@ -106,8 +126,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     worker = await startClusterWorker(options);
     if (metrics && metricsPort !== undefined) {
       const running = worker;
-      server = await serveMetrics(metrics, metricsPort, () => running.running);
-      say(`metrics on http://127.0.0.1:${server.port}/metrics`);
+      server = await serveMetrics(metrics, metricsPort, () => running.health(), metricsHost);
+      // the address the system bound, not the one asked
+      const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+      say(`metrics on http://${host}:${server.port}/metrics`);
     }
   } catch (error) {
     await worker?.stop();

@@ -93,6 +93,8 @@ const config = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
     .optional(),
   leaseSeconds: ranged('leaseSeconds', LIMITS.leaseSeconds).optional(),
+  /** The address `/metrics` and `/healthz` listen on (`--metrics-host` wins). */
+  metricsHost: text.optional(),
   tenants: z.array(tenant).min(1),
 });
 
@@ -125,6 +127,7 @@ export interface ServeConfig {
   postgres?: string;
   queue: string;
   leaseSeconds: number;
+  metricsHost?: string;
   tenants: TenantConfig[];
 }
 
@@ -236,6 +239,7 @@ export function parseServeConfig(
   };
   if (doc.redis) result.redis = doc.redis;
   if (doc.postgres) result.postgres = doc.postgres;
+  if (doc.metricsHost) result.metricsHost = doc.metricsHost;
   return result;
 }
 

@@ -1,22 +1,27 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { WorkerHealth } from './health';
 import type { ClusterMetrics } from './metrics';
 
 /** A running `/metrics` + `/healthz` server. */
 export interface MetricsServer {
   readonly port: number;
+  /** The address the server is bound to, as the system reports it (`127.0.0.1`, `::`). */
+  readonly host: string;
   close(): Promise<void>;
 }
 
 /**
- * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` (`200 ok` while `healthy()`,
- * `503 stopping` otherwise) on `host:port` (`0` picks a free port).
+ * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` on `host:port` (`0` picks a free
+ * port). `/healthz` answers JSON: `200 {"status":"ok"}` while `health()` is ok, otherwise
+ * `503 {"status":"unhealthy","reasons":[{"code","message"}]}` (a boolean `false` reads `stopping`).
+ * @default host '127.0.0.1' (this machine only; `0.0.0.0` for every interface)
  */
 export async function serveMetrics(
   metrics: ClusterMetrics,
   port: number,
-  healthy: () => boolean,
-  host = '0.0.0.0',
+  health: () => boolean | WorkerHealth,
+  host = '127.0.0.1',
 ): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
     const url = request.url?.split('?')[0];
@@ -30,10 +35,15 @@ export async function serveMetrics(
         () => response.writeHead(500).end(),
       );
     } else if (url === '/healthz') {
-      const ok = healthy();
+      const answer = health();
+      const { ok, reasons } =
+        typeof answer === 'boolean'
+          ? { ok: answer, reasons: answer ? [] : [{ code: 'stopping', message: 'stopping' }] }
+          : answer;
+      const body = ok ? { status: 'ok' } : { status: 'unhealthy', reasons };
       response
-        .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ok ? 'ok\n' : 'stopping\n');
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify(body)}\n`);
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
@@ -42,8 +52,10 @@ export async function serveMetrics(
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  const bound = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound.port,
+    host: bound.address,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,16 +3,17 @@ import { errorMessage } from '../errors';
 
 /**
  * A Redis URL without its user name and password, for messages: `redis://:pw@host:6390/0` reads
- * `redis://host:6390/0`. A string that is not a URL reads `the redis URL` (never quoted).
+ * `redis://host:6390/0` (a `postgres://` URL the same). A string that is not a URL reads `fallback`
+ * (never quoted).
  */
-export function redisAddress(url: string): string {
+export function redisAddress(url: string, fallback = 'the redis URL'): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';
     parsed.password = '';
     return parsed.toString();
   } catch {
-    return 'the redis URL';
+    return fallback;
   }
 }
 

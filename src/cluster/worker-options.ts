@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { LogsProcessorOptions } from '../options/processor';
 import {
+  booleanOption,
   functionOption,
   invalid,
   invalidAs,
@@ -12,6 +13,7 @@ import { LIMITS } from '../options/limits';
 import { checkLeaseSeconds } from '../storage/lease';
 import type { LogEvent } from '../types';
 import { SERVE_DEFAULTS } from './config';
+import type { ClusterWarning } from './health';
 import type { RunRecord } from './run-record';
 
 /** One tenant a cluster worker ships. */
@@ -64,8 +66,23 @@ export interface ClusterWorkerOptions {
    * @default 30
    */
   stopTimeoutSeconds?: number;
-  /** Told once when Redis cannot be reached at start, while it is retried. */
-  onWarning?: (message: string) => void;
+  /**
+   * Told once when Redis cannot be reached at start, while it is retried; when the queue schedules
+   * tenants this worker's config does not name (left running unless `prune`); when missing job
+   * schedulers were created again (Redis lost its data).
+   */
+  onWarning?: (message: string, warning: ClusterWarning) => void;
+  /**
+   * Removes the job schedulers of tenants this worker's config does not name. Off by default: a
+   * worker of an older config (a rolling deploy) must not silence a tenant the newer one added.
+   * @default false
+   */
+  prune?: boolean;
+  /**
+   * Seconds between two checks of Redis and the checkpoint storage (the `/healthz` answer), which
+   * also create again the job schedulers Redis lost. @default the shortest tenant interval, at most 10
+   */
+  checkSeconds?: number;
 }
 
 /** A {@link ClusterTenant} checked, its `intervalSeconds` filled in. */
@@ -91,7 +108,9 @@ export interface ResolvedClusterWorkerOptions {
   signal: AbortSignal | undefined;
   startTimeoutSeconds: number;
   stopTimeoutSeconds: number;
-  onWarning: ((message: string) => void) | undefined;
+  onWarning: ((message: string, warning: ClusterWarning) => void) | undefined;
+  prune: boolean;
+  checkSeconds: number;
 }
 
 function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
@@ -171,5 +190,12 @@ export function resolveClusterWorkerOptions(
       SERVE_DEFAULTS.stopTimeoutSeconds,
     ),
     onWarning: functionOption('onWarning', o.onWarning, undefined),
+    prune: booleanOption('prune', o.prune, false),
+    checkSeconds: numberOption(
+      'checkSeconds',
+      o.checkSeconds,
+      Math.min(10, ...tenants.map((t) => t.intervalSeconds)),
+      LIMITS.intervalSeconds,
+    ),
   };
 }

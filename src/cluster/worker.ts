@@ -9,7 +9,9 @@ import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
+import { checkPostgres } from './checks';
 import { connectionError, RedisClients, redisAddress } from './redis';
+import type { WorkerHealth } from './health';
 import type { RunRecord } from './run-record';
 
 import {
@@ -23,6 +25,8 @@ export interface ClusterWorker {
   readonly workerId: string;
   /** False once {@link stop} was called. */
   readonly running: boolean;
+  /** Whether Redis, the checkpoint storage and the tenants were well at the last check. */
+  health(): WorkerHealth;
   /**
    * Stops: the batch in flight of each run finishes and its checkpoint is stored, the leases are
    * released, the BullMQ worker and every connection closed. Bounded by `stopTimeoutSeconds`, after
@@ -71,12 +75,14 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   const redis = new RedisClients(RedisClass, options.redis, (error) =>
     options.onWarning?.(
       `cannot reach redis at ${redisAddress(options.redis as string)} (${connectionError(error)}); retrying for up to ${startTimeoutSeconds} s`,
+      { code: 'redis_unreachable' },
     ),
   );
 
   // where the checkpoints live: one client for every tenant's storage
   let makeStorage: (id: string) => RedisStorage | PostgresStorage;
   let pool: Pool | undefined;
+  let checkStorage: (() => Promise<void>) | undefined;
   if (options.postgres) {
     const pg = await load('pg', () => import('pg'));
     const PoolClass = (pg.Pool ??
@@ -87,6 +93,8 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     closers.push(() => made.end());
     makeStorage = (id) =>
       new PostgresStorage({ postgres: made, key: `${queueName}:${id}`, leaseSeconds });
+    const probe = makeStorage('__check__') as PostgresStorage;
+    checkStorage = () => checkPostgres(options.postgres as string, made, probe);
   } else {
     const client = redis.make({ maxRetriesPerRequest: 2 });
     makeStorage = (id) =>
@@ -109,6 +117,23 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   queue.on('error', () => undefined);
   worker.on('error', () => undefined);
   void pool;
+  // answers at once or fails: the health check never waits on a reconnecting client
+  const probeRedis = redis.make({ maxRetriesPerRequest: 1 });
+  let redisProblem: string | undefined;
+  let storageProblem: string | undefined;
+  let warnedUnknown = '';
+  let scheduled = false;
+
+  /** Counts a failure of the tenant and sets when it is tried again (doubling, capped). */
+  function backOff<R extends Omit<RunRecord, 'time'>>(slot: TenantSlot, record: R): R {
+    slot.failures += 1;
+    const interval = slot.tenant.intervalSeconds * 1000;
+    const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
+    slot.notBefore = now() + delay;
+    record.failures = slot.failures;
+    record.retryInSeconds = delay / 1000;
+    return record;
+  }
 
   async function runJob(job: Job): Promise<RunRecord | undefined> {
     const slot = slots.get((job.data as { tenant?: string }).tenant ?? '');
@@ -127,7 +152,8 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     } catch (error) {
       if (isStorageError(error) && error.code === 'state_locked')
         return report({ ...base, skipped: 'leased' });
-      return report({ ...base, stopReason: 'failed', ...failureOf(error) });
+      // the storage failing backs off as a failing run does
+      return report(backOff(slot, { ...base, stopReason: 'failed', ...failureOf(error) }));
     }
     const started = now();
     let newest = Number.NaN;
@@ -188,12 +214,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {
       Object.assign(record, failed);
-      slot.failures += 1;
-      const interval = slot.tenant.intervalSeconds * 1000;
-      const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
-      slot.notBefore = now() + delay;
-      record.failures = slot.failures;
-      record.retryInSeconds = delay / 1000;
+      backOff(slot, record);
     } else if (error) {
       Object.assign(record, failed);
     } else {
@@ -209,6 +230,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     await queue.waitUntilReady();
     await scheduleTenants();
   };
+  const checkMs = options.checkSeconds * 1000;
   const dropAll = async () => {
     redis.disconnect();
     await Promise.allSettled([worker.close(true), queue.close()]);
@@ -229,7 +251,51 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     if (error === timedOut || (error as Error).name === 'AbortError') throw error;
     throw new Error(`redis at ${redis.address}: ${errorMessage(error)}`, { cause: error });
   }
+  // every dependency is checked at start: the checkpoint storage as the runs will use it
+  if (checkStorage) {
+    try {
+      await bounded(checkStorage(), startTimeoutSeconds * 1000, options.signal, () => {
+        return new Error(
+          `cannot reach postgres within ${startTimeoutSeconds} s: check \`postgres\` in the configuration`,
+        );
+      });
+    } catch (error) {
+      await dropAll();
+      throw error;
+    }
+  }
+  scheduled = true;
   void worker.run();
+
+  // Redis and the storage checked every `checkSeconds` (the `/healthz` answer); the job schedulers
+  // Redis lost are created again
+  let checking = false;
+  const check = async () => {
+    if (checking || stopping.signal.aborted) return;
+    checking = true;
+    const limit = () => new Error(`no answer within ${options.checkSeconds} s`);
+    try {
+      try {
+        await bounded(probeRedis.ping(), checkMs, undefined, limit);
+        redisProblem = undefined;
+        await bounded(scheduleTenants(), checkMs, undefined, limit);
+      } catch (error) {
+        redisProblem = `cannot reach redis at ${redis.address}: ${connectionError(error)}`;
+      }
+      if (checkStorage) {
+        try {
+          await bounded(checkStorage(), checkMs, undefined, limit);
+          storageProblem = undefined;
+        } catch (error) {
+          storageProblem = errorMessage(error);
+        }
+      }
+    } finally {
+      checking = false;
+    }
+  };
+  const checker = setInterval(() => void check(), checkMs);
+  checker.unref();
 
   let stopped: Promise<void> | undefined;
   return {
@@ -237,8 +303,22 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     get running() {
       return !stopping.signal.aborted;
     },
+    health() {
+      const reasons: WorkerHealth['reasons'] = [];
+      if (stopping.signal.aborted) reasons.push({ code: 'stopping', message: 'stopping' });
+      if (redisProblem) reasons.push({ code: 'redis_unreachable', message: redisProblem });
+      if (storageProblem) reasons.push({ code: 'storage_unreachable', message: storageProblem });
+      const failing = [...slots.values()].filter((slot) => slot.failures > 0);
+      if (slots.size > 0 && failing.length === slots.size)
+        reasons.push({
+          code: 'tenants_failing',
+          message: `every tenant's last run failed (${failing.map((slot) => slot.tenant.id).join(', ')})`,
+        });
+      return { ok: reasons.length === 0, reasons };
+    },
     stop() {
       stopped ??= (async () => {
+        clearInterval(checker);
         stopping.abort();
         const graceful = (async () => {
           await worker.close(); // waits for the jobs in flight (their runs stop after the batch)
@@ -266,12 +346,19 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     },
   };
 
-  // one job scheduler per tenant; a scheduler of a tenant no longer configured is removed
+  // one job scheduler per tenant, created when missing (at start, after Redis lost its data: a
+  // restart without persistence, a failover to a replica behind). A scheduler of a tenant this
+  // worker's config does not name is never removed (a worker of an older config in a rolling deploy
+  // would silence the tenant): it is reported once, and `prune` removes it only when asked.
   async function scheduleTenants(): Promise<void> {
+    const restored: string[] = [];
     for (const slot of slots.values()) {
+      const key = `tenant:${slot.tenant.id}`;
+      if (await queue.getJobScheduler(key)) continue;
+      if (scheduled) restored.push(slot.tenant.id);
       const every = slot.tenant.intervalSeconds * 1000;
       await queue.upsertJobScheduler(
-        `tenant:${slot.tenant.id}`,
+        key,
         { every },
         {
           name: 'run',
@@ -280,11 +367,25 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
         },
       );
     }
+    const unknown: string[] = [];
     for (const scheduler of await queue.getJobSchedulers()) {
       const key = scheduler.key ?? scheduler.id ?? '';
-      if (key.startsWith('tenant:') && !slots.has(key.slice('tenant:'.length)))
-        await queue.removeJobScheduler(key);
+      if (!key.startsWith('tenant:') || slots.has(key.slice('tenant:'.length))) continue;
+      if (options.prune) await queue.removeJobScheduler(key);
+      else unknown.push(key.slice('tenant:'.length));
     }
+    const named = unknown.sort().join(',');
+    if (named && named !== warnedUnknown)
+      options.onWarning?.(
+        `queue ${queueName} schedules tenant(s) ${unknown.join(', ')} that this worker's config does not name; they are left running (another worker's config names them, or remove them with serve --prune)`,
+        { code: 'unknown_tenants', tenants: unknown },
+      );
+    warnedUnknown = named;
+    if (restored.length)
+      options.onWarning?.(
+        `queue ${queueName} had lost the job scheduler(s) of tenant(s) ${restored.join(', ')} (Redis restarted empty?); created again`,
+        { code: 'schedulers_restored', tenants: restored },
+      );
   }
 }
 

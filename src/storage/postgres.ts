@@ -250,6 +250,11 @@ async function createTable(pool: PostgresClient, table: string): Promise<void> {
   } catch (error) {
     // two workers creating it at once: one of them meets the other's type or row
     const code = (error as { code?: string }).code;
+    if (code === '42501') {
+      // a user without CREATE on the schema uses a table made for it beforehand
+      const { rows } = await pool.query('SELECT to_regclass($1) IS NOT NULL AS found', [table]);
+      if (rows[0]?.['found'] === true) return;
+    }
     if (code !== '23505' && code !== '42P07') throw error;
   }
 }

@@ -222,6 +222,7 @@ export class LogsProcessor {
       concurrency: o.concurrency,
       maxRetries: o.maxRetries,
       onBatchFailure: o.onBatchFailure,
+      deadLetter: o.deadLetter,
       onProgress,
       retry: {
         ...this.retryPolicy(
@@ -236,6 +237,7 @@ export class LogsProcessor {
     const report = await delivery.drain(batches(pages, o.batchSize, startCheckpoint));
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;
+    if (report.logsDeadLettered) status.logsDeadLettered = report.logsDeadLettered;
     if (counts.replayed) status.logsReplayed = counts.replayed;
     if (report.stop === 'rate_limit') addWarning(status, 'rate_limit', RATE_LIMIT_WARNING);
     const unknown = filter && unknownTypesWarning(filter.unknownKept);

@@ -152,6 +152,31 @@ export interface RunStatus {
    * credentials, TLS verification, a destination's 4xx). `ship --follow` stops on it.
    */
   permanent?: boolean;
+  /**
+   * Logs a destination refused for good (one item of a batch: a mapping error) that were handed to
+   * the processor's `deadLetter` with their reason; the rest of their batch was acknowledged.
+   * Present when above 0; counted in `logsProcessed` too (they are settled).
+   */
+  logsDeadLettered?: number;
+  /**
+   * What the destination asked to wait (`Retry-After`, in ms) when the run stopped on its answer:
+   * the failing error's `retryAfterMs`. A scheduler (serve's tenant backoff) waits at least this long.
+   */
+  retryAfterMs?: number;
+}
+
+/**
+ * One log a destination refused for good, as a `DestinationError`'s `rejected` lists it: its
+ * `log_id` and the destination's reason (`400 mapper_parsing_exception: failed to parse [date]`).
+ */
+export interface RejectedLog {
+  log_id: string;
+  reason: string;
+}
+
+/** What the processor's `deadLetter` receives for each refused log: the {@link RejectedLog} and the log. */
+export interface DeadLetterEntry extends RejectedLog {
+  log: LogEvent;
 }
 
 /**

@@ -125,10 +125,16 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   let scheduled = false;
 
   /** Counts a failure of the tenant and sets when it is tried again (doubling, capped). */
-  function backOff<R extends Omit<RunRecord, 'time'>>(slot: TenantSlot, record: R): R {
+  function backOff<R extends Omit<RunRecord, 'time'>>(
+    slot: TenantSlot,
+    record: R,
+    retryAfterMs = 0,
+  ): R {
     slot.failures += 1;
     const interval = slot.tenant.intervalSeconds * 1000;
-    const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
+    // at least what the destination asked (`Retry-After`), within the same cap
+    const backoff = Math.max(interval * 2 ** (slot.failures - 1), retryAfterMs);
+    const delay = Math.min(backoff, maxBackoffMs);
     slot.notBefore = now() + delay;
     record.failures = slot.failures;
     record.retryInSeconds = delay / 1000;
@@ -210,11 +216,21 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       takeover: lease.takeover,
     };
     if (result) record.checkpoint = result.checkpoint;
+    const skippedRanges = (result?.status.skipped ?? []).filter((r) => !r.deadLettered);
+    if (skippedRanges.length) {
+      record.logsSkipped = skippedRanges.reduce((sum, r) => sum + r.logs, 0);
+      record.skippedRanges = skippedRanges.map(({ fromCheckpoint, toCheckpoint, logs }) => ({
+        fromCheckpoint,
+        toCheckpoint,
+        logs,
+      }));
+    }
+    if (result?.status.logsDeadLettered) record.logsDeadLettered = result.status.logsDeadLettered;
     if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {
       Object.assign(record, failed);
-      backOff(slot, record);
+      backOff(slot, record, result?.status.retryAfterMs);
     } else if (error) {
       Object.assign(record, failed);
     } else {

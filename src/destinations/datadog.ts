@@ -17,7 +17,7 @@ import {
   text,
   timeoutOption,
 } from './options';
-import { type Sender, createSender } from './http-sender';
+import { type Sender, createSender, retryAfterOption } from './http-sender';
 import { SentLogs } from './sent';
 import { splitBySize } from './split';
 
@@ -154,7 +154,7 @@ async function post(
     'datadog',
     `datadog_http_${status}`,
     `datadog: ${shown(url)} answered ${status}${reason ? `: ${reason}` : ''}`,
-    { status, permanent: !isRetryableStatus(status) },
+    { status, ...retryAfterOption(response), permanent: !isRetryableStatus(status) },
   );
 }
 

@@ -2,7 +2,7 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { createHttp } from '../auth0/http';
 import type { Redactor } from '../util/redact';
 import { isPermanentNetworkCode } from '../util/system-codes';
-import { DestinationError } from './errors';
+import { DestinationError, isRetryableStatus } from './errors';
 
 /** One request to a destination. */
 export interface PostRequest {
@@ -84,4 +84,29 @@ function networkError(kind: string, url: URL, error: unknown, redactor: Redactor
 export function header(response: AxiosResponse, name: string): string | undefined {
   const value: unknown = response.headers[name];
   return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+}
+
+/**
+ * What an answer asked to wait before the next try, in ms: its `Retry-After` header, in seconds or
+ * as an HTTP date (RFC 9110 section 10.2.3), read on the retryable statuses that carry it (429,
+ * 503, any 5xx or 408). `undefined` when absent, unreadable, or on another status. Not capped here:
+ * the processor caps each wait at `DEFAULTS.maxRetryDelayMs` (30 s) and within the run's deadline.
+ */
+export function retryAfterOf(
+  response: AxiosResponse,
+  now: () => number = Date.now,
+): number | undefined {
+  if (!isRetryableStatus(response.status)) return undefined;
+  const value = header(response, 'retry-after')?.trim();
+  if (value === undefined || value === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
+}
+
+/** `{ retryAfterMs }` of an answer, for a `DestinationError`'s options (empty when it asked nothing). */
+export function retryAfterOption(response: AxiosResponse): { retryAfterMs?: number } {
+  const retryAfterMs = retryAfterOf(response);
+  return retryAfterMs === undefined ? {} : { retryAfterMs };
 }

@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { Pool } from 'pg';
+import { PostgresStorage } from '../../src/storage/postgres';
+import { RedisStorage } from '../../src/storage/redis';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import { startCollector, type Collector, type HeldRequest } from '../support/collector';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
@@ -118,17 +121,26 @@ function tenantFigures(tenant: FakeTenant, collector: Collector, id: string, sto
   const duplicateLogs: Record<string, number> = {};
   const seenInPhase = new Map<string, Set<string>>();
   const repeatedWithinPhase: Record<string, number> = {};
+  const twice: string[] = [];
+  const firstBy = new Map<string, string>();
+  const span = (ids: string[]) =>
+    `${index.get(ids[0] as string)}..${index.get(ids[ids.length - 1] as string)}`;
   for (const batch of batches) {
     const again = batch.ids.filter((logId) => seen.has(logId)).length;
     if (again > 0) {
       duplicateBatches[batch.phase] = (duplicateBatches[batch.phase] ?? 0) + 1;
       duplicateLogs[batch.phase] = (duplicateLogs[batch.phase] ?? 0) + again;
+      if (batch.phase !== 'redis-restart' || storage !== 'redis')
+        twice.push(
+          `${batch.phase}: logs ${span(batch.ids)} from ${batch.worker} (${again} again, first from ${batch.ids.map((logId) => firstBy.get(logId)).find(Boolean)})`,
+        );
     }
     let phaseSeen = seenInPhase.get(batch.phase);
     if (!phaseSeen) seenInPhase.set(batch.phase, (phaseSeen = new Set()));
     if (batch.ids.some((logId) => phaseSeen.has(logId)))
       repeatedWithinPhase[batch.phase] = (repeatedWithinPhase[batch.phase] ?? 0) + 1;
     for (const logId of batch.ids) {
+      if (!firstBy.has(logId)) firstBy.set(logId, batch.worker);
       seen.add(logId);
       phaseSeen.add(logId);
     }
@@ -148,8 +160,28 @@ function tenantFigures(tenant: FakeTenant, collector: Collector, id: string, sto
     duplicateBatches,
     duplicateLogs,
     repeatedWithinPhase,
+    twice,
     reshippedFromOldest,
   };
+}
+
+/** Each tenant's checkpoint as the workers stored it (the state a restarted cluster resumes from). */
+async function storedCheckpoints(storage: Storage, redis: OwnRedis, queue: string) {
+  const checkpoints: Array<string | undefined> = [];
+  const client =
+    storage === 'redis' ? new Redis(redis.url) : new Pool({ connectionString: POSTGRES });
+  try {
+    for (let i = 0; i < TENANTS; i += 1) {
+      const state =
+        client instanceof Redis
+          ? new RedisStorage({ redis: client, key: `${queue}:tenant:t${i}` })
+          : new PostgresStorage({ postgres: client, key: `${queue}:t${i}` });
+      checkpoints.push((await state.read())?.checkpointId ?? undefined);
+    }
+  } finally {
+    await (client instanceof Redis ? client.quit() : client.end());
+  }
+  return checkpoints;
 }
 
 async function chaos(storage: Storage) {
@@ -290,6 +322,7 @@ async function chaos(storage: Storage) {
     });
 
     collector.phase = 'end';
+    const endTargets = tenants.map((tenant) => tenant.logCount() - 1);
     await catchUp('end');
     for (const worker of workers) worker.child.kill('SIGTERM');
     const codes = await within(
@@ -298,7 +331,31 @@ async function chaos(storage: Storage) {
       'the workers to stop',
     );
 
+    const checkpoints = await storedCheckpoints(storage, redis, queue);
     const figures = tenants.map((tenant, i) => tenantFigures(tenant, collector, `t${i}`, storage));
+    // no gap up to the final checkpoint: it names a log of the tenant, every log up to it was
+    // acknowledged, and it is at or past the newest log when the last wait began
+    checkpoints.forEach((checkpoint, i) => {
+      const tenant = tenants[i] as FakeTenant;
+      let at = tenant.logCount() - 1;
+      while (at >= 0 && tenant.logIdAt(at) !== checkpoint) at -= 1;
+      const figure = figures[i] as ReturnType<typeof tenantFigures>;
+      if (at < 0)
+        problems.push(`t${i}: the stored checkpoint ${checkpoint} is not a log of the tenant`);
+      else if (at > figure.newestAcknowledged)
+        problems.push(
+          `t${i}: the stored checkpoint (log ${at}) is past the newest log acknowledged (${figure.newestAcknowledged})`,
+        );
+      else if (at < endTargets[i]!)
+        problems.push(`t${i}: the stored checkpoint (log ${at}) is behind log ${endTargets[i]}`);
+    });
+    // the worker with the older configuration leaves t2 running and says so
+    const oldWarnings = (workers[2] as Worker)
+      .log()
+      .split('\n')
+      .filter((line) => line.startsWith('auth0-log-tools serve:'));
+    if (!oldWarnings.some((line) => /\bt2\b/.test(line)))
+      problems.push('the worker with the older configuration did not name t2 in a warning');
     console.log(
       `serve chaos figures (${storage}): ${JSON.stringify({ phases, tenants: figures, codes })}`,
     );

@@ -1,12 +1,11 @@
 import { errorMessage } from '../errors';
 import { FileStorage } from '../storage/file';
 import { Redactor } from '../util/redact';
-import type { RunStatus, StoredState } from '../types';
+import type { StoredState } from '../types';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
-import { formatCount, formatDuration } from './format';
-import { isStopReason, storedDate, storedRun, storedText } from './stored-run';
-import { stopReasonText } from './summary';
 import { type CliIo, EXIT, UsageError } from './io';
+import { describeState, statusReport } from './state-report';
+import { runClusterStatus } from './status-config';
 
 /** Default state file of `ship` and `status`. */
 export const DEFAULT_STATE_FILE = '.auth0-log-tools/state.json';
@@ -23,6 +22,21 @@ export const STATUS_COMMAND: CommandSpec = {
       value: '<file>',
       description: 'State file written by `ship`',
       default: DEFAULT_STATE_FILE,
+    },
+    {
+      name: 'config',
+      type: 'string',
+      value: '<file>',
+      description:
+        'A serve configuration: show each tenant from the Redis or PostgreSQL it names (checkpoint, newest log date, lag, runs)',
+      default: 'off',
+    },
+    {
+      name: 'tenant',
+      type: 'string',
+      value: '<id>',
+      description: 'With --config: only this tenant',
+      default: 'every tenant',
     },
     {
       name: 'limit',
@@ -44,27 +58,13 @@ export const STATUS_COMMAND: CommandSpec = {
   ],
 };
 
-/** What `status --json` prints. */
-export interface StatusReport {
-  /** Absolute path of the state file. */
-  state: string;
-  checkpoint: string | null;
-  startFrom: string | null;
-  /** The tenant the state belongs to (`null`: not recorded yet). */
-  tenant: { domain: string; clientId: string } | null;
-  /** Whether an access token is cached, and when it expires (never the token). */
-  accessToken: { cached: boolean; expiresAt: string | null };
-  /** Runs in the stored history. */
-  runs: number;
-  /** The newest `--limit` runs, oldest first, as stored. */
-  history: RunStatus[];
-}
-
 /** `auth0-log-tools status`: resolves the exit code. */
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   let file: string;
   let limit: number;
   let json: boolean;
+  let config: string | undefined;
+  let tenant: string | undefined;
   try {
     const args = parseCommand(argv, STATUS_COMMAND);
     if (args.help) {
@@ -74,11 +74,18 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     file = stringFlag(args, 'state') ?? DEFAULT_STATE_FILE;
     limit = numberFlag(args, 'limit', { integer: true, min: 0 }) ?? 20;
     json = args.json === true;
+    config = stringFlag(args, 'config');
+    tenant = stringFlag(args, 'tenant');
+    if (config !== undefined && args.state !== undefined)
+      throw new UsageError('Pass --state (a ship state file) or --config (serve), not both');
+    if (tenant !== undefined && config === undefined)
+      throw new UsageError('--tenant needs --config <serve config>');
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`auth0-log-tools status: ${error.message}\n`);
     return EXIT.usage;
   }
+  if (config !== undefined) return runClusterStatus(config, tenant, limit, json, io);
   const storage = new FileStorage(file);
   let state: StoredState | undefined;
   try {
@@ -105,86 +112,4 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     ),
   );
   return EXIT.ok;
-}
-
-/** The `status --json` report of one stored document. */
-export function statusReport(path: string, state: StoredState, limit: number): StatusReport {
-  const history = Array.isArray(state.logs) ? state.logs : [];
-  const expiresAt = tokenExpiry(state);
-  const tenant = state.tenant;
-  return {
-    state: path,
-    checkpoint: state.checkpointId ?? null,
-    startFrom: state.startFrom ?? null,
-    tenant:
-      tenant && typeof tenant.domain === 'string'
-        ? { domain: tenant.domain, clientId: tenant.clientId }
-        : null,
-    accessToken: { cached: expiresAt !== undefined, expiresAt: expiresAt ?? null },
-    runs: history.length,
-    history: limit > 0 ? history.slice(-limit) : history,
-  };
-}
-
-/** The status report of one stored document. */
-export function describeState(path: string, state: StoredState, limit: number): string {
-  const history = Array.isArray(state.logs) ? state.logs : [];
-  const shown = limit > 0 ? history.slice(-limit) : history;
-  const expiresAt = tokenExpiry(state);
-  const lines = [
-    `State file:   ${path}`,
-    `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
-  ];
-  const startFrom = storedText(state.startFrom);
-  if (startFrom) lines.push(`Start from:   ${startFrom}`);
-  if (state.tenant)
-    lines.push(`Tenant:       ${state.tenant.domain} (client id ${state.tenant.clientId})`);
-  if (expiresAt) lines.push(`Access token: cached, expires ${expiresAt}`);
-  lines.push(
-    `Runs:         ${history.length}${shown.length < history.length ? ` (newest ${shown.length} shown)` : ''}`,
-  );
-  if (shown.length > 0) lines.push('', ...table(shown.map(row)));
-  return `${lines.join('\n')}\n`;
-}
-
-/** One history row; never throws, whatever shape the entry was stored in (see `storedRun`). */
-function row(entry: unknown): string[] {
-  const run = storedRun(entry);
-  if (run.unreadable !== undefined) return ['-', '-', '-', '-', `not a run: ${run.unreadable}`];
-  const result: string[] = [];
-  const reason = run.stopReason;
-  if (reason && reason !== 'caught_up' && reason !== 'failed')
-    result.push(isStopReason(reason) ? stopReasonText(reason) : `stopped: ${reason}`);
-  if (run.error) result.push(`error: ${run.error.replace(/\.$/, '')}`);
-  if (run.warning) result.push(`warning: ${run.warning.replace(/\.$/, '')}`);
-  if (run.skippedLogs !== undefined) result.push(`skipped ${formatCount(run.skippedLogs)} logs`);
-  return [
-    run.start ?? '-',
-    run.durationMs === undefined ? 'unfinished' : formatDuration(run.durationMs),
-    run.logsProcessed === undefined ? '-' : formatCount(run.logsProcessed),
-    run.checkpoint ?? '-',
-    result.length ? result.join('; ') : 'ok',
-  ];
-}
-
-function table(rows: string[][]): string[] {
-  const header = ['START', 'DURATION', 'LOGS', 'CHECKPOINT', 'RESULT'];
-  const all = [header, ...rows];
-  const widths = header.map((_, column) =>
-    Math.max(...all.map((cells) => (cells[column] ?? '').length)),
-  );
-  return all.map((cells) =>
-    cells
-      .map((cell, column) =>
-        column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
-      )
-      .join('  '),
-  );
-}
-
-/** When a stored token expires, as an ISO date; `undefined` when there is no readable one. */
-function tokenExpiry(state: StoredState): string | undefined {
-  const token = state.logs_access_token as { expiresAt?: unknown } | null | undefined;
-  const at = token && typeof token.expiresAt === 'number' ? storedDate(token.expiresAt) : undefined;
-  return at?.toISOString();
 }

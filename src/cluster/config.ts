@@ -5,6 +5,7 @@ import { DESTINATION_KINDS, DESTINATION_SPECS, type DestinationKind } from '../d
 import { ArgumentError, errorMessage } from '../errors';
 import { integerOption, numberOption } from '../options/check';
 import { LIMITS, type Range } from '../options/limits';
+import { checkpointOption } from '../options/paging';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
@@ -28,6 +29,18 @@ export const SERVE_DEFAULTS = Object.freeze({
 });
 
 const text = z.string().min(1);
+
+const START_FROM =
+  'must be a log id, an ISO 8601 date (2026-01-31T00:00:00Z) or now (used while the tenant has no checkpoint)';
+/** `now`, a log id or an ISO 8601 date, as `startFrom` takes them. */
+function isStartFrom(value: string): boolean {
+  if (value === 'now') return true;
+  try {
+    return checkpointOption('startFrom', value, true) !== null;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A number zod checks the type of and the options kit the range of, so a refusal reads as the
@@ -73,7 +86,10 @@ const tenant = z.strictObject({
   clientSecret: text,
   ca: text.optional(),
   intervalSeconds: ranged('intervalSeconds', LIMITS.intervalSeconds).optional(),
-  batchSize: ranged('batchSize', LIMITS.serveBatchSize, true).optional(),
+  batchSize: ranged('batchSize', LIMITS.batchSize, true).optional(),
+  /** Where a tenant without a checkpoint starts: a log id, an ISO 8601 date or `now`. */
+  startFrom: text.refine(isStartFrom, START_FROM).optional(),
+  maxRunTimeSeconds: ranged('maxRunTimeSeconds', LIMITS.maxRunTimeSeconds).optional(),
   logTypes: z.array(text).optional(),
   onBatchFailure: z.enum(['stop', 'skip']).optional(),
   deadLetter: text.optional(),
@@ -82,6 +98,8 @@ const tenant = z.strictObject({
       url: url(['https:', 'http:']),
       headers: z.record(z.string(), z.string()).optional(),
       timeoutMs: ranged('timeoutMs', LIMITS.timeoutMs, true).optional(),
+      /** Allows a plain `http://` url to a host that is not a loopback address. */
+      allowInsecureHttp: z.boolean().optional(),
     })
     .optional(),
   ...destinationEntries,
@@ -97,6 +115,8 @@ const config = z.strictObject({
   leaseSeconds: ranged('leaseSeconds', LIMITS.leaseSeconds).optional(),
   /** The address `/metrics` and `/healthz` listen on (`--metrics-host` wins). */
   metricsHost: text.optional(),
+  /** Every tenant's `maxRunTimeSeconds` unless it sets its own. */
+  maxRunTimeSeconds: ranged('maxRunTimeSeconds', LIMITS.maxRunTimeSeconds).optional(),
   tenants: z.array(tenant).min(1),
 });
 
@@ -123,7 +143,16 @@ export interface TenantConfig {
   onBatchFailure?: 'stop' | 'skip';
   /** NDJSON file the logs a destination refuses for good are appended to (`fileDeadLetter`). */
   deadLetter?: string;
-  post?: { url: string; headers: Record<string, string>; timeoutMs?: number };
+  /** A log id, an ISO 8601 date or `now`: where the tenant starts while it has no checkpoint. */
+  startFrom?: string;
+  /** Longest run, in seconds (the tenant's, else the top level's); unset: until caught up. */
+  maxRunTimeSeconds?: number;
+  post?: {
+    url: string;
+    headers: Record<string, string>;
+    timeoutMs?: number;
+    allowInsecureHttp?: boolean;
+  };
   destination?: DestinationEntry;
 }
 
@@ -229,9 +258,13 @@ export function parseServeConfig(
     if (t.logTypes) out.logTypes = t.logTypes;
     if (t.onBatchFailure !== undefined) out.onBatchFailure = t.onBatchFailure;
     if (t.deadLetter !== undefined) out.deadLetter = t.deadLetter;
+    if (t.startFrom !== undefined) out.startFrom = t.startFrom;
+    const maxRunTimeSeconds = t.maxRunTimeSeconds ?? doc.maxRunTimeSeconds;
+    if (maxRunTimeSeconds !== undefined) out.maxRunTimeSeconds = maxRunTimeSeconds;
     if (t.post) {
       out.post = { url: t.post.url, headers: t.post.headers ?? {} };
       if (t.post.timeoutMs !== undefined) out.post.timeoutMs = t.post.timeoutMs;
+      if (t.post.allowInsecureHttp) out.post.allowInsecureHttp = true;
     }
     if (destination) out.destination = destination;
     // the library's own rules, as every run would apply them

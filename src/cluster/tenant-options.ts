@@ -18,12 +18,13 @@ export interface TenantProcessorFields {
   logTypes?: string[];
   onBatchFailure?: 'stop' | 'skip';
   deadLetter?: string;
+  maxRunTimeSeconds?: number;
 }
 
 /**
  * The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`,
- * `deadLetter`), with the shipping promise (`shipperFailurePolicy`): a batch is never skipped
- * unless the tenant's `onBatchFailure` is `skip`.
+ * `deadLetter`, `maxRunTimeSeconds`), with the shipping promise (`shipperFailurePolicy`): a batch is
+ * never skipped unless the tenant's `onBatchFailure` is `skip`.
  */
 export function tenantProcessorOptions(config: TenantProcessorFields): LogsProcessorOptions {
   const processor: LogsProcessorOptions = {
@@ -36,6 +37,8 @@ export function tenantProcessorOptions(config: TenantProcessorFields): LogsProce
   if (config.ca !== undefined) processor.ca = config.ca;
   if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
   if (config.logTypes) processor.logTypes = config.logTypes;
+  if (config.maxRunTimeSeconds !== undefined)
+    processor.maxRunTimeSeconds = config.maxRunTimeSeconds;
   return processor;
 }
 

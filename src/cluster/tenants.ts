@@ -1,4 +1,7 @@
+import { isLoopback } from '../destinations/address';
 import { DESTINATION_SPECS, type DestinationKind, createDestination } from '../destinations/config';
+import { credentialsFromUrl } from '../destinations/post';
+import { ArgumentError } from '../errors';
 import type { TenantConfig } from './config';
 import { tenantProcessorOptions } from './tenant-options';
 import type { ClusterTenant } from './worker-options';
@@ -14,19 +17,42 @@ export function clusterTenant(
   env: Record<string, string | undefined> = process.env,
 ): ClusterTenant {
   const processor = tenantProcessorOptions(config);
-  const base = { id: config.id, processor, intervalSeconds: config.intervalSeconds };
+  const base = {
+    id: config.id,
+    processor,
+    intervalSeconds: config.intervalSeconds,
+    ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
+  };
   if (config.post) {
-    const { url, headers, timeoutMs } = config.post;
+    const { timeoutMs } = config.post;
+    const name = (key: string) => `tenants.${config.id}.post.${key}`;
+    // as `ship --post`: user:password@ becomes a Basic header, plain http only to this machine
+    // (as `--to`), the tenant's `ca` trusted
+    const { url, headers, fromUrl } = credentialsFromUrl(
+      new URL(config.post.url),
+      config.post.headers,
+      name,
+    );
+    if (url.protocol === 'http:' && !isLoopback(url.hostname) && !config.post.allowInsecureHttp)
+      throw new ArgumentError(
+        `\`${name('url')}\` is plain http to ${url.hostname}, which is not a loopback address: use https, or set \`${name('allowInsecureHttp')}\``,
+        'url',
+      );
     const post = createDestination(
       {
         kind: 'post',
-        address: url,
-        options: { headers, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+        address: url.href,
+        options: {
+          headers,
+          ...(fromUrl ? { credentialsIn: 'url' } : {}),
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        },
       },
       {
         env,
-        addressName: `tenants.${config.id}.post.url`,
-        optionName: (key) => `tenants.${config.id}.post.${key}`,
+        ...(config.ca === undefined ? {} : { ca: config.ca }),
+        addressName: name('url'),
+        optionName: name,
       },
     );
     return { ...base, handler: (logs) => post(logs), close: () => post.close() };

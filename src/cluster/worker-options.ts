@@ -10,6 +10,7 @@ import {
   textOption,
 } from '../options/check';
 import { LIMITS } from '../options/limits';
+import { checkpointOption } from '../options/paging';
 import { checkLeaseSeconds } from '../storage/lease';
 import type { LogEvent } from '../types';
 import { SERVE_DEFAULTS } from './config';
@@ -24,6 +25,13 @@ export interface ClusterTenant {
   processor: LogsProcessorOptions;
   /** Seconds between two runs. @default 10 */
   intervalSeconds?: number;
+  /**
+   * Where the tenant starts while it has no checkpoint (a new tenant, a new `queue`): a 56-digit
+   * log id to start after, an ISO 8601 date to start at, or `now` (its newest log). Once it has a
+   * checkpoint this is never read again. (`processor.startFrom`, the library's, wins over the
+   * checkpoint whenever it changes.) @default its oldest log
+   */
+  startFrom?: string;
   /** Ships one batch; resolves once the destination acknowledged it, rejects otherwise. */
   handler: (logs: LogEvent[]) => Promise<unknown>;
   /** Called once when the worker stops (closes the destination). */
@@ -90,6 +98,7 @@ export interface ResolvedClusterTenant {
   id: string;
   processor: LogsProcessorOptions;
   intervalSeconds: number;
+  startFrom: string | undefined;
   handler: (logs: LogEvent[]) => Promise<unknown>;
   close: (() => Promise<void>) | undefined;
 }
@@ -136,6 +145,10 @@ function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
       SERVE_DEFAULTS.intervalSeconds,
       LIMITS.intervalSeconds,
     ),
+    startFrom:
+      tenant.startFrom === 'now'
+        ? 'now'
+        : (checkpointOption('startFrom', tenant.startFrom, true) ?? undefined),
     handler,
     close: functionOption('close', tenant.close, undefined),
   };

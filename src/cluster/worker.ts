@@ -11,6 +11,7 @@ import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
 import { checkPostgres } from './checks';
 import { connectionError, RedisClients, redisAddress } from './redis';
+import { tenantStateKey } from './state-key';
 import type { WorkerHealth } from './health';
 import type { RunRecord } from './run-record';
 
@@ -92,13 +93,17 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     pool = made;
     closers.push(() => made.end());
     makeStorage = (id) =>
-      new PostgresStorage({ postgres: made, key: `${queueName}:${id}`, leaseSeconds });
+      new PostgresStorage({
+        postgres: made,
+        key: tenantStateKey(queueName, id, true),
+        leaseSeconds,
+      });
     const probe = makeStorage('__check__') as PostgresStorage;
     checkStorage = () => checkPostgres(options.postgres as string, made, probe);
   } else {
     const client = redis.make({ maxRetriesPerRequest: 2 });
     makeStorage = (id) =>
-      new RedisStorage({ redis: client, key: `${queueName}:tenant:${id}`, leaseSeconds });
+      new RedisStorage({ redis: client, key: tenantStateKey(queueName, id, false), leaseSeconds });
   }
   const slots = new Map<string, TenantSlot>();
   for (const tenant of options.tenants)
@@ -123,6 +128,19 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   let storageProblem: string | undefined;
   let warnedUnknown = '';
   let scheduled = false;
+
+  /**
+   * The tenant's `startFrom` while it has no checkpoint (`now` as this moment's date), the one
+   * stored with a start already resolved; nothing once it has a checkpoint.
+   */
+  async function startFromOf(slot: TenantSlot): Promise<{ startFrom?: string }> {
+    const wanted = slot.tenant.startFrom;
+    if (wanted === undefined) return {};
+    const doc = await slot.storage.read();
+    if (doc?.checkpointId) return {};
+    if (typeof doc?.startFrom === 'string') return { startFrom: doc.startFrom };
+    return { startFrom: wanted === 'now' ? new Date(now()).toISOString() : wanted };
+  }
 
   /** Counts a failure of the tenant and sets when it is tried again (doubling, capped). */
   function backOff<R extends Omit<RunRecord, 'time'>>(
@@ -187,7 +205,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     let result: RunResult | undefined;
     let failure: Pick<RunRecord, 'error' | 'errorCode'> | undefined;
     try {
-      const processor = new LogsProcessor(storage, slot.tenant.processor);
+      const processor = new LogsProcessor(storage, {
+        // a run goes on while the tenant is behind and the lease is held (renewed as it runs)
+        maxRunTimeSeconds: Infinity,
+        ...slot.tenant.processor,
+        ...(await startFromOf(slot)),
+      });
       result = await processor.run(handler, {
         signal: AbortSignal.any([stopping.signal, lease.lost]),
       });

@@ -35,7 +35,7 @@ export interface DestinationContext {
    * `tenant` option is set.
    */
   tenant?: string;
-  /** A private CA for the HTTP destinations (`post` excepted: it trusts Node's roots). */
+  /** A private CA for the HTTP destinations (`post` trusts it besides Node's roots). */
   ca?: string | Buffer | Array<string | Buffer>;
   /** How messages name the address. @default 'address' */
   addressName?: string;
@@ -165,7 +165,11 @@ const SPECS = {
     secrets: {},
     configurable: false,
     create: ({ address, options, context, label }: SpecInput) =>
-      post(postOptions(address, options, label, context.redact)),
+      post({
+        ...postOptions(address, options, label, context.redact),
+        // a serve tenant's `ca` may sign its collector too
+        ...(typeof context.ca === 'string' ? { ca: context.ca } : {}),
+      }),
   },
 } satisfies Record<string, DestinationSpec>;
 

@@ -1,7 +1,8 @@
 import { ArgumentError, errorMessage } from '../errors';
 import type { LogEvent } from '../types';
-import { Redactor } from '../util/redact';
+import { addHeaderSecrets, Redactor } from '../util/redact';
 import { isPermanentNetworkCode, systemCode } from '../util/system-codes';
+import { fetchWithCa } from './ca-fetch';
 import { DestinationError, isRetryableStatus } from './errors';
 import { type DestinationHandler, destinationHandler } from './handler';
 import { type OptionName, integer } from './options';
@@ -31,6 +32,43 @@ export interface PostOptions {
   credentialsIn?: 'url' | 'header';
   /** Masks other secrets (the CLI's client secret) in messages, besides the headers. */
   redact?: (text: string) => string;
+  /**
+   * PEM of a private CA trusted besides Node's roots (a `serve` tenant's `ca`, whose collector it
+   * may sign). @default Node's roots and `NODE_EXTRA_CA_CERTS` only
+   */
+  ca?: string;
+}
+
+/**
+ * The credentials of a URL (`https://user:pw@host/`) moved into an `Authorization: Basic` header,
+ * as `ship --post` and a `serve` tenant's `post.url` take them: returns the URL without them and
+ * the headers with it. `url` and `headers` are not changed.
+ * @throws ArgumentError naming `headers` when `headers` has an `Authorization` already (never a value)
+ */
+export function credentialsFromUrl(
+  url: URL,
+  headers: Record<string, string>,
+  label: OptionName,
+): { url: URL; headers: Record<string, string>; fromUrl: boolean } {
+  if (!url.username && !url.password) return { url, headers, fromUrl: false };
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization'))
+    throw new ArgumentError(
+      `Pass the credentials of ${label('url')} either in its URL (user:password@) or in an Authorization header, not both (${label('headers')})`,
+      'headers',
+    );
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return {
+    url: bare,
+    headers: {
+      ...headers,
+      Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    },
+    fromUrl: true,
+  };
 }
 
 /** What to do about a destination's 4xx (408 and 429 are retried, so not here). */
@@ -79,20 +117,23 @@ function retryAfterMs(value: string | null): number | undefined {
 export function post(options: PostOptions): DestinationHandler {
   const own = new Redactor();
   const headers = options.headers ?? {};
-  for (const value of Object.values(headers)) own.add(value);
+  for (const value of Object.values(headers)) addHeaderSecrets(own, value);
   const redact = (text: string) => own.redact(options.redact ? options.redact(text) : text);
   const { url } = options;
   const label = `${url.origin}${url.pathname}`;
   const send = async (logs: LogEvent[]) => {
     let response: Response;
     try {
-      response = await fetch(url, {
-        method: 'POST',
+      const request = {
+        method: 'POST' as const,
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(logs),
-        redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      });
+      };
+      response =
+        options.ca === undefined
+          ? await fetch(url, { ...request, redirect: 'manual' })
+          : await fetchWithCa(url, request, options.ca);
     } catch (error) {
       throw networkError(label, url, error, redact);
     }

@@ -97,3 +97,16 @@ function encodings(secret: string): string[] {
 export function redactUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@'"]+@/gi, `$1${REDACTED}@`);
 }
+
+/** A header value, its credentials after the scheme, and the password of a Basic one. */
+export function addHeaderSecrets(redactor: Redactor, value: string): void {
+  redactor.add(value);
+  const [scheme, ...rest] = value.split(' ');
+  const credentials = rest.join(' ').trim();
+  redactor.add(credentials);
+  if (scheme?.toLowerCase() === 'basic' && credentials) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    redactor.add(decoded);
+    redactor.add(decoded.slice(decoded.indexOf(':') + 1));
+  }
+}

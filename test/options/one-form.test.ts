@@ -203,7 +203,7 @@ describe('every option fault has the one form', () => {
         {
           redis: 'redis://127.0.0.1:6379',
           leaseSeconds: 0,
-          tenants: [{ ...creds, id: 'acme', batchSize: 500, post: { url: 'https://x.example' } }],
+          tenants: [{ ...creds, id: 'acme', batchSize: 5000, post: { url: 'https://x.example' } }],
         },
         {},
       ),
@@ -212,7 +212,7 @@ describe('every option fault has the one form', () => {
       'leaseSeconds: Expected `leaseSeconds` to be a number from 1 to 86400, got 0',
     );
     expect(message).toContain(
-      'tenants[0].batchSize (tenant "acme"): Expected `batchSize` to be an integer from 1 to 100, got 500',
+      'tenants[0].batchSize (tenant "acme"): Expected `batchSize` to be an integer from 1 to 1000, got 5000',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type PostOptions, postOptions } from '../../destinations/post';
+import { credentialsFromUrl, type PostOptions, postOptions } from '../../destinations/post';
 import { isArgumentError } from '../../errors';
 import { redactUrlCredentials } from '../../util/redact';
 import { type CliIo, UsageError } from '../io';
@@ -26,7 +26,7 @@ export function postTarget(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`Expected --post to be an http(s) URL, got a ${url.protocol} URL`);
   }
-  const headers: Record<string, string> = {};
+  let headers: Record<string, string> = {};
   for (const { flag, text } of headerSources) {
     const match = /^([!#$%&'*+.^_`|~\w-]+):\s*(.*)$/.exec(text);
     if (!match) {
@@ -38,20 +38,12 @@ export function postTarget(
     const name = match[1] as string;
     headers[name] = headerValue(flag, name, (match[2] as string).trim(), env);
   }
-  const fromUrl = Boolean(url.username || url.password);
-  if (fromUrl) {
-    if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
-      throw new UsageError(
-        'Pass the credentials of --post either in its URL (user:password@) or in an Authorization header, not both',
-      );
-    }
-    const user = decodeURIComponent(url.username);
-    const password = decodeURIComponent(url.password);
-    headers['Authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-  }
+  let fromUrl: boolean;
   try {
+    // user:password@ becomes a Basic header, as a serve tenant's post.url
+    ({ url, headers, fromUrl } = credentialsFromUrl(url, headers, (name) =>
+      name === 'headers' ? '--header' : '--post',
+    ));
     // the POST destination's own rules (header names and values HTTP allows), checked before
     // anything is locked or sent; its message names the flag
     postOptions(url.href, { headers }, (name) =>

@@ -2,7 +2,7 @@ import { errorMessage, isArgumentError, isPermanentError } from '../../errors';
 import { FileStorage } from '../../storage/file';
 import { LogsProcessor } from '../../processor';
 import type { LogsProcessorOptions } from '../../options/processor';
-import { Redactor } from '../../util/redact';
+import { addHeaderSecrets, Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
 import { shipperFailurePolicy, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { fileDeadLetter } from '../../destinations/dead-letter';
@@ -448,17 +448,4 @@ function localDestination(
       ...(credentialsIn === undefined ? {} : { credentialsIn }),
     },
   };
-}
-
-/** A header value, its credentials after the scheme, and the password of a Basic one. */
-function addHeaderSecrets(redactor: Redactor, value: string): void {
-  redactor.add(value);
-  const [scheme, ...rest] = value.split(' ');
-  const credentials = rest.join(' ').trim();
-  redactor.add(credentials);
-  if (scheme?.toLowerCase() === 'basic' && credentials) {
-    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-    redactor.add(decoded);
-    redactor.add(decoded.slice(decoded.indexOf(':') + 1));
-  }
 }

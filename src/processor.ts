@@ -34,6 +34,7 @@ import type {
   RunResult,
   RunStatus,
   StorageContext,
+  WarningSource,
 } from './types';
 
 /** The start of the warning a run whose backfill dropped back to one cursor carries. */
@@ -240,6 +241,9 @@ export class LogsProcessor {
     if (report.logsDeadLettered) status.logsDeadLettered = report.logsDeadLettered;
     if (counts.replayed) status.logsReplayed = counts.replayed;
     if (report.stop === 'rate_limit') addWarning(status, 'rate_limit', RATE_LIMIT_WARNING);
+    // what the destination said of what it sent (Datadog's intake window)
+    for (const { code, message } of (handler as WarningSource).drainWarnings?.() ?? [])
+      addWarning(status, code, message);
     const unknown = filter && unknownTypesWarning(filter.unknownKept);
     if (unknown) addWarning(status, 'unknown_types', unknown);
     // a caller's StopRequest says why it stopped the run (caught up, stdout closed)

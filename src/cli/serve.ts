@@ -57,7 +57,8 @@ export const SERVE_COMMAND: CommandSpec = {
   notes: ['See the README section `serve` for every configuration key.'],
 };
 
-function textLine(run: RunRecord): string {
+/** One run of `--log-format text`: the tenant, what it shipped, skipped ranges, the error, the next try. */
+export function textLine(run: RunRecord): string {
   if (run.skipped) return `${run.time} ${run.tenant}: skipped (${run.skipped})`;
   const parts = [`${run.time} ${run.tenant}: ${run.logsProcessed} logs shipped, ${run.stopReason}`];
   if (run.takeover) parts.push(`lease taken over (fencing token ${run.fencingToken})`);

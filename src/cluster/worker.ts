@@ -14,6 +14,7 @@ import { connectionError, RedisClients, redisAddress } from './redis';
 import { tenantStateKey } from './state-key';
 import type { WorkerHealth } from './health';
 import type { RunRecord } from './run-record';
+import { tenantBackoffMs } from './backoff';
 
 import {
   resolveClusterWorkerOptions,
@@ -146,13 +147,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   function backOff<R extends Omit<RunRecord, 'time'>>(
     slot: TenantSlot,
     record: R,
-    retryAfterMs = 0,
+    retryAfterMs?: number,
   ): R {
     slot.failures += 1;
     const interval = slot.tenant.intervalSeconds * 1000;
     // at least what the destination asked (`Retry-After`), within the same cap
-    const backoff = Math.max(interval * 2 ** (slot.failures - 1), retryAfterMs);
-    const delay = Math.min(backoff, maxBackoffMs);
+    const delay = tenantBackoffMs(interval, slot.failures, maxBackoffMs, retryAfterMs);
     slot.notBefore = now() + delay;
     record.failures = slot.failures;
     record.retryInSeconds = delay / 1000;

@@ -3,6 +3,7 @@ import { createHttp } from '../auth0/http';
 import type { Redactor } from '../util/redact';
 import { isPermanentNetworkCode } from '../util/system-codes';
 import { DestinationError, isRetryableStatus } from './errors';
+import { retryAfterMs } from './retry-after';
 
 /** One request to a destination. */
 export interface PostRequest {
@@ -87,22 +88,16 @@ export function header(response: AxiosResponse, name: string): string | undefine
 }
 
 /**
- * What an answer asked to wait before the next try, in ms: its `Retry-After` header, in seconds or
- * as an HTTP date (RFC 9110 section 10.2.3), read on the retryable statuses that carry it (429,
- * 503, any 5xx or 408). `undefined` when absent, unreadable, or on another status. Not capped here:
- * the processor caps each wait at `DEFAULTS.maxRetryDelayMs` (30 s) and within the run's deadline.
+ * What an answer asked to wait before the next try, in ms: its `Retry-After` header (see
+ * {@link retryAfterMs}), read on the retryable statuses that carry it (429, 503, any 5xx or 408).
+ * `undefined` when absent, unreadable, or on another status.
  */
 export function retryAfterOf(
   response: AxiosResponse,
   now: () => number = Date.now,
 ): number | undefined {
   if (!isRetryableStatus(response.status)) return undefined;
-  const value = header(response, 'retry-after')?.trim();
-  if (value === undefined || value === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
+  return retryAfterMs(header(response, 'retry-after'), now);
 }
 
 /** `{ retryAfterMs }` of an answer, for a `DestinationError`'s options (empty when it asked nothing). */

@@ -6,7 +6,7 @@ import { addHeaderSecrets, Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
 import { shipperFailurePolicy, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { fileDeadLetter } from '../../destinations/dead-letter';
-import type { RunProgress, StopReason, StorageLock } from '../../types';
+import type { LogEvent, RunProgress, StopReason, StorageLock } from '../../types';
 import {
   caughtFacts,
   failureAdvice,
@@ -231,13 +231,17 @@ class ShipRun {
         ]);
         const { status, checkpoint } = await processor
           .run(
-            async (logs) => {
-              sendError = undefined;
-              await destination(logs).catch((error: unknown) => {
-                sendError = error;
-                throw error;
-              });
-            },
+            Object.assign(
+              async (logs: LogEvent[]) => {
+                sendError = undefined;
+                await destination(logs).catch((error: unknown) => {
+                  sendError = error;
+                  throw error;
+                });
+              },
+              // the destination's warnings (Datadog's intake window) reach the run's status
+              { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+            ),
             { signal: runStop.signal },
           )
           .finally(runStop.dispose);
@@ -281,7 +285,7 @@ class ShipRun {
             break;
           }
           failuresInRow += 1;
-          const delay = this.backoff(failuresInRow, deadline);
+          const delay = this.backoff(failuresInRow, deadline, status.retryAfterMs);
           progress.say(
             `poll failed (${failuresInRow} in a row): ${status.error}; retrying in ${formatDuration(delay)}`,
           );
@@ -377,9 +381,13 @@ class ShipRun {
   }
 
   /** The wait after the `failures`-th failed poll in a row, never past the deadline. */
-  private backoff(failures: number, deadline: number): number {
+  private backoff(failures: number, deadline: number, retryAfterMs = 0): number {
     const full = Math.min(FOLLOW_BACKOFF.maxMs, FOLLOW_BACKOFF.firstMs * 2 ** (failures - 1));
-    const jittered = Math.round(full * this.timing.random());
+    // at least what the destination asked (`Retry-After`), within the same cap
+    const jittered = Math.max(
+      Math.round(full * this.timing.random()),
+      Math.min(retryAfterMs, FOLLOW_BACKOFF.maxMs),
+    );
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 

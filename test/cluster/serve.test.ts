@@ -155,6 +155,57 @@ describe('auth0-log-tools serve (in process)', () => {
     expect(stderr.text).toContain('stopped: leases released');
   }, 60_000);
 
+  it('binds /metrics where --metrics-host (or metricsHost) says, and says the bound address', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
+    writeFileSync(path.join(dir, 'ca.pem'), tenant.ca);
+    const queue = `serve-${randomUUID().slice(0, 8)}`;
+    const port = (sink.address() as AddressInfo).port;
+    writeFileSync(
+      path.join(dir, 'serve.json'),
+      JSON.stringify({
+        redis: 'redis://127.0.0.1:6379',
+        queue,
+        metricsHost: '127.0.0.1',
+        tenants: [
+          {
+            id: 'host',
+            domain: tenant.domain,
+            clientId: tenant.clientId,
+            clientSecret: '${SECRET}',
+            ca: 'ca.pem',
+            post: { url: `http://127.0.0.1:${port}/host` },
+          },
+        ],
+      }),
+    );
+    const stderr = stream();
+    const controller = new AbortController();
+    const exit = runCli(
+      ['serve', '--config', path.join(dir, 'serve.json'), '--metrics-port', '0'].concat([
+        '--metrics-host',
+        '0.0.0.0',
+      ]),
+      {
+        stdout: stream(),
+        stderr,
+        env: { ...process.env, SECRET: tenant.clientSecret },
+        isTTY: false,
+        signal: controller.signal,
+      } as never,
+    );
+    try {
+      await until(() => stderr.text.includes('metrics on '), 'the metrics line');
+      expect(stderr.text).toMatch(/metrics on http:\/\/0\.0\.0\.0:\d+\/metrics/);
+    } finally {
+      controller.abort();
+      expect(await exit).toBe(0);
+      const redis = new Redis('redis://127.0.0.1:6379');
+      const keys = await redis.keys(`*${queue}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    }
+  }, 60_000);
+
   it('refuses a bad configuration at start, naming the key and tenant', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
     writeFileSync(

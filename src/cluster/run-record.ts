@@ -8,8 +8,11 @@ export interface RunRecord {
   tenant: string;
   /** The worker's id (`host:pid` unless given). */
   worker: string;
-  /** Set when the job ran nothing: `leased` (another worker runs the tenant) or `backoff`. */
-  skipped?: 'leased' | 'backoff';
+  /**
+   * Set when the job ran nothing: `leased` (another worker runs the tenant), `running` (this
+   * worker's previous run of the tenant has not ended yet) or `backoff`.
+   */
+  skipped?: 'leased' | 'running' | 'backoff';
   /** Why the run ended; `failed` with `error`. */
   stopReason?: StopReason;
   /** Logs acknowledged by the destination in this run. */

@@ -42,6 +42,8 @@ interface TenantSlot {
   storage: RedisStorage | PostgresStorage;
   failures: number;
   notBefore: number;
+  /** Set while a run of the tenant is going on this worker: one at a time on its storage. */
+  running: boolean;
 }
 
 async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
@@ -108,7 +110,13 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   }
   const slots = new Map<string, TenantSlot>();
   for (const tenant of options.tenants)
-    slots.set(tenant.id, { tenant, storage: makeStorage(tenant.id), failures: 0, notBefore: 0 });
+    slots.set(tenant.id, {
+      tenant,
+      storage: makeStorage(tenant.id),
+      failures: 0,
+      notBefore: 0,
+      running: false,
+    });
 
   // BullMQ's queue is on Redis; `postgres` holds the checkpoints only. BullMQ does not close a
   // connection it is given: each one made here is quit when the worker stops.
@@ -170,6 +178,22 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       return full;
     };
     if (now() < slot.notBefore) return report({ ...base, skipped: 'backoff' });
+    // A run whose lease was lost may still be ending (its batch in flight) when the scheduler's
+    // next job comes: a second run on the same storage would share its lease state
+    if (slot.running) return report({ ...base, skipped: 'running' });
+    slot.running = true;
+    try {
+      return await runLeased(slot, base, report);
+    } finally {
+      slot.running = false;
+    }
+  }
+
+  async function runLeased(
+    slot: TenantSlot,
+    base: { tenant: string; worker: string; logsProcessed: number },
+    report: (record: Omit<RunRecord, 'time'>) => RunRecord,
+  ): Promise<RunRecord> {
     let lease: StorageLease;
     try {
       lease = await slot.storage.lock();

@@ -133,7 +133,7 @@ export class PostgresStorage implements StorageContext {
     this.#epoch = epoch;
     this.#controller = controller;
     this.#rest = undefined;
-    this.#stopRenewing = keepRenewing(
+    const stopRenewing = keepRenewing(
       async () => {
         const { rowCount } = await this.query(
           `UPDATE ${this.table} SET lease_until = clock_timestamp() + $3 * interval '1 millisecond'
@@ -146,6 +146,7 @@ export class PostgresStorage implements StorageContext {
       controller,
       () => leaseLost(this.key, epoch),
     );
+    this.#stopRenewing = stopRenewing;
     let done = false;
     return {
       fencingToken: epoch,
@@ -154,7 +155,8 @@ export class PostgresStorage implements StorageContext {
       release: async () => {
         if (done) return;
         done = true;
-        this.#stopRenewing?.();
+        // its own renewals only: a lease taken after this one keeps renewing
+        stopRenewing();
         if (this.#controller === controller) this.#controller = undefined;
         if (controller.signal.aborted) return;
         controller.abort(

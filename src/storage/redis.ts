@@ -146,12 +146,13 @@ export class RedisStorage implements StorageContext {
     this.#controller = controller;
     this.#rest = undefined;
     const lost = () => leaseLost(this.key, epoch);
-    this.#stopRenewing = keepRenewing(
+    const stopRenewing = keepRenewing(
       async () => Number(await this.run(RENEW, this.keys('lease'), [value, ms])) === 1,
       ms,
       controller,
       lost,
     );
+    this.#stopRenewing = stopRenewing;
     let released = false;
     return {
       fencingToken: epoch,
@@ -160,7 +161,8 @@ export class RedisStorage implements StorageContext {
       release: async () => {
         if (released) return;
         released = true;
-        this.#stopRenewing?.();
+        // its own renewals only: a lease taken after this one keeps renewing
+        stopRenewing();
         if (this.#controller === controller) {
           this.#controller = undefined;
           this.#leaseValue = '';

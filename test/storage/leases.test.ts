@@ -139,6 +139,32 @@ describe.each(backends)('$name', (backend) => {
     await held.release();
   });
 
+  it("a lost lease's release leaves the next lease of the same storage renewing", async () => {
+    const key = `next-${randomUUID()}`;
+    const a = backend.make(key, 1);
+    const held = await a.lock();
+    if (backend.name === 'RedisStorage') await redis.del(`${prefix}:${key}:lease`);
+    else
+      await pool.query(
+        `UPDATE ${table} SET epoch = epoch + 1, lease_until = clock_timestamp() - interval '1 second' WHERE key = $1`,
+        [key],
+      );
+    await until(async () => (held.lost.aborted ? true : undefined));
+    // the same storage leases again while the lost run is still ending, then that run releases
+    const next = await a.lock();
+    await held.release();
+    // before: that release stopped the next lease's renewals, so it expired after its second
+    // and another holder took it; now it is renewed until released
+    const other = backend.make(key, 1);
+    for (let i = 0; i < 6; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await expect(other.lock()).rejects.toMatchObject({ code: 'state_locked' });
+    }
+    expect(next.lost.aborted).toBe(false);
+    await next.release();
+    await other.close();
+  });
+
   it('runs a LogsProcessor, writing the state once per run and only the checkpoint per batch', async () => {
     const key = `run-${randomUUID()}`;
     const storage = backend.make(key);

@@ -1,0 +1,87 @@
+import { LogsProcessor } from '../../src/processor';
+import { LogsApiStream } from '../../src/stream';
+import { credentials, memoryStorage } from '../support/tenant';
+import {
+  BATCH,
+  MAX_RUNS,
+  Sink,
+  cellsOf,
+  expectPromise,
+  instantTiming,
+  startCellTenant,
+  type Cell,
+  type CellTenant,
+  type Outcome,
+} from './cells';
+
+const ENTRY_POINTS = ['processor', 'backfill8', 'stream'] as const;
+
+/** `LogsProcessor` with `onBatchFailure: 'stop'` (and 8 backfill cursors), run until caught up. */
+async function runProcessor(cell: Cell, t: CellTenant, sink: Sink): Promise<Outcome> {
+  const storage = memoryStorage();
+  let runs = 0;
+  while (runs < MAX_RUNS + 1) {
+    runs += 1;
+    const processor = new LogsProcessor(storage, {
+      ...credentials(t.tenant),
+      ...instantTiming(),
+      batchSize: BATCH,
+      onBatchFailure: 'stop',
+      backfillCursors: cell.entry === 'backfill8' ? 8 : 1,
+      logger: { debug: () => undefined, info: () => undefined, error: () => undefined },
+    });
+    const result = await processor.run(async (logs) => {
+      sink.deliver(logs.map((log) => log.log_id));
+    });
+    if (!result.status.error && result.status.stopReason === 'caught_up') break;
+  }
+  return { delivered: sink.ids(), runs };
+}
+
+/** `LogsApiStream` paged to the end; a failed stream is read again from its last checkpoint. */
+async function runStream(_cell: Cell, t: CellTenant, sink: Sink): Promise<Outcome> {
+  let checkpoint: string | null = null;
+  let runs = 0;
+  while (runs < MAX_RUNS + 1) {
+    runs += 1;
+    const stream: LogsApiStream = new LogsApiStream({
+      ...credentials(t.tenant),
+      ...instantTiming(),
+      ...(checkpoint === null ? {} : { checkpointId: checkpoint }),
+    });
+    try {
+      for await (const page of stream.pages(BATCH)) {
+        sink.deliver(page.logs.map((log) => log.log_id));
+        checkpoint = page.checkpoint;
+      }
+      if (stream.status.stopReason === 'caught_up' && !stream.status.error) break;
+    } catch {
+      // read again from the last page taken
+    }
+  }
+  return { delivered: sink.ids(), runs };
+}
+
+const run = cellsOf(ENTRY_POINTS, true);
+const skipped = cellsOf(ENTRY_POINTS, false);
+
+describe(`conformance: the library's entry points (${run.length} cells run, ${skipped.length} skipped)`, () => {
+  test.concurrent.each(run)(
+    '%s',
+    async (_, cell) => {
+      const t = await startCellTenant(cell);
+      try {
+        const sink = new Sink(cell, () => t.strike());
+        const outcome =
+          cell.entry === 'stream'
+            ? await runStream(cell, t, sink)
+            : await runProcessor(cell, t, sink);
+        expectPromise(cell, t, outcome);
+      } finally {
+        await t.close();
+      }
+    },
+    30_000,
+  );
+  if (skipped.length > 0) test.skip.each(skipped)('%s', () => undefined);
+});

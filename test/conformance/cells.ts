@@ -243,6 +243,11 @@ export async function startSinkServer(
   };
 }
 
+/** The ids of a batch (a log without one shows as `'(no log_id)'`, never shipped by the tenant). */
+export function idsOf(logs: ReadonlyArray<{ log_id?: string | undefined }>): string[] {
+  return logs.map((log) => log.log_id ?? '(no log_id)');
+}
+
 /** What an entry point did in a cell. */
 export interface Outcome {
   /** Ids in the order the destination took them (every run, every restart). */
@@ -304,5 +309,7 @@ export function instantTiming() {
       await new Promise((resolve) => setImmediate(resolve));
     },
     random: () => 1,
+    /** Ms slept so far. */
+    slept: () => slept,
   };
 }

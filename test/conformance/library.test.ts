@@ -7,6 +7,7 @@ import {
   Sink,
   cellsOf,
   expectPromise,
+  idsOf,
   instantTiming,
   startCellTenant,
   type Cell,
@@ -31,7 +32,7 @@ async function runProcessor(cell: Cell, t: CellTenant, sink: Sink): Promise<Outc
       logger: { debug: () => undefined, info: () => undefined, error: () => undefined },
     });
     const result = await processor.run(async (logs) => {
-      sink.deliver(logs.map((log) => log.log_id));
+      sink.deliver(idsOf(logs));
     });
     if (!result.status.error && result.status.stopReason === 'caught_up') break;
   }
@@ -51,10 +52,10 @@ async function runStream(_cell: Cell, t: CellTenant, sink: Sink): Promise<Outcom
     });
     try {
       for await (const page of stream.pages(BATCH)) {
-        sink.deliver(page.logs.map((log) => log.log_id));
+        sink.deliver(idsOf(page.logs));
         checkpoint = page.checkpoint;
       }
-      if (stream.status.stopReason === 'caught_up' && !stream.status.error) break;
+      if (stream.status.stopReason === 'caught_up') break;
     } catch {
       // read again from the last page taken
     }

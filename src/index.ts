@@ -8,6 +8,10 @@ export { LogsProcessor } from './processor';
 export type { RunOptions, RunReport } from './processor';
 export type { LogsProcessorOptions } from './options/processor';
 export type { BatchFailure, LogsHandler, RunProgress } from './types';
+export type { DeadLetterEntry, RejectedLog, WarningSource } from './types';
+// The shipping promise every entry point of this package uses (`'stop'` unless asked to skip).
+export { SHIPPER_DEFAULTS, shipperFailurePolicy } from './pipeline/promise';
+export type { ShipperFailurePolicy } from './pipeline/promise';
 export { MemoryTokenCache } from './auth0/token-provider';
 export type { OwnedAccessToken, TokenOwner } from './auth0/token-provider';
 export { FileStorage } from './storage/file';

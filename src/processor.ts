@@ -34,6 +34,7 @@ import type {
   RunResult,
   RunStatus,
   StorageContext,
+  WarningSource,
 } from './types';
 
 /** The start of the warning a run whose backfill dropped back to one cursor carries. */
@@ -222,6 +223,7 @@ export class LogsProcessor {
       concurrency: o.concurrency,
       maxRetries: o.maxRetries,
       onBatchFailure: o.onBatchFailure,
+      deadLetter: o.deadLetter,
       onProgress,
       retry: {
         ...this.retryPolicy(
@@ -236,8 +238,12 @@ export class LogsProcessor {
     const report = await delivery.drain(batches(pages, o.batchSize, startCheckpoint));
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;
+    if (report.logsDeadLettered) status.logsDeadLettered = report.logsDeadLettered;
     if (counts.replayed) status.logsReplayed = counts.replayed;
     if (report.stop === 'rate_limit') addWarning(status, 'rate_limit', RATE_LIMIT_WARNING);
+    // what the destination said of what it sent (Datadog's intake window)
+    for (const { code, message } of (handler as WarningSource).drainWarnings?.() ?? [])
+      addWarning(status, code, message);
     const unknown = filter && unknownTypesWarning(filter.unknownKept);
     if (unknown) addWarning(status, 'unknown_types', unknown);
     // a caller's StopRequest says why it stopped the run (caught up, stdout closed)

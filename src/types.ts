@@ -152,6 +152,31 @@ export interface RunStatus {
    * credentials, TLS verification, a destination's 4xx). `ship --follow` stops on it.
    */
   permanent?: boolean;
+  /**
+   * Logs a destination refused for good (one item of a batch: a mapping error) that were handed to
+   * the processor's `deadLetter` with their reason; the rest of their batch was acknowledged.
+   * Present when above 0; counted in `logsProcessed` too (they are settled).
+   */
+  logsDeadLettered?: number;
+  /**
+   * What the destination asked to wait (`Retry-After`, in ms) when the run stopped on its answer:
+   * the failing error's `retryAfterMs`. A scheduler (serve's tenant backoff) waits at least this long.
+   */
+  retryAfterMs?: number;
+}
+
+/**
+ * One log a destination refused for good, as a `DestinationError`'s `rejected` lists it: its
+ * `log_id` and the destination's reason (`400 mapper_parsing_exception: failed to parse [date]`).
+ */
+export interface RejectedLog {
+  log_id: string;
+  reason: string;
+}
+
+/** What the processor's `deadLetter` receives for each refused log: the {@link RejectedLog} and the log. */
+export interface DeadLetterEntry extends RejectedLog {
+  log: LogEvent;
 }
 
 /**
@@ -172,10 +197,26 @@ export type ErrorSource = 'options' | 'token' | 'logs' | 'handler' | 'storage' |
  * Codes of {@link RunWarning}: `rate_limit` (the rate-limit bucket stayed empty), `backfill_fallback`
  * (a backfill dropped back to one cursor), `unknown_types` (logs of types the catalog does not know
  * were shipped), `outdated_logs` (the newest log shipped is more than a week old), `aborted` (the
- * run was stopped by its abort signal; the message says why, see {@link StopRequest}).
+ * run was stopped by its abort signal; the message says why, see {@link StopRequest}),
+ * `destination_window` (logs were sent to a destination that drops them for their age: Datadog's
+ * intake window; the handler's `drainWarnings` reported it, see {@link WarningSource}).
  */
 export type WarningCode =
-  'rate_limit' | 'backfill_fallback' | 'unknown_types' | 'outdated_logs' | 'aborted';
+  | 'rate_limit'
+  | 'backfill_fallback'
+  | 'unknown_types'
+  | 'outdated_logs'
+  | 'aborted'
+  | 'destination_window';
+
+/**
+ * A handler that has something to say about what it sent (a destination that accepted logs it
+ * will drop): the processor adds what `drainWarnings` returns at the end of each run to
+ * `status.warnings`. Each call returns the warnings since the previous one.
+ */
+export interface WarningSource {
+  drainWarnings?: () => RunWarning[];
+}
 
 /** One warning of a run (`RunStatus.warnings`): a stable code and the message shown to people. */
 export interface RunWarning {

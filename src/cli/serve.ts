@@ -42,12 +42,21 @@ export const SERVE_COMMAND: CommandSpec = {
   notes: ['See the README section `serve` for every configuration key.'],
 };
 
-function textLine(run: RunRecord): string {
+/** One run of `--log-format text`: the tenant, what it shipped, skipped ranges, the error, the next try. */
+export function textLine(run: RunRecord): string {
   if (run.skipped) return `${run.time} ${run.tenant}: skipped (${run.skipped})`;
   const parts = [`${run.time} ${run.tenant}: ${run.logsProcessed} logs shipped, ${run.stopReason}`];
   if (run.takeover) parts.push(`lease taken over (fencing token ${run.fencingToken})`);
+  if (run.logsDeadLettered) parts.push(`${run.logsDeadLettered} logs refused, in the dead letter`);
+  const skipped = (run.skippedRanges ?? [])
+    .map((r) => `${r.fromCheckpoint ?? '(start)'}..${r.toCheckpoint ?? '(start)'}`)
+    .join(', ');
+  if (run.logsSkipped)
+    parts.push(`skipped ${run.logsSkipped} logs (ids after ${skipped}), not retried`);
   if (run.error) parts.push(`error: ${run.error}`);
-  if (run.retryInSeconds !== undefined) parts.push(`retrying in ${run.retryInSeconds} s`);
+  // a skipped batch is gone: the next run starts after it, it does not retry it
+  if (run.retryInSeconds !== undefined)
+    parts.push(`${run.logsSkipped ? 'next run' : 'retrying'} in ${run.retryInSeconds} s`);
   return parts.join('; ');
 }
 

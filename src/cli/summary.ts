@@ -29,6 +29,14 @@ export interface ShipSummary {
   warnings: string[];
   /** Logs given up on after their retries (none with the CLI's `onBatchFailure: 'stop'`). */
   skippedLogs: number;
+  /** The id ranges of the skipped batches (`--on-batch-failure skip`): after `fromCheckpoint` up to `toCheckpoint`. */
+  skippedRanges?: Array<{
+    fromCheckpoint: string | null;
+    toCheckpoint: string | null;
+    logs: number;
+  }>;
+  /** Logs the destination refused for good, appended to `--dead-letter` with their reason. */
+  deadLetteredLogs?: number;
   error?: string;
   /** What to do about `error` (e.g. "check the credentials"), when anything helps. */
   advice?: string;
@@ -65,7 +73,18 @@ export function summaryLine(summary: ShipSummary, _now?: number): string {
   const parts = [`${lead}; checkpoint ${summary.checkpoint ?? 'none'}`];
   // how far behind only when it stopped before catching up (below): caught up is not behind
   if (summary.newestLogDate) parts.push(`newest log ${summary.newestLogDate}`);
-  if (summary.skippedLogs) parts.push(`skipped ${formatCount(summary.skippedLogs)} logs`);
+  if (summary.skippedLogs) {
+    const ranges = (summary.skippedRanges ?? [])
+      .map((r) => `${r.fromCheckpoint ?? '(start)'}..${r.toCheckpoint ?? '(start)'}`)
+      .join(', ');
+    parts.push(
+      `skipped ${formatCount(summary.skippedLogs)} logs${ranges ? ` (ids after ${ranges})` : ''}`,
+    );
+  }
+  if (summary.deadLetteredLogs)
+    parts.push(
+      `${formatCount(summary.deadLetteredLogs)} logs refused by the destination, in the dead letter`,
+    );
   for (const warning of summary.warnings) parts.push(`warning: ${warning.replace(/\.$/, '')}`);
   if (summary.note) parts.push(summary.note);
   if (summary.status === 'ok' && (reason === 'max_run_time' || reason === 'rate_limit')) {

@@ -75,6 +75,8 @@ const tenant = z.strictObject({
   intervalSeconds: ranged('intervalSeconds', LIMITS.intervalSeconds).optional(),
   batchSize: ranged('batchSize', LIMITS.serveBatchSize, true).optional(),
   logTypes: z.array(text).optional(),
+  onBatchFailure: z.enum(['stop', 'skip']).optional(),
+  deadLetter: text.optional(),
   post: z
     .strictObject({
       url: url(['https:', 'http:']),
@@ -115,6 +117,10 @@ export interface TenantConfig {
   intervalSeconds: number;
   batchSize?: number;
   logTypes?: string[];
+  /** A batch still failing after its retries: `stop` the run (default, `SHIPPER_DEFAULTS`) or `skip` it. */
+  onBatchFailure?: 'stop' | 'skip';
+  /** NDJSON file the logs a destination refuses for good are appended to (`fileDeadLetter`). */
+  deadLetter?: string;
   post?: { url: string; headers: Record<string, string>; timeoutMs?: number };
   destination?: DestinationEntry;
 }
@@ -218,6 +224,8 @@ export function parseServeConfig(
     if (ca !== undefined) out.ca = ca;
     if (t.batchSize !== undefined) out.batchSize = t.batchSize;
     if (t.logTypes) out.logTypes = t.logTypes;
+    if (t.onBatchFailure !== undefined) out.onBatchFailure = t.onBatchFailure;
+    if (t.deadLetter !== undefined) out.deadLetter = t.deadLetter;
     if (t.post) {
       out.post = { url: t.post.url, headers: t.post.headers ?? {} };
       if (t.post.timeoutMs !== undefined) out.post.timeoutMs = t.post.timeoutMs;

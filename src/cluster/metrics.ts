@@ -22,6 +22,9 @@ export interface ClusterMetrics {
  *   release them (it died);
  * - `auth0_log_tools_jobs_skipped_total{tenant,reason}`: jobs that ran nothing (`leased`: another
  *   worker runs the tenant; `backoff`: waiting after failures).
+ * - `auth0_log_tools_logs_skipped_total{tenant}`: logs given up on (tenant `onBatchFailure: "skip"`);
+ * - `auth0_log_tools_logs_dead_lettered_total{tenant}`: logs the destination refused for good,
+ *   appended to the tenant's `deadLetter`.
  */
 export async function createClusterMetrics(): Promise<ClusterMetrics> {
   let prom: typeof PromClient;
@@ -76,6 +79,18 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
     labelNames: ['tenant', 'reason'],
     registers,
   });
+  const logsSkipped = new prom.Counter({
+    name: 'auth0_log_tools_logs_skipped_total',
+    help: 'Logs given up on after their retries (onBatchFailure skip)',
+    labelNames: ['tenant'],
+    registers,
+  });
+  const deadLettered = new prom.Counter({
+    name: 'auth0_log_tools_logs_dead_lettered_total',
+    help: 'Logs the destination refused for good, written to the dead letter',
+    labelNames: ['tenant'],
+    registers,
+  });
   return {
     registry,
     record(run) {
@@ -85,6 +100,8 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
         return;
       }
       shipped.inc({ tenant }, run.logsProcessed);
+      logsSkipped.inc({ tenant }, run.logsSkipped ?? 0);
+      deadLettered.inc({ tenant }, run.logsDeadLettered ?? 0);
       runs.inc({ tenant, stop_reason: run.stopReason ?? 'failed' });
       if (run.error) failures.inc({ tenant });
       if (run.takeover) takeovers.inc({ tenant });

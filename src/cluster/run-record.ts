@@ -14,6 +14,16 @@ export interface RunRecord {
   stopReason?: StopReason;
   /** Logs acknowledged by the destination in this run. */
   logsProcessed: number;
+  /** Logs given up on in this run (tenant `onBatchFailure: "skip"`), named by {@link skippedRanges}. */
+  logsSkipped?: number;
+  /** The id ranges skipped: after `fromCheckpoint` up to `toCheckpoint`. */
+  skippedRanges?: Array<{
+    fromCheckpoint: string | null;
+    toCheckpoint: string | null;
+    logs: number;
+  }>;
+  /** Logs the destination refused for good, appended to the tenant's `deadLetter`. */
+  logsDeadLettered?: number;
   /** Checkpoint stored at the end of the run. */
   checkpoint?: string | null;
   /** Run duration in ms. */

@@ -2,6 +2,8 @@ import { resolveClientOptions } from '../options/client';
 import { isArgumentError } from '../errors';
 import { Redactor } from '../util/redact';
 import { resolveProcessorOptions, type LogsProcessorOptions } from '../options/processor';
+import { shipperFailurePolicy } from '../pipeline/promise';
+import { fileDeadLetter } from '../destinations/dead-letter';
 
 /**
  * What these functions read of a configured tenant (`TenantConfig` fits): its credentials, the
@@ -14,15 +16,23 @@ export interface TenantProcessorFields {
   ca?: string;
   batchSize?: number;
   logTypes?: string[];
+  onBatchFailure?: 'stop' | 'skip';
+  deadLetter?: string;
 }
 
-/** The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`). */
+/**
+ * The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`,
+ * `deadLetter`), with the shipping promise (`shipperFailurePolicy`): a batch is never skipped
+ * unless the tenant's `onBatchFailure` is `skip`.
+ */
 export function tenantProcessorOptions(config: TenantProcessorFields): LogsProcessorOptions {
   const processor: LogsProcessorOptions = {
     domain: config.domain,
     clientId: config.clientId,
     clientSecret: config.clientSecret,
+    onBatchFailure: shipperFailurePolicy(config.onBatchFailure),
   };
+  if (config.deadLetter !== undefined) processor.deadLetter = fileDeadLetter(config.deadLetter);
   if (config.ca !== undefined) processor.ca = config.ca;
   if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
   if (config.logTypes) processor.logTypes = config.logTypes;

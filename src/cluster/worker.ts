@@ -11,6 +11,7 @@ import type { StorageLease } from '../storage/lease';
 import type { LogEvent, RunResult, StorageContext } from '../types';
 import { connectionError, RedisClients, redisAddress } from './redis';
 import type { RunRecord } from './run-record';
+import { tenantBackoffMs } from './backoff';
 
 import {
   resolveClusterWorkerOptions,
@@ -184,13 +185,29 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       takeover: lease.takeover,
     };
     if (result) record.checkpoint = result.checkpoint;
+    const skippedRanges = (result?.status.skipped ?? []).filter((r) => !r.deadLettered);
+    if (skippedRanges.length) {
+      record.logsSkipped = skippedRanges.reduce((sum, r) => sum + r.logs, 0);
+      record.skippedRanges = skippedRanges.map(({ fromCheckpoint, toCheckpoint, logs }) => ({
+        fromCheckpoint,
+        toCheckpoint,
+        logs,
+      }));
+    }
+    if (result?.status.logsDeadLettered) record.logsDeadLettered = result.status.logsDeadLettered;
     if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {
       Object.assign(record, failed);
       slot.failures += 1;
       const interval = slot.tenant.intervalSeconds * 1000;
-      const delay = Math.min(interval * 2 ** (slot.failures - 1), maxBackoffMs);
+      // at least what the destination asked (`Retry-After`), within the same cap
+      const delay = tenantBackoffMs(
+        interval,
+        slot.failures,
+        maxBackoffMs,
+        result?.status.retryAfterMs,
+      );
       slot.notBefore = now() + delay;
       record.failures = slot.failures;
       record.retryInSeconds = delay / 1000;

@@ -1,6 +1,6 @@
 import { ArgumentError } from '../errors';
 import { Redactor } from '../util/redact';
-import type { LogEvent } from '../types';
+import type { LogEvent, RunWarning } from '../types';
 import { endpointUrl, hasScheme, shown } from './address';
 import { DESTINATION_DEFAULTS } from './defaults';
 import { DestinationError, isRetryableStatus } from './errors';
@@ -17,7 +17,7 @@ import {
   text,
   timeoutOption,
 } from './options';
-import { type Sender, createSender } from './http-sender';
+import { type Sender, createSender, retryAfterOption } from './http-sender';
 import { SentLogs } from './sent';
 import { splitBySize } from './split';
 
@@ -102,8 +102,10 @@ export function datadog(options: DatadogOptions, label: OptionName = libraryName
     'content-encoding': 'gzip',
   };
 
+  const window = new IntakeWindow();
   const send = async (batch: LogEvent[]) => {
     const logs = sent.unsent(batch);
+    window.count(logs);
     const entries = logs.map((log) => JSON.stringify(datadogEntry(log, fields)));
     const sizes = entries.map((e) => Buffer.byteLength(e));
     const groups = splitBySize(sizes, {
@@ -119,7 +121,50 @@ export function datadog(options: DatadogOptions, label: OptionName = libraryName
     }
     sent.forget(batch);
   };
-  return destinationHandler(`datadog ${shown(url)}`, send, () => sender.close());
+  return Object.assign(
+    destinationHandler(`datadog ${shown(url)}`, send, () => sender.close()),
+    { drainWarnings: () => window.drain() },
+  );
+}
+
+/**
+ * Datadog's intake window: "Log events can be submitted with a timestamp that is up to 18 hours
+ * in the past" (https://docs.datadoghq.com/api/latest/logs/send-logs/); the intake answers 202 to
+ * an older entry, then drops it. In ms.
+ */
+export const DATADOG_INTAKE_WINDOW_MS = 18 * 3600 * 1000;
+
+/**
+ * Counts the logs sent that are older than {@link DATADOG_INTAKE_WINDOW_MS} (by their `date` and
+ * `now`, epoch ms) and reports them as one `destination_window` warning per run: they are sent
+ * (a refusal would block a tenant behind them for good), and the run says how many Datadog will
+ * not keep.
+ */
+export class IntakeWindow {
+  private old = 0;
+  private oldest: number | undefined;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Counts the logs of a batch about to be sent that fall outside the window. */
+  count(logs: readonly LogEvent[]): void {
+    const limit = this.now() - DATADOG_INTAKE_WINDOW_MS;
+    for (const log of logs) {
+      const ms = logTime(log);
+      if (ms === undefined || ms >= limit) continue;
+      this.old += 1;
+      if (!(ms >= (this.oldest ?? Infinity))) this.oldest = ms;
+    }
+  }
+
+  /** The warning for the logs counted since the last call, if any. */
+  drain(): RunWarning[] {
+    if (this.old === 0) return [];
+    const message = `${this.old} logs sent to Datadog are dated more than 18 h back (oldest ${new Date(this.oldest as number).toISOString()}): Datadog's intake accepts and then drops entries older than 18 hours; ship them to another destination (an archive, --out) to keep them.`;
+    this.old = 0;
+    this.oldest = undefined;
+    return [{ code: 'destination_window', message }];
+  }
 }
 
 interface EntryFields {
@@ -154,7 +199,7 @@ async function post(
     'datadog',
     `datadog_http_${status}`,
     `datadog: ${shown(url)} answered ${status}${reason ? `: ${reason}` : ''}`,
-    { status, permanent: !isRetryableStatus(status) },
+    { status, ...retryAfterOption(response), permanent: !isRetryableStatus(status) },
   );
 }
 

@@ -18,7 +18,7 @@ import {
   text,
   timeoutOption,
 } from './options';
-import { type Sender, createSender } from './http-sender';
+import { type Sender, createSender, retryAfterOption } from './http-sender';
 import { SentLogs, idOf } from './sent';
 import { splitBySize } from './split';
 
@@ -177,7 +177,7 @@ async function bulk(
       'elastic',
       type ? `elastic_${codeOf(type)}` : `elastic_http_${status}`,
       `elastic: ${shown(url)} answered ${status}${detail ? `: ${detail}` : ''}`,
-      { status, permanent: !isRetryableStatus(status) },
+      { status, ...retryAfterOption(response), permanent: !isRetryableStatus(status) },
     );
   }
   const items = json?.['items'];
@@ -209,11 +209,24 @@ function itemsError(url: URL, failures: ItemFailure[], total: number, redactor: 
   const retryable = failures.filter((f) => f.status === 0 || isRetryableStatus(f.status));
   const first = retryable[0] ?? (failures[0] as ItemFailure);
   const reason = redactor.redact(first.reason).replace(/\s+/g, ' ').slice(0, 200);
+  const permanent = retryable.length === 0;
+  // refused for good and every other log stored: named by id, for the processor's dead letter
+  const rejected = permanent && failures.every((f) => f.id !== undefined) ? failures : [];
   return new DestinationError(
     'elastic',
     `elastic_${codeOf(first.type)}`,
     `elastic: ${shown(url)} stored ${total - failures.length} of the ${total} logs sent; ${failures.length} refused, first ${first.id ?? '(no id)'}: ${first.status} ${first.type}: ${reason}`,
-    { permanent: retryable.length === 0 },
+    {
+      permanent,
+      ...(rejected.length
+        ? {
+            rejected: rejected.map((f) => ({
+              log_id: f.id as string,
+              reason: `${f.status} ${f.type}: ${redactor.redact(f.reason).replace(/\s+/g, ' ').slice(0, 200)}`,
+            })),
+          }
+        : {}),
+    },
   );
 }
 

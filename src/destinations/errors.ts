@@ -1,4 +1,5 @@
 import { Auth0LogToolsError, type ErrorOptions } from '../errors';
+import type { RejectedLog } from '../types';
 
 /** Facts a {@link DestinationError} carries. */
 export interface DestinationErrorOptions extends ErrorOptions {
@@ -13,6 +14,13 @@ export interface DestinationErrorOptions extends ErrorOptions {
    * `CERT_HAS_EXPIRED`, `ENOSPC`); see `util/system-codes.ts` for the ones that are permanent.
    */
   systemCode?: string;
+  /**
+   * The logs the destination refused for good while it stored every other log of the batch (an
+   * Elasticsearch bulk item answered 400 `mapper_parsing_exception`): each `log_id` and the
+   * destination's reason. Set only with `permanent: true`; the processor hands them to its
+   * `deadLetter` and acknowledges the batch.
+   */
+  rejected?: RejectedLog[];
 }
 
 /**
@@ -33,6 +41,8 @@ export class DestinationError extends Auth0LogToolsError {
   readonly retryAfterMs: number | undefined;
   /** Node's code of the network or file failure underneath (`ECONNREFUSED`, `ENOSPC`). */
   readonly systemCode: string | undefined;
+  /** The logs refused for good while the rest of the batch was stored; see {@link DestinationErrorOptions}. */
+  readonly rejected: RejectedLog[] | undefined;
 
   constructor(
     destination: string,
@@ -46,6 +56,7 @@ export class DestinationError extends Auth0LogToolsError {
     this.permanent = options.permanent;
     this.retryAfterMs = options.retryAfterMs;
     this.systemCode = options.systemCode;
+    this.rejected = options.rejected;
   }
 
   override toJSON(): Record<string, unknown> {
@@ -54,6 +65,7 @@ export class DestinationError extends Auth0LogToolsError {
       destination: this.destination,
       permanent: this.permanent,
       ...(this.systemCode === undefined ? {} : { systemCode: this.systemCode }),
+      ...(this.rejected === undefined ? {} : { rejected: this.rejected }),
     };
   }
 }

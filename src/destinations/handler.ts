@@ -1,4 +1,4 @@
-import type { LogEvent } from '../types';
+import type { LogEvent, RunWarning } from '../types';
 
 /**
  * What every destination factory returns: a `LogsHandler` (it resolves once the destination has
@@ -19,6 +19,11 @@ export interface DestinationHandler {
    * (after `logrotate`, on SIGHUP). Absent on the others.
    */
   reopen?(): void;
+  /**
+   * A destination that accepts logs it will drop (`datadog`: entries older than its intake window)
+   * has it: the warnings since the last call, which `LogsProcessor` adds to `status.warnings`.
+   */
+  drainWarnings?(): RunWarning[];
 }
 
 /** Wraps a send function as a {@link DestinationHandler}; an empty batch sends nothing. */

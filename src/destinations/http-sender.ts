@@ -2,7 +2,8 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { createHttp } from '../auth0/http';
 import type { Redactor } from '../util/redact';
 import { isPermanentNetworkCode } from '../util/system-codes';
-import { DestinationError } from './errors';
+import { DestinationError, isRetryableStatus } from './errors';
+import { retryAfterMs } from './retry-after';
 
 /** One request to a destination. */
 export interface PostRequest {
@@ -84,4 +85,23 @@ function networkError(kind: string, url: URL, error: unknown, redactor: Redactor
 export function header(response: AxiosResponse, name: string): string | undefined {
   const value: unknown = response.headers[name];
   return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+}
+
+/**
+ * What an answer asked to wait before the next try, in ms: its `Retry-After` header (see
+ * {@link retryAfterMs}), read on the retryable statuses that carry it (429, 503, any 5xx or 408).
+ * `undefined` when absent, unreadable, or on another status.
+ */
+export function retryAfterOf(
+  response: AxiosResponse,
+  now: () => number = Date.now,
+): number | undefined {
+  if (!isRetryableStatus(response.status)) return undefined;
+  return retryAfterMs(header(response, 'retry-after'), now);
+}
+
+/** `{ retryAfterMs }` of an answer, for a `DestinationError`'s options (empty when it asked nothing). */
+export function retryAfterOption(response: AxiosResponse): { retryAfterMs?: number } {
+  const retryAfterMs = retryAfterOf(response);
+  return retryAfterMs === undefined ? {} : { retryAfterMs };
 }

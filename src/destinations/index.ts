@@ -13,3 +13,4 @@ export { DestinationError, isDestinationError } from './errors';
 export type { DestinationErrorOptions } from './errors';
 export type { DestinationHandler } from './handler';
 export type { HttpDestinationOptions } from './options';
+export { fileDeadLetter } from './dead-letter';

@@ -7,6 +7,7 @@ import { type DestinationHandler, destinationHandler } from './handler';
 import { type OptionName, integer } from './options';
 import { invalidAs } from '../options/check';
 import { LIMITS } from '../options/limits';
+import { retryAfterMs } from './retry-after';
 
 /** A header name as HTTP allows it (RFC 9110's token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~\w-]+$/;
@@ -50,15 +51,6 @@ function advice(status: number, options: PostOptions): string {
 function badPort(error: unknown): boolean {
   const cause = (error as { cause?: { message?: unknown } } | null)?.cause;
   return cause?.message === 'bad port';
-}
-
-/** `Retry-After` (seconds, or an HTTP date) as ms from now; `undefined` when absent or unreadable. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
 /**

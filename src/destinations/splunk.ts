@@ -17,7 +17,7 @@ import {
   text,
   timeoutOption,
 } from './options';
-import { type Sender, createSender } from './http-sender';
+import { type Sender, createSender, retryAfterOption } from './http-sender';
 import { SentLogs } from './sent';
 import { splitBySize } from './split';
 
@@ -182,6 +182,7 @@ async function post(
       `${where}: ${reason} (code ${answer.code})${invalid}${hint ? `: ${hint}` : ''}`,
       {
         status,
+        ...retryAfterOption(response),
         permanent: RETRYABLE_CODES.has(answer.code)
           ? false
           : answer.code <= 20 || !isRetryableStatus(status),
@@ -198,7 +199,7 @@ async function post(
     'splunk',
     ok ? 'splunk_invalid_response' : `splunk_http_${status}`,
     ok ? `${where} without HEC's {"code":0}${detail}` : `${where}${detail}`,
-    { status, permanent: !ok && !isRetryableStatus(status) },
+    { status, ...retryAfterOption(response), permanent: !ok && !isRetryableStatus(status) },
   );
 }
 

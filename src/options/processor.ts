@@ -1,7 +1,7 @@
 import type { LogsApiClientOptions } from './client';
 import { DEFAULTS } from '../defaults';
 import type { Timing } from '../pipeline/retry';
-import type { BatchFailure, LogsHandler, RunProgress, WaitEvent } from '../types';
+import type { BatchFailure, DeadLetterEntry, LogsHandler, RunProgress, WaitEvent } from '../types';
 import { loggerOption } from '../util/log';
 import { functionOption, integerOption, invalid, maskingSecret } from './check';
 import { LIMITS } from './limits';
@@ -52,6 +52,16 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
    * @default 'skip'
    */
   onBatchFailure?: 'skip' | 'stop' | ((failure: BatchFailure) => Promise<void>);
+  /**
+   * Receives the logs a destination refused for good while it stored the rest of their batch (the
+   * handler rejected with an error whose `rejected` lists them, e.g. an Elasticsearch mapping
+   * error on one document), each with its `log_id` and reason. Once it resolves the batch is
+   * acknowledged and the checkpoint moves; `status.logsDeadLettered` counts them. Without it such
+   * a batch fails like any other (see `onBatchFailure`), its error naming this option. A rejection
+   * of `deadLetter` stops the run (the batch is sent again next run).
+   * @example { deadLetter: fileDeadLetter('refused.ndjson') }
+   */
+  deadLetter?: (entries: DeadLetterEntry[]) => Promise<void>;
   /** Called after every acknowledged batch. */
   onProgress?: (progress: RunProgress) => void;
   /**
@@ -83,6 +93,7 @@ export interface ResolvedOptions extends ResolvedPaging {
   onBatchFailure: 'skip' | 'stop' | ((failure: BatchFailure) => Promise<void>);
   onProgress: ((progress: RunProgress) => void) | undefined;
   backfillCursors: number;
+  deadLetter: ((entries: DeadLetterEntry[]) => Promise<void>) | undefined;
 }
 
 function failurePolicy(raw: unknown): ResolvedOptions['onBatchFailure'] {
@@ -122,6 +133,7 @@ function resolveProcessorOptionsUnmasked(options: {
     ),
     onBatchFailure: failurePolicy(options.onBatchFailure),
     onProgress: functionOption('onProgress', options.onProgress, undefined),
+    deadLetter: functionOption('deadLetter', options.deadLetter, undefined),
     onWait: functionOption('onWait', options.onWait, undefined),
     backfillCursors: integerOption(
       'backfillCursors',

@@ -6,7 +6,8 @@ import type { PagesStop } from './types';
 import { withRetry, type RetryPolicy } from './retry';
 import { checkpointAdvances } from '../storage/checkpoint';
 import type { StateStore } from '../storage/state';
-import type { LogEvent, LogsHandler, SkippedRange } from '../types';
+import type { DeadLetterEntry, LogEvent, LogsHandler, RejectedLog, SkippedRange } from '../types';
+import { DEAD_LETTER_HINT, deadLetterEntries, rejectedLogs } from './rejected';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -65,8 +66,10 @@ export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<voi
 export interface DeliveryReport {
   /** The checkpoint stored last (the start checkpoint when nothing moved). */
   checkpoint: string | null;
-  /** Logs acknowledged or dead-lettered. */
+  /** Logs acknowledged or dead-lettered, counted before the handler ran. */
   logsProcessed: number;
+  /** Logs a destination refused for good and `deadLetter` received. */
+  logsDeadLettered: number;
   /** Batches given up on (`'skip'`) or dead-lettered. */
   skipped: SkippedRange[];
   /** Epoch ms of the newest log committed. */
@@ -86,6 +89,8 @@ export interface DeliveryOptions {
   concurrency: number;
   maxRetries: number;
   onBatchFailure: ResolvedOptions['onBatchFailure'];
+  /** Receives the logs a destination refused for good; without it their batch fails. */
+  deadLetter?: ((entries: DeadLetterEntry[]) => Promise<void>) | undefined;
   onProgress: ResolvedOptions['onProgress'];
   /** Handler retries, with the run's clock, deadline and signal. */
   retry: RetryPolicy;
@@ -103,6 +108,7 @@ export class Delivery {
   private checkpoint: string | null;
   private newestLogDate: number | undefined;
   private logsProcessed = 0;
+  private logsDeadLettered = 0;
   private readonly skipped: SkippedRange[] = [];
   private readonly settled = new Map<number, { batch: Batch; delivered: boolean }>();
   private nextSeq = 0;
@@ -154,6 +160,7 @@ export class Delivery {
     return {
       checkpoint: this.checkpoint,
       logsProcessed: this.logsProcessed,
+      logsDeadLettered: this.logsDeadLettered,
       skipped: this.skipped,
       newestLogDate: this.newestLogDate,
       failure: this.stopError ?? fetchError,
@@ -175,11 +182,45 @@ export class Delivery {
     try {
       await withRetry(() => {
         attempts += 1;
-        return callHandler(this.o.handler, batch.logs);
+        // a copy each attempt: a handler that empties or edits its array (`logs.length = 0`)
+        // changes neither what is counted and committed nor what a retry sends
+        return callHandler(this.o.handler, batch.logs.slice());
       }, this.o.retry);
     } catch (error) {
-      return this.failed(batch, error, attempts > this.o.maxRetries || isPermanentError(error));
+      const exhausted = attempts > this.o.maxRetries || isPermanentError(error);
+      const rejected = rejectedLogs(error);
+      if (rejected) return this.refused(batch, error, rejected, exhausted);
+      return this.failed(batch, error, exhausted);
     }
+    return this.settle(batch);
+  }
+
+  /**
+   * A batch the destination stored but for some logs it refused for good: those go to the dead
+   * letter and the batch is settled; without a dead letter the batch fails, naming the setting.
+   */
+  private async refused(
+    batch: Batch,
+    error: unknown,
+    rejected: RejectedLog[],
+    exhausted: boolean,
+  ): Promise<void> {
+    if (this.o.retry.signal?.aborted) return;
+    const deadLetter = this.o.deadLetter;
+    const entries = deadLetter && deadLetterEntries(batch.logs, rejected);
+    if (!deadLetter || !entries) {
+      const failure = deadLetter
+        ? error
+        : new HandlerError(`${errorMessage(error)}; ${DEAD_LETTER_HINT}`, { cause: error });
+      return this.failed(batch, failure, exhausted);
+    }
+    try {
+      await deadLetter(entries);
+    } catch (deadLetterError) {
+      this.stopError ??= deadLetterError;
+      return;
+    }
+    this.logsDeadLettered += entries.length;
     return this.settle(batch);
   }
 

@@ -59,14 +59,30 @@ export function isTransient(error: unknown): boolean {
 
 /**
  * The wait before retry `attempt` (1-based): exponential backoff with full jitter, or what the
- * server asked for (`retryAfterMs`) when that is longer; never more than `maxDelayMs`.
+ * server asked for (`retryAfterMs`, of the error or of its cause: a handler's error wraps the
+ * destination's) when that is longer; never more than `maxDelayMs` (`DEFAULTS.maxRetryDelayMs`,
+ * 30 s, the documented cap of a `Retry-After` within a run).
  */
 export function retryDelay(
   error: unknown,
   attempt: number,
   policy: Pick<RetryPolicy, 'minDelayMs' | 'maxDelayMs' | 'random'>,
 ): number {
-  return retryWait(error, attempt, policy);
+  const asked = askedWaitMs(error);
+  return retryWait(asked === undefined ? error : { retryAfterMs: asked }, attempt, policy);
+}
+
+/**
+ * The wait (ms) the failing side asked for: the `retryAfterMs` of the error or of one of its
+ * causes (a `HandlerError` wraps a destination's `DestinationError`); `undefined` when none did.
+ */
+export function askedWaitMs(error: unknown): number | undefined {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    const asked = (e as { retryAfterMs?: unknown }).retryAfterMs;
+    if (typeof asked === 'number' && Number.isFinite(asked) && asked > 0) return asked;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
   StopRequest,
   WarningCode,
 } from '../types';
+import { askedWaitMs } from './retry';
 
 const STOP_REASONS: ReadonlySet<unknown> = new Set<Exclude<StopReason, 'failed'>>([
   'caught_up',
@@ -47,13 +48,15 @@ export function joinWarnings(warnings: readonly RunWarning[]): string {
 /** The typed facts of a run's failure, for `RunStatus.errorCode`, `errorSource`, `errorStatus`. */
 export function errorFacts(
   error: unknown,
-): Pick<RunStatus, 'errorCode' | 'errorSource' | 'errorStatus'> {
+): Pick<RunStatus, 'errorCode' | 'errorSource' | 'errorStatus' | 'retryAfterMs'> {
   const code = (error as { code?: unknown } | null)?.code;
   const status = isManagementApiError(error) ? error.status : undefined;
+  const retryAfterMs = askedWaitMs(error);
   return {
     ...(typeof code === 'string' && code !== '' ? { errorCode: code } : {}),
     errorSource: errorSource(error),
     ...(status === undefined ? {} : { errorStatus: status }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   };
 }
 

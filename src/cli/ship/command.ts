@@ -13,6 +13,7 @@ import { isLogId } from '../../auth0/log-id';
 import { type CliIo, EXIT, UsageError } from '../io';
 import { type ShipConfig, shipLogs } from './run';
 import { usageMessage } from './usage';
+import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { LIMITS } from '../../options/limits';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { DEFAULT_STATE_FILE } from '../status';
@@ -133,6 +134,22 @@ export const SHIP_COMMAND: CommandSpec = {
       value: '<n>',
       description: 'Retries of a failed request or delivery before the run fails',
       default: '5',
+    },
+    {
+      name: 'on-batch-failure',
+      type: 'string',
+      value: '<stop|skip>',
+      description:
+        'A batch still failing after its retries: stop the run (sent again next run) or skip it (counted and named in the summary; its logs are lost)',
+      default: 'stop',
+    },
+    {
+      name: 'dead-letter',
+      type: 'string',
+      value: '<file>',
+      description:
+        'Append logs the destination refuses for good (one document of a batch, e.g. an Elasticsearch mapping error) to this NDJSON file with the reason, and ship the rest',
+      default: 'none: such a batch stops the run',
     },
     {
       name: 'max-run-time',
@@ -267,6 +284,9 @@ export function shipConfig(
   const { level, batchSize, maxRetries, backfillCursors } = processorNumbers(args);
   const startFrom = stringFlag(args, 'start-from');
   if (startFrom !== undefined) notInFuture(startFrom, now());
+  const onBatchFailure = failurePolicyFlag(stringFlag(args, 'on-batch-failure'));
+  const deadLetter = stringFlag(args, 'dead-letter');
+  if (deadLetter !== undefined) outFolder(deadLetter, '--dead-letter');
   const types = stringFlag(args, 'types');
   const caFile = stringFlag(args, 'ca-file');
   const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
@@ -301,7 +321,20 @@ export function shipConfig(
     ...(backfillCursors === undefined ? {} : { backfillCursors }),
     ...(startFrom === undefined ? {} : { startFrom }),
     ...(ca === undefined ? {} : { ca }),
+    ...(onBatchFailure === undefined ? {} : { onBatchFailure }),
+    ...(deadLetter === undefined ? {} : { deadLetter }),
   };
+}
+
+/** `--on-batch-failure`: `stop` or `skip`. */
+function failurePolicyFlag(value: string | undefined): ShipperFailurePolicy | undefined {
+  if (value === undefined) return undefined;
+  const policy = SHIPPER_FAILURE_POLICIES.find((p) => p === value);
+  if (policy === undefined)
+    throw new UsageError(
+      `Expected --on-batch-failure to be ${SHIPPER_FAILURE_POLICIES.join(' or ')}, got '${value}'`,
+    );
+  return policy;
 }
 
 /**
@@ -377,14 +410,14 @@ function notInFuture(value: string, now: number): void {
  * Refuses an `--out` that is a folder, or whose folder does not exist: it is never created behind
  * the user's back.
  */
-function outFolder(file: string): void {
+function outFolder(file: string, flag = '--out'): void {
   let isItself = false;
   try {
     isItself = statSync(file).isDirectory();
   } catch {
     // absent (created by the run) or unreadable (the run says why)
   }
-  if (isItself) throw new UsageError(`--out ${file} is a folder; give the path of a file`);
+  if (isItself) throw new UsageError(`${flag} ${file} is a folder; give the path of a file`);
   const dir = path.dirname(path.resolve(file));
   let isFolder: boolean;
   try {
@@ -393,7 +426,7 @@ function outFolder(file: string): void {
     isFolder = false;
   }
   if (!isFolder)
-    throw new UsageError(`--out ${file}: the folder ${dir} does not exist; create it first`);
+    throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
 }
 
 function readCa(file: string): string {

@@ -4,7 +4,9 @@ import { LogsProcessor } from '../../processor';
 import type { LogsProcessorOptions } from '../../options/processor';
 import { Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
-import type { RunProgress, StopReason, StorageLock } from '../../types';
+import { shipperFailurePolicy, type ShipperFailurePolicy } from '../../pipeline/promise';
+import { fileDeadLetter } from '../../destinations/dead-letter';
+import type { LogEvent, RunProgress, StopReason, StorageLock } from '../../types';
 import {
   caughtFacts,
   failureAdvice,
@@ -58,6 +60,10 @@ export interface ShipConfig {
   /** `Infinity`: until caught up (with `follow`: until a signal). Bounds the whole command. */
   maxRunTimeSeconds: number;
   startFrom?: string;
+  /** `--on-batch-failure`; absent: the shipping default, `'stop'` (`SHIPPER_DEFAULTS`). */
+  onBatchFailure?: ShipperFailurePolicy;
+  /** `--dead-letter`: the NDJSON file refused logs are appended to. */
+  deadLetter?: string;
   follow: boolean;
   intervalSeconds: number;
   quiet: boolean;
@@ -188,6 +194,8 @@ class ShipRun {
     let runs = 0;
     let startCheckpoint: string | null | undefined;
     let skippedLogs = 0;
+    let deadLetteredLogs = 0;
+    const skippedRanges: NonNullable<ShipSummary['skippedRanges']> = [];
     let failure: string | undefined;
     /** The typed facts of the failure (its code, side, status), for the advice. */
     let facts: Pick<FailureFacts, 'code' | 'source' | 'status'> = {};
@@ -223,13 +231,17 @@ class ShipRun {
         ]);
         const { status, checkpoint } = await processor
           .run(
-            async (logs) => {
-              sendError = undefined;
-              await destination(logs).catch((error: unknown) => {
-                sendError = error;
-                throw error;
-              });
-            },
+            Object.assign(
+              async (logs: LogEvent[]) => {
+                sendError = undefined;
+                await destination(logs).catch((error: unknown) => {
+                  sendError = error;
+                  throw error;
+                });
+              },
+              // the destination's warnings (Datadog's intake window) reach the run's status
+              { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+            ),
             { signal: runStop.signal },
           )
           .finally(runStop.dispose);
@@ -237,6 +249,9 @@ class ShipRun {
         startCheckpoint ??= status.startCheckpoint;
         progress.endRun(status.logsProcessed, checkpoint);
         skippedLogs += (status.skipped ?? []).reduce((sum, range) => sum + range.logs, 0);
+        for (const { fromCheckpoint, toCheckpoint, logs } of status.skipped ?? [])
+          skippedRanges.push({ fromCheckpoint, toCheckpoint, logs });
+        deadLetteredLogs += status.logsDeadLettered ?? 0;
         // the summary leaves out why a run was stopped: its stop reason and note say it
         const warning = (status.warnings ?? [])
           .filter((w) => w.code !== 'aborted')
@@ -342,6 +357,8 @@ class ShipRun {
       behindMs: Number.isNaN(newest) ? null : Math.max(0, now - newest),
       warnings,
       skippedLogs,
+      ...(skippedRanges.length ? { skippedRanges } : {}),
+      ...(deadLetteredLogs ? { deadLetteredLogs } : {}),
       ...(failure === undefined ? {} : { error: failure }),
       ...(advice === undefined ? {} : { advice }),
       ...(closed
@@ -401,8 +418,9 @@ class ShipRun {
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       maxRunTimeSeconds,
-      // a batch the destination did not acknowledge must be sent again, never skipped
-      onBatchFailure: 'stop',
+      // a batch the destination did not acknowledge is sent again, unless the operator asked to skip
+      onBatchFailure: shipperFailurePolicy(config.onBatchFailure),
+      ...(config.deadLetter === undefined ? {} : { deadLetter: fileDeadLetter(config.deadLetter) }),
       onProgress: this.onProgress,
       onWait: this.progress.onWait,
       now: this.timing.now,

@@ -281,7 +281,20 @@ export interface StoredState {
   logs?: RunStatus[];
   /** The tenant this state belongs to; a run against another tenant is refused. */
   tenant?: StoredTenant;
+  /**
+   * The destination `ship` ships this state's logs to (kind and address, never a secret); a
+   * `ship` to another destination on a state with a checkpoint is refused unless `--start-from`.
+   */
+  destination?: StoredDestination;
   [field: string]: unknown;
+}
+
+/** The destination of a stored state (`StoredState.destination`), e.g. `{ kind: 'file', address: '/var/log/auth0.ndjson' }`. */
+export interface StoredDestination {
+  /** `stdout`, `file`, `post`, or a `--to` kind (`splunk`, `datadog`, `elastic`, `s3`). */
+  kind: string;
+  /** Where: a real file path, a URL without user info or query, `-` for stdout. */
+  address: string;
 }
 
 /** The tenant a stored state belongs to (`StoredState.tenant`). */

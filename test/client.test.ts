@@ -2,6 +2,7 @@ import type { InternalAxiosRequestConfig } from 'axios';
 import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError, TokenRequestError } from '../src/errors';
 import { createHttp } from '../src/auth0/http';
+import { secretDigest } from '../src/auth0/token-provider';
 import { startFakeTenant } from '../src/testing';
 import type { AccessToken, TokenCache } from '../src/types';
 import { credentials, useTenant } from './support/tenant';
@@ -105,7 +106,8 @@ describe('LogsApiClient tokens', () => {
     });
     // The tenant accepts it: the token works on the logs endpoint.
     const cache = recordingCache();
-    const owned = { ...token, domain: tenant().domain, clientId: tenant().clientId };
+    const owner = { domain: tenant().domain, clientId: tenant().clientId };
+    const owned = { ...token, ...owner, secretDigest: secretDigest(owner, tenant().clientSecret) };
     await cache.setToken(owned);
     const reuse = new LogsApiClient({ ...credentials(tenant()), tokenCache: cache });
     const before = tenant().stats().tokenRequests;
@@ -151,6 +153,10 @@ describe('LogsApiClient tokens', () => {
         issuedAt: expect.any(Number),
         domain: tenant().domain,
         clientId: tenant().clientId,
+        secretDigest: secretDigest(
+          { domain: tenant().domain, clientId: tenant().clientId },
+          tenant().clientSecret,
+        ),
       },
     ]);
     await new LogsApiClient({ ...credentials(tenant()), tokenCache: cache }).getLogs({

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { DEFAULTS } from '../defaults';
@@ -36,16 +37,37 @@ export interface TokenOwner {
  */
 export interface OwnedAccessToken extends AccessToken, TokenOwner {
   issuedAt: number;
+  /**
+   * {@link secretDigest} of the client secret the token was issued for: a token cached under
+   * another secret (a wrong or rotated one) is never used, so a changed secret is tried at once.
+   */
+  secretDigest?: string;
 }
 
-function isOwned(token: AccessToken | null | undefined, owner: TokenOwner): boolean {
+/**
+ * A digest of the credentials a token was issued for: hex HMAC-SHA256 keyed by the client secret
+ * over the domain and client id, first 32 hex digits. It tells secrets apart without holding or
+ * revealing one (not reversible; without the secret it cannot even be checked against a guess).
+ */
+export function secretDigest(owner: TokenOwner, clientSecret: string): string {
+  return createHmac('sha256', clientSecret)
+    .update(`auth0-log-tools token\0${owner.domain}\0${owner.clientId}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function isOwned(
+  token: AccessToken | null | undefined,
+  owner: TokenOwner & { secretDigest: string },
+): boolean {
   const t = token as Partial<OwnedAccessToken> | null | undefined;
   return (
     typeof t?.token === 'string' &&
     t.token.length > 0 &&
     typeof t.expiresAt === 'number' &&
     t.domain === owner.domain &&
-    t.clientId === owner.clientId
+    t.clientId === owner.clientId &&
+    t.secretDigest === owner.secretDigest
   );
 }
 
@@ -92,15 +114,17 @@ export interface TokenProviderOptions {
  * concurrent callers never fetch twice. The request is forgotten once it settles: a failure is not
  * cached, and the next caller tries again.
  *
- * A cached token is used only when it was stored for the same domain and client id (a token of
- * another tenant, or one stored without its owner, is fetched anew). It is fresh until `leewayMs`
+ * A cached token is used only when it was stored for the same domain, client id and client secret
+ * (its {@link secretDigest}): a token of another tenant, one stored without its owner, or one
+ * issued for another secret (a wrong or rotated `clientSecret`) is fetched anew, so bad credentials
+ * fail at once instead of riding on a token that is still fresh. It is fresh until `leewayMs`
  * before it expires, or half-way through its lifetime when that is shorter (a 5 s token serves
  * 2.5 s instead of being renewed before every request). A token issued already expired (`expires_in`
  * 0 or negative) serves until the API refuses it with a 401, which renews it.
  */
 export class TokenProvider {
   #inFlight: Promise<AccessToken> | undefined;
-  readonly #owner: TokenOwner;
+  readonly #owner: TokenOwner & { secretDigest: string };
   readonly #clientSecret: string;
   readonly #send: SendTokenRequest;
   readonly #cache: TokenCache;
@@ -111,7 +135,8 @@ export class TokenProvider {
   readonly #log: Logger | undefined;
 
   constructor(options: TokenProviderOptions) {
-    this.#owner = { domain: options.domain, clientId: options.clientId };
+    const owner = { domain: options.domain, clientId: options.clientId };
+    this.#owner = { ...owner, secretDigest: secretDigest(owner, options.clientSecret) };
     this.#clientSecret = options.clientSecret;
     this.#send = options.send;
     this.#cache = options.cache;
@@ -149,6 +174,7 @@ export class TokenProvider {
           ...fetched,
           domain: this.#owner.domain,
           clientId: this.#owner.clientId,
+          secretDigest: this.#owner.secretDigest,
         };
         await this.#cache.setToken(token);
         return token;

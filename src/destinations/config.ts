@@ -157,6 +157,7 @@ const SPECS = {
       stdout({
         ...(context.stdout === undefined ? {} : { stream: context.stdout }),
         ...(context.onClosed === undefined ? {} : { onClosed: context.onClosed }),
+        ...(context.onNote === undefined ? {} : { onNote: context.onNote }),
       }),
   },
   post: {

@@ -163,7 +163,7 @@ function writeError(file: string, error: unknown): DestinationError {
 }
 
 /** Writes every byte (continuing short writes). */
-async function appendAll(handle: WritableFile, data: Buffer): Promise<void> {
+async function appendAll(handle: Omit<WritableFile, 'close'>, data: Buffer): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
@@ -177,7 +177,10 @@ async function appendAll(handle: WritableFile, data: Buffer): Promise<void> {
 }
 
 /** Appends every byte, then fsyncs; on failure, cuts the file back to where the batch began. */
-async function appendDurably(handle: WritableFile, data: Buffer): Promise<void> {
+export async function appendDurably(
+  handle: Omit<WritableFile, 'close'>,
+  data: Buffer,
+): Promise<void> {
   const before = (await handle.stat()).size;
   try {
     await appendAll(handle, data);
@@ -192,7 +195,7 @@ async function appendDurably(handle: WritableFile, data: Buffer): Promise<void> 
 }
 
 /** Cuts the file back to just after its last newline; resolves how many bytes were cut. */
-export async function cutPartialLine(handle: WritableFile): Promise<number> {
+export async function cutPartialLine(handle: Omit<WritableFile, 'close'>): Promise<number> {
   const { size } = await handle.stat();
   const chunk = Buffer.alloc(64 * 1024);
   let end = size;

@@ -8,6 +8,7 @@ import { integerOption, invalid } from '../options/check';
 import { LIMITS } from '../options/limits';
 import type { StorageContext, StorageLock, StoredState } from '../types';
 import { syncFolder } from '../util/sync-folder';
+import { realTarget } from './real-path';
 
 /** Defaults of the state file's lock (see {@link FileStorageOptions}). */
 export const FILE_LOCK_DEFAULTS = Object.freeze({
@@ -40,7 +41,14 @@ export interface FileStorageOptions {
 
 /**
  * A `StorageContext` over one JSON file. Writes replace the file atomically (temp file, fsync,
- * rename, fsync of the folder), so a crash leaves either the old or the new document. A missing
+ * rename, fsync of the folder), so a crash leaves either the old or the new document.
+ *
+ * The file is reached by its real path ({@link realTarget}): a symbolic link to the state (or a
+ * linked folder holding it) locks and writes the file it points at, so two names of one state
+ * share one lock, and the link stays a link (a write replaces its target, not the link). The temp
+ * file of a write is `.<name>.<pid>.<12 hex digits>.tmp` beside the real file, created with the
+ * state's `mode` (0600) before anything is written to it; the ones a killed writer left behind are
+ * removed when the lock is taken ({@link lock}). A missing
  * file reads as `undefined`; a corrupt or unreadable one rejects with a `StorageError` and is never
  * reset or overwritten behind the user's back.
  *
@@ -48,8 +56,10 @@ export interface FileStorageOptions {
  * const processor = new LogsProcessor(new FileStorage('.auth0-log-tools/state.json'), options);
  */
 export class FileStorage implements StorageContext {
-  /** Absolute path of the state file. */
+  /** Absolute real path of the state file (links followed, see {@link realTarget}). */
   readonly path: string;
+  /** The path as given, absolute (a link's own name when the state was named through one). */
+  readonly givenPath: string;
   /** Path of the lock (a folder made next to the state file while a run holds it). */
   readonly lockPath: string;
   private readonly mode: number;
@@ -70,7 +80,8 @@ export class FileStorage implements StorageContext {
       LIMITS.lockStaleMs,
       { strict: true },
     );
-    this.path = path.resolve(filePath);
+    this.givenPath = path.resolve(filePath);
+    this.path = realTarget(this.givenPath);
     this.lockPath = `${this.path}.lock`;
     this.mode = mode;
     this.lockStaleMs = staleMs;
@@ -85,8 +96,19 @@ export class FileStorage implements StorageContext {
    * `FILE_LOCK_DEFAULTS.ownerGraceMs` (its holder died between making it and noting itself) is
    * taken over too. The returned lock's `lost` aborts when the lock was taken over or could not be
    * refreshed.
+   *
+   * Once taken, the temp files of this state left by a writer that was killed mid-write (they may
+   * hold the access token) are removed: every file named as this state's temp files are
+   * (`.<name>.<pid>.<hex>.tmp`), whichever pid, since no other run writes while the lock is held.
+   * Temp files of other states in the folder are left alone.
    */
   async lock(): Promise<StorageLock> {
+    const lock = await this.lockOnce();
+    await this.enqueue(() => this.removeStaleTemps());
+    return lock;
+  }
+
+  private async lockOnce(): Promise<StorageLock> {
     try {
       return await this.takeLock();
     } catch (error) {
@@ -132,7 +154,7 @@ export class FileStorage implements StorageContext {
       if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
         throw new StorageError(
           'state_locked',
-          `The state file ${this.path} is in use by another run (lock ${this.lockPath}). Only one run at a time may use a state: wait for the other to finish, or pass another state. The lock of a run that died is taken over at once on this machine, after ${this.lockStaleMs / 1000} s from another.`,
+          `The state file ${this.named()} is in use by another run (lock ${this.lockPath}). Only one run at a time may use a state: wait for the other to finish, or pass another state. The lock of a run that died is taken over at once on this machine, after ${this.lockStaleMs / 1000} s from another.`,
         );
       }
       throw this.failure('state_lock_failed', 'Cannot lock the state file', error);
@@ -207,12 +229,35 @@ export class FileStorage implements StorageContext {
     return data as StoredState;
   }
 
+  /** The state's name in messages: its path, and the real one when it was named through a link. */
+  private named(): string {
+    return this.givenPath === this.path ? this.path : `${this.givenPath} (${this.path})`;
+  }
+
+  /** Removes this state's temp files left by killed writers (see {@link lock}). */
+  private async removeStaleTemps(): Promise<void> {
+    const dir = path.dirname(this.path);
+    const name = path.basename(this.path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^\\.${name}\\.\\d+\\.[0-9a-f]{12}\\.tmp$`);
+    let entries: string[];
+    try {
+      entries = await fs.readdir(dir);
+    } catch {
+      return; // no folder yet, or not ours to list: nothing of ours is there
+    }
+    for (const entry of entries.filter((e) => pattern.test(e))) {
+      const temp = path.join(dir, entry);
+      try {
+        if ((await fs.lstat(temp)).isFile()) await fs.rm(temp, { force: true });
+      } catch {
+        // best effort: a temp that cannot be removed now is tried again by the next run
+      }
+    }
+  }
+
   private async replace(text: string): Promise<void> {
     const dir = path.dirname(this.path);
-    const temp = path.join(
-      dir,
-      `.${path.basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const temp = path.join(dir, tempName(path.basename(this.path)));
     let handle: fs.FileHandle | undefined;
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -275,6 +320,11 @@ export class FileStorage implements StorageContext {
     const reason = (cause as NodeJS.ErrnoException).code ?? errorMessage(cause);
     return new StorageError(code, `${what} ${this.path}: ${reason}`, { cause });
   }
+}
+
+/** `.<name>.<pid>.<12 hex digits>.tmp`: a write's temp file (see {@link FileStorage}). */
+function tempName(name: string): string {
+  return `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
 function lockOwner(): { pid: number; hostname: string } {

@@ -2,6 +2,7 @@ import type { AxiosResponse } from 'axios';
 import {
   MemoryTokenCache,
   TokenProvider,
+  secretDigest,
   type SendTokenRequest,
   type TokenOwner,
 } from '../../src/auth0/token-provider';
@@ -189,17 +190,45 @@ describe('TokenProvider owners', () => {
     expect(seen).toContain(cached.token);
   });
 
-  it('reuses a cached token of the same tenant and client', async () => {
+  it('reuses a cached token of the same tenant, client and secret', async () => {
     const cache = new MemoryTokenCache();
     await cache.setToken({
       token: 'mine',
       expiresAt: far,
       issuedAt: far - 86_400_000,
       ...owner,
+      secretDigest: secretDigest(owner, 'the-secret'),
     } as AccessToken);
     const fetchToken = jest.fn(async () => issued('fresh-token', far - Date.now()));
     const provider = provide(fetchToken, cache, Date.now, 10_000, owner);
     expect((await provider.getToken()).token).toBe('mine');
     expect(fetchToken).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['issued for another secret', secretDigest(owner, 'the-old-secret')],
+    ['stored without a secret digest (an older version)', undefined],
+  ])('fetches anew over a cached token %s', async (_, digest) => {
+    const cache = new MemoryTokenCache();
+    await cache.setToken({
+      token: 'issued-for-another-secret',
+      expiresAt: far,
+      issuedAt: far - 86_400_000,
+      ...owner,
+      ...(digest === undefined ? {} : { secretDigest: digest }),
+    } as AccessToken);
+    const fetchToken = jest.fn(async () => issued('fresh-token', far - Date.now()));
+    const provider = provide(fetchToken, cache, Date.now, 10_000, owner);
+    expect((await provider.getToken()).token).toBe('fresh-token');
+    expect(fetchToken).toHaveBeenCalledTimes(1);
+  });
+
+  it('keys the secret by an HMAC that is neither the secret nor shared across secrets', () => {
+    const digest = secretDigest(owner, 'the-secret');
+    expect(digest).toMatch(/^[0-9a-f]{32}$/);
+    expect(digest).not.toContain('the-secret');
+    expect(secretDigest(owner, 'the-secret')).toBe(digest);
+    expect(secretDigest(owner, 'the-secreT')).not.toBe(digest);
+    expect(secretDigest({ ...owner, clientId: 'other' }, 'the-secret')).not.toBe(digest);
   });
 });

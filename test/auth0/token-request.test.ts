@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { DEFAULTS } from '../../src/defaults';
 import { isTokenRequestError, isPermanentError } from '../../src/errors';
-import { MemoryTokenCache, TokenProvider } from '../../src/auth0/token-provider';
+import { MemoryTokenCache, TokenProvider, secretDigest } from '../../src/auth0/token-provider';
 import { Redactor } from '../../src/util/redact';
 
 const SECRET = 'client-secret-of-sixty-four-characters-0123456789abcdefghijklmnop';
@@ -144,6 +144,7 @@ describe('TokenProvider: its own request', () => {
       expiresAt: t.now() + 60_000,
       domain: 'acme.eu.auth0.com',
       clientId: 'client-1',
+      secretDigest: secretDigest({ domain: 'acme.eu.auth0.com', clientId: 'client-1' }, SECRET),
     };
     expect(token).toEqual(stored);
     expect(await t.cache.getToken()).toEqual(stored);

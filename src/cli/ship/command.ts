@@ -16,8 +16,9 @@ import { usageMessage } from './usage';
 import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { LIMITS } from '../../options/limits';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
-import { DEFAULT_STATE_FILE } from '../status';
 import { parseTo, type ToDestination } from './to';
+import { defaultStatePath } from './state-path';
+import { destinationRecord } from './state-destination';
 import { postTarget, readHeaderFile } from './headers';
 
 /** Flags of `auth0-log-tools ship`. */
@@ -103,8 +104,10 @@ export const SHIP_COMMAND: CommandSpec = {
       name: 'state',
       type: 'string',
       value: '<file>',
-      description: 'Checkpoint and run history (mode 0600: it holds a token)',
-      default: DEFAULT_STATE_FILE,
+      description:
+        'Checkpoint and run history (mode 0600: it holds a token); one per tenant and destination',
+      default:
+        '~/.local/state/auth0-log-tools/<tenant>--<destination>--<digest>.json ($XDG_STATE_HOME; see docs/cli.md)',
     },
     {
       name: 'types',
@@ -296,19 +299,26 @@ export function shipConfig(
   // last: a --to destination holds connections, so nothing may fail after it is made
   const to = toDestination(toValues, toOptions, env, domain, ca);
 
+  const destination: ShipConfig['destination'] =
+    to !== undefined
+      ? { kind: 'to', to }
+      : post !== undefined
+        ? { kind: 'post', target: postTarget(post, headers, env) }
+        : out === undefined || out === '-'
+          ? { kind: 'stdout' }
+          : { kind: 'file', path: out };
+  const stateFlagValue = stringFlag(args, 'state');
+  const defaultState =
+    stateFlagValue === undefined
+      ? defaultStatePath(env, domain, destinationRecord(destination))
+      : undefined;
   return {
     domain,
     clientId,
     clientSecret,
-    destination:
-      to !== undefined
-        ? { kind: 'to', to }
-        : post !== undefined
-          ? { kind: 'post', target: postTarget(post, headers, env) }
-          : out === undefined || out === '-'
-            ? { kind: 'stdout' }
-            : { kind: 'file', path: out },
-    state: stringFlag(args, 'state') ?? DEFAULT_STATE_FILE,
+    destination,
+    state: stateFlagValue ?? (defaultState as { path: string }).path,
+    ...(defaultState?.note === undefined ? {} : { stateNote: defaultState.note }),
     maxRunTimeSeconds: numberFlag(args, 'max-run-time', { min: 0, exclusiveMin: true }) ?? Infinity,
     follow,
     intervalSeconds: interval ?? 10,

@@ -35,6 +35,7 @@ import {
   runStopReason,
 } from './stop';
 import { usageMessage } from './usage';
+import { claimDestination, destinationRecord } from './state-destination';
 
 /** Everything `ship` needs, validated (see `shipConfig`). */
 export interface ShipConfig {
@@ -51,6 +52,8 @@ export interface ShipConfig {
     | { kind: 'to'; to: ToDestination };
   /** State file path. */
   state: string;
+  /** Said on stderr before the run: the state at the old default (working folder) is used. */
+  stateNote?: string;
   logTypes?: string[];
   logLevel?: number;
   batchSize?: number;
@@ -124,6 +127,15 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
     return (error as { code?: string }).code === 'state_locked' ? EXIT.locked : EXIT.failed;
   }
   try {
+    if (config.stateNote !== undefined && !config.quiet)
+      io.stderr.write(`auth0-log-tools ship: ${config.stateNote}\n`);
+    const ours = destinationRecord(config.destination);
+    const refused = await claimDestination(storage, ours, config.startFrom, storage.path);
+    if (refused !== undefined) {
+      if (config.destination.kind === 'to') await config.destination.to.handler.close();
+      io.stderr.write(redactor.redact(`auth0-log-tools ship: ${refused}\n`));
+      return EXIT.locked;
+    }
     return await new ShipRun(config, io, redactor, storage, lock).run();
   } finally {
     await lock.release();

@@ -174,7 +174,9 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
     expect(await runShip(['--help'], io)).toBe(0);
     expect(stdout()).toMatch(/^Usage: auth0-log-tools ship \[options\]/);
     expect(stdout()).toContain('--out <file>');
-    expect(stdout()).toContain('(default: .auth0-log-tools/state.json)');
+    expect(stdout()).toContain(
+      '(default: ~/.local/state/auth0-log-tools/<tenant>--<destination>--<digest>.json',
+    );
   });
 });
 

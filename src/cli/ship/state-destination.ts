@@ -1,0 +1,88 @@
+import { isLogId } from '../../auth0/log-id';
+import { shown } from '../../destinations/address';
+import { realTarget } from '../../storage/real-path';
+import type { StorageContext, StoredDestination, StoredState } from '../../types';
+
+/** What {@link destinationRecord} needs of `ship`'s destination (`ShipConfig['destination']`). */
+export type ShipDestination =
+  | { kind: 'stdout' }
+  | { kind: 'file'; path: string }
+  | { kind: 'post'; target: { url: URL } }
+  | { kind: 'to'; to: { kind: string; describe: string } };
+
+/**
+ * The record of a `ship` destination in its state: its kind and address, never a secret (a
+ * `--post` URL without user info, query or fragment; a `--to` destination as its messages
+ * describe it; a file by its real path; stdout as `-`).
+ */
+export function destinationRecord(destination: ShipDestination): StoredDestination {
+  switch (destination.kind) {
+    case 'stdout':
+      return { kind: 'stdout', address: '-' };
+    case 'file':
+      return { kind: 'file', address: realTarget(destination.path) };
+    case 'post':
+      return { kind: 'post', address: shown(destination.target.url) };
+    case 'to':
+      return { kind: destination.to.kind, address: destination.to.describe };
+  }
+}
+
+/** `file /var/log/a.ndjson`, `post https://collector/ingest`, `stdout`. */
+export function describeDestination(destination: StoredDestination): string {
+  if (destination.kind === 'stdout') return 'stdout';
+  const address = destination.address;
+  return address.startsWith(`${destination.kind} `) ? address : `${destination.kind} ${address}`;
+}
+
+function isDestination(value: unknown): value is StoredDestination {
+  const d = value as Partial<StoredDestination> | null | undefined;
+  return typeof d?.kind === 'string' && typeof d.address === 'string';
+}
+
+/**
+ * Claims the state (read and written through `storage`, its lock held) for `ours`, before the
+ * run: a state whose checkpoint was reached shipping to another destination is refused (the logs
+ * before that checkpoint went there only), unless `startFrom` chooses where the new destination
+ * starts (then the old destination's `checkpointId` and `startFrom` are dropped with it). Otherwise
+ * `ours` is recorded in the state's `destination` (beside `tenant`; the
+ * original extension ignores the key) before any checkpoint of this run is stored. Resolves the
+ * refusal's message, or `undefined` when the run may go on. A state that cannot be read or written
+ * here is left to the run, which reports it.
+ */
+export async function claimDestination(
+  storage: Pick<StorageContext, 'read' | 'write'>,
+  ours: StoredDestination,
+  startFrom: string | undefined,
+  statePath: string,
+): Promise<string | undefined> {
+  let doc: StoredState | undefined;
+  try {
+    doc = (await storage.read()) ?? undefined;
+  } catch {
+    return undefined;
+  }
+  if (doc !== undefined && (typeof doc !== 'object' || doc === null || Array.isArray(doc)))
+    return undefined;
+  const stored = doc?.destination;
+  const same =
+    isDestination(stored) && stored.kind === ours.kind && stored.address === ours.address;
+  if (same) return undefined;
+  if (isDestination(stored) && isLogId(doc?.checkpointId) && startFrom === undefined) {
+    return `The state ${statePath} holds the checkpoint of the logs shipped to ${describeDestination(stored)}, not ${describeDestination(ours)}: the logs before it went to ${describeDestination(stored)} only. Use another --state for ${describeDestination(ours)} (or leave --state out: the default is one state per tenant and destination), or pass --start-from to ship to it from a chosen point.`;
+  }
+  const next: StoredState = { ...(doc ?? {}), destination: { ...ours } };
+  if (isDestination(stored) && isLogId(doc?.checkpointId)) {
+    // moved by --start-from: the old destination's checkpoint is no start for this one (should
+    // this run fail before storing its start, the next starts from the oldest log, not from
+    // there), and the stored startFrom must not keep the same --start-from from taking effect
+    next.checkpointId = null;
+    delete next.startFrom;
+  }
+  try {
+    await storage.write(next);
+  } catch {
+    // the run's own first write meets the same failure and reports it
+  }
+  return undefined;
+}

@@ -319,3 +319,24 @@ export function instantTiming() {
     slept: () => slept,
   };
 }
+
+/**
+ * Runs every cell, `limit` at once (more than jest's `test.concurrent` default of 5: the cells
+ * mostly wait on sockets and fsync), and keeps what each threw; the cell's test rethrows it.
+ */
+export async function runCells(
+  cells: ReadonlyArray<[string, Cell]>,
+  limit: number,
+  runCell: (cell: Cell) => Promise<void>,
+): Promise<Map<string, unknown>> {
+  const failures = new Map<string, unknown>();
+  const queue = [...cells];
+  const next = async (): Promise<void> => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const cell = item[1];
+      await runCell(cell).catch((error: unknown) => failures.set(cell.name, error));
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, next));
+  return failures;
+}

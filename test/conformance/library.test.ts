@@ -7,6 +7,7 @@ import {
   Sink,
   cellsOf,
   expectPromise,
+  runCells,
   idsOf,
   instantTiming,
   startCellTenant,
@@ -66,23 +67,26 @@ async function runStream(_cell: Cell, t: CellTenant, sink: Sink): Promise<Outcom
 const run = cellsOf(ENTRY_POINTS, true);
 const skipped = cellsOf(ENTRY_POINTS, false);
 
+let failures = new Map<string, unknown>();
+beforeAll(async () => {
+  failures = await runCells(run, 12, async (cell) => {
+    const t = await startCellTenant(cell);
+    try {
+      const sink = new Sink(cell, () => t.strike());
+      const outcome =
+        cell.entry === 'stream'
+          ? await runStream(cell, t, sink)
+          : await runProcessor(cell, t, sink);
+      expectPromise(cell, t, outcome);
+    } finally {
+      await t.close();
+    }
+  });
+}, 240_000);
+
 describe(`conformance: the library's entry points (${run.length} cells run, ${skipped.length} skipped)`, () => {
-  test.concurrent.each(run)(
-    '%s',
-    async (_, cell) => {
-      const t = await startCellTenant(cell);
-      try {
-        const sink = new Sink(cell, () => t.strike());
-        const outcome =
-          cell.entry === 'stream'
-            ? await runStream(cell, t, sink)
-            : await runProcessor(cell, t, sink);
-        expectPromise(cell, t, outcome);
-      } finally {
-        await t.close();
-      }
-    },
-    30_000,
-  );
+  test.each(run)('%s', (_, cell) => {
+    if (failures.has(cell.name)) throw failures.get(cell.name);
+  });
   if (skipped.length > 0) test.skip.each(skipped)('%s', () => undefined);
 });

@@ -55,7 +55,7 @@ async function serveAll(entry: Cell['entry']): Promise<void> {
     redis: REDIS,
     ...(entry === 'servePostgres' ? { postgres: POSTGRES } : {}),
     queue: `conformance-${randomUUID().slice(0, 8)}`,
-    leaseSeconds: 5,
+    leaseSeconds: 30,
     maxBackoffSeconds: 1,
     tenants: mine.map((slot, i) => ({
       id: `cell${i}`,

@@ -9,6 +9,7 @@ import {
   Sink,
   cellsOf,
   expectPromise,
+  runCells,
   instantTiming,
   startCellTenant,
   startSinkServer,
@@ -119,38 +120,41 @@ async function killed(cell: Cell, { t, sink, dir, env, argv }: Setup): Promise<O
 const run = cellsOf(ENTRY_POINTS, true);
 const skipped = cellsOf(ENTRY_POINTS, false);
 
+let failures = new Map<string, unknown>();
+beforeAll(async () => {
+  failures = await runCells(run, 10, async (cell) => {
+    if (cell.fault === 'sigkill' && !built) throw new Error(`${main} is missing: npm run build`);
+    const t = await startCellTenant(cell);
+    const dir = await tempDir();
+    const sink = new Sink(cell, () => t.strike());
+    const server = cell.fault === 'sigkill' ? undefined : await startSinkServer(sink);
+    try {
+      const ca = path.join(dir, 'ca.pem');
+      await fs.writeFile(ca, t.tenant.ca);
+      const env = {
+        AUTH0_DOMAIN: t.tenant.domain,
+        AUTH0_CLIENT_ID: t.tenant.clientId,
+        AUTH0_CLIENT_SECRET: t.tenant.clientSecret,
+      };
+      const argv = ['ship', '--ca-file', ca, '--state', path.join(dir, 's.json'), '--json'];
+      argv.push('--post', server?.url ?? 'SINK');
+      const setup = { t, sink, dir, env, argv };
+      const outcome =
+        cell.fault === 'sigkill'
+          ? await killed(cell, setup)
+          : await inProcess(cell, { ...setup, argv: argv.slice(1) });
+      expectPromise(cell, t, outcome);
+    } finally {
+      await server?.close();
+      await t.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+}, 240_000);
+
 describe(`conformance: ship and ship --follow (${run.length} cells run, ${skipped.length} skipped)`, () => {
-  test.concurrent.each(run)(
-    '%s',
-    async (_, cell) => {
-      if (cell.fault === 'sigkill' && !built) throw new Error(`${main} is missing: npm run build`);
-      const t = await startCellTenant(cell);
-      const dir = await tempDir();
-      const sink = new Sink(cell, () => t.strike());
-      const server = cell.fault === 'sigkill' ? undefined : await startSinkServer(sink);
-      try {
-        const ca = path.join(dir, 'ca.pem');
-        await fs.writeFile(ca, t.tenant.ca);
-        const env = {
-          AUTH0_DOMAIN: t.tenant.domain,
-          AUTH0_CLIENT_ID: t.tenant.clientId,
-          AUTH0_CLIENT_SECRET: t.tenant.clientSecret,
-        };
-        const argv = ['ship', '--ca-file', ca, '--state', path.join(dir, 's.json'), '--json'];
-        argv.push('--post', server?.url ?? 'SINK');
-        const setup = { t, sink, dir, env, argv };
-        const outcome =
-          cell.fault === 'sigkill'
-            ? await killed(cell, setup)
-            : await inProcess(cell, { ...setup, argv: argv.slice(1) });
-        expectPromise(cell, t, outcome);
-      } finally {
-        await server?.close();
-        await t.close();
-        await fs.rm(dir, { recursive: true, force: true });
-      }
-    },
-    30_000,
-  );
+  test.each(run)('%s', (_, cell) => {
+    if (failures.has(cell.name)) throw failures.get(cell.name);
+  });
   if (skipped.length > 0) test.skip.each(skipped)('%s', () => undefined);
 });

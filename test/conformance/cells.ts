@@ -297,8 +297,8 @@ export function expectPromise(cell: Cell, t: CellTenant, outcome: Outcome): void
   const stats = outcome.stats ?? tenant.stats();
   const pages = Math.ceil(stats.logsServed / BATCH);
   // each page of logs served read at most twice, plus the faults' answers, plus one short page per run and cursor
-  // (a reader chasing a growing tenant gets short pages: one more request per 10 logs served)
-  const chasing = cell.shape === 'growth' ? Math.ceil(stats.logsServed / 10) : 0;
+  // (a reader chasing a growing tenant gets short pages: one more request per 2 logs served)
+  const chasing = cell.shape === 'growth' ? Math.ceil(stats.logsServed / 2) : 0;
   const bound =
     2 * pages + STORM_429 + outcome.runs * (cell.entry === 'backfill8' ? 16 : 3) + 10 + chasing;
   expect(stats.logRequests).toBeLessThanOrEqual(bound);

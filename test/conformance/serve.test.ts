@@ -71,8 +71,6 @@ async function serveAll(entry: Cell['entry']): Promise<void> {
     })),
     onRun: (record: RunRecord) => {
       const slot = mine[Number(record.tenant.slice(4))];
-      if (process.env.CONFORMANCE_DEBUG && slot && !slot.doneAt)
-        console.log(slot.cell.name, JSON.stringify(record));
       if (!slot || record.skipped || slot.doneAt) return;
       slot.runs += 1;
       if (record.stopReason === 'caught_up' && slot.sink.ids().includes(last(slot)))
@@ -87,11 +85,7 @@ async function serveAll(entry: Cell['entry']): Promise<void> {
 }
 
 beforeAll(async () => {
-  await Promise.all(
-    ENTRY_POINTS.filter(
-      (e) => !process.env.CONFORMANCE_ONLY || e === process.env.CONFORMANCE_ONLY,
-    ).map(serveAll),
-  );
+  await Promise.all(ENTRY_POINTS.map(serveAll));
 }, SERVE_BOUND_MS + 30_000);
 
 afterAll(async () => {

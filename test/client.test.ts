@@ -3,7 +3,6 @@ import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError, TokenRequestError } from '../src/errors';
 import { createHttp } from '../src/auth0/http';
 import { secretDigest } from '../src/auth0/token-provider';
-import { startFakeTenant } from '../src/testing';
 import { logIdAt } from '../src/auth0/log-id';
 import type { AccessToken, TokenCache } from '../src/types';
 import { credentials, useTenant } from './support/tenant';

@@ -144,6 +144,8 @@ beforeAll(async () => {
           ? await killed(cell, setup)
           : await inProcess(cell, { ...setup, argv: argv.slice(1) });
       expectPromise(cell, t, outcome);
+      // the kill did strike a batch in flight
+      if (cell.fault === 'sigkill') expect(outcome.kills).toBe(1);
     } finally {
       await server?.close();
       await t.close();

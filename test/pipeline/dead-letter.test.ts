@@ -9,7 +9,7 @@ import { parseServeConfig } from '../../src/cluster/config';
 import { tenantProcessorOptions } from '../../src/cluster/tenant-options';
 import { createClusterMetrics } from '../../src/cluster/metrics';
 import { type ElasticPeer, startElasticPeer } from '../support/elastic-peer';
-import { captureIo, tempDir } from '../support/cli';
+import { captureIo, startEndpoint, tempDir } from '../support/cli';
 import { failure } from '../support/ship';
 import { credentials, memoryStorage, useTenant } from '../support/tenant';
 
@@ -210,5 +210,40 @@ describe('serve keys onBatchFailure and deadLetter', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('auth0_log_tools_logs_skipped_total{tenant="acme"} 100');
     expect(text).toContain('auth0_log_tools_logs_dead_lettered_total{tenant="acme"} 2');
+  });
+});
+
+describe('ship --on-batch-failure skip', () => {
+  it('gives up a refused batch only when asked, and the summary names its id range and count', async () => {
+    const endpoint = await startEndpoint((n) => (n === 0 ? 503 : 200));
+    const caFile = path.join(dir, 'ca.pem');
+    await fs.writeFile(caFile, tenant().ca);
+    const ship = async (extra: string[]) => {
+      const capture = captureIo({
+        env: {
+          AUTH0_DOMAIN: tenant().domain,
+          AUTH0_CLIENT_ID: tenant().clientId,
+          AUTH0_CLIENT_SECRET: tenant().clientSecret,
+        },
+      });
+      const args = ['--ca-file', caFile, '--state', path.join(dir, 's.json'), '--post'];
+      const code = await runShip(
+        [...args, endpoint.url, '--max-retries', '0', '--json', ...extra],
+        capture.io,
+      );
+      return { code, summary: JSON.parse(capture.stdout().trim()) as Record<string, unknown> };
+    };
+    try {
+      const run = await ship(['--on-batch-failure', 'skip']);
+      expect(run.code).toBe(1);
+      expect(run.summary).toMatchObject({
+        skippedLogs: 100,
+        skippedRanges: [{ fromCheckpoint: null, toCheckpoint: tenant().logIdAt(99), logs: 100 }],
+      });
+      expect(run.summary['error']).toMatch(/^Skipped 100 logs after \(start\) to \d{56} after/);
+      expect(endpoint.ids()).toEqual([]);
+    } finally {
+      await endpoint.close();
+    }
   });
 });

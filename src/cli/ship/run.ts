@@ -307,7 +307,7 @@ class ShipRun {
             break;
           }
           failuresInRow += 1;
-          const delay = this.backoff(failuresInRow, deadline);
+          const delay = this.backoff(failuresInRow, deadline, status.retryAfterMs);
           progress.say(
             `poll failed (${failuresInRow} in a row): ${status.error}; retrying in ${formatDuration(delay)}`,
           );
@@ -403,9 +403,13 @@ class ShipRun {
   }
 
   /** The wait after the `failures`-th failed poll in a row, never past the deadline. */
-  private backoff(failures: number, deadline: number): number {
+  private backoff(failures: number, deadline: number, retryAfterMs = 0): number {
     const full = Math.min(FOLLOW_BACKOFF.maxMs, FOLLOW_BACKOFF.firstMs * 2 ** (failures - 1));
-    const jittered = Math.round(full * this.timing.random());
+    // at least what the destination asked (`Retry-After`), within the same cap
+    const jittered = Math.max(
+      Math.round(full * this.timing.random()),
+      Math.min(retryAfterMs, FOLLOW_BACKOFF.maxMs),
+    );
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 

@@ -5,8 +5,8 @@ import { ArgumentError, InvalidResponseError } from './errors';
 import { createHttp, excerpt, limitsOf, parseJson, responseError } from './auth0/http';
 import { beforeDeadline, createSend, type Send } from './auth0/send';
 import { scopedLogger } from './util/log';
-import { isLogId, logIdOf, previousLogId } from './auth0/log-id';
-import { signalOption } from './options/check';
+import { logIdAt } from './auth0/log-id';
+import { invalid, signalOption } from './options/check';
 import { TenantClock } from './auth0/rate-limits';
 import { Redactor } from './util/redact';
 import { MemoryTokenCache, TokenProvider } from './auth0/token-provider';
@@ -193,27 +193,25 @@ export class LogsApiClient {
   }
 
   /**
-   * The checkpoint from which paging yields the first log at or after `date` (search mode, oldest
-   * first), or the newest log's id when none is that recent, or `null` on an empty tenant.
+   * The checkpoint from which paging yields the logs written at or after `date`: an id synthesised
+   * from the date (`900`, `yyyyMMddHHmmss` UTC, 39 zeros; see `logIdAt`), which Auth0's `from`
+   * answers with the logs whose ids are above it, in `log_id` order. No request: it depends neither
+   * on the date order of a search (Auth0 writes some logs late, dated seconds before logs with
+   * smaller ids) nor on the tenant holding a log at that date. Every log dated at or after `date`
+   * follows it, with perhaps a few written late and dated up to seconds earlier. A date older than
+   * the oldest log kept starts at the oldest kept; a future one at the logs written from then on.
    * @param date a `Date` or an ISO 8601 string (`'2026-01-01'`, `'2026-01-01T12:00:00Z'`; without an
-   *   offset, UTC).
-   * @throws {ArgumentError} (rejects) naming `date` for anything else.
+   *   offset, UTC), from 1970 to 9999.
+   * @throws {ArgumentError} (rejects) naming `date` for anything else, or `signal` for a bad one.
    */
-  async findCheckpointAt(
-    date: Date | string,
-    options: RequestOptions = {},
-  ): Promise<string | null> {
+  async findCheckpointAt(date: Date | string, options: RequestOptions = {}): Promise<string> {
     const at = checkDate(date, 'date');
     signalOption(options?.signal);
-    const first = await this.getLogs(
-      { q: `date:[${at.toISOString()} TO *]`, sort: 'date:1', per_page: 1, page: 0 },
-      options,
-    );
-    const firstId = first.logs[0] && logIdOf(first.logs[0]);
-    if (firstId) return previousLogId(firstId);
-    const newest = await this.getLogs({ sort: 'date:-1', per_page: 1, page: 0 }, options);
-    const newestId = newest.logs[0] && logIdOf(newest.logs[0]);
-    return newestId && isLogId(newestId) ? newestId : null;
+    try {
+      return logIdAt(at.getTime());
+    } catch {
+      throw invalid('date', 'a date from 1970 to 9999', date);
+    }
   }
 
   /**

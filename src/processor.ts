@@ -124,6 +124,14 @@ export class LogsProcessor {
   }
 
   /**
+   * The tenant's time in epoch ms, as its client estimates it from the `Date` header of its answers
+   * (`LogsApiClient.tenantNow`; the processor's `now` before any answer, or with bad options).
+   */
+  tenantNow(): number {
+    return this.client ? this.client.tenantNow() : this.timing.now();
+  }
+
+  /**
    * The bad option value every run of this processor reports (before any request), if any: for
    * callers that want to refuse it at once, as the CLI does. `undefined` when the options are good.
    */

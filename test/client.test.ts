@@ -3,7 +3,7 @@ import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError, TokenRequestError } from '../src/errors';
 import { createHttp } from '../src/auth0/http';
 import { secretDigest } from '../src/auth0/token-provider';
-import { startFakeTenant } from '../src/testing';
+import { logIdAt } from '../src/auth0/log-id';
 import type { AccessToken, TokenCache } from '../src/types';
 import { credentials, useTenant } from './support/tenant';
 
@@ -302,29 +302,37 @@ describe('LogsApiClient.getLogs', () => {
 });
 
 describe('LogsApiClient.findCheckpointAt', () => {
-  it('returns the checkpoint just before the first log at or after a date', async () => {
+  it('synthesises the id from which paging yields the first log at or after a date, with no request', async () => {
     const client = new LogsApiClient(credentials(tenant()));
+    const before = tenant().stats();
     const checkpoint = await client.findCheckpointAt(new Date(tenant().logAt(500).date));
-    expect(checkpoint).not.toBeNull();
+    const after = tenant().stats();
+    expect(after.logRequests).toBe(before.logRequests);
+    expect(after.tokenRequests).toBe(before.tokenRequests);
+    expect(checkpoint).toBe(logIdAt(Date.parse(tenant().logAt(500).date)));
     const page = await client.getLogs({ from: checkpoint, take: 2 });
     expect(page.logs.map((log) => log.log_id)).toEqual([500, 501].map(tenant().logIdAt));
   });
 
-  it('returns the newest log id for a date after every log', async () => {
+  it('gives a date after every log an id that pages nothing yet', async () => {
     const client = new LogsApiClient(credentials(tenant()));
     const future = new Date(Date.now() + 3600_000);
-    expect(await client.findCheckpointAt(future)).toBe(tenant().logIdAt(tenant().logCount() - 1));
+    const checkpoint = await client.findCheckpointAt(future);
+    expect(checkpoint).toBe(logIdAt(future.getTime()));
+    expect((await client.getLogs({ from: checkpoint, take: 10 })).logs).toEqual([]);
   });
 
-  it('returns null on an empty tenant and rejects an invalid date', async () => {
-    const empty = await startFakeTenant({ logs: 0 });
-    try {
-      const client = new LogsApiClient(credentials(empty));
-      expect(await client.findCheckpointAt(new Date(0))).toBeNull();
-      await expect(client.findCheckpointAt(new Date('nope'))).rejects.toBeInstanceOf(ArgumentError);
-    } finally {
-      await empty.close();
-    }
+  it('gives a date before every log the oldest log, and rejects an invalid date', async () => {
+    const client = new LogsApiClient(credentials(tenant()));
+    const checkpoint = await client.findCheckpointAt(new Date(0));
+    expect(checkpoint).toBe(`900${'19700101000000'}${'0'.repeat(39)}`);
+    const page = await client.getLogs({ from: checkpoint, take: 1 });
+    expect(page.logs.map((log) => log.log_id)).toEqual([tenant().logIdAt(0)]);
+    await expect(client.findCheckpointAt(new Date('nope'))).rejects.toBeInstanceOf(ArgumentError);
+    await expect(client.findCheckpointAt(new Date(Date.UTC(10000, 0, 1)))).rejects.toMatchObject({
+      name: 'ArgumentError',
+      option: 'date',
+    });
   });
 });
 

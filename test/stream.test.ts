@@ -1,6 +1,7 @@
 import { LogsApiClient } from '../src/client';
 import { ArgumentError, ManagementApiError } from '../src/errors';
 import { createHttp } from '../src/auth0/http';
+import { OLDEST_FROM } from '../src/auth0/log-id';
 import { LogsApiStream, type LogsApiStreamOptions } from '../src/stream';
 import { startFakeTenant, type FakeTenant, type FakeTenantOptions } from '../src/testing';
 import type { LogEvent, LogsPage } from '../src/types';
@@ -102,16 +103,16 @@ describe('LogsApiStream paging', () => {
     ]);
   });
 
-  it('starts without a checkpoint at the oldest logs, in search mode, then follows checkpoints', async () => {
+  it('starts without a checkpoint at the oldest logs, in checkpoint mode from an id below every log', async () => {
     const t = shared();
     const { client, queries } = recordingClient(t);
     const s = new LogsApiStream({ client, ...noWait });
     const run = await drain(s, 150, () => false);
     expect(ids(run.logs)).toEqual(range(t, 0, 150));
-    // The original's parameters, in its order.
+    // The original's checkpoint parameters, in its order; never a search sorted by date.
     expect([...queries[0]!]).toEqual([
-      ['per_page', '100'],
-      ['page', '0'],
+      ['take', '100'],
+      ['from', OLDEST_FROM],
       ['q', ''],
       ['sort', 'date:1'],
     ]);

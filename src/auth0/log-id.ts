@@ -88,3 +88,26 @@ export function logIdAt(ms: number): string {
   const stamp = date.toISOString().slice(0, 19).replace(/\D/g, '');
   return `900${stamp}`.padEnd(LOG_ID_LENGTH, '0');
 }
+
+/**
+ * The earliest time an Auth0 `log_id` can hold (2013-01-01 UTC, before Auth0 wrote its first
+ * logs): an id synthesised from it is below every log a tenant keeps (1 to 30 days by plan).
+ */
+export const EARLIEST_LOG_MS = Date.UTC(2013, 0, 1);
+
+/**
+ * The `from` of a cursor with no checkpoint: `logIdAt(EARLIEST_LOG_MS)`. Auth0 answers it with the
+ * oldest logs it keeps, in `log_id` order (checkpoint mode), so that no run depends on the date
+ * order of a search (Auth0 writes some logs late: their `date` sorts them before logs with smaller
+ * ids). Depends on no clock.
+ */
+export const OLDEST_FROM = logIdAt(EARLIEST_LOG_MS);
+
+/**
+ * True for an id {@link logIdAt} made (its time digits, then 39 zeros): a bound, not a log's id
+ * (a real id holds a sequence after its time).
+ */
+export function isSynthesisedLogId(id: string): boolean {
+  const ms = logIdTime(id);
+  return ms !== undefined && logIdAt(ms) === id;
+}

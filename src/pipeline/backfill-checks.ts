@@ -1,4 +1,4 @@
-import { compareLogIds, isLogId, logIdOf, logIdTime } from '../auth0/log-id';
+import { compareLogIds, EARLIEST_LOG_MS, isLogId, logIdOf, logIdTime } from '../auth0/log-id';
 import type { LogEvent } from '../types';
 
 /**
@@ -13,7 +13,7 @@ export class BackfillAnomaly extends Error {
 }
 
 /** The earliest date a checkpoint may decode to and be believed (Auth0 keeps logs 1 to 30 days). */
-export const EARLIEST_PLAUSIBLE_MS = Date.UTC(2013, 0, 1);
+export const EARLIEST_PLAUSIBLE_MS = EARLIEST_LOG_MS;
 /** How far a checkpoint may be ahead of the tenant's clock and be believed. */
 export const FUTURE_SLACK_MS = 24 * 3600 * 1000;
 

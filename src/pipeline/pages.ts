@@ -1,7 +1,7 @@
 import type { LogsAnswer, LogsQuery } from '../auth0/types';
 import { DEADLINE_CODE, InvalidResponseError, isAbortError, isManagementApiError } from '../errors';
 import type { LogFilter } from './filter';
-import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH } from '../auth0/log-id';
+import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH, OLDEST_FROM } from '../auth0/log-id';
 import { rateLimitWait } from '../auth0/rate-limits';
 import { withRetry, type RetryPolicy } from './retry';
 import { reportWait } from '../util/wait';
@@ -23,7 +23,10 @@ export const RATE_LIMIT_WARNING = 'Auth0 Management API rate limit reached.';
 export interface PageSourceOptions {
   /** `tenantNow()`, when the client has it, puts rate-limit waits in the tenant's clock. */
   client: LogsSource;
-  /** Checkpoint to continue after; `null` starts at the oldest log the tenant keeps. */
+  /**
+   * Checkpoint to continue after; `null` starts at the oldest log the tenant keeps (`from` =
+   * `OLDEST_FROM`, an id below every log).
+   */
   from: string | null;
   /** Logs per request, 1 to 100; `gen.next(take)` changes it for requests not yet started. */
   take: number;
@@ -233,15 +236,15 @@ export async function* logPages(
     const policy = own ? { ...retry, signal: own } : retry;
     const stop = await capacity(policy.signal);
     if (stop) return { stop };
-    // The original's parameters, in its order (a mock written for it matches); `q` and `sort` are
+    // Checkpoint mode always, in `log_id` order: without a checkpoint from an id below every log
+    // (never a search sorted by date, which a late-written log puts out of id order). The
+    // original's parameters, in its order (a mock written for it matches); `q` and `sort` are
     // ignored by Auth0 with `from`.
-    const query: LogsQuery = from
-      ? { take, from, q: '', sort: 'date:1' }
-      : { per_page: take, page: 0, q: '', sort: 'date:1' };
+    const query: LogsQuery = { take, from: from ?? OLDEST_FROM, q: '', sort: 'date:1' };
     log.debug(
       from
         ? `Requesting ${take} logs from checkpoint ${from}`
-        : `Requesting the ${take} oldest logs`,
+        : `Requesting the ${take} oldest logs (from ${OLDEST_FROM})`,
     );
     // the reservation ends when the answer is in: before a request started from its Link reserves
     let released = false;

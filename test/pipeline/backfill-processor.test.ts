@@ -21,10 +21,19 @@ function processor(storage = memoryStorage(), options: Partial<LogsProcessorOpti
   });
 }
 
-async function ship(options: Partial<LogsProcessorOptions>, quirks?: LogsQuirks, start = 0) {
+/**
+ * A run from log `start` on (its stored checkpoint the log before; 0: a fresh state), or from a
+ * stored `checkpoint` given as is.
+ */
+async function ship(
+  options: Partial<LogsProcessorOptions>,
+  quirks?: LogsQuirks,
+  start: number | string = 0,
+) {
   tenant().setOptions({ quirks: quirks ?? null });
   tenant().resetStats();
-  const storage = memoryStorage(start ? { checkpointId: tenant().logIdAt(start - 1) } : undefined);
+  const checkpointId = typeof start === 'string' ? start : start && tenant().logIdAt(start - 1);
+  const storage = memoryStorage(checkpointId ? { checkpointId } : undefined);
   const shipped: string[] = [];
   const progress: RunProgress[] = [];
   const result = await processor(storage, {
@@ -82,22 +91,29 @@ describe('backfill falls back to one cursor from the contiguous checkpoint', () 
     ['a 400 for a synthesised from (probe)', { synthesisedFromStatus: 400 }],
     ['a 400 for a synthesised from later on', { synthesisedFromStatus: 400, fromRequest: 3 }],
   ])('%s: every log once, in order, with a warning', async (_name, quirks) => {
-    const { result, shipped, progress } = await ship({ backfillCursors: 8 }, quirks);
+    // from the first log's id: a fresh state's first `from` is synthesised too (below every log),
+    // and these quirks are about the backfill's bounds
+    const { result, shipped, progress } = await ship({ backfillCursors: 8 }, quirks, 1);
     expect(result.status.error).toBeUndefined();
     expect(result.status.stopReason).toBe('caught_up');
     expect(result.status.warning).toContain(BACKFILL_FALLBACK_WARNING);
-    expect(shipped).toEqual(allIds());
+    expect(shipped).toEqual(allIds().slice(1));
     expect(result.checkpoint).toBe(tenant().logIdAt(TOTAL - 1));
     expect(progress.at(-1)?.cursors).toBe(1);
   });
 
   it('a tenant whose ids do not decode: warning, one cursor, every log once', async () => {
-    const { result, shipped, stats } = await ship({ backfillCursors: 8 }, { opaqueIds: true });
+    // from the first log's (opaque) id: a fresh state's first `from` is an id with a date
+    const { result, shipped, stats } = await ship(
+      { backfillCursors: 8 },
+      { opaqueIds: true },
+      opaque(0),
+    );
     expect(result.status.error).toBeUndefined();
     expect(result.status.warning).toContain(`${BACKFILL_FALLBACK_WARNING} the checkpoint`);
     expect(result.status.warning).toContain('does not decode to a date');
-    expect(shipped).toEqual(Array.from({ length: TOTAL }, (_, i) => opaque(i)));
-    expect(stats.logRequests).toBe(TOTAL / 100 + 1);
+    expect(shipped).toEqual(Array.from({ length: TOTAL - 1 }, (_, i) => opaque(i + 1)));
+    expect(stats.logRequests).toBe(Math.ceil((TOTAL - 1) / 100) + 1); // the last one empty
   });
 });
 
@@ -188,8 +204,9 @@ describe('backfill checks every seam (a synthesised from answered too late or to
     '%s: falls back with a warning, every log once in order, the checkpoint never past a gap',
     async (_name, quirks, reason) => {
       tenant().setOptions({ quirks });
-      const ids = allIds();
-      const storage = memoryStorage();
+      // from the first log's id: a fresh state's first `from` is synthesised too
+      const ids = allIds().slice(1);
+      const storage = memoryStorage({ checkpointId: tenant().logIdAt(0) });
       const shipped: string[] = [];
       const seen = new Set<string>();
       // at every write, the stored checkpoint must follow only logs already shipped

@@ -2,6 +2,7 @@
 // cursor, closer to its limit), and is cancelled whenever the checked page disagrees.
 import type { LogsAnswer, LogsQuery, RequestOptions } from '../../src/auth0/types';
 import { InvalidResponseError } from '../../src/errors';
+import { OLDEST_FROM } from '../../src/auth0/log-id';
 import { logPages, type PageSourceOptions } from '../../src/pipeline/pages';
 import type { CheckedPage } from '../../src/pipeline/types';
 import { LogsProcessor } from '../../src/processor';
@@ -41,7 +42,9 @@ function steppedClient(pages: Record<string, Canned>) {
   const calls: Call[] = [];
   const client = {
     getLogs(query: LogsQuery, options: RequestOptions = {}) {
-      const from = (query.from as string | undefined) ?? null;
+      // a fresh cursor's first request, from an id below every log, is the canned 'start'
+      const asked = query.from as string | undefined;
+      const from = asked === undefined || asked === OLDEST_FROM ? null : asked;
       const canned = pages[from ?? 'start'];
       if (!canned) throw new Error(`no page canned for ${from}`);
       return new Promise<{ logs: LogEvent[]; limits: typeof limits; link?: string }>(

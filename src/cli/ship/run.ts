@@ -31,6 +31,7 @@ import {
   REACHED_START,
   REACHED_START_NOTE,
   heldStorage,
+  tenantStart,
   runSignal,
   runStopReason,
 } from './stop';
@@ -152,12 +153,20 @@ class ShipRun {
   /** When the command started (its clock, epoch ms): without `--follow`, the end of the work. */
   private started = 0;
   /**
-   * Aborted (without `--follow`) once a batch reached the logs dated at or after {@link started}:
+   * Aborted (without `--follow`) once a batch reached the logs dated at or after {@link started}
+   * (in the tenant's clock, {@link startedForTenant}):
    * the run stops there, caught up with what existed when the command started, instead of chasing
    * a tenant that keeps getting logs (a run otherwise ends only on an empty page). The run records
    * itself as caught up ({@link REACHED_START}).
    */
   private readonly reachedStart = new AbortController();
+  /** The processor of the run going on: its client knows the tenant's clock. */
+  private processor: LogsProcessor | undefined;
+  /**
+   * {@link started} in the tenant's clock, set at the first acknowledged batch (by then the tenant
+   * has answered, and its `Date` gave the offset); see `tenantStart`.
+   */
+  private startedForTenant: number | undefined;
 
   constructor(
     private readonly config: ShipConfig,
@@ -232,6 +241,7 @@ class ShipRun {
         const processor =
           reusable ?? new LogsProcessor(context, this.processorOptions(left / 1000));
         if (left === Infinity) reusable = processor;
+        this.processor = processor;
         // the processor reports a bad value through its runs; the CLI refuses it at once
         if (processor.optionsError) throw processor.optionsError;
         let sendError: unknown;
@@ -423,7 +433,13 @@ class ShipRun {
   private onProgress = (p: RunProgress) => {
     const newest = p.newestLogDate === null ? NaN : Date.parse(p.newestLogDate);
     // the batch is acknowledged and its checkpoint stored: stopping here loses nothing
-    if (!this.config.follow && newest >= this.started) this.reachedStart.abort(REACHED_START);
+    if (!this.config.follow) {
+      const { processor, timing } = this;
+      this.startedForTenant ??= processor
+        ? tenantStart(this.started, processor.tenantNow(), timing.now())
+        : this.started;
+      if (newest >= this.startedForTenant) this.reachedStart.abort(REACHED_START);
+    }
     this.progress.update(p);
   };
 

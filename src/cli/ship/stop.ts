@@ -2,7 +2,22 @@ import type { RunStatus, StopReason, StopRequest, StorageContext, StorageLock } 
 
 /** What the summary says of a run stopped at the logs that existed when `ship` started. */
 export const REACHED_START_NOTE =
-  "stopped at the logs dated from when ship started (by this machine's clock); newer ones are left for the next run";
+  "stopped at the logs dated from when ship started (by the tenant's clock); newer ones are left for the next run";
+
+/** `Date` headers hold whole seconds: the offset measured from them is known to within 1 s. */
+export const DATE_HEADER_RESOLUTION_MS = 1000;
+
+/**
+ * When `ship` started in the tenant's clock (epoch ms): `startedAt` (this machine's clock) moved by
+ * the offset the client measured from the `Date` headers of the tenant's answers (`tenantNow` and
+ * `now` read together), at the end of the second that offset is known to (the client's estimate is
+ * its lower bound): in doubt a run ships a little further, never stops before a log that existed.
+ * Never this machine's clock alone: one an hour behind the tenant's would end every run after one
+ * batch, one ahead would chase new logs.
+ */
+export function tenantStart(startedAt: number, tenantNow: number, now: number): number {
+  return startedAt + (tenantNow - now) + DATE_HEADER_RESOLUTION_MS;
+}
 
 /** What the history says of a run stopped because the reader closed stdout (`ship | head`). */
 export const READER_CLOSED_WARNING = 'Stopped: stdout was closed by its reader.';

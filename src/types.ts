@@ -175,13 +175,24 @@ export type ErrorSource = 'options' | 'token' | 'logs' | 'handler' | 'storage' |
  * run was stopped by its abort signal; the message says why, see {@link StopRequest}).
  */
 export type WarningCode =
-  'rate_limit' | 'backfill_fallback' | 'unknown_types' | 'outdated_logs' | 'aborted';
+  | 'rate_limit'
+  | 'backfill_fallback'
+  | 'unknown_types'
+  | 'outdated_logs'
+  | 'aborted'
+  /** the checkpoint is older than the tenant keeps logs: the logs in `span` may have expired */
+  | 'logs_expired';
 
 /** One warning of a run (`RunStatus.warnings`): a stable code and the message shown to people. */
 export interface RunWarning {
   code: WarningCode;
   /** One or more sentences, without secrets. */
   message: string;
+  /**
+   * With `logs_expired`: the span whose logs may have expired unshipped, ISO 8601 dates read from
+   * the checkpoint's `log_id` (`from`) and the oldest kept log's (`to`).
+   */
+  span?: { from: string; to: string };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ClusterMetrics {
  *   release them (it died);
  * - `auth0_log_tools_jobs_skipped_total{tenant,reason}`: jobs that ran nothing (`leased`: another
  *   worker runs the tenant; `backoff`: waiting after failures).
+ * - `auth0_log_tools_expired_spans_total{tenant}`: runs that started from a checkpoint older than
+ *   the tenant keeps logs (warning `logs_expired`: logs may have expired unshipped).
  */
 export async function createClusterMetrics(): Promise<ClusterMetrics> {
   let prom: typeof PromClient;
@@ -76,6 +78,12 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
     labelNames: ['tenant', 'reason'],
     registers,
   });
+  const expired = new prom.Counter({
+    name: 'auth0_log_tools_expired_spans_total',
+    help: 'Runs that started from a checkpoint older than the tenant keeps logs (logs may have expired unshipped)',
+    labelNames: ['tenant'],
+    registers,
+  });
   return {
     registry,
     record(run) {
@@ -89,6 +97,7 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
       if (run.error) failures.inc({ tenant });
       if (run.takeover) takeovers.inc({ tenant });
       if (run.lagSeconds !== undefined) lag.set({ tenant }, run.lagSeconds);
+      if (run.warnings?.includes('logs_expired')) expired.inc({ tenant });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { StopReason } from '../types';
+import type { StopReason, WarningCode } from '../types';
 
 /** What a cluster worker reports of each job of a tenant (one `--log-format json` line). */
 export interface RunRecord {
@@ -24,6 +24,8 @@ export interface RunRecord {
   takeover?: boolean;
   /** Age in seconds of the newest log shipped in this run (by its `date`), when one was. */
   lagSeconds?: number;
+  /** The codes of the run's warnings (`status.warnings`), when it had any. */
+  warnings?: WarningCode[];
   /** Why the run failed, without secrets. */
   error?: string;
   /**

@@ -184,6 +184,8 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       takeover: lease.takeover,
     };
     if (result) record.checkpoint = result.checkpoint;
+    if (result?.status.warnings?.length)
+      record.warnings = result.status.warnings.map((warning) => warning.code);
     if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {

@@ -12,7 +12,8 @@ import {
 import { loggerOption, redactedLogger, scopedLogger } from './util/log';
 import { Redactor } from './util/redact';
 import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
-import { isLogId } from './auth0/log-id';
+import { isLogId, logIdOf, OLDEST_FROM } from './auth0/log-id';
+import { expiredMessage, watchExpiry } from './pipeline/expired';
 import { signalOption } from './options/check';
 import { RATE_LIMIT_WARNING } from './pipeline/pages';
 import type { PageCounts, PagesStop } from './pipeline/types';
@@ -224,6 +225,20 @@ export class LogsProcessor {
       log: this.redactedLogger('pages', o.logger),
       counts,
     });
+    // a checkpoint older than the tenant keeps logs: say which logs may have expired unshipped
+    const watched = watchExpiry(pages, {
+      checkpoint: startCheckpoint,
+      tenantNow: () => client.tenantNow(),
+      oldest: async () => {
+        const answer = await client.getLogs(
+          { take: 1, from: OLDEST_FROM },
+          { deadline, ...(signal ? { signal } : {}) },
+        );
+        return answer.logs[0] ? logIdOf(answer.logs[0]) : undefined;
+      },
+      log: this.log,
+      onExpired: (span) => addWarning(status, 'logs_expired', expiredMessage(span), { span }),
+    });
     const delivery = new Delivery({
       handler,
       store: this.store,
@@ -243,7 +258,7 @@ export class LogsProcessor {
         waitReason: 'handler_retry',
       },
     });
-    const report = await delivery.drain(batches(pages, o.batchSize, startCheckpoint));
+    const report = await delivery.drain(batches(watched, o.batchSize, startCheckpoint));
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;
     if (report.logsDeadLettered) status.logsDeadLettered = report.logsDeadLettered;

@@ -207,7 +207,9 @@ export type WarningCode =
   | 'unknown_types'
   | 'outdated_logs'
   | 'aborted'
-  | 'destination_window';
+  | 'destination_window'
+  /** the checkpoint is older than the tenant keeps logs: the logs in `span` may have expired */
+  | 'logs_expired';
 
 /**
  * A handler that has something to say about what it sent (a destination that accepted logs it
@@ -223,6 +225,11 @@ export interface RunWarning {
   code: WarningCode;
   /** One or more sentences, without secrets. */
   message: string;
+  /**
+   * With `logs_expired`: the span whose logs may have expired unshipped, ISO 8601 dates read from
+   * the checkpoint's `log_id` (`from`) and the oldest kept log's (`to`).
+   */
+  span?: { from: string; to: string };
 }
 
 /**

@@ -253,12 +253,15 @@ describe("abort(reason): the caller's stop reason is the run's", () => {
 });
 
 describe('LogsApiStream onWait', () => {
+  // its own tenant: a request an aborted run above started ahead (from the first page's Link)
+  // and cancelled may still reach the shared one, and take the canned 429
+  const own = useTenant({ logs: 30, startDate: Date.now() - 3600_000 });
   it('reports the retry of a 429 with its wait, on simulated time', async () => {
-    tenant().enqueue({ path: 'logs', status: 429, headers: { 'retry-after': '2' } });
+    own().enqueue({ path: 'logs', status: 429, headers: { 'retry-after': '2' } });
     const time = simulatedTime();
     const waits: WaitEvent[] = [];
     const stream = new LogsApiStream({
-      ...credentials(tenant()),
+      ...credentials(own()),
       now: time.now,
       sleep: time.sleep,
       random: () => 0,

@@ -25,6 +25,8 @@ export interface ClusterMetrics {
  * - `auth0_log_tools_logs_skipped_total{tenant}`: logs given up on (tenant `onBatchFailure: "skip"`);
  * - `auth0_log_tools_logs_dead_lettered_total{tenant}`: logs the destination refused for good,
  *   appended to the tenant's `deadLetter`.
+ * - `auth0_log_tools_expired_spans_total{tenant}`: runs that started from a checkpoint older than
+ *   the tenant keeps logs (warning `logs_expired`: logs may have expired unshipped).
  */
 export async function createClusterMetrics(): Promise<ClusterMetrics> {
   let prom: typeof PromClient;
@@ -91,6 +93,12 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
     labelNames: ['tenant'],
     registers,
   });
+  const expired = new prom.Counter({
+    name: 'auth0_log_tools_expired_spans_total',
+    help: 'Runs that started from a checkpoint older than the tenant keeps logs (logs may have expired unshipped)',
+    labelNames: ['tenant'],
+    registers,
+  });
   return {
     registry,
     record(run) {
@@ -106,6 +114,7 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
       if (run.error) failures.inc({ tenant });
       if (run.takeover) takeovers.inc({ tenant });
       if (run.lagSeconds !== undefined) lag.set({ tenant }, run.lagSeconds);
+      if (run.warnings?.some((warning) => warning.code === 'logs_expired')) expired.inc({ tenant });
     },
   };
 }

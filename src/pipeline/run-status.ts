@@ -34,8 +34,13 @@ export function stopRequestOf(reason: unknown): StopRequest | undefined {
 }
 
 /** Adds a warning to the list and to the joined `warning` the original's readers read. */
-export function addWarning(status: RunStatus, code: WarningCode, message: string): void {
-  const warnings = [...(status.warnings ?? []), { code, message }];
+export function addWarning(
+  status: RunStatus,
+  code: WarningCode,
+  message: string,
+  facts: Pick<RunWarning, 'span'> = {},
+): void {
+  const warnings = [...(status.warnings ?? []), { code, message, ...facts }];
   status.warnings = warnings;
   status.warning = joinWarnings(warnings);
 }

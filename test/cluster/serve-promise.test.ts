@@ -80,7 +80,7 @@ describe('serve keeps the shipping promise', () => {
       redis: 'redis://127.0.0.1:6379',
       queue,
       leaseSeconds: 5,
-      tenants: [entry('stop'), entry('skip', { onBatchFailure: 'skip' }), entry('asks')],
+      tenants: [entry('stop'), entry('skip', { onBatchFailure: 'skip' }), entry('asks', { maxRunTimeSeconds: 10 })],
     };
     writeFileSync(path.join(dir, 'serve.json'), JSON.stringify(config));
     let err = '';
@@ -129,7 +129,7 @@ describe('serve keeps the shipping promise', () => {
         skippedRanges: [{ fromCheckpoint: null, toCheckpoint: tenant.logIdAt(99), logs: 100 }],
       });
       expect(new Set(received['skip']).size).toBe(TOTAL - 100);
-      // Retry-After: 30 outlasts the run (22 s): the run stops, the tenant waits the asked 30 s
+      // Retry-After: 30 outlasts the run (10 s): the run stops, the tenant waits the asked 30 s
       expect(records('asks')[0]).toMatchObject({ stopReason: 'failed', retryInSeconds: 30 });
       const metricsPort = Number(/metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(err)?.[1]);
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

@@ -13,8 +13,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-async function fakeTenant(logs: number): Promise<FakeTenant> {
-  const tenant = await startFakeTenant({ logs });
+async function fakeTenant(
+  logs: number,
+  dates: { startDate?: number; endDate?: number } = {},
+): Promise<FakeTenant> {
+  const tenant = await startFakeTenant({ logs, ...dates });
   cleanups.push(() => tenant.close());
   return tenant;
 }
@@ -72,7 +75,10 @@ describe('a run of serve', () => {
 
 describe('startFrom', () => {
   it('starts a tenant without a checkpoint at now, a log id or a date, and never again once it has one', async () => {
-    const tenant = await fakeTenant(500);
+    // its logs end a minute ago: `now` (the worker's clock, to the second) is after every one
+    // of them, and the logs added later are after `now`
+    const end = Date.now() - 60_000;
+    const tenant = await fakeTenant(500, { startDate: end - 500_000, endDate: end });
     const fromNow = new Set<string>();
     const fromId = new Set<string>();
     const fromDate = new Set<string>();

@@ -80,7 +80,11 @@ describe('serve keeps the shipping promise', () => {
       redis: 'redis://127.0.0.1:6379',
       queue,
       leaseSeconds: 5,
-      tenants: [entry('stop'), entry('skip', { onBatchFailure: 'skip' }), entry('asks', { maxRunTimeSeconds: 10 })],
+      tenants: [
+        entry('stop'),
+        entry('skip', { onBatchFailure: 'skip' }),
+        entry('asks', { maxRunTimeSeconds: 10 }),
+      ],
     };
     writeFileSync(path.join(dir, 'serve.json'), JSON.stringify(config));
     let err = '';

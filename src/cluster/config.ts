@@ -5,7 +5,7 @@ import { DESTINATION_KINDS, DESTINATION_SPECS, type DestinationKind } from '../d
 import { ArgumentError, errorMessage } from '../errors';
 import { integerOption, numberOption } from '../options/check';
 import { LIMITS, type Range } from '../options/limits';
-import { checkpointOption } from '../options/paging';
+import { checkpointOption, START_FROM_MAX_AHEAD_MS } from '../options/paging';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
@@ -40,6 +40,13 @@ function isStartFrom(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A `startFrom` date at most {@link START_FROM_MAX_AHEAD_MS} ahead of the local clock (`ship`'s rule). */
+function notTooFarAhead(value: string): boolean {
+  if (value === 'now' || /^\d+$/.test(value)) return true;
+  const at = Date.parse(value);
+  return Number.isNaN(at) || at <= Date.now() + START_FROM_MAX_AHEAD_MS;
 }
 
 /**
@@ -88,7 +95,13 @@ const tenant = z.strictObject({
   intervalSeconds: ranged('intervalSeconds', LIMITS.intervalSeconds).optional(),
   batchSize: ranged('batchSize', LIMITS.batchSize, true).optional(),
   /** Where a tenant without a checkpoint starts: a log id, an ISO 8601 date or `now`. */
-  startFrom: text.refine(isStartFrom, START_FROM).optional(),
+  startFrom: text
+    .refine(isStartFrom, START_FROM)
+    .refine(notTooFarAhead, {
+      message:
+        "must not be a date more than a day ahead of this machine's clock: the tenant would skip every log until then; give a past date, a log id or now",
+    })
+    .optional(),
   maxRunTimeSeconds: ranged('maxRunTimeSeconds', LIMITS.maxRunTimeSeconds).optional(),
   logTypes: z.array(text).optional(),
   onBatchFailure: z.enum(['stop', 'skip']).optional(),

@@ -122,6 +122,17 @@ describe('parseServeConfig', () => {
     expect(message).toContain('tenants[0].batchSize (tenant "acme")');
   });
 
+  it('refuses a startFrom date more than a day ahead, as ship --start-from (it skipped every log until then)', () => {
+    const raw = good();
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['startFrom'] = '2099-01-01T00:00:00Z';
+    expect(problems(raw)).toContain(
+      `tenants[0].startFrom (tenant "acme"): must not be a date more than a day ahead of this machine's clock`,
+    );
+    acme['startFrom'] = new Date(Date.now() + 3600_000).toISOString(); // an hour ahead: a local date's midnight
+    expect(parseServeConfig(raw, env).tenants[0]!.startFrom).toBe(acme['startFrom']);
+  });
+
   it('says what type was expected and which was given, never the value', () => {
     const raw = good();
     raw['leaseSeconds'] = '30';

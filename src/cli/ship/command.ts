@@ -15,6 +15,7 @@ import { type ShipConfig, shipLogs } from './run';
 import { usageMessage } from './usage';
 import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { LIMITS } from '../../options/limits';
+import { START_FROM_MAX_AHEAD_MS } from '../../options/paging';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { parseTo, type ToDestination } from './to';
 import { defaultStatePath } from './state-path';
@@ -240,12 +241,8 @@ export async function runShip(argv: string[], io: CliIo): Promise<number> {
   return shipLogs(config, io);
 }
 
-/**
- * How far ahead of the local clock a `--start-from` date may be (24 h, in ms): a date the tenant
- * has not reached can only be a mistake (it would set the checkpoint to the newest log, skipping
- * everything before), but a date-only value is midnight UTC, up to 14 h ahead of a local date.
- */
-export const START_FROM_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** How far ahead of the local clock a `--start-from` date may be (24 h, in ms). */
+export { START_FROM_MAX_AHEAD_MS };
 
 /**
  * Validates the flags (and environment) into a {@link ShipConfig}; throws a `UsageError`. `now` is

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DESTINATION_KINDS, DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
@@ -40,6 +40,24 @@ function isStartFrom(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why a `deadLetter` path cannot be written, as `ship --dead-letter` refuses it: a folder, or in a
+ * folder that does not exist (never created behind the operator's back). `undefined` when usable.
+ */
+function deadLetterProblem(file: string): string | undefined {
+  const stat = (at: string) => {
+    try {
+      return statSync(at);
+    } catch {
+      return undefined; // absent (created by the first refused log) or unreadable (the run says why)
+    }
+  };
+  if (stat(file)?.isDirectory()) return `${file} is a folder; give the path of a file`;
+  const dir = path.dirname(file);
+  if (!stat(dir)?.isDirectory()) return `the folder ${dir} does not exist; create it first`;
+  return undefined;
 }
 
 /** A `startFrom` date at most {@link START_FROM_MAX_AHEAD_MS} ahead of the local clock (`ship`'s rule). */
@@ -195,7 +213,7 @@ function where(doc: unknown, at: ReadonlyArray<PropertyKey>): string {
  * Validates a parsed `serve` configuration: every key known, every required one present, tenant ids
  * unique, exactly one destination per tenant, every `${NAME}` set in `env`. Throws an
  * `ArgumentError` listing each problem with its key path and tenant id; values (secrets) are never
- * quoted. `baseDir` resolves relative `ca` paths.
+ * quoted. `baseDir` resolves relative `ca` and `deadLetter` paths.
  */
 export function parseServeConfig(
   raw: unknown,
@@ -270,7 +288,11 @@ export function parseServeConfig(
     if (t.batchSize !== undefined) out.batchSize = t.batchSize;
     if (t.logTypes) out.logTypes = t.logTypes;
     if (t.onBatchFailure !== undefined) out.onBatchFailure = t.onBatchFailure;
-    if (t.deadLetter !== undefined) out.deadLetter = t.deadLetter;
+    if (t.deadLetter !== undefined) {
+      out.deadLetter = path.resolve(baseDir, t.deadLetter);
+      const problem = deadLetterProblem(out.deadLetter);
+      if (problem) problems.push(`${where(raw, ['tenants', i, 'deadLetter'])}: ${problem}`);
+    }
     if (t.startFrom !== undefined) out.startFrom = t.startFrom;
     const maxRunTimeSeconds = t.maxRunTimeSeconds ?? doc.maxRunTimeSeconds;
     if (maxRunTimeSeconds !== undefined) out.maxRunTimeSeconds = maxRunTimeSeconds;

@@ -133,6 +133,24 @@ describe('parseServeConfig', () => {
     expect(parseServeConfig(raw, env).tenants[0]!.startFrom).toBe(acme['startFrom']);
   });
 
+  it('refuses a deadLetter ship --dead-letter would refuse, and reads it relative to the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-dead-letter-'));
+    const raw = good();
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['deadLetter'] = 'missing/refused.ndjson';
+    expect(() => parseServeConfig(raw, env, dir)).toThrow(
+      `tenants[0].deadLetter (tenant "acme"): the folder ${path.join(dir, 'missing')} does not exist; create it first`,
+    );
+    acme['deadLetter'] = '.';
+    expect(() => parseServeConfig(raw, env, dir)).toThrow(
+      `tenants[0].deadLetter (tenant "acme"): ${dir} is a folder; give the path of a file`,
+    );
+    acme['deadLetter'] = 'refused.ndjson';
+    expect(parseServeConfig(raw, env, dir).tenants[0]!.deadLetter).toBe(
+      path.join(dir, 'refused.ndjson'),
+    );
+  });
+
   it('says what type was expected and which was given, never the value', () => {
     const raw = good();
     raw['leaseSeconds'] = '30';

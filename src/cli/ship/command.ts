@@ -286,7 +286,8 @@ export function shipConfig(
   if (startFrom !== undefined) notInFuture(startFrom, now());
   const onBatchFailure = failurePolicyFlag(stringFlag(args, 'on-batch-failure'));
   const deadLetter = stringFlag(args, 'dead-letter');
-  if (deadLetter !== undefined) outFolder(deadLetter, '--dead-letter');
+  if (deadLetter !== undefined)
+    deadLetterFile(deadLetter, { '--out': out, '--state': stringFlag(args, 'state') });
   const types = stringFlag(args, 'types');
   const caFile = stringFlag(args, 'ca-file');
   const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
@@ -417,6 +418,24 @@ function notInFuture(value: string, now: number): void {
  * Refuses an `--out` that is a folder, or whose folder does not exist: it is never created behind
  * the user's back.
  */
+/**
+ * Refuses a `--dead-letter` that `outFolder` refuses, `-` (stdout carries the logs; it would be a
+ * file named `-`), or the file another flag names (`--out`, `--state`): refused logs would be mixed
+ * into the logs shipped or break the state document.
+ */
+function deadLetterFile(file: string, others: Record<string, string | undefined>): void {
+  if (file === '-')
+    throw new UsageError(
+      '--dead-letter - is not stdout; give the path of a file for the refused logs',
+    );
+  outFolder(file, '--dead-letter');
+  for (const [flag, other] of Object.entries(others))
+    if (other !== undefined && other !== '-' && path.resolve(other) === path.resolve(file))
+      throw new UsageError(
+        `--dead-letter and ${flag} name the same file ${file}; give the dead letter a file of its own`,
+      );
+}
+
 function outFolder(file: string, flag = '--out'): void {
   let isItself = false;
   try {

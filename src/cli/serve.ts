@@ -133,16 +133,27 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       ...(config.redis ? { redis: config.redis } : {}),
       ...(config.postgres ? { postgres: config.postgres } : {}),
     };
-    worker = await startClusterWorker(options);
     if (metrics && metricsPort !== undefined) {
-      const running = worker;
-      server = await serveMetrics(metrics, metricsPort, () => running.health(), metricsHost);
+      // bound before the worker starts, so a bad address or a busy port changes nothing
+      const starting = { ok: false, reasons: [{ code: 'starting' as const, message: 'starting' }] };
+      server = await serveMetrics(
+        metrics,
+        metricsPort,
+        () => worker?.health() ?? starting,
+        metricsHost,
+      ).catch((error: unknown) => {
+        throw new Error(
+          `cannot listen on ${metricsHost} port ${metricsPort} (--metrics-host or metricsHost, --metrics-port): ${errorMessage(error)}; give an address of this machine and a free port`,
+        );
+      });
       // the address the system bound, not the one asked
       const host = server.host.includes(':') ? `[${server.host}]` : server.host;
       say(`metrics on http://${host}:${server.port}/metrics`);
     }
+    worker = await startClusterWorker(options);
   } catch (error) {
     await worker?.stop();
+    await server?.close();
     for (const tenant of tenants) await tenant.close?.().catch(() => undefined);
     if (io.signal?.aborted) {
       say('stopped before serving');

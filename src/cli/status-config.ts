@@ -67,7 +67,10 @@ export async function runClusterStatus(
     try {
       state = await storage.read();
     } catch (error) {
-      say(`tenant ${tenant.id}: ${errorMessage(error)}`);
+      const setting = postgres ? 'postgres' : 'redis';
+      say(
+        `tenant ${tenant.id}: cannot read its state at ${where}: ${errorMessage(error)}; check \`${setting}\` in the configuration and that it is running`,
+      );
       code = EXIT.failed;
       continue;
     } finally {

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DESTINATION_KINDS, DESTINATION_SPECS, type DestinationKind } from '../destinations/config';
 import { ArgumentError, errorMessage } from '../errors';
 import { integerOption, numberOption } from '../options/check';
 import { LIMITS, type Range } from '../options/limits';
-import { checkpointOption } from '../options/paging';
+import { checkpointOption, START_FROM_MAX_AHEAD_MS } from '../options/paging';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
@@ -40,6 +40,31 @@ function isStartFrom(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why a `deadLetter` path cannot be written, as `ship --dead-letter` refuses it: a folder, or in a
+ * folder that does not exist (never created behind the operator's back). `undefined` when usable.
+ */
+function deadLetterProblem(file: string): string | undefined {
+  const stat = (at: string) => {
+    try {
+      return statSync(at);
+    } catch {
+      return undefined; // absent (created by the first refused log) or unreadable (the run says why)
+    }
+  };
+  if (stat(file)?.isDirectory()) return `${file} is a folder; give the path of a file`;
+  const dir = path.dirname(file);
+  if (!stat(dir)?.isDirectory()) return `the folder ${dir} does not exist; create it first`;
+  return undefined;
+}
+
+/** A `startFrom` date at most {@link START_FROM_MAX_AHEAD_MS} ahead of the local clock (`ship`'s rule). */
+function notTooFarAhead(value: string): boolean {
+  if (value === 'now' || /^\d+$/.test(value)) return true;
+  const at = Date.parse(value);
+  return Number.isNaN(at) || at <= Date.now() + START_FROM_MAX_AHEAD_MS;
 }
 
 /**
@@ -88,7 +113,13 @@ const tenant = z.strictObject({
   intervalSeconds: ranged('intervalSeconds', LIMITS.intervalSeconds).optional(),
   batchSize: ranged('batchSize', LIMITS.batchSize, true).optional(),
   /** Where a tenant without a checkpoint starts: a log id, an ISO 8601 date or `now`. */
-  startFrom: text.refine(isStartFrom, START_FROM).optional(),
+  startFrom: text
+    .refine(isStartFrom, START_FROM)
+    .refine(notTooFarAhead, {
+      message:
+        "must not be a date more than a day ahead of this machine's clock: the tenant would skip every log until then; give a past date, a log id or now",
+    })
+    .optional(),
   maxRunTimeSeconds: ranged('maxRunTimeSeconds', LIMITS.maxRunTimeSeconds).optional(),
   logTypes: z.array(text).optional(),
   onBatchFailure: z.enum(['stop', 'skip']).optional(),
@@ -182,7 +213,7 @@ function where(doc: unknown, at: ReadonlyArray<PropertyKey>): string {
  * Validates a parsed `serve` configuration: every key known, every required one present, tenant ids
  * unique, exactly one destination per tenant, every `${NAME}` set in `env`. Throws an
  * `ArgumentError` listing each problem with its key path and tenant id; values (secrets) are never
- * quoted. `baseDir` resolves relative `ca` paths.
+ * quoted. `baseDir` resolves relative `ca` and `deadLetter` paths.
  */
 export function parseServeConfig(
   raw: unknown,
@@ -257,7 +288,11 @@ export function parseServeConfig(
     if (t.batchSize !== undefined) out.batchSize = t.batchSize;
     if (t.logTypes) out.logTypes = t.logTypes;
     if (t.onBatchFailure !== undefined) out.onBatchFailure = t.onBatchFailure;
-    if (t.deadLetter !== undefined) out.deadLetter = t.deadLetter;
+    if (t.deadLetter !== undefined) {
+      out.deadLetter = path.resolve(baseDir, t.deadLetter);
+      const problem = deadLetterProblem(out.deadLetter);
+      if (problem) problems.push(`${where(raw, ['tenants', i, 'deadLetter'])}: ${problem}`);
+    }
     if (t.startFrom !== undefined) out.startFrom = t.startFrom;
     const maxRunTimeSeconds = t.maxRunTimeSeconds ?? doc.maxRunTimeSeconds;
     if (maxRunTimeSeconds !== undefined) out.maxRunTimeSeconds = maxRunTimeSeconds;

@@ -1,11 +1,12 @@
 /** Why a worker is not healthy: one per failing dependency. */
 export interface HealthReason {
   /**
-   * `stopping`; `redis_unreachable` (the last check of Redis failed); `storage_unreachable` (the
+   * `starting` (`serve` binds `/healthz` before its worker has started); `stopping`;
+   * `redis_unreachable` (the last check of Redis failed); `storage_unreachable` (the
    * last check of the checkpoint storage failed: `postgres`); `tenants_failing` (every tenant's last
    * run failed).
    */
-  code: 'stopping' | 'redis_unreachable' | 'storage_unreachable' | 'tenants_failing';
+  code: 'starting' | 'stopping' | 'redis_unreachable' | 'storage_unreachable' | 'tenants_failing';
   /** The reason in words, without secrets. */
   message: string;
 }

@@ -43,6 +43,14 @@ export function runTimeOption(raw: unknown): number {
   return value;
 }
 
+/**
+ * How far ahead of the local clock a start date (`ship --start-from`, serve's `startFrom`) may be
+ * (24 h, in ms): a date the tenant has not reached can only be a mistake (it would set the
+ * checkpoint after the newest log, skipping everything until then), but a date-only value is
+ * midnight UTC, up to 14 h ahead of a local date.
+ */
+export const START_FROM_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**

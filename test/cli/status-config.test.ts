@@ -114,3 +114,33 @@ describe.each(['redis', 'postgres'] as const)('status --config (checkpoints in %
     }
   }, 60_000);
 });
+
+it('says where it could not read a state and which setting to check, never the password', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'status-config-'));
+  const file = path.join(dir, 'serve.json');
+  // nothing listens on port 1: before, the error was ioredis's own, naming neither Redis nor the key
+  writeFileSync(
+    file,
+    JSON.stringify({
+      redis: 'redis://admin:redis-pw-123@127.0.0.1:1',
+      queue: 'status-down',
+      tenants: [
+        {
+          id: 'a',
+          domain: tenant.domain,
+          clientId: tenant.clientId,
+          clientSecret: 'plain-secret-456',
+          post: { url: 'http://127.0.0.1:9/' },
+        },
+      ],
+    }),
+  );
+  const down = await status(['--config', file], {});
+  expect(down.code).toBe(1);
+  expect(down.stderr).toContain(
+    'tenant a: cannot read its state at redis://127.0.0.1:1 status-down:tenant:a: ',
+  );
+  expect(down.stderr).toContain('check `redis` in the configuration and that it is running');
+  expect(down.stderr).not.toContain('redis-pw-123');
+  expect(down.stderr).not.toContain('plain-secret-456');
+}, 60_000);

@@ -122,6 +122,35 @@ describe('parseServeConfig', () => {
     expect(message).toContain('tenants[0].batchSize (tenant "acme")');
   });
 
+  it('refuses a startFrom date more than a day ahead, as ship --start-from (it skipped every log until then)', () => {
+    const raw = good();
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['startFrom'] = '2099-01-01T00:00:00Z';
+    expect(problems(raw)).toContain(
+      `tenants[0].startFrom (tenant "acme"): must not be a date more than a day ahead of this machine's clock`,
+    );
+    acme['startFrom'] = new Date(Date.now() + 3600_000).toISOString(); // an hour ahead: a local date's midnight
+    expect(parseServeConfig(raw, env).tenants[0]!.startFrom).toBe(acme['startFrom']);
+  });
+
+  it('refuses a deadLetter ship --dead-letter would refuse, and reads it relative to the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-dead-letter-'));
+    const raw = good();
+    const acme = (raw['tenants'] as Array<Record<string, unknown>>)[0]!;
+    acme['deadLetter'] = 'missing/refused.ndjson';
+    expect(() => parseServeConfig(raw, env, dir)).toThrow(
+      `tenants[0].deadLetter (tenant "acme"): the folder ${path.join(dir, 'missing')} does not exist; create it first`,
+    );
+    acme['deadLetter'] = '.';
+    expect(() => parseServeConfig(raw, env, dir)).toThrow(
+      `tenants[0].deadLetter (tenant "acme"): ${dir} is a folder; give the path of a file`,
+    );
+    acme['deadLetter'] = 'refused.ndjson';
+    expect(parseServeConfig(raw, env, dir).tenants[0]!.deadLetter).toBe(
+      path.join(dir, 'refused.ndjson'),
+    );
+  });
+
   it('says what type was expected and which was given, never the value', () => {
     const raw = good();
     raw['leaseSeconds'] = '30';

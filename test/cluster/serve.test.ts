@@ -206,6 +206,51 @@ describe('auth0-log-tools serve (in process)', () => {
     }
   }, 60_000);
 
+  it('refuses a --metrics-host it cannot bind before any run, naming the flag and the key', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
+    writeFileSync(path.join(dir, 'ca.pem'), tenant.ca);
+    const queue = `serve-${randomUUID().slice(0, 8)}`;
+    const port = (sink.address() as AddressInfo).port;
+    writeFileSync(
+      path.join(dir, 'serve.json'),
+      JSON.stringify({
+        redis: 'redis://127.0.0.1:6379',
+        queue,
+        metricsHost: 'no-such-host.invalid',
+        tenants: [
+          {
+            id: 'badhost',
+            domain: tenant.domain,
+            clientId: tenant.clientId,
+            clientSecret: '${SECRET}',
+            ca: 'ca.pem',
+            post: { url: `http://127.0.0.1:${port}/badhost` },
+          },
+        ],
+      }),
+    );
+    const stderr = stream();
+    const code = await runCli(
+      ['serve', '--config', path.join(dir, 'serve.json'), '--metrics-port', '0'],
+      {
+        stdout: stream(),
+        stderr,
+        env: { ...process.env, SECRET: tenant.clientSecret },
+        isTTY: false,
+      } as never,
+    );
+    // before: `cannot start: getaddrinfo ENOTFOUND no-such-host.invalid` after the worker had started
+    expect(code).toBe(1);
+    expect(stderr.text).toContain(
+      'cannot start: cannot listen on no-such-host.invalid port 0 (--metrics-host or metricsHost, --metrics-port)',
+    );
+    expect(stderr.text).not.toContain('serving');
+    expect(received['badhost']).toBeUndefined();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    expect(await redis.keys(`*${queue}*`)).toEqual([]);
+    await redis.quit();
+  }, 60_000);
+
   it('refuses a bad configuration at start, naming the key and tenant', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-cli-'));
     writeFileSync(

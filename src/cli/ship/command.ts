@@ -15,6 +15,7 @@ import { type ShipConfig, shipLogs } from './run';
 import { usageMessage } from './usage';
 import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { LIMITS } from '../../options/limits';
+import { START_FROM_MAX_AHEAD_MS } from '../../options/paging';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { parseTo, type ToDestination } from './to';
 import { defaultStatePath } from './state-path';
@@ -240,12 +241,8 @@ export async function runShip(argv: string[], io: CliIo): Promise<number> {
   return shipLogs(config, io);
 }
 
-/**
- * How far ahead of the local clock a `--start-from` date may be (24 h, in ms): a date the tenant
- * has not reached can only be a mistake (it would set the checkpoint to the newest log, skipping
- * everything before), but a date-only value is midnight UTC, up to 14 h ahead of a local date.
- */
-export const START_FROM_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** How far ahead of the local clock a `--start-from` date may be (24 h, in ms). */
+export { START_FROM_MAX_AHEAD_MS };
 
 /**
  * Validates the flags (and environment) into a {@link ShipConfig}; throws a `UsageError`. `now` is
@@ -289,7 +286,8 @@ export function shipConfig(
   if (startFrom !== undefined) notInFuture(startFrom, now());
   const onBatchFailure = failurePolicyFlag(stringFlag(args, 'on-batch-failure'));
   const deadLetter = stringFlag(args, 'dead-letter');
-  if (deadLetter !== undefined) outFolder(deadLetter, '--dead-letter');
+  if (deadLetter !== undefined)
+    deadLetterFile(deadLetter, { '--out': out, '--state': stringFlag(args, 'state') });
   const types = stringFlag(args, 'types');
   const caFile = stringFlag(args, 'ca-file');
   const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
@@ -420,6 +418,24 @@ function notInFuture(value: string, now: number): void {
  * Refuses an `--out` that is a folder, or whose folder does not exist: it is never created behind
  * the user's back.
  */
+/**
+ * Refuses a `--dead-letter` that `outFolder` refuses, `-` (stdout carries the logs; it would be a
+ * file named `-`), or the file another flag names (`--out`, `--state`): refused logs would be mixed
+ * into the logs shipped or break the state document.
+ */
+function deadLetterFile(file: string, others: Record<string, string | undefined>): void {
+  if (file === '-')
+    throw new UsageError(
+      '--dead-letter - is not stdout; give the path of a file for the refused logs',
+    );
+  outFolder(file, '--dead-letter');
+  for (const [flag, other] of Object.entries(others))
+    if (other !== undefined && other !== '-' && path.resolve(other) === path.resolve(file))
+      throw new UsageError(
+        `--dead-letter and ${flag} name the same file ${file}; give the dead letter a file of its own`,
+      );
+}
+
 function outFolder(file: string, flag = '--out'): void {
   let isItself = false;
   try {

@@ -162,6 +162,24 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
     expect(config(tenant.logIdAt(3)).startFrom).toBe(tenant.logIdAt(3)); // a log id is no date
   });
 
+  it('refuses a --dead-letter of -, or the file --out or --state names', () => {
+    const env = { AUTH0_DOMAIN: 'a.auth0.com', AUTH0_CLIENT_ID: 'id', AUTH0_CLIENT_SECRET: 'x' };
+    const logs = path.join(dir, 'logs.ndjson');
+    const state = path.join(dir, 'dl-state.json');
+    // before: each was accepted, refused logs then mixed into the shipped logs or the state
+    expect(() => shipConfig({ 'dead-letter': '-' }, env)).toThrow(
+      '--dead-letter - is not stdout; give the path of a file for the refused logs',
+    );
+    expect(() => shipConfig({ out: logs, 'dead-letter': logs }, env)).toThrow(
+      `--dead-letter and --out name the same file ${logs}; give the dead letter a file of its own`,
+    );
+    expect(() => shipConfig({ state, 'dead-letter': state }, env)).toThrow(
+      `--dead-letter and --state name the same file ${state}`,
+    );
+    const refused = path.join(dir, 'refused.ndjson');
+    expect(shipConfig({ out: logs, state, 'dead-letter': refused }, env).deadLetter).toBe(refused);
+  });
+
   it('rejects a --ca-file that holds no certificate', async () => {
     const { io, stderr } = setup();
     await fs.writeFile(path.join(dir, 'empty.pem'), 'hello');

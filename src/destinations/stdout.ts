@@ -94,6 +94,29 @@ function write(stream: TextOutput, chunk: string): Promise<void> {
   });
 }
 
+/**
+ * The regular file a stream writes to (`ship > logs.ndjson`, `ship >> logs.ndjson`), to tell one
+ * redirection from another: its real path (read from `/proc/self/fd/<fd>` where the system has
+ * it), else `device:inode`; `undefined` when the stream has no fd or it is not a regular file (a
+ * terminal, a pipe).
+ */
+export function regularFileName(stream: TextOutput): string | undefined {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return undefined;
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isFile()) return undefined;
+  try {
+    return fs.realpathSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return `${stat.dev}:${stat.ino}`;
+  }
+}
+
 /** The fd as a {@link StdoutFile} when it is a regular file; `undefined` otherwise. */
 function regularFile(fd: number | undefined): StdoutFile | undefined {
   if (typeof fd !== 'number') return undefined;

@@ -20,6 +20,7 @@ import { resolveProcessorOptions, type ResolvedOptions } from '../../options/pro
 import { parseTo, type ToDestination } from './to';
 import { defaultStatePath } from './state-path';
 import { destinationRecord } from './state-destination';
+import { regularFileName } from '../../destinations/stdout';
 import { postTarget, readHeaderFile } from './headers';
 
 /** Flags of `auth0-log-tools ship`. */
@@ -232,7 +233,7 @@ export async function runShip(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(helpText(SHIP_COMMAND));
       return EXIT.ok;
     }
-    config = shipConfig(args, io.env, io.timing?.now);
+    config = shipConfig(args, io.env, io.timing?.now, regularFileName(io.stdout));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`auth0-log-tools ship: ${error.message}\n`);
@@ -246,12 +247,14 @@ export { START_FROM_MAX_AHEAD_MS };
 
 /**
  * Validates the flags (and environment) into a {@link ShipConfig}; throws a `UsageError`. `now` is
- * the local clock (epoch ms) that a `--start-from` date is checked against.
+ * the local clock (epoch ms) that a `--start-from` date is checked against; `stdoutFile` names the
+ * regular file stdout is redirected to, when it is one (`regularFileName`).
  */
 export function shipConfig(
   args: ParsedArgs,
   env: CliIo['env'],
   now: () => number = Date.now,
+  stdoutFile?: string,
 ): ShipConfig {
   const credential = (flag: string, variable: string, what: string): string => {
     const value = stringFlag(args, flag) ?? env[variable];
@@ -303,7 +306,7 @@ export function shipConfig(
       : post !== undefined
         ? { kind: 'post', target: postTarget(post, headers, env) }
         : out === undefined || out === '-'
-          ? { kind: 'stdout' }
+          ? { kind: 'stdout', ...(stdoutFile === undefined ? {} : { file: stdoutFile }) }
           : { kind: 'file', path: out };
   const stateFlagValue = stringFlag(args, 'state');
   const defaultState =

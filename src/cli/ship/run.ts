@@ -46,7 +46,8 @@ export interface ShipConfig {
   /** PEM of an extra CA to trust. */
   ca?: string;
   destination:
-    | { kind: 'stdout' }
+    /** `file`: the regular file stdout is redirected to (`regularFileName`), when it is one. */
+    | { kind: 'stdout'; file?: string }
     | { kind: 'file'; path: string }
     | { kind: 'post'; target: PostOptions }
     /** `--to`: a destination's handler, closed when the command ends. */

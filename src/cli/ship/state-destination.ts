@@ -5,7 +5,7 @@ import type { StorageContext, StoredDestination, StoredState } from '../../types
 
 /** What {@link destinationRecord} needs of `ship`'s destination (`ShipConfig['destination']`). */
 export type ShipDestination =
-  | { kind: 'stdout' }
+  | { kind: 'stdout'; file?: string }
   | { kind: 'file'; path: string }
   | { kind: 'post'; target: { url: URL } }
   | { kind: 'to'; to: { kind: string; describe: string } };
@@ -13,12 +13,13 @@ export type ShipDestination =
 /**
  * The record of a `ship` destination in its state: its kind and address, never a secret (a
  * `--post` URL without user info, query or fragment; a `--to` destination as its messages
- * describe it; a file by its real path; stdout as `-`).
+ * describe it; a file by its real path; stdout as `-`, or as the file it is redirected to).
  */
 export function destinationRecord(destination: ShipDestination): StoredDestination {
   switch (destination.kind) {
     case 'stdout':
-      return { kind: 'stdout', address: '-' };
+      // `ship > a.ndjson` and `ship > b.ndjson` are two destinations, as `--out` a and b are
+      return { kind: 'stdout', address: destination.file ?? '-' };
     case 'file':
       return { kind: 'file', address: realTarget(destination.path) };
     case 'post':
@@ -28,9 +29,10 @@ export function destinationRecord(destination: ShipDestination): StoredDestinati
   }
 }
 
-/** `file /var/log/a.ndjson`, `post https://collector/ingest`, `stdout`. */
+/** `file /var/log/a.ndjson`, `post https://collector/ingest`, `stdout`, `stdout (> /var/log/a.ndjson)`. */
 export function describeDestination(destination: StoredDestination): string {
-  if (destination.kind === 'stdout') return 'stdout';
+  if (destination.kind === 'stdout')
+    return destination.address === '-' ? 'stdout' : `stdout (> ${destination.address})`;
   const address = destination.address;
   return address.startsWith(`${destination.kind} `) ? address : `${destination.kind} ${address}`;
 }

@@ -76,7 +76,8 @@ export function defaultStatePath(
 
 /** The file name of a file, or the host of a URL, in the destination's address. */
 function readablePart(destination: StoredDestination): string {
-  if (destination.kind === 'stdout') return '';
+  if (destination.kind === 'stdout')
+    return destination.address === '-' ? '' : path.basename(destination.address);
   if (destination.kind === 'file') return path.basename(destination.address);
   const host = /[a-z][a-z0-9+.-]*:\/\/([^/:?#\s]+)/i.exec(destination.address)?.[1];
   return host ?? destination.address;

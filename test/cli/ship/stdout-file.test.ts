@@ -103,8 +103,8 @@ describe('ship > file (issue 19, input 4)', () => {
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
-  /** `ship > out` in-process: stdout is the fd of a real regular file. */
-  async function shipTo(out: string, state: string) {
+  /** `ship > out` in-process: stdout is the fd of a real regular file (no `state`: the default). */
+  async function shipTo(out: string, state?: string) {
     const fd = fs.openSync(out, 'a');
     try {
       const stream = {
@@ -117,9 +117,11 @@ describe('ship > file (issue 19, input 4)', () => {
         AUTH0_DOMAIN: tenant.domain,
         AUTH0_CLIENT_ID: tenant.clientId,
         AUTH0_CLIENT_SECRET: tenant.clientSecret,
+        XDG_STATE_HOME: path.join(dir, 'xdg'),
       };
       const { io, stderr } = captureIo({ env, stdout: stream });
-      const code = await runShip(['--ca-file', caFile, '--state', state, '--quiet'], io);
+      const stateFlag = state === undefined ? [] : ['--state', state];
+      const code = await runShip(['--ca-file', caFile, ...stateFlag, '--quiet'], io);
       return { code, stderr: stderr() };
     } finally {
       fs.closeSync(fd);
@@ -166,6 +168,27 @@ describe('ship > file (issue 19, input 4)', () => {
     expect(again.code).toBe(0);
     const all = ndjsonIds(await fsp.readFile(out, 'utf8'));
     expect(all).toEqual(Array.from({ length: 300 }, (_, i) => tenant.logIdAt(i)));
+  });
+
+  it('> a.ndjson and > b.ndjson are two destinations: each its own default state, one state refuses the other', async () => {
+    const a = path.join(dir, 'a.ndjson');
+    const b = path.join(dir, 'b.ndjson');
+    expect((await shipTo(a)).code).toBe(0);
+    // before: both redirections were 'stdout' (-), so b shared a's default state and got 0 of 300
+    expect((await shipTo(b)).code).toBe(0);
+    const all = Array.from({ length: 300 }, (_, i) => tenant.logIdAt(i));
+    expect(ndjsonIds(await fsp.readFile(a, 'utf8'))).toEqual(all);
+    expect(ndjsonIds(await fsp.readFile(b, 'utf8'))).toEqual(all);
+    // one --state for both: the second is refused, naming both files
+    const state = path.join(dir, 'state.json');
+    const c = path.join(dir, 'c.ndjson');
+    const d = path.join(dir, 'd.ndjson');
+    expect((await shipTo(c, state)).code).toBe(0);
+    const refused = await shipTo(d, state);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`stdout (> ${await fsp.realpath(c)})`);
+    expect(refused.stderr).toContain(`not stdout (> ${await fsp.realpath(d)})`);
+    expect(await fsp.readFile(d, 'utf8')).toBe('');
   });
 
   it('each batch is fsynced before the checkpoint moves past it', async () => {

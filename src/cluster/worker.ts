@@ -76,9 +76,11 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
   const ioredis = await load('ioredis', () => import('ioredis') as Promise<typeof IoRedis>);
   const RedisClass = (ioredis.Redis ??
     (ioredis as unknown as { default: typeof Redis }).default) as typeof Redis;
+  // the start waits for Redis `startTimeoutSeconds`; a running worker waits for it as long as it takes
+  let started = false;
   const redis = new RedisClients(RedisClass, options.redis, (error) =>
     options.onWarning?.(
-      `cannot reach redis at ${redisAddress(options.redis as string)} (${connectionError(error)}); retrying for up to ${startTimeoutSeconds} s`,
+      `cannot reach redis at ${redisAddress(options.redis as string)} (${connectionError(error)}); ${started ? 'retrying until it answers (/healthz answers 503 meanwhile)' : `retrying for up to ${startTimeoutSeconds} s`}`,
       { code: 'redis_unreachable' },
     ),
   );
@@ -333,6 +335,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     }
   }
   scheduled = true;
+  started = true;
   void worker.run();
 
   // Redis and the storage checked every `checkSeconds` (the `/healthz` answer); the job schedulers

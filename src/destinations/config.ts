@@ -168,6 +168,10 @@ const SPECS = {
     create: ({ address, options, context, label }: SpecInput) =>
       post({
         ...postOptions(address, options, label, context.redact),
+        // named settings (a serve tenant's keys): its advice names them, not the CLI's flags
+        ...(context.optionName === undefined
+          ? {}
+          : { names: { url: label('url'), headers: label('headers') } }),
         // a serve tenant's `ca` may sign its collector too
         ...(typeof context.ca === 'string' ? { ca: context.ca } : {}),
       }),

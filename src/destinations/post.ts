@@ -31,6 +31,11 @@ export interface PostOptions {
    * `--post`) or `header` (`--header`, `--header-file`).
    */
   credentialsIn?: 'url' | 'header';
+  /**
+   * The settings a 401's or 404's advice names: a serve tenant's (`tenants[0].post.url`).
+   * @default `{ url: '--post URL', headers: '--header or --header-file' }`, the CLI's flags
+   */
+  names?: { url: string; headers: string };
   /** Masks other secrets (the CLI's client secret) in messages, besides the headers. */
   redact?: (text: string) => string;
   /**
@@ -72,16 +77,22 @@ export function credentialsFromUrl(
   };
 }
 
+/** The CLI's flags, named by a POST's advice unless `PostOptions.names` says otherwise. */
+const CLI_NAMES = { url: '--post URL', headers: '--header or --header-file' };
+
 /** What to do about a destination's 4xx (408 and 429 are retried, so not here). */
 function advice(status: number, options: PostOptions): string {
+  const { url, headers } = options.names ?? CLI_NAMES;
   if (status === 413) return 'the batch is too large for it: lower --batch-size';
   if (status === 401 || status === 403)
     return options.credentialsIn === 'url'
-      ? 'check the user:password in the --post URL'
+      ? `check the user:password in the ${url}`
       : options.credentialsIn === 'header'
-        ? 'check the credentials in --header or --header-file'
-        : 'it wants credentials: pass them with --header or user:password@ in the --post URL';
-  if (status === 404 || status === 405) return 'check the --post URL';
+        ? `check the credentials in ${headers}`
+        : options.names
+          ? `it wants credentials: pass them in ${headers} or as user:password@ in the ${url}`
+          : 'it wants credentials: pass them with --header or user:password@ in the --post URL';
+  if (status === 404 || status === 405) return `check the ${url}`;
   return 'it refuses the batch; retrying cannot help';
 }
 

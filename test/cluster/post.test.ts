@@ -74,7 +74,11 @@ describe("a serve tenant's post behaves as ship --post", () => {
     await tenant.close?.();
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain('answered 401');
-    expect((failure as Error).message).toContain('user:password in the --post URL');
+    // the configuration's key, not the CLI's flag (before: 'the --post URL', a flag serve has not)
+    expect((failure as Error).message).toMatch(
+      /\(check the user:password in the tenants\S*post\.url\)/,
+    );
+    expect((failure as Error).message).not.toContain('--post');
     expect(JSON.stringify(failure)).not.toContain(PASSWORD);
     expect((failure as Error).message).not.toContain(PASSWORD);
   });

@@ -24,6 +24,7 @@ describe('cluster workers repair what Redis lost', () => {
     cleanups.push(() => tenant.close());
     const ids = new Set<string>();
     const warnings: ClusterWarning[] = [];
+    const messages: string[] = [];
     const queue = `repair-${randomUUID().slice(0, 8)}`;
     const workers: ClusterWorker[] = [];
     for (let i = 0; i < 2; i += 1) {
@@ -34,7 +35,10 @@ describe('cluster workers repair what Redis lost', () => {
         leaseSeconds: 3,
         workerId: `w${i}`,
         tenants: [collectingTenant('t', tenant, ids)],
-        onWarning: (_, warning) => warnings.push(warning),
+        onWarning: (message, warning) => {
+          warnings.push(warning);
+          messages.push(message);
+        },
         stopTimeoutSeconds: 5,
       });
       workers.push(worker);
@@ -59,6 +63,13 @@ describe('cluster workers repair what Redis lost', () => {
       reasons: [{ code: 'redis_unreachable' }],
     });
     expect(JSON.stringify(down.body)).toContain(`127.0.0.1:${port}`);
+    // a running worker waits for Redis as long as it takes (before: 'retrying for up to 10 s')
+    const redisWarnings = () => messages.filter((m) => m.startsWith('cannot reach redis'));
+    await until(() => redisWarnings().length === 2, 'the warning of each worker');
+    expect(redisWarnings()).toEqual([
+      expect.stringMatching(/; retrying until it answers \(\/healthz answers 503 meanwhile\)$/),
+      expect.stringMatching(/; retrying until it answers/),
+    ]);
 
     redis = await startRedis(port); // empty: no scheduler, no job
     const before = ids.size;

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -7,7 +6,8 @@ import { createClusterMetrics } from '../../src/cluster/metrics';
 import { serveMetrics } from '../../src/cluster/metrics-server';
 import { startClusterWorker, type ClusterWorker } from '../../src/cluster/worker';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
-import { collectingTenant, kill, sparePort, startRedis, until } from '../support/cluster';
+import { collectingTenant, until } from '../support/cluster';
+import { startOwnRedis } from '../support/redis-server';
 
 const POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -17,9 +17,9 @@ afterEach(async () => {
 
 describe('cluster workers repair what Redis lost', () => {
   it('ship again by themselves after Redis restarted empty (checkpoints in PostgreSQL); /healthz says 503 meanwhile', async () => {
-    const port = await sparePort();
-    let redis: ChildProcess = await startRedis(port);
-    cleanups.push(() => kill(redis));
+    const redis = await startOwnRedis();
+    const port = redis.port;
+    cleanups.push(() => redis.kill());
     const tenant: FakeTenant = await startFakeTenant({ logs: 300, growth: 20 });
     cleanups.push(() => tenant.close());
     const ids = new Set<string>();
@@ -29,7 +29,7 @@ describe('cluster workers repair what Redis lost', () => {
     const workers: ClusterWorker[] = [];
     for (let i = 0; i < 2; i += 1) {
       const worker = await startClusterWorker({
-        redis: `redis://127.0.0.1:${port}`,
+        redis: redis.url,
         postgres: POSTGRES,
         queue,
         leaseSeconds: 3,
@@ -54,7 +54,7 @@ describe('cluster workers repair what Redis lost', () => {
     await until(() => ids.size >= 300, 'the first 300 logs');
     expect((await healthz()).status).toBe(200);
 
-    await kill(redis);
+    await redis.kill();
     await until(() => !workers[0]!.health().ok, 'the health check to see Redis gone');
     const down = await healthz();
     expect(down.status).toBe(503);
@@ -71,7 +71,7 @@ describe('cluster workers repair what Redis lost', () => {
       expect.stringMatching(/; retrying until it answers/),
     ]);
 
-    redis = await startRedis(port); // empty: no scheduler, no job
+    await redis.start(); // empty: no scheduler, no job
     const before = ids.size;
     // new logs keep coming (20 a second): shipping resumed once 100 more than before arrived
     await until(() => ids.size >= before + 100, 'shipping to resume after Redis came back', 40_000);

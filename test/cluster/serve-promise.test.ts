@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { runCli } from '../../src/cli/cli';
 import type { RunRecord } from '../../src/cluster/run-record';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
+import { until } from '../support/cluster';
 
 const TOTAL = 250;
 let tenant: FakeTenant;
@@ -51,14 +52,6 @@ afterAll(async () => {
   sink.closeAllConnections();
   await new Promise((resolve) => sink.close(resolve));
 });
-
-async function until(probe: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('serve keeps the shipping promise', () => {
   it("stops (never skips) by default, skips only when a tenant says so (counted and named), and waits a destination's Retry-After", async () => {
@@ -122,6 +115,7 @@ describe('serve keeps the shipping promise', () => {
           records('skip').some((r) => r.stopReason === 'caught_up') &&
           records('asks').length >= 1,
         'both tenants caught up and one run of the third',
+        60_000,
       );
       // the default: every log arrives, nothing skipped
       expect([...new Set(received['stop'])].sort()).toEqual(all);

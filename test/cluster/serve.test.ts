@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { runCli } from '../../src/cli/cli';
 import type { RunRecord } from '../../src/cluster/run-record';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
+import { until } from '../support/cluster';
 
 let tenant: FakeTenant;
 let sink: http.Server;
@@ -44,14 +45,6 @@ function stream() {
       return text;
     },
   };
-}
-
-async function until(probe: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('auth0-log-tools serve (in process)', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors';
 import { FileStorage } from '../storage/file';
@@ -8,7 +8,7 @@ import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from
 import { type CliIo, EXIT, UsageError } from './io';
 import { describeState, statusReport } from './state-report';
 import { runClusterStatus } from './status-config';
-import { DEFAULT_STATE_FILE, stateFolder } from './ship/state-path';
+import { DEFAULT_STATE_FILE, oldDefaultState, stateFolder } from './ship/state-path';
 
 /** Flags of `auth0-log-tools status`. */
 export const STATUS_COMMAND: CommandSpec = {
@@ -133,7 +133,8 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
  * sorted by name (one per tenant and destination).
  */
 function defaultStateFiles(env: Record<string, string | undefined>): string[] {
-  if (existsSync(DEFAULT_STATE_FILE)) return [DEFAULT_STATE_FILE];
+  const old = oldDefaultState();
+  if (old !== undefined) return [old];
   const folder = stateFolder(env);
   let names: string[];
   try {

@@ -8,6 +8,15 @@ import type { StoredDestination } from '../../types';
 /** The old default state file of `ship` and `status`, relative to the working folder. */
 export const DEFAULT_STATE_FILE = '.auth0-log-tools/state.json';
 
+/**
+ * The absolute path of a state left at the old default ({@link DEFAULT_STATE_FILE} in `cwd`) when
+ * one is there: `ship` and `status` use it before the per-user state folder.
+ */
+export function oldDefaultState(cwd: string = process.cwd()): string | undefined {
+  const old = path.resolve(cwd, DEFAULT_STATE_FILE);
+  return existsSync(old) ? old : undefined;
+}
+
 /** The folder of this tool inside the per-user state folder. */
 const TOOL_FOLDER = 'auth0-log-tools';
 
@@ -66,8 +75,8 @@ export function defaultStatePath(
   const where = readablePart(destination);
   const name = `${slug(tenant)}--${slug(destination.kind)}${where ? `-${slug(where)}` : ''}--${digest}.json`;
   const fresh = path.join(stateFolder(env), name);
-  const old = path.resolve(cwd, DEFAULT_STATE_FILE);
-  if (!existsSync(old)) return { path: fresh };
+  const old = oldDefaultState(cwd);
+  if (old === undefined) return { path: fresh };
   return {
     path: old,
     note: `using the state ${old}, left at the old default in the working folder; the default is now ${fresh} (the same from any folder): move the file there, or pass --state`,

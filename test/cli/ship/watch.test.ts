@@ -248,6 +248,32 @@ describe('ship --follow watch flags', () => {
     expect(tenant.stats().tokenRequests).toBe(0);
   });
 
+  it('names prom-client when it is missing, and fetches nothing (exit 1)', async () => {
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('prom-client', () => {
+        throw new Error("Cannot find module 'prom-client'");
+      });
+      const isolated = await import('../../../src/cli/ship/command');
+      const capture = captureIo({
+        env: {
+          AUTH0_DOMAIN: tenant.domain,
+          AUTH0_CLIENT_ID: tenant.clientId,
+          AUTH0_CLIENT_SECRET: tenant.clientSecret,
+        },
+        timing: timing(() => undefined),
+      });
+      const argv = ['--ca-file', caFile, '--state', path.join(dir, 's.json'), '--out', out];
+      expect(await isolated.runShip([...argv, '--follow', '--metrics-port', '0'], capture.io)).toBe(
+        1,
+      );
+      expect(capture.stderr()).toBe(
+        'auth0-log-tools ship: cannot start: Metrics need the optional peer dependency prom-client: npm install prom-client\n',
+      );
+    });
+    jest.dontMock('prom-client'); // the next tests load the real one
+    expect(tenant.stats().tokenRequests).toBe(0);
+  });
+
   it('names the flags when the port is taken, and fetches nothing (exit 1)', async () => {
     const busy = http.createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { RunResult, RunStatus, StopReason } from '../types';
 import type { RunRecord } from './run-record';
 
@@ -55,4 +56,9 @@ export function statusFailure(
     error: status.error,
     ...(status.errorCode === undefined ? {} : { errorCode: status.errorCode }),
   };
+}
+
+/** The `worker` of a record when none is given: this process, as `host:pid`. */
+export function processWorkerId(): string {
+  return `${os.hostname()}:${process.pid}`;
 }

@@ -268,10 +268,10 @@ class ShipRun {
         // the processor reports a bad value through its runs; the CLI refuses it at once
         if (processor.optionsError) throw processor.optionsError;
         let sendError: unknown;
-        // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
-        // the logs that did not exist when the command started (recorded as caught up)
         watch.startRun();
         progress.startPoll();
+        // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
+        // the logs that did not exist when the command started (recorded as caught up)
         const runStop = runSignal([
           { signal: stop.signal },
           { signal: this.reachedStart.signal, reason: REACHED_START },

@@ -1,8 +1,7 @@
-import os from 'node:os';
 import { createRunMetrics, type RunMetrics } from '../../cluster/metrics';
 import { serveMetrics, type MetricsServer } from '../../cluster/metrics-server';
 import type { WorkerHealth } from '../../cluster/health';
-import { runFacts, statusFailure } from '../../cluster/run-facts';
+import { processWorkerId, runFacts, statusFailure } from '../../cluster/run-facts';
 import type { RunRecord } from '../../cluster/run-record';
 import { errorMessage } from '../../errors';
 import type { RunProgress, RunResult } from '../../types';
@@ -48,7 +47,7 @@ export class ShipWatch {
   private newest = Number.NaN;
   private failing: string | undefined;
   private stopping = false;
-  private readonly worker = `${os.hostname()}:${process.pid}`;
+  private readonly worker = processWorkerId();
   /** Whether run lines are written. */
   readonly lines: boolean;
 

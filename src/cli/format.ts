@@ -29,14 +29,6 @@ export function rate(logs: number, ms: number): number {
   return ms > 0 ? (logs * 1000) / ms : 0;
 }
 
-/** `2024-05-01T10:00:00.000Z (3m 20s behind)`, or `-` without a date. */
-export function formatNewest(date: string | null | undefined, now: number): string {
-  if (!date) return '-';
-  const time = Date.parse(date);
-  if (Number.isNaN(time)) return date;
-  return `${date} (${formatDuration(Math.max(0, now - time))} behind)`;
-}
-
 /** Quotes a word for a POSIX shell when it needs it. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.split("'").join(`'\\''`)}'`;

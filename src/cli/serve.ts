@@ -9,6 +9,7 @@ import { errorMessage, isArgumentError } from '../errors';
 import { LIMITS } from '../options/limits';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { type CliIo, EXIT, UsageError } from './io';
+import { textLine } from './run-line';
 
 /** Flags of `auth0-log-tools serve`. */
 export const SERVE_COMMAND: CommandSpec = {
@@ -57,24 +58,7 @@ export const SERVE_COMMAND: CommandSpec = {
   notes: ['See the README section `serve` for every configuration key.'],
 };
 
-/** One run of `--log-format text`: the tenant, what it shipped, skipped ranges, the error, the next try. */
-export function textLine(run: RunRecord): string {
-  if (run.skipped) return `${run.time} ${run.tenant}: skipped (${run.skipped})`;
-  const parts = [`${run.time} ${run.tenant}: ${run.logsProcessed} logs shipped, ${run.stopReason}`];
-  if (run.takeover) parts.push(`lease taken over (fencing token ${run.fencingToken})`);
-  if (run.logsDeadLettered) parts.push(`${run.logsDeadLettered} logs refused, in the dead letter`);
-  const skipped = (run.skippedRanges ?? [])
-    .map((r) => `${r.fromCheckpoint ?? '(start)'}..${r.toCheckpoint ?? '(start)'}`)
-    .join(', ');
-  if (run.logsSkipped)
-    parts.push(`skipped ${run.logsSkipped} logs (ids after ${skipped}), not retried`);
-  for (const warning of run.warnings ?? []) parts.push(`warning: ${warning.message}`);
-  if (run.error) parts.push(`error: ${run.error}`);
-  // a skipped batch is gone: the next run starts after it, it does not retry it
-  if (run.retryInSeconds !== undefined)
-    parts.push(`${run.logsSkipped ? 'next run' : 'retrying'} in ${run.retryInSeconds} s`);
-  return parts.join('; ');
-}
+export { textLine };
 
 /** `auth0-log-tools serve`: runs until `io.signal` aborts (SIGTERM, SIGINT); resolves the exit code. */
 export async function runServe(argv: string[], io: CliIo): Promise<number> {

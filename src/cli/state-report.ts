@@ -1,3 +1,4 @@
+import { logIdTime } from '../auth0/log-id';
 import type { RunStatus, StoredDestination, StoredState } from '../types';
 import { formatCount, formatDuration } from './format';
 import { isStopReason, storedDate, storedRun, storedText } from './stored-run';
@@ -8,6 +9,14 @@ export interface StatusReport {
   /** Absolute path of the state file. */
   state: string;
   checkpoint: string | null;
+  /**
+   * Date of the newest log shipped: the time its `log_id` (the checkpoint) was written, to the
+   * second (Auth0's log ids carry it, digits 4 to 17); `null` without a checkpoint or when its id
+   * holds no date.
+   */
+  newestLogDate: string | null;
+  /** Seconds from {@link newestLogDate} to now (this machine's clock), or `null`. */
+  lagSeconds: number | null;
   startFrom: string | null;
   /** The tenant the state belongs to (`null`: not recorded yet). */
   tenant: { domain: string; clientId: string } | null;
@@ -21,14 +30,29 @@ export interface StatusReport {
   history: RunStatus[];
 }
 
-/** The `status --json` report of one stored document. */
-export function statusReport(path: string, state: StoredState, limit: number): StatusReport {
+/** The newest shipped log's date (the checkpoint's) and its age at `now` (epoch ms). */
+function newestShipped(state: StoredState, now: number) {
+  const newest = state.checkpointId ? logIdTime(state.checkpointId) : undefined;
+  return {
+    newestLogDate: newest === undefined ? null : new Date(newest).toISOString(),
+    lagSeconds: newest === undefined ? null : Math.max(0, (now - newest) / 1000),
+  };
+}
+
+/** The `status --json` report of one stored document; `now` (epoch ms) dates the lag. */
+export function statusReport(
+  path: string,
+  state: StoredState,
+  limit: number,
+  now: number,
+): StatusReport {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const expiresAt = tokenExpiry(state);
   const tenant = state.tenant;
   return {
     state: path,
     checkpoint: state.checkpointId ?? null,
+    ...newestShipped(state, now),
     startFrom: state.startFrom ?? null,
     tenant:
       tenant && typeof tenant.domain === 'string'
@@ -41,14 +65,27 @@ export function statusReport(path: string, state: StoredState, limit: number): S
   };
 }
 
-/** The status report of one stored document. */
-export function describeState(path: string, state: StoredState, limit: number): string {
+/** The status report of one stored document; `now` (epoch ms) dates the lag. */
+export function describeState(
+  path: string,
+  state: StoredState,
+  limit: number,
+  now: number,
+): string {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const shown = limit > 0 ? history.slice(-limit) : history;
   const expiresAt = tokenExpiry(state);
+  const { newestLogDate, lagSeconds } = newestShipped(state, now);
   const lines = [
     `State file:   ${path}`,
     `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
+    `Newest log:   ${
+      newestLogDate !== null
+        ? `${newestLogDate} (lag ${formatDuration((lagSeconds ?? 0) * 1000)})`
+        : state.checkpointId
+          ? 'unknown (the checkpoint is not a dated Auth0 log_id)'
+          : 'none shipped yet'
+    }`,
   ];
   const startFrom = storedText(state.startFrom);
   if (startFrom) lines.push(`Start from:   ${startFrom}`);

@@ -1,13 +1,11 @@
 import { loadServeConfig, type ServeConfig } from '../cluster/config';
 import { redisAddress } from '../cluster/redis';
 import { tenantStateKey } from '../cluster/state-key';
-import { logIdTime } from '../auth0/log-id';
 import { errorMessage } from '../errors';
 import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StoredState } from '../types';
 import { Redactor } from '../util/redact';
-import { formatDuration } from './format';
 import { type CliIo, EXIT, UsageError } from './io';
 import { describeState, statusReport, type StatusReport } from './state-report';
 
@@ -17,10 +15,6 @@ export interface TenantStatusReport extends Omit<StatusReport, 'state'> {
   id: string;
   /** Where its state is: `redis://host:port/ <key>` or `postgres://host/db <table> <key>` (no password). */
   state: string;
-  /** Date of the newest log shipped (the checkpoint's), or `null`. */
-  newestLogDate: string | null;
-  /** Seconds from that date to now, or `null`. */
-  lagSeconds: number | null;
 }
 
 /**
@@ -83,24 +77,9 @@ export async function runClusterStatus(
     }
     const token = state.logs_access_token as { token?: unknown } | null | undefined;
     if (typeof token?.token === 'string') redactor.add(token.token);
-    const newest = state.checkpointId ? logIdTime(state.checkpointId) : undefined;
-    const lagSeconds = newest === undefined ? null : Math.max(0, (now() - newest) / 1000);
-    const report: TenantStatusReport = {
-      id: tenant.id,
-      ...statusReport(where, state, limit),
-      state: where,
-      newestLogDate: newest === undefined ? null : new Date(newest).toISOString(),
-      lagSeconds,
-    };
-    reports.push(report);
-    const [first, ...rest] = describeState(where, state, limit).split('\n');
-    const lines = [`Tenant:       ${tenant.id}`, first ?? ''];
-    lines.push(
-      report.newestLogDate === null
-        ? 'Newest log:   none shipped yet'
-        : `Newest log:   ${report.newestLogDate} (lag ${formatDuration((lagSeconds ?? 0) * 1000)})`,
-    );
-    texts.push([...lines, ...rest].join('\n'));
+    const at = now();
+    reports.push({ id: tenant.id, ...statusReport(where, state, limit, at), state: where });
+    texts.push(`Tenant:       ${tenant.id}\n${describeState(where, state, limit, at)}`);
   }
   io.stdout.write(
     redactor.redact(json ? `${JSON.stringify(reports, null, 2)}\n` : texts.join('\n')),

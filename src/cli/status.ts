@@ -86,7 +86,8 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`auth0-log-tools status: ${error.message}\n`);
     return EXIT.usage;
   }
-  if (config !== undefined) return runClusterStatus(config, tenant, limit, json, io);
+  if (config !== undefined)
+    return runClusterStatus(config, tenant, limit, json, io, io.timing?.now);
   const files = file === undefined ? defaultStateFiles(io.env) : [file];
   if (files.length === 0) {
     io.stderr.write(
@@ -119,10 +120,11 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     if (typeof token?.token === 'string') redactor.add(token.token);
   }
   // one state: as it always was; several (the per-user folder): a JSON array, or one after another
-  const reports = shown.map(({ path, state }) => statusReport(path, state, limit));
+  const now = (io.timing?.now ?? Date.now)();
+  const reports = shown.map(({ path, state }) => statusReport(path, state, limit, now));
   const text = json
     ? `${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`
-    : shown.map(({ path, state }) => describeState(path, state, limit)).join('\n');
+    : shown.map(({ path, state }) => describeState(path, state, limit, now)).join('\n');
   io.stdout.write(redactor.redact(text));
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkerHealth } from './health';
-import type { ClusterMetrics } from './metrics';
+import type { RunMetrics } from './metrics';
 
 /** A running `/metrics` + `/healthz` server. */
 export interface MetricsServer {
@@ -18,7 +18,7 @@ export interface MetricsServer {
  * @default host '127.0.0.1' (this machine only; `0.0.0.0` for every interface)
  */
 export async function serveMetrics(
-  metrics: ClusterMetrics,
+  metrics: Pick<RunMetrics, 'registry'>,
   port: number,
   health: () => boolean | WorkerHealth,
   host = '127.0.0.1',

@@ -3,21 +3,52 @@ import type * as PromClient from 'prom-client';
 import { ArgumentError } from '../errors';
 import type { RunRecord } from './run-record';
 
-/** The Prometheus metrics of a cluster worker (prom-client), fed one {@link RunRecord} at a time. */
-export interface ClusterMetrics {
-  /** The registry holding them (and prom-client's default process metrics). */
-  readonly registry: Registry;
-  /** Counts a run (or a skipped job) of a tenant. */
-  record(run: RunRecord): void;
-}
+/**
+ * What the metrics read of a run: the fields of a {@link RunRecord} they count. Any shipper that
+ * reports its runs by tenant (serve's worker, `ship --follow`, a receiver) can feed them.
+ */
+export type MetricsRun = Pick<
+  RunRecord,
+  | 'tenant'
+  | 'skipped'
+  | 'inProgress'
+  | 'stopReason'
+  | 'logsProcessed'
+  | 'logsSkipped'
+  | 'logsDeadLettered'
+  | 'error'
+  | 'takeover'
+  | 'lagSeconds'
+  | 'warnings'
+>;
 
 /**
- * Makes the metrics (needs the optional peer dependency `prom-client`):
+ * The Prometheus metrics of shippers (prom-client), one label `tenant` per shipper, fed one
+ * {@link MetricsRun} at a time: `serve` records each job of each tenant, `ship --follow` each
+ * poll of its one tenant.
+ */
+export interface RunMetrics {
+  /** The registry holding them (and prom-client's default process metrics). */
+  readonly registry: Registry;
+  /**
+   * Counts a run (or a skipped job) of a tenant. A run reported while it goes on (`inProgress`,
+   * its `logsProcessed` so far) counts its new logs and its lag at once; the record of its end
+   * counts the rest and the run.
+   */
+  record(run: MetricsRun | RunRecord): void;
+}
+
+/** The metrics of a cluster worker: {@link RunMetrics} (the name `serve` has always used). */
+export type ClusterMetrics = RunMetrics;
+
+/**
+ * Makes the metrics (needs the optional peer dependency `prom-client`; without it, throws an
+ * `ArgumentError` naming it and the command that installs it, option `metricsPort`):
  * - `auth0_log_tools_logs_shipped_total{tenant}`: logs acknowledged by the destination;
  * - `auth0_log_tools_runs_total{tenant,stop_reason}`: runs ended, by `stopReason`;
  * - `auth0_log_tools_run_failures_total{tenant}`: runs that failed (`status.error`);
  * - `auth0_log_tools_lag_seconds{tenant}`: age of the newest shipped log at the end of the last run
- *   that shipped one (by the worker's clock and the log's `date`);
+ *   that shipped one, or at its last in-progress report (by the shipper's clock and the log's `date`);
  * - `auth0_log_tools_lease_takeovers_total{tenant}`: leases taken after the previous holder did not
  *   release them (it died);
  * - `auth0_log_tools_jobs_skipped_total{tenant,reason}`: jobs that ran nothing (`leased`: another
@@ -28,7 +59,7 @@ export interface ClusterMetrics {
  * - `auth0_log_tools_expired_spans_total{tenant}`: runs that started from a checkpoint older than
  *   the tenant keeps logs (warning `logs_expired`: logs may have expired unshipped).
  */
-export async function createClusterMetrics(): Promise<ClusterMetrics> {
+export async function createRunMetrics(): Promise<RunMetrics> {
   let prom: typeof PromClient;
   try {
     const mod = (await import('prom-client')) as typeof PromClient & {
@@ -99,6 +130,8 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
     labelNames: ['tenant'],
     registers,
   });
+  // logs of each tenant's run in progress already counted (by its `inProgress` records)
+  const counted = new Map<string, number>();
   return {
     registry,
     record(run) {
@@ -107,14 +140,23 @@ export async function createClusterMetrics(): Promise<ClusterMetrics> {
         skipped.inc({ tenant, reason: run.skipped });
         return;
       }
-      shipped.inc({ tenant }, run.logsProcessed);
+      const before = counted.get(tenant) ?? 0;
+      shipped.inc({ tenant }, Math.max(0, run.logsProcessed - before));
+      if (run.lagSeconds !== undefined) lag.set({ tenant }, run.lagSeconds);
+      if (run.inProgress) {
+        counted.set(tenant, Math.max(before, run.logsProcessed));
+        return;
+      }
+      counted.delete(tenant);
       logsSkipped.inc({ tenant }, run.logsSkipped ?? 0);
       deadLettered.inc({ tenant }, run.logsDeadLettered ?? 0);
       runs.inc({ tenant, stop_reason: run.stopReason ?? 'failed' });
       if (run.error) failures.inc({ tenant });
       if (run.takeover) takeovers.inc({ tenant });
-      if (run.lagSeconds !== undefined) lag.set({ tenant }, run.lagSeconds);
       if (run.warnings?.some((warning) => warning.code === 'logs_expired')) expired.inc({ tenant });
     },
   };
 }
+
+/** {@link createRunMetrics}, by the name `serve` has always used. */
+export const createClusterMetrics: () => Promise<ClusterMetrics> = createRunMetrics;

@@ -1,6 +1,9 @@
 import type { RunWarning, StopReason } from '../types';
 
-/** What a cluster worker reports of each job of a tenant (one `--log-format json` line). */
+/**
+ * What a shipper reports of each run (one `--log-format json` line): a cluster worker of each job
+ * of a tenant (`serve`), `ship --follow` of each poll and, with {@link inProgress}, of a run going on.
+ */
 export interface RunRecord {
   /** ISO 8601 time the job ended. */
   time: string;
@@ -13,9 +16,14 @@ export interface RunRecord {
    * worker's previous run of the tenant has not ended yet) or `backoff`.
    */
   skipped?: 'leased' | 'running' | 'backoff';
-  /** Why the run ended; `failed` with `error`. */
+  /**
+   * Set on a line written while the run goes on (`ship --follow`, every `--interval` while it
+   * catches up): the figures so far, no `stopReason` yet; a line without it follows when it ends.
+   */
+  inProgress?: true;
+  /** Why the run ended; `failed` with `error`. Absent while {@link inProgress}. */
   stopReason?: StopReason;
-  /** Logs acknowledged by the destination in this run. */
+  /** Logs acknowledged by the destination in this run (so far, while {@link inProgress}). */
   logsProcessed: number;
   /** Logs given up on in this run (tenant `onBatchFailure: "skip"`), named by {@link skippedRanges}. */
   logsSkipped?: number;

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { LogsProcessorOptions } from '../options/processor';
 import {
   booleanOption,
@@ -16,6 +15,7 @@ import type { LogEvent } from '../types';
 import { SERVE_DEFAULTS } from './config';
 import type { ClusterWarning } from './health';
 import type { RunRecord } from './run-record';
+import { processWorkerId } from './run-facts';
 
 /** One tenant a cluster worker ships. */
 export interface ClusterTenant {
@@ -183,7 +183,7 @@ export function resolveClusterWorkerOptions(
     queue: textOption('queue', o.queue, SERVE_DEFAULTS.queue),
     leaseSeconds: checkLeaseSeconds(o.leaseSeconds ?? SERVE_DEFAULTS.leaseSeconds),
     tenants,
-    workerId: textOption('workerId', o.workerId, `${os.hostname()}:${process.pid}`),
+    workerId: textOption('workerId', o.workerId, processWorkerId()),
     onRun: functionOption('onRun', o.onRun, undefined),
     maxBackoffSeconds: seconds(
       'maxBackoffSeconds',

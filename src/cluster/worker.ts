@@ -15,6 +15,7 @@ import { tenantStateKey } from './state-key';
 import type { WorkerHealth } from './health';
 import type { RunRecord } from './run-record';
 import { tenantBackoffMs } from './backoff';
+import { runFacts, statusFailure } from './run-facts';
 
 import {
   resolveClusterWorkerOptions,
@@ -249,38 +250,18 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     }
     const leaseLost = lease.lost.aborted && !stopping.signal.aborted;
     await lease.release();
-    const failed: Pick<RunRecord, 'error' | 'errorCode'> | undefined =
-      failure ??
-      (result?.status.error === undefined
-        ? undefined
-        : {
-            error: result.status.error,
-            ...(result.status.errorCode === undefined
-              ? {}
-              : { errorCode: result.status.errorCode }),
-          });
+    const failed = failure ?? statusFailure(result?.status);
     const error = failed?.error;
+    const { logsProcessed, stopReason, ...facts } = runFacts(result, shipped, newest, now());
     const record: Omit<RunRecord, 'time'> = {
       ...base,
-      logsProcessed: result?.status.logsProcessed ?? shipped,
-      stopReason: result?.status.stopReason ?? 'failed',
+      logsProcessed,
+      stopReason,
       durationMs: now() - started,
       fencingToken: lease.fencingToken,
       takeover: lease.takeover,
+      ...facts,
     };
-    if (result) record.checkpoint = result.checkpoint;
-    if (result?.status.warnings?.length) record.warnings = result.status.warnings;
-    const skippedRanges = (result?.status.skipped ?? []).filter((r) => !r.deadLettered);
-    if (skippedRanges.length) {
-      record.logsSkipped = skippedRanges.reduce((sum, r) => sum + r.logs, 0);
-      record.skippedRanges = skippedRanges.map(({ fromCheckpoint, toCheckpoint, logs }) => ({
-        fromCheckpoint,
-        toCheckpoint,
-        logs,
-      }));
-    }
-    if (result?.status.logsDeadLettered) record.logsDeadLettered = result.status.logsDeadLettered;
-    if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {
       Object.assign(record, failed);

@@ -1,4 +1,4 @@
-import { formatCount, formatDuration, formatNewest, rate, shellQuote } from '../../src/cli/format';
+import { formatCount, formatDuration, rate, shellQuote } from '../../src/cli/format';
 
 describe('format helpers', () => {
   it.each([
@@ -14,19 +14,10 @@ describe('format helpers', () => {
     expect(formatDuration(ms)).toBe(text);
   });
 
-  it('formats counts, rates and the newest log', () => {
+  it('formats counts and rates', () => {
     expect(formatCount(1234567.4)).toBe('1,234,567');
     expect(rate(500, 2000)).toBe(250);
     expect(rate(500, 0)).toBe(0);
-    const now = Date.parse('2024-05-01T10:00:00Z');
-    expect(formatNewest('2024-05-01T09:59:00.000Z', now)).toBe(
-      '2024-05-01T09:59:00.000Z (1m 0s behind)',
-    );
-    expect(formatNewest('2024-05-01T10:00:05.000Z', now)).toBe(
-      '2024-05-01T10:00:05.000Z (0ms behind)',
-    );
-    expect(formatNewest('garbage', now)).toBe('garbage');
-    expect(formatNewest(null, now)).toBe('-');
   });
 
   it('quotes words for a shell only when needed', () => {

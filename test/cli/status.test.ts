@@ -61,14 +61,15 @@ describe('status', () => {
     expect(await runStatus(['--state', file], io)).toBe(0);
     expect(stderr()).toBe('');
     const lines = stdout().split('\n');
-    expect(lines.slice(0, 5)).toEqual([
+    expect(lines.slice(0, 6)).toEqual([
       `State file:   ${file}`,
       `Checkpoint:   ${id(300)}`,
+      'Newest log:   unknown (the checkpoint is not a dated Auth0 log_id)',
       'Start from:   2024-05-01T00:00:00.000Z',
       'Access token: cached, expires 2024-05-02T00:00:00.000Z',
       'Runs:         4',
     ]);
-    const table = lines.slice(6, 11);
+    const table = lines.slice(7, 12);
     expect(table[0]).toBe(
       `START${' '.repeat(21)}DURATION${' '.repeat(4)}LOGS${' '.repeat(3)}CHECKPOINT${' '.repeat(48)}RESULT`,
     );
@@ -97,7 +98,7 @@ describe('status', () => {
     const { io, stdout } = captureIo();
     expect(await runStatus(['--state', file], io)).toBe(0);
     expect(stdout()).toBe(
-      `State file:   ${file}\nCheckpoint:   none (the next run starts from the oldest log)\nRuns:         0\n`,
+      `State file:   ${file}\nCheckpoint:   none (the next run starts from the oldest log)\nNewest log:   none shipped yet\nRuns:         0\n`,
     );
   });
 
@@ -157,6 +158,8 @@ describe('status --json', () => {
     expect(JSON.parse(stdout())).toEqual({
       state: file,
       checkpoint: id(300),
+      newestLogDate: null, // id(300) holds no date
+      lagSeconds: null,
       destination: null,
       startFrom: '2024-05-01T00:00:00.000Z',
       tenant: { domain: 'acme.eu.auth0.com', clientId: 'client-a' },
@@ -173,12 +176,31 @@ describe('status --json', () => {
     expect(JSON.parse(stdout())).toEqual({
       state: file,
       checkpoint: null,
+      newestLogDate: null,
+      lagSeconds: null,
       startFrom: null,
       tenant: null,
       destination: null,
       accessToken: { cached: false, expiresAt: null },
       runs: 0,
       history: [],
+    });
+  });
+
+  it("shows the newest shipped log's date (its log_id's) and the lag now", async () => {
+    // a log_id as Auth0 serves it, written 2023-07-26 13:11:18 UTC
+    const checkpoint = '90020230726131118200088000000000000001223372038981421504';
+    await new FileStorage(file).write({ checkpointId: checkpoint });
+    const now = () => Date.parse('2023-07-26T14:12:20.500Z');
+    const text = captureIo({ timing: { now } });
+    expect(await runStatus(['--state', file], text.io)).toBe(0);
+    expect(text.stdout().split('\n')[2]).toBe('Newest log:   2023-07-26T13:11:18.000Z (lag 1h 1m)');
+    const json = captureIo({ timing: { now } });
+    expect(await runStatus(['--state', file, '--json'], json.io)).toBe(0);
+    expect(JSON.parse(json.stdout())).toMatchObject({
+      checkpoint,
+      newestLogDate: '2023-07-26T13:11:18.000Z',
+      lagSeconds: 3662.5,
     });
   });
 

@@ -199,6 +199,29 @@ export const SHIP_COMMAND: CommandSpec = {
       default: '10',
     },
     {
+      name: 'log-format',
+      type: 'string',
+      value: '<text|json>',
+      description:
+        "With --follow, one line per poll (and one per --interval while catching up) on stderr: words when stderr is not a terminal, or JSON objects anywhere (serve's run lines)",
+      default: 'text',
+    },
+    {
+      name: 'metrics-port',
+      type: 'string',
+      value: '<n>',
+      description:
+        "With --follow, serve /metrics (Prometheus, serve's metric names; needs prom-client) and /healthz on this port; 0 picks a free one",
+      default: 'off',
+    },
+    {
+      name: 'metrics-host',
+      type: 'string',
+      value: '<address>',
+      description: 'The address /metrics and /healthz listen on (0.0.0.0 for every interface)',
+      default: '127.0.0.1',
+    },
+    {
       name: 'quiet',
       type: 'boolean',
       description: 'No progress display and no summary line (errors still show)',
@@ -284,6 +307,7 @@ export function shipConfig(
   const follow = args.follow === true;
   const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
   if (interval !== undefined && !follow) throw new UsageError('--interval needs --follow');
+  const watch = watchFlags(args, follow);
   const { level, batchSize, maxRetries, backfillCursors } = processorNumbers(args);
   const startFrom = stringFlag(args, 'start-from');
   if (startFrom !== undefined) notInFuture(startFrom, now());
@@ -325,6 +349,7 @@ export function shipConfig(
     intervalSeconds: interval ?? 10,
     quiet: args.quiet === true,
     json: args.json === true,
+    ...watch,
     ...(types === undefined ? {} : { logTypes: logTypes(types) }),
     ...(level === undefined ? {} : { logLevel: level }),
     ...(batchSize === undefined ? {} : { batchSize }),
@@ -334,6 +359,33 @@ export function shipConfig(
     ...(ca === undefined ? {} : { ca }),
     ...(onBatchFailure === undefined ? {} : { onBatchFailure }),
     ...(deadLetter === undefined ? {} : { deadLetter }),
+  };
+}
+
+/** `--log-format`, `--metrics-port` and `--metrics-host`: each of them needs `--follow`. */
+function watchFlags(
+  args: ParsedArgs,
+  follow: boolean,
+): Pick<ShipConfig, 'logFormat' | 'metricsPort' | 'metricsHost'> {
+  const format = stringFlag(args, 'log-format');
+  if (format !== undefined && format !== 'text' && format !== 'json')
+    throw new UsageError(`Expected --log-format to be text or json, got '${format}'`);
+  const port = numberFlag(args, 'metrics-port', { integer: true, ...LIMITS.port });
+  const host = stringFlag(args, 'metrics-host');
+  if (host !== undefined && port === undefined)
+    throw new UsageError('--metrics-host needs --metrics-port');
+  for (const [flag, value] of [
+    ['--log-format', format],
+    ['--metrics-port', port],
+  ] as const)
+    if (value !== undefined && !follow)
+      throw new UsageError(
+        `${flag} needs --follow (without it, ship ends once caught up: read its summary, --json)`,
+      );
+  return {
+    ...(format === undefined ? {} : { logFormat: format }),
+    ...(port === undefined ? {} : { metricsPort: port }),
+    ...(host === undefined ? {} : { metricsHost: host }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { formatCount, formatNewest, rate } from '../format';
+import { formatCount, formatDuration, rate } from '../format';
 import type { OutputStream } from '../io';
 
 /** What the progress line shows. */
@@ -14,7 +14,10 @@ export interface ProgressState {
 
 /** Options of {@link ProgressDisplay}. */
 export interface ProgressOptions {
-  /** Terminal width; fields are dropped from the right until the line fits one row. */
+  /**
+   * Terminal width; the details (cursors, newest date, checkpoint) are dropped from the right until
+   * the line fits one row, never the figures that matter (shipped, rate, lag, state).
+   */
   columns?: number;
   now?: () => number;
   /** How often the line is redrawn while nothing happens (rate, lag and countdowns keep moving). */
@@ -28,14 +31,19 @@ type Note = string | { text: (secondsLeft: number) => string; until: number };
 
 const CLEAR = '\r\x1b[K';
 
+/** What the line says before anything happened: the token and the first page are on their way. */
+export const CONNECTING = 'connecting';
+
 /**
- * One self-redrawing status line on a terminal (stderr): logs shipped, what it is doing (a note:
- * waiting, retrying), checkpoint, logs/s over the last 10 s, newest log. Fields are dropped from
- * the right to fit the terminal; the checkpoint is shown whole or not at all.
+ * One self-redrawing status line on a terminal (stderr), what matters first: logs shipped, logs/s
+ * over the last 10 s, lag (the age of the newest log shipped), state (`connecting` until the first
+ * batch, `shipping`, or a note: caught up, waiting, retrying); then the details: cursors, the
+ * newest log's date, the checkpoint. The details are dropped from the right to fit the terminal
+ * (the 56-digit checkpoint first), each shown whole or not at all.
  */
 export class ProgressDisplay {
   private state: ProgressState = { logs: 0, checkpoint: null, newestLogDate: null };
-  private note: Note = '';
+  private note: Note = CONNECTING;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastDraw = -Infinity;
   private readonly now: () => number;
@@ -97,20 +105,24 @@ export class ProgressDisplay {
   /** The current line, without terminal control codes. */
   line(): string {
     const now = this.now();
-    const note = this.noteText(now);
-    const parts = [
+    const newest = this.state.newestLogDate ? Date.parse(this.state.newestLogDate) : NaN;
+    const essential = [
       `shipped ${formatCount(this.state.logs)} logs`,
-      ...(note ? [note] : []),
+      `${formatCount(this.recentRate())}/s`,
+      `lag ${Number.isNaN(newest) ? '-' : formatDuration(Math.max(0, now - newest))}`,
+      this.noteText(now) || 'shipping',
+    ];
+    const details = [
       ...(this.state.cursors === undefined
         ? []
         : [`${this.state.cursors} cursor${this.state.cursors === 1 ? '' : 's'}`]),
+      `newest ${this.state.newestLogDate ?? '-'}`,
       `checkpoint ${this.state.checkpoint ?? '-'}`,
-      `${formatCount(this.recentRate())} logs/s`,
-      `newest ${formatNewest(this.state.newestLogDate, now)}`,
     ];
+    const parts = [...essential, ...details];
     const width = (this.options.columns ?? 0) - 1;
     if (width <= 0) return parts.join(' · ');
-    while (parts.length > 1 && parts.join(' · ').length > width) parts.pop();
+    while (parts.length > essential.length && parts.join(' · ').length > width) parts.pop();
     const text = parts.join(' · ');
     return text.length > width ? `${text.slice(0, width - 1)}…` : text;
   }

@@ -26,6 +26,7 @@ import { type CliIo, EXIT } from '../io';
 import { type ShipSummary, summaryLine } from '../summary';
 import type { ToDestination } from './to';
 import { ShipProgress } from './ship-progress';
+import { ShipWatch } from './watch';
 import {
   READER_CLOSED,
   REACHED_START,
@@ -73,6 +74,12 @@ export interface ShipConfig {
   intervalSeconds: number;
   quiet: boolean;
   json: boolean;
+  /** `--log-format`: run lines of `--follow` as words (off a terminal) or JSON (anywhere). */
+  logFormat?: 'text' | 'json';
+  /** `--metrics-port` (with `--follow`): serve `/metrics` and `/healthz` on it; 0 picks a free one. */
+  metricsPort?: number;
+  /** `--metrics-host`. @default '127.0.0.1' */
+  metricsHost?: string;
 }
 
 /**
@@ -168,6 +175,8 @@ class ShipRun {
    * has answered, and its `Date` gave the offset); see `tenantStart`.
    */
   private startedForTenant: number | undefined;
+  /** Run lines and metrics of `--follow` (set when the command starts). */
+  private watch: ShipWatch | undefined;
 
   constructor(
     private readonly config: ShipConfig,
@@ -178,7 +187,8 @@ class ShipRun {
   ) {
     this.timing = { ...systemTiming, ...io.timing };
     const logsOnTerminal = config.destination.kind === 'stdout' && io.stdoutIsTTY === true;
-    const show = io.isTTY === true && !config.quiet && !logsOnTerminal;
+    const show =
+      io.isTTY === true && !config.quiet && !logsOnTerminal && config.logFormat !== 'json';
     this.progress = new ShipProgress(io, redactor, this.timing, show);
   }
 
@@ -194,6 +204,17 @@ class ShipRun {
     io.signal?.addEventListener('abort', abort, { once: true });
     this.lock.lost.addEventListener('abort', abort, { once: true });
 
+    let watch: ShipWatch;
+    try {
+      watch = await this.startWatch();
+    } catch (error) {
+      if (config.destination.kind === 'to') await config.destination.to.handler.close();
+      io.signal?.removeEventListener('abort', abort);
+      this.complain(`cannot start: ${errorMessage(error)}`);
+      return EXIT.failed;
+    }
+    this.watch = watch;
+
     let destination: DestinationHandler;
     try {
       destination = this.openDestination();
@@ -204,6 +225,7 @@ class ShipRun {
       this.complain(
         `cannot open ${flag}${where}: ${code && code !== 'invalid_argument' ? code : errorMessage(error)}`,
       );
+      await watch.close();
       return isArgumentError(error) ? EXIT.usage : EXIT.failed;
     }
 
@@ -246,6 +268,8 @@ class ShipRun {
         // the processor reports a bad value through its runs; the CLI refuses it at once
         if (processor.optionsError) throw processor.optionsError;
         let sendError: unknown;
+        watch.startRun();
+        progress.startPoll();
         // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
         // the logs that did not exist when the command started (recorded as caught up)
         const runStop = runSignal([
@@ -287,11 +311,14 @@ class ShipRun {
           stop.signal,
           checkpoint !== status.startCheckpoint && elapsedMs >= config.maxRunTimeSeconds * 1000,
         );
+        const result = { status, checkpoint };
         if (stop.signal.aborted) {
+          watch.endRun(result);
           stopReason = 'aborted';
           break;
         }
         if (this.reachedStart.signal.aborted && !status.error) {
+          watch.endRun(result);
           stopReason = 'caught_up';
           break;
         }
@@ -301,6 +328,7 @@ class ShipRun {
             isPermanentError(sendError) ||
             isConfigurationFailure(status);
           if (!config.follow || permanent) {
+            watch.endRun(result);
             failure = status.error;
             facts = statusFacts(status);
             destinationError = sendError;
@@ -309,6 +337,7 @@ class ShipRun {
           }
           failuresInRow += 1;
           const delay = this.backoff(failuresInRow, deadline, status.retryAfterMs);
+          watch.endRun(result, { failures: failuresInRow, retryInMs: delay });
           progress.say(
             `poll failed (${failuresInRow} in a row): ${status.error}; retrying in ${formatDuration(delay)}`,
           );
@@ -320,6 +349,7 @@ class ShipRun {
           }
           continue;
         }
+        watch.endRun(result);
         if (failuresInRow > 0) progress.say(`poll succeeded after ${failuresInRow} failures`);
         failuresInRow = 0;
         stopReason = reason;
@@ -343,6 +373,7 @@ class ShipRun {
       progress.display?.stop();
       io.signal?.removeEventListener('abort', abort);
       await destination.close().catch(() => undefined);
+      await watch.close();
     }
 
     if (this.lock.lost.aborted && failure === undefined) {
@@ -403,6 +434,26 @@ class ShipRun {
     return failure === undefined ? EXIT.ok : EXIT.failed;
   }
 
+  /** The run lines and metrics of `--follow`; the metrics' address said on stderr. */
+  private async startWatch(): Promise<ShipWatch> {
+    const { config, io, timing } = this;
+    const watch = await ShipWatch.start(
+      {
+        tenant: config.domain,
+        logFormat: config.logFormat ?? 'text',
+        follow: config.follow,
+        quiet: config.quiet,
+        isTTY: io.isTTY,
+        intervalSeconds: config.intervalSeconds,
+        ...(config.metricsPort === undefined ? {} : { metricsPort: config.metricsPort }),
+        ...(config.metricsHost === undefined ? {} : { metricsHost: config.metricsHost }),
+      },
+      { now: timing.now, line: (text) => io.stderr.write(this.redactor.redact(`${text}\n`)) },
+    );
+    if (watch.metricsUrl) this.progress.say(`metrics on ${watch.metricsUrl}`);
+    return watch;
+  }
+
   /** The wait after the `failures`-th failed poll in a row, never past the deadline. */
   private backoff(failures: number, deadline: number, retryAfterMs = 0): number {
     const full = Math.min(FOLLOW_BACKOFF.maxMs, FOLLOW_BACKOFF.firstMs * 2 ** (failures - 1));
@@ -442,6 +493,7 @@ class ShipRun {
       if (newest >= this.startedForTenant) this.reachedStart.abort(REACHED_START);
     }
     this.progress.update(p);
+    this.watch?.progress(p);
   };
 
   private processorOptions(maxRunTimeSeconds: number): LogsProcessorOptions {

@@ -7,7 +7,7 @@ import { ProgressDisplay, type ProgressState } from './progress';
 /** What the progress line says while the processor waits, by the wait's reason. */
 const WAIT_NOTES: Record<WaitReason, string> = {
   rate_limit: 'rate limit, waiting',
-  retry: 'request failed, retrying in',
+  retry: 'request failed, retry in',
   handler_retry: 'waiting',
 };
 
@@ -26,6 +26,8 @@ export class ShipProgress {
   readonly totals: ProgressState = { logs: 0, checkpoint: null, newestLogDate: null };
   /** Logs shipped by the runs that ended. */
   private logsBefore = 0;
+  /** Polls started. */
+  private polls = 0;
 
   constructor(
     private readonly io: CliIo,
@@ -64,6 +66,11 @@ export class ShipProgress {
     const why = WAIT_NOTES[reason] ?? 'waiting';
     this.countdown((s) => `${why} ${s}s`, ms);
   };
+
+  /** A poll starts: the line says `polling` (the first says `connecting`, from the start). */
+  startPoll(): void {
+    if (this.polls++ > 0) this.display?.setNote('polling');
+  }
 
   /** The processor's `onProgress`, within the current run. */
   update(p: RunProgress): void {

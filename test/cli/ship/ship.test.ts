@@ -509,11 +509,11 @@ describe('ship', () => {
     expect(ndjsonIds(stdout())).toHaveLength(250);
     const frames = stderr().split(CLEAR);
     expect(frames[0]).toBe('');
-    expect(frames[1]).toBe('shipped 0 logs · checkpoint - · 0 logs/s · newest -');
+    expect(frames[1]).toBe('shipped 0 logs · 0/s · lag - · connecting · newest - · checkpoint -');
     expect(frames.slice(2, -2).length).toBeGreaterThan(0);
     for (const frame of frames.slice(2, -2)) {
       expect(frame).toMatch(
-        /^shipped [12]?[05]0 logs · checkpoint \d{56} · [\d,]+ logs\/s · newest \S+ \(.+ behind\)$/,
+        /^shipped [12]?[05]0 logs · [\d,]+\/s · lag \d.* · shipping · newest \S+ · checkpoint \d{56}$/,
       );
     }
     expect(frames.at(-1)).toMatch(/^Shipped 250 logs to stdout/);
@@ -556,9 +556,19 @@ describe('ship', () => {
     controller.abort();
     expect(await running).toBe(0);
     expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 270));
-    const summary = JSON.parse(stderr()) as { status: string; logsShipped: number; runs: number };
+    // off a terminal, a line per poll, then the summary
+    const lines = stderr().trimEnd().split('\n');
+    const summary = JSON.parse(lines.at(-1) ?? '') as {
+      status: string;
+      logsShipped: number;
+      runs: number;
+    };
     expect(summary).toMatchObject({ status: 'stopped', logsShipped: 270 });
     expect(summary.runs).toBeGreaterThanOrEqual(2);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\S+Z \S+: 250 logs shipped, caught_up; lag /),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/: 20 logs shipped, caught_up; lag /));
   });
 
   it('--max-run-time bounds the whole of --follow, and the summary says why it stopped', async () => {
@@ -578,11 +588,18 @@ describe('ship', () => {
     expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 250));
     // polls at 0, 10 and 20 s; the last wait is cut to the 5 s left
     expect(slept).toEqual([10_000, 10_000, 5000]);
-    expect(JSON.parse(stderr())).toMatchObject({
+    const lines = stderr().trimEnd().split('\n');
+    expect(JSON.parse(lines.pop() ?? '')).toMatchObject({
       status: 'ok',
       stopReason: 'max_run_time',
       runs: 3,
       logsShipped: 250,
     });
+    // a line per poll, by the command's clock
+    expect(lines).toEqual([
+      expect.stringMatching(/^1970-01-01T00:00:00\.000Z \S+: 250 logs shipped, caught_up; lag /),
+      expect.stringMatching(/^1970-01-01T00:00:10\.000Z \S+: 0 logs shipped, caught_up$/),
+      expect.stringMatching(/^1970-01-01T00:00:20\.000Z \S+: 0 logs shipped, caught_up$/),
+    ]);
   });
 });

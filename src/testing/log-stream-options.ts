@@ -166,12 +166,12 @@ export function resolveStreamOptions(options: LogStreamOptions): ResolvedStreamO
     attempts: integerOption('attempts', o.attempts, 3, { min: 1, max: 10 }, { strict: true }),
     retryDelayMs: numberOption('retryDelayMs', o.retryDelayMs, 1000, MS),
     pauseAfterFailures:
-      o.pauseAfterFailures === Infinity
+      o.pauseAfterFailures === undefined || o.pauseAfterFailures === Infinity
         ? Infinity
         : integerOption(
             'pauseAfterFailures',
             o.pauseAfterFailures,
-            Number.MAX_SAFE_INTEGER,
+            undefined,
             { min: 1, max: Number.MAX_SAFE_INTEGER },
             { strict: true },
           ),

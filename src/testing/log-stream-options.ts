@@ -32,6 +32,8 @@ export interface ResolvedStreamOptions {
   attempts: number;
   retryDelayMs: number;
   pauseAfterFailures: number;
+  redeliveries: number;
+  redeliveryDelayMs: number;
   pauses: LogStreamPause[];
   timeoutMs: number;
   ca: string | Buffer | (string | Buffer)[] | undefined;
@@ -175,6 +177,14 @@ export function resolveStreamOptions(options: LogStreamOptions): ResolvedStreamO
             { min: 1, max: Number.MAX_SAFE_INTEGER },
             { strict: true },
           ),
+    redeliveries: integerOption(
+      'redeliveries',
+      o.redeliveries,
+      0,
+      { min: 0, max: 100 },
+      { strict: true },
+    ),
+    redeliveryDelayMs: numberOption('redeliveryDelayMs', o.redeliveryDelayMs, 60_000, MS),
     pauses: pausesOption(o.pauses),
     timeoutMs: numberOption('timeoutMs', o.timeoutMs, 10_000, LIMITS.timeoutMs),
     ca: caOption(o.ca),

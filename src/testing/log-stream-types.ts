@@ -96,6 +96,15 @@ export interface LogStreamOptions {
   attempts?: number;
   /** Wait before the second attempt, in ms, doubled before each next one (Auth0 does not document its own). @default 1000 */
   retryDelayMs?: number;
+  /**
+   * Rounds in which the deliveries given up are sent again (each with up to `attempts` attempts),
+   * after those planned with them, `redeliveryDelayMs` apart, as Auth0 does: "We restart this
+   * process for any errored log until the problem is resolved"
+   * (https://auth0.com/docs/customize/log-streams). 0 to 100. @default 0
+   */
+  redeliveries?: number;
+  /** Wait before each redelivery round, in ms. @default 60000 */
+  redeliveryDelayMs?: number;
   /** Consecutive deliveries given up after which the stream pauses for good (Auth0 pauses a stream after 7 days of failures). @default Infinity */
   pauseAfterFailures?: number;
   /** Windows in which nothing is sent; see {@link LogStreamPause}. @default [] */
@@ -128,13 +137,13 @@ export interface LogStreamReport {
   dropped: string[];
   /** Logs sent twice on purpose (`duplicateShare`). */
   duplicated: string[];
-  /** Logs in a delivery that got no 2xx in `attempts` attempts (and never one in another delivery). */
+  /** Logs in a delivery that got no 2xx in `attempts` attempts, redeliveries included (and never one in another delivery). */
   gaveUp: string[];
   /** Logs written during a pause, never sent. */
   missedWhilePaused: string[];
   /** Logs not sent because the stream stopped (`signal`) or paused for good (`pauseAfterFailures`). */
   notSent: string[];
-  /** Deliveries sent (each counted once, whatever its attempts). */
+  /** Deliveries sent (each counted once, whatever its attempts and redeliveries). */
   deliveries: number;
   /** HTTP requests made (attempts). */
   requests: number;

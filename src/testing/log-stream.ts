@@ -12,6 +12,12 @@ import type {
   LogStreamSource,
 } from './log-stream-types';
 
+/** A planned delivery: its number (from 1, in plan order) and its elements. */
+interface Delivery {
+  number: number;
+  elements: LogStreamElement[];
+}
+
 /**
  * Plays an Auth0 Log Stream (a custom webhook) to `options.url`: POSTs the source's logs as Auth0
  * does, in the stream's content format, with the stream's Authorization token verbatim and its
@@ -73,12 +79,19 @@ export async function playLogStream(
   const stopping = () => report.stoppedBy !== 'end' || o.signal?.aborted === true;
   let failuresInARow = 0;
   const pauses = [...o.pauses];
+  let numbered = 0;
 
-  const deliver = async (elements: LogStreamElement[], delivery: number) => {
+  /** Deliveries given up since the last redelivery round. */
+  const givenUp: Delivery[] = [];
+
+  /** Sends a delivery with up to `attempts` attempts; `again` when it is a redelivery of one given up. */
+  const deliver = async ({ number: delivery, elements }: Delivery, again: boolean) => {
     const body = streamBody(elements, o.format);
     const logIds = elements.map((element) => element.log_id);
-    for (const id of logIds) sent.add(id);
-    report.deliveries++;
+    if (!again) {
+      for (const id of logIds) sent.add(id);
+      report.deliveries++;
+    }
     for (let attempt = 1; attempt <= o.attempts; attempt++) {
       if (attempt > 1) await o.sleep(o.retryDelayMs * 2 ** (attempt - 2));
       const outcome = await post(target, body);
@@ -94,6 +107,7 @@ export async function playLogStream(
       }
     }
     for (const id of logIds) failed.add(id);
+    givenUp.push({ number: delivery, elements });
     if (++failuresInARow >= o.pauseAfterFailures && report.stoppedBy === 'end')
       report.stoppedBy = 'paused';
   };
@@ -106,8 +120,7 @@ export async function playLogStream(
     if (o.follow) report.missedWhilePaused.push(...reader.skip(from, reader.count()));
   };
 
-  let numbered = 0;
-  const play = async (queue: LogStreamElement[][]) => {
+  const play = async (queue: readonly Delivery[], again = false) => {
     const inFlight = new Set<Promise<void>>();
     let next = 0;
     let pausing: Promise<void> | undefined;
@@ -121,15 +134,23 @@ export async function playLogStream(
           pausing = pause(due.ms, inFlight).finally(() => (pausing = undefined));
           continue;
         }
-        const elements = queue[next++] as LogStreamElement[];
-        const running = deliver(elements, ++numbered);
+        const running = deliver(queue[next++] as Delivery, again);
         inFlight.add(running);
         await running;
         inFlight.delete(running);
       }
     };
     await Promise.all(Array.from({ length: o.concurrency }, worker));
-    for (const elements of queue.slice(next)) for (const e of elements) unsent.push(e.log_id);
+    for (const { elements } of queue.slice(next)) for (const e of elements) unsent.push(e.log_id);
+  };
+
+  /** Auth0 "restart[s] this process for any errored log": up to `redeliveries` rounds. */
+  const redeliver = async () => {
+    for (let round = 0; round < o.redeliveries && givenUp.length > 0; round++) {
+      await wait(o.redeliveryDelayMs);
+      if (stopping()) return;
+      await play(givenUp.splice(0), true);
+    }
   };
 
   try {
@@ -139,7 +160,8 @@ export async function playLogStream(
         const plan = planStream(fresh, o, round);
         report.dropped.push(...plan.dropped);
         report.duplicated.push(...plan.duplicated);
-        await play(plan.deliveries);
+        await play(plan.deliveries.map((elements) => ({ number: ++numbered, elements })));
+        if (!stopping()) await redeliver();
       }
       if (!o.follow || Array.isArray(source) || stopping()) break;
       await wait(o.pollMs);

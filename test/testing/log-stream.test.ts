@@ -278,6 +278,38 @@ describe('what Auth0 promises and does not', () => {
     expect(report.answers).toEqual({ 400: 2, 200: 1 });
   });
 
+  it('sends the deliveries given up again in `redeliveries` rounds, as Auth0 restarts errored logs', async () => {
+    const r = await receiver('JSONLINES', (n) => (n <= 4 ? 503 : 200));
+    const waits: number[] = [];
+    const attempts: string[] = [];
+    const report = await playLogStream(logs, {
+      url: r.url,
+      logsPerDelivery: 3,
+      redeliveries: 2,
+      sleep: async (ms) => void waits.push(ms),
+      onAttempt: (a) => attempts.push(`${a.delivery}.${a.attempt}:${a.status}`),
+    });
+    // delivery 1 fails 3 times, delivery 2 once then passes; round 1 sends delivery 1 again
+    expect(attempts).toEqual(['1.1:503', '1.2:503', '1.3:503', '2.1:503', '2.2:200', '1.1:200']);
+    expect(waits).toEqual([1000, 2000, 1000, 60_000]);
+    expect(report).toMatchObject({ gaveUp: [], deliveries: 2, requests: 6 });
+    expect(report.delivered).toEqual([...logs.slice(3), ...logs.slice(0, 3)].map((l) => l.log_id));
+  });
+
+  it('with every log duplicated one a delivery, each copy comes after its original', async () => {
+    const r = await receiver('JSONOBJECT');
+    const report = await playLogStream(logs.slice(0, 3), {
+      url: r.url,
+      format: 'JSONOBJECT',
+      duplicateShare: 1,
+    });
+    const ids = r.ids();
+    expect(report.duplicated).toHaveLength(3);
+    expect(ids).toHaveLength(6);
+    for (const id of report.duplicated)
+      expect(ids.lastIndexOf(id)).toBeGreaterThan(ids.indexOf(id));
+  });
+
   it('pauses for good after `pauseAfterFailures` deliveries given up in a row', async () => {
     const r = await receiver('JSONOBJECT', () => 500);
     const report = await playLogStream(logs, {

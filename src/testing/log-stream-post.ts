@@ -33,16 +33,18 @@ export function post(target: PostTarget, body: string): Promise<PostOutcome> {
     const settle = (outcome: PostOutcome) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       resolve(outcome);
     };
+    // the whole exchange, answer included, not only an idle socket
+    const timer = setTimeout(() => {
+      settle({ error: 'timeout' });
+      req.destroy();
+    }, target.timeoutMs);
     const req = client.request(target.url, {
       method: 'POST',
       agent: target.agent,
       headers: { ...target.headers, 'content-length': String(payload.length) },
-    });
-    req.setTimeout(target.timeoutMs, () => {
-      settle({ error: 'timeout' });
-      req.destroy();
     });
     req.on('error', (error) => settle({ error: systemCode(error) ?? 'error' }));
     req.on('response', (res) => {

@@ -5,8 +5,11 @@ import type { LogStreamElement, LogStreamSource } from './log-stream-types';
 
 /** Reads a source's logs once each, as stream elements, in the source's order. */
 export interface SourceReader {
-  /** The logs written since the last call (all of them the first time), skipped ones left out. */
-  next(): LogStreamElement[];
+  /**
+   * At most `max` logs not read yet, in the source's order, up to index `until` (exclusive; the
+   * logs written so far at most), skipped ones left out. Empty when there are none.
+   */
+  next(max: number, until?: number): LogStreamElement[];
   /** Logs written so far (an index bound: the next log written has this index). */
   count(): number;
   /** Never reads the logs `from` to `to - 1`; returns their ids (those the source still keeps). */
@@ -17,13 +20,14 @@ export interface SourceReader {
 export function sourceReader(source: LogStreamSource | readonly LogEvent[]): SourceReader {
   if (Array.isArray(source)) {
     const list = source as readonly LogEvent[];
-    let read = false;
+    // every log is checked before anything is sent
     const elements = list.map((log, i) => {
       if (typeof log !== 'object' || log === null) throw invalid(`source[${i}]`, 'a log', log);
       return streamElement(log, `source[${i}]`);
     });
+    let cursor = 0;
     return {
-      next: () => (read ? [] : ((read = true), elements)),
+      next: (max) => elements.slice(cursor, (cursor = Math.min(elements.length, cursor + max))),
       count: () => list.length,
       skip: () => [],
     };
@@ -40,12 +44,12 @@ export function sourceReader(source: LogStreamSource | readonly LogEvent[]): Sou
   const isSkipped = (i: number) => skipped.some((range) => i >= range.from && i < range.to);
   const element = (i: number) => streamElement(tenant.logAt(i), `source.logAt(${i})`);
   return {
-    next: () => {
-      const end = tenant.logCount();
+    next: (max, until = Infinity) => {
+      const end = Math.min(tenant.logCount(), until);
       const elements: LogStreamElement[] = [];
-      for (let i = Math.max(cursor, tenant.firstKeptIndex()); i < end; i++)
-        if (!isSkipped(i)) elements.push(element(i));
-      cursor = Math.max(cursor, end);
+      cursor = Math.max(cursor, tenant.firstKeptIndex());
+      for (; cursor < end && elements.length < max; cursor++)
+        if (!isSkipped(cursor)) elements.push(element(cursor));
       return elements;
     },
     count: () => tenant.logCount(),

@@ -125,7 +125,7 @@ export interface LogStreamOptions {
   signal?: AbortSignal;
   /** Waits `ms` (retry delays, pauses, polls): inject simulated time in tests. @default timers */
   sleep?: (ms: number) => Promise<void>;
-  /** Called after each HTTP request with what it sent and got. @default none */
+  /** Called after each HTTP request with what it sent and got; if it throws, the stream stops and `playLogStream` rejects with it. @default none */
   onAttempt?: (attempt: LogStreamAttempt) => void;
 }
 

@@ -12,6 +12,12 @@ import type {
   LogStreamSource,
 } from './log-stream-types';
 
+/**
+ * Logs planned at once: drops, duplicates and `shuffle` act within them, and a tenant of millions
+ * of logs plays in flat memory (but for the report's lists of ids).
+ */
+const CHUNK = 10_000;
+
 /** A planned delivery: its number (from 1, in plan order) and its elements. */
 interface Delivery {
   number: number;
@@ -62,21 +68,25 @@ export async function playLogStream(
   };
   const delivered = new Set<string>();
   const failed = new Set<string>();
-  const sent = new Set<string>();
   const unsent: string[] = [];
+  /** What `onAttempt` threw: the stream stops, and `playLogStream` rejects with it. */
+  let hookFailed: { error: unknown } | undefined;
   const target: PostTarget = {
     url: o.url,
     headers: o.headers,
     timeoutMs: o.timeoutMs,
     agent: streamAgent(o.url, o.concurrency, o.ca),
   };
+  let onAbort = () => undefined as void;
   const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
     if (o.signal?.aborted) resolve();
-    o.signal?.addEventListener('abort', () => resolve(), { once: true });
+    o.signal?.addEventListener('abort', onAbort, { once: true });
   });
   /** `sleep`, cut short when the signal aborts. */
   const wait = (ms: number) => Promise.race([o.sleep(ms), aborted]);
-  const stopping = () => report.stoppedBy !== 'end' || o.signal?.aborted === true;
+  const stopping = () =>
+    report.stoppedBy !== 'end' || o.signal?.aborted === true || hookFailed !== undefined;
   let failuresInARow = 0;
   const pauses = [...o.pauses];
   let numbered = 0;
@@ -88,10 +98,7 @@ export async function playLogStream(
   const deliver = async ({ number: delivery, elements }: Delivery, again: boolean) => {
     const body = streamBody(elements, o.format);
     const logIds = elements.map((element) => element.log_id);
-    if (!again) {
-      for (const id of logIds) sent.add(id);
-      report.deliveries++;
-    }
+    if (!again) report.deliveries++;
     for (let attempt = 1; attempt <= o.attempts; attempt++) {
       if (attempt > 1) await o.sleep(o.retryDelayMs * 2 ** (attempt - 2));
       const outcome = await post(target, body);
@@ -99,7 +106,11 @@ export async function playLogStream(
       if ('status' in outcome)
         report.answers[outcome.status] = (report.answers[outcome.status] ?? 0) + 1;
       else report.failures[outcome.error] = (report.failures[outcome.error] ?? 0) + 1;
-      o.onAttempt?.({ delivery, attempt, logIds, ...outcome });
+      try {
+        o.onAttempt?.({ delivery, attempt, logIds, ...outcome });
+      } catch (error) {
+        hookFailed ??= { error };
+      }
       if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
         for (const id of logIds) delivered.add(id);
         failuresInARow = 0;
@@ -153,26 +164,31 @@ export async function playLogStream(
     }
   };
 
+  // without `follow`, the logs written when the stream starts; read a chunk at a time
+  const until = o.follow ? Infinity : reader.count();
   try {
-    for (let round = 0; ; round++) {
-      const fresh = reader.next();
+    for (let round = 0; !stopping();) {
+      const fresh = reader.next(CHUNK, until);
       if (fresh.length > 0) {
-        const plan = planStream(fresh, o, round);
+        const plan = planStream(fresh, o, round++);
         report.dropped.push(...plan.dropped);
         report.duplicated.push(...plan.duplicated);
         await play(plan.deliveries.map((elements) => ({ number: ++numbered, elements })));
         if (!stopping()) await redeliver();
+        continue;
       }
-      if (!o.follow || Array.isArray(source) || stopping()) break;
+      if (!o.follow || Array.isArray(source)) break;
       await wait(o.pollMs);
-      if (stopping()) break;
     }
   } finally {
     target.agent.destroy();
+    o.signal?.removeEventListener('abort', onAbort);
   }
+  if (hookFailed) throw hookFailed.error;
   if (report.stoppedBy === 'end' && o.signal?.aborted) report.stoppedBy = 'signal';
   report.delivered = [...delivered];
   report.gaveUp = [...failed].filter((id) => !delivered.has(id));
-  report.notSent = [...new Set(unsent)].filter((id) => !sent.has(id));
+  // a log of a delivery left unsent was sent when it is delivered or given up elsewhere
+  report.notSent = [...new Set(unsent)].filter((id) => !delivered.has(id) && !failed.has(id));
   return report;
 }

@@ -337,6 +337,37 @@ describe('what Auth0 promises and does not', () => {
   });
 });
 
+describe('a large source', () => {
+  it('plans 10,000 logs at a time (shuffled within them) and, without follow, plays the logs there at the start', async () => {
+    const id = (i: number) => `900${String(i).padStart(53, '0')}`;
+    let count = 20_001;
+    const source = {
+      // the source grows by one log each time it is asked: a stream without `follow` ignores them
+      logCount: () => count++,
+      firstKeptIndex: () => 0,
+      logAt: (i: number): LogEvent => ({
+        log_id: id(i),
+        date: '2026-03-04T12:00:00.000Z',
+        type: 's',
+      }),
+    };
+    const r = await receiver('JSONARRAY');
+    const report = await playLogStream(source, {
+      url: r.url,
+      format: 'JSONARRAY',
+      logsPerDelivery: 1000,
+      shuffle: true,
+    });
+    const ids = r.ids();
+    expect(ids).toHaveLength(20_001);
+    expect(report.deliveries).toBe(21);
+    const firstChunk = Array.from({ length: 10_000 }, (_, i) => id(i));
+    expect(ids.slice(0, 10_000).sort()).toEqual(firstChunk);
+    expect(ids.slice(0, 10_000)).not.toEqual(firstChunk);
+    expect(ids[20_000]).toBe(id(20_000));
+  });
+});
+
 describe('https, pauses and following a growing tenant', () => {
   it('trusts `ca` for an https receiver, and records the certificate error without it', async () => {
     const r = await receiver('JSONLINES', () => 204, true);
@@ -414,6 +445,24 @@ describe('options and secrets', () => {
     await expect(playLogStream({} as FakeTenant, { url: 'http://127.0.0.1:1/' })).rejects.toThrow(
       '`source`',
     );
+  });
+
+  it('stops, then rejects with what onAttempt threw', async () => {
+    const r = await receiver('JSONOBJECT');
+    const thrown = new Error('hook failed');
+    let calls = 0;
+    await expect(
+      playLogStream(logs, {
+        url: r.url,
+        format: 'JSONOBJECT',
+        onAttempt: () => {
+          calls++;
+          throw thrown;
+        },
+      }),
+    ).rejects.toBe(thrown);
+    expect(calls).toBe(1);
+    expect(r.received).toHaveLength(1);
   });
 
   it('keeps the token out of the report and the attempts', async () => {

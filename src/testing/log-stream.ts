@@ -106,16 +106,17 @@ export async function playLogStream(
       if ('status' in outcome)
         report.answers[outcome.status] = (report.answers[outcome.status] ?? 0) + 1;
       else report.failures[outcome.error] = (report.failures[outcome.error] ?? 0) + 1;
+      const ok = 'status' in outcome && outcome.status >= 200 && outcome.status < 300;
+      if (ok) {
+        for (const id of logIds) delivered.add(id);
+        failuresInARow = 0;
+      }
       try {
         o.onAttempt?.({ delivery, attempt, logIds, ...outcome });
       } catch (error) {
         hookFailed ??= { error };
       }
-      if ('status' in outcome && outcome.status >= 200 && outcome.status < 300) {
-        for (const id of logIds) delivered.add(id);
-        failuresInARow = 0;
-        return;
-      }
+      if (ok || hookFailed) return;
     }
     for (const id of logIds) failed.add(id);
     givenUp.push({ number: delivery, elements });
@@ -185,6 +186,9 @@ export async function playLogStream(
     o.signal?.removeEventListener('abort', onAbort);
   }
   if (hookFailed) throw hookFailed.error;
+  // stopped early: the logs not read yet were not sent either
+  for (let rest = reader.next(CHUNK, until); rest.length > 0; rest = reader.next(CHUNK, until))
+    for (const element of rest) unsent.push(element.log_id);
   if (report.stoppedBy === 'end' && o.signal?.aborted) report.stoppedBy = 'signal';
   report.delivered = [...delivered];
   report.gaveUp = [...failed].filter((id) => !delivered.has(id));

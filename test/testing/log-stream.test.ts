@@ -365,6 +365,22 @@ describe('a large source', () => {
     expect(ids.slice(0, 10_000).sort()).toEqual(firstChunk);
     expect(ids.slice(0, 10_000)).not.toEqual(firstChunk);
     expect(ids[20_000]).toBe(id(20_000));
+
+    // paused for good in the first 10,000: the logs of the later ones are not sent either
+    const down = await receiver('JSONARRAY', () => 503);
+    count = 20_001;
+    const paused = await playLogStream(source, {
+      url: down.url,
+      format: 'JSONARRAY',
+      logsPerDelivery: 1000,
+      attempts: 1,
+      pauseAfterFailures: 1,
+    });
+    expect(paused.stoppedBy).toBe('paused');
+    expect(paused.answers).toEqual({ 503: 1 });
+    expect(paused.gaveUp).toHaveLength(1000);
+    expect(paused.notSent).toHaveLength(19_001);
+    expect(paused.notSent[19_000]).toBe(id(20_000));
   });
 });
 

@@ -22,3 +22,4 @@ export type {
   LogStreamReport,
   LogStreamSource,
 } from './log-stream-types';
+export { LOG_STREAM_DEFAULTS } from './log-stream-defaults';

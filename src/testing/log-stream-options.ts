@@ -16,6 +16,7 @@ import type {
   LogStreamOptions,
   LogStreamPause,
 } from './log-stream-types';
+import { LOG_STREAM_DEFAULTS } from './log-stream-defaults';
 
 /** {@link LogStreamOptions} checked, with every default filled in. */
 export interface ResolvedStreamOptions {
@@ -44,6 +45,7 @@ export interface ResolvedStreamOptions {
   onAttempt: ((attempt: LogStreamAttempt) => void) | undefined;
 }
 
+const D = LOG_STREAM_DEFAULTS;
 const FORMATS: readonly LogStreamFormat[] = ['JSONLINES', 'JSONARRAY', 'JSONOBJECT'];
 /** Headers the player sets itself; a custom header may not replace them. */
 const OWN_HEADERS = new Set(['authorization', 'content-type', 'content-length']);
@@ -136,19 +138,19 @@ export function resolveStreamOptions(options: LogStreamOptions): ResolvedStreamO
   if (typeof options !== 'object' || options === null)
     throw invalid('options', 'an object with at least `url`', options);
   const o = { ...options };
-  const format = o.format ?? 'JSONLINES';
+  const format = o.format ?? D.format;
   if (!FORMATS.includes(format))
     throw invalid('format', "'JSONLINES', 'JSONARRAY' or 'JSONOBJECT'", format);
   const logsPerDelivery = integerOption(
     'logsPerDelivery',
     o.logsPerDelivery,
-    format === 'JSONOBJECT' ? 1 : 100,
+    format === 'JSONOBJECT' ? 1 : D.logsPerDelivery,
     format === 'JSONOBJECT' ? { min: 1, max: 1 } : { min: 1, max: 1000 },
     { strict: true },
   );
   const headers: Record<string, string> = {
     'content-type':
-      o.contentType === undefined ? 'application/json' : headerValue('contentType', o.contentType),
+      o.contentType === undefined ? D.contentType : headerValue('contentType', o.contentType),
   };
   if (o.authorization !== undefined)
     headers.authorization = headerValue('authorization', o.authorization);
@@ -158,18 +160,24 @@ export function resolveStreamOptions(options: LogStreamOptions): ResolvedStreamO
     headers,
     format,
     logsPerDelivery,
-    concurrency: integerOption('concurrency', o.concurrency, 1, LIMITS.concurrency, {
+    concurrency: integerOption('concurrency', o.concurrency, D.concurrency, LIMITS.concurrency, {
       strict: true,
     }),
-    duplicateShare: numberOption('duplicateShare', o.duplicateShare, 0, SHARE),
-    dropShare: numberOption('dropShare', o.dropShare, 0, SHARE),
-    shuffle: booleanOption('shuffle', o.shuffle, false),
-    seed: integerOption('seed', o.seed, 1, { min: 0, max: 2 ** 32 - 1 }, { strict: true }),
-    attempts: integerOption('attempts', o.attempts, 3, { min: 1, max: 10 }, { strict: true }),
-    retryDelayMs: numberOption('retryDelayMs', o.retryDelayMs, 1000, MS),
+    duplicateShare: numberOption('duplicateShare', o.duplicateShare, D.duplicateShare, SHARE),
+    dropShare: numberOption('dropShare', o.dropShare, D.dropShare, SHARE),
+    shuffle: booleanOption('shuffle', o.shuffle, D.shuffle),
+    seed: integerOption('seed', o.seed, D.seed, { min: 0, max: 2 ** 32 - 1 }, { strict: true }),
+    attempts: integerOption(
+      'attempts',
+      o.attempts,
+      D.attempts,
+      { min: 1, max: 10 },
+      { strict: true },
+    ),
+    retryDelayMs: numberOption('retryDelayMs', o.retryDelayMs, D.retryDelayMs, MS),
     pauseAfterFailures:
       o.pauseAfterFailures === undefined || o.pauseAfterFailures === Infinity
-        ? Infinity
+        ? D.pauseAfterFailures
         : integerOption(
             'pauseAfterFailures',
             o.pauseAfterFailures,
@@ -180,16 +188,21 @@ export function resolveStreamOptions(options: LogStreamOptions): ResolvedStreamO
     redeliveries: integerOption(
       'redeliveries',
       o.redeliveries,
-      0,
+      D.redeliveries,
       { min: 0, max: 100 },
       { strict: true },
     ),
-    redeliveryDelayMs: numberOption('redeliveryDelayMs', o.redeliveryDelayMs, 60_000, MS),
+    redeliveryDelayMs: numberOption(
+      'redeliveryDelayMs',
+      o.redeliveryDelayMs,
+      D.redeliveryDelayMs,
+      MS,
+    ),
     pauses: pausesOption(o.pauses),
-    timeoutMs: numberOption('timeoutMs', o.timeoutMs, 10_000, LIMITS.timeoutMs),
+    timeoutMs: numberOption('timeoutMs', o.timeoutMs, D.timeoutMs, LIMITS.timeoutMs),
     ca: caOption(o.ca),
-    follow: booleanOption('follow', o.follow, false),
-    pollMs: numberOption('pollMs', o.pollMs, 1000, MS),
+    follow: booleanOption('follow', o.follow, D.follow),
+    pollMs: numberOption('pollMs', o.pollMs, D.pollMs, MS),
     signal: signalOption(o.signal),
     sleep: functionOption('sleep', o.sleep, realSleep),
     onAttempt: functionOption<((attempt: LogStreamAttempt) => void) | undefined>(

@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 import { inspect } from 'node:util';
 import { isArgumentError } from '../../src/errors';
-import { FAKE_TENANT_SHAPES, playLogStream, startFakeTenant } from '../../src/testing';
+import {
+  FAKE_TENANT_SHAPES,
+  LOG_STREAM_DEFAULTS,
+  playLogStream,
+  startFakeTenant,
+} from '../../src/testing';
 import type { FakeTenant, LogStreamFormat } from '../../src/testing';
 import { FAKE_TENANT_CA, FAKE_TENANT_CERT, FAKE_TENANT_KEY } from '../../src/testing/tls-fixture';
 import type { LogEvent } from '../../src/types';
@@ -493,5 +500,27 @@ describe('options and secrets', () => {
     expect(r.received[0]?.headers.authorization).toBe(token);
     expect(inspect(report, { depth: 10 })).not.toContain('s3cr3t');
     expect(seen.join()).not.toContain('s3cr3t');
+  });
+});
+
+describe('docs', () => {
+  it("docs/testing.md's option table quotes LOG_STREAM_DEFAULTS", () => {
+    const page = readFileSync(path.join(__dirname, '..', '..', 'docs', 'testing.md'), 'utf8');
+    const rows = new Map(
+      [...page.matchAll(/^\| `(\w+)` +\| ([^|]+?) +\|/gm)].map((m) => [m[1], m[2]]),
+    );
+    let checked = 0;
+    for (const [name, value] of Object.entries(LOG_STREAM_DEFAULTS)) {
+      if (!rows.has(name)) continue;
+      const shown =
+        typeof value === 'string'
+          ? `\`'${value}'\``
+          : /^[a-zA-Z]/.test(String(value))
+            ? `\`${value}\``
+            : String(value);
+      expect(`${name}: ${rows.get(name)}`).toBe(`${name}: ${shown}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(12);
   });
 });

@@ -4,12 +4,13 @@ import {
   functionOption,
   integerOption,
   invalid,
+  invalidAs,
+  kindOf,
   numberOption,
   signalOption,
   unquoted,
 } from '../options/check';
 import { LIMITS } from '../options/limits';
-import { redactUrlCredentials } from '../util/redact';
 import type {
   LogStreamAttempt,
   LogStreamFormat,
@@ -62,8 +63,13 @@ function urlOption(raw: unknown): URL {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    const shown = typeof raw === 'string' ? redactUrlCredentials(raw) : raw;
-    throw invalid('url', "an http: or https: URL (the stream's Payload URL)", shown);
+    // never the URL itself: a Payload URL may carry a credential (user info, a query token)
+    const got = url
+      ? `a ${url.protocol} URL`
+      : typeof raw === 'string'
+        ? 'a string that is not a URL'
+        : kindOf(raw);
+    throw invalidAs('url', "an http: or https: URL (the stream's Payload URL)", got);
   }
   return url;
 }

@@ -456,7 +456,12 @@ describe('options and secrets', () => {
     );
     expect(await bad({ headers: { Authorization: token } })).toContain('`headers`');
     expect(await bad({ headers: { 'X-Key': `${token}\r\n` } })).toContain('`headers.X-Key`');
-    expect(await bad({ url: 'ftp://user:s3cr3t@host/' })).toContain('[REDACTED]');
+    expect(await bad({ url: 'ftp://user:s3cr3t@host/' })).toBe(
+      "Expected `url` to be an http: or https: URL (the stream's Payload URL), got a ftp: URL",
+    );
+    expect(await bad({ url: 'example.com/?token=s3cr3t' })).toContain(
+      'got a string that is not a URL',
+    );
     expect(await bad({ format: 'NDJSON' })).toContain('`format`');
     expect(await bad({ dropShare: 2 })).toContain('`dropShare`');
     expect(await bad({ pauses: [{ afterDeliveries: -1, ms: 1 }] })).toContain(

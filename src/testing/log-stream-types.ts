@@ -33,7 +33,10 @@ export interface LogStreamSource {
 
 /** A window in which the stream sends nothing (a stream Auth0 paused, then resumed). */
 export interface LogStreamPause {
-  /** The pause starts once this many deliveries were sent (and answered). */
+  /**
+   * The pause comes before the next delivery once this many were sent, after those in flight
+   * were answered (`0`: before the first).
+   */
   afterDeliveries: number;
   /**
    * How long, in ms (through `sleep`). Logs the source writes meanwhile are never sent, as Auth0

@@ -401,6 +401,28 @@ describe('https, pauses and following a growing tenant', () => {
     expect(Object.keys(untrusted.failures)).toEqual(['UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
   });
 
+  it('takes each pause before the next delivery, with concurrency, and loses nothing of a list', async () => {
+    const r = await receiver('JSONLINES');
+    const events: string[] = [];
+    const report = await playLogStream(logs, {
+      url: r.url,
+      logsPerDelivery: 1,
+      concurrency: 2,
+      pauses: [
+        { afterDeliveries: 3, ms: 7 },
+        { afterDeliveries: 0, ms: 5 },
+      ],
+      sleep: async (ms) => void events.push(`pause ${ms}`),
+      onAttempt: (a) => events.push(`delivery ${a.delivery}`),
+    });
+    expect(events.slice(0, 1)).toEqual(['pause 5']);
+    // the second pause waits for deliveries 1 to 3 (2 and 3 in flight together)
+    expect(events.indexOf('pause 7')).toBe(4);
+    expect(events.slice(1, 4).sort()).toEqual(['delivery 1', 'delivery 2', 'delivery 3']);
+    expect(report.missedWhilePaused).toEqual([]);
+    expect(report.delivered).toHaveLength(5);
+  });
+
   it('follows a growing tenant until the signal aborts; logs written during a pause are never sent', async () => {
     const grown = await startFakeTenant({ logs: 20, now: () => NOW, endDate: NOW - 1000 });
     try {

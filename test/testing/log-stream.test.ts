@@ -347,7 +347,7 @@ describe('what Auth0 promises and does not', () => {
 describe('a large source', () => {
   it('plans 10,000 logs at a time (shuffled within them) and, without follow, plays the logs there at the start', async () => {
     const id = (i: number) => `900${String(i).padStart(53, '0')}`;
-    let count = 20_001;
+    let count = 10_050;
     const source = {
       // the source grows by one log each time it is asked: a stream without `follow` ignores them
       logCount: () => count++,
@@ -366,16 +366,16 @@ describe('a large source', () => {
       shuffle: true,
     });
     const ids = r.ids();
-    expect(ids).toHaveLength(20_001);
-    expect(report.deliveries).toBe(21);
+    expect(ids).toHaveLength(10_050);
+    expect(report.deliveries).toBe(11);
     const firstChunk = Array.from({ length: 10_000 }, (_, i) => id(i));
     expect(ids.slice(0, 10_000).sort()).toEqual(firstChunk);
     expect(ids.slice(0, 10_000)).not.toEqual(firstChunk);
-    expect(ids[20_000]).toBe(id(20_000));
+    expect(ids.slice(10_000).sort()).toEqual(Array.from({ length: 50 }, (_, i) => id(10_000 + i)));
 
     // paused for good in the first 10,000: the logs of the later ones are not sent either
     const down = await receiver('JSONARRAY', () => 503);
-    count = 20_001;
+    count = 10_050;
     const paused = await playLogStream(source, {
       url: down.url,
       format: 'JSONARRAY',
@@ -386,8 +386,8 @@ describe('a large source', () => {
     expect(paused.stoppedBy).toBe('paused');
     expect(paused.answers).toEqual({ 503: 1 });
     expect(paused.gaveUp).toHaveLength(1000);
-    expect(paused.notSent).toHaveLength(19_001);
-    expect(paused.notSent[19_000]).toBe(id(20_000));
+    expect(paused.notSent).toHaveLength(9050);
+    expect(paused.notSent[9049]).toBe(id(10_049));
   });
 });
 

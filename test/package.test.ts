@@ -79,16 +79,15 @@ const probe = `
   });
 
   it('serves the testing entry point with both loaders', () => {
-    const cjs = node([
-      '-e',
-      "console.log(typeof require('auth0-log-tools/testing').startFakeTenant)",
-    ]).trim();
+    const names =
+      "['startFakeTenant','playLogStream','FAKE_TENANT_SHAPES','LOG_STREAM_DEFAULTS'].map((n) => typeof m[n]).join(',')";
+    const cjs = node(['-e', `const m = require('auth0-log-tools/testing'); console.log(${names})`]);
     const esm = node([
       '--input-type=module',
       '-e',
-      "import { startFakeTenant } from 'auth0-log-tools/testing'; console.log(typeof startFakeTenant)",
-    ]).trim();
-    expect([cjs, esm]).toEqual(['function', 'function']);
+      `import * as m from 'auth0-log-tools/testing'; console.log(${names})`,
+    ]);
+    expect([cjs.trim(), esm.trim()]).toEqual(Array(2).fill('function,function,object,object'));
   });
 
   it('serves the cluster entry point with both loaders, its peer dependencies loaded only when used', () => {

@@ -12,3 +12,14 @@ export type {
   RateLimitOptions,
   ScriptedResponse,
 } from './types';
+export { playLogStream } from './log-stream';
+export type {
+  LogStreamAttempt,
+  LogStreamElement,
+  LogStreamFormat,
+  LogStreamOptions,
+  LogStreamPause,
+  LogStreamReport,
+  LogStreamSource,
+} from './log-stream-types';
+export { LOG_STREAM_DEFAULTS } from './log-stream-defaults';

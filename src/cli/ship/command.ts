@@ -397,7 +397,11 @@ function shapeFlags(args: ParsedArgs, env: CliIo['env']): ShapeFlags {
     const option = error.option as keyof typeof given | undefined;
     throw new UsageError(usageMessage(error, option === undefined ? undefined : given[option]));
   }
-  const split = (value: string) => value.split(',').map((item) => item.trim());
+  const split = (value: string) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   return {
     ...(format === undefined ? {} : { format: format as LogFormat }),
     ...(pii === undefined ? {} : { pii: split(pii) }),

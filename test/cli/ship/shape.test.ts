@@ -38,7 +38,7 @@ describe('ship --format --pii --pii-method --categories', () => {
     const argv = [
       ...['--ca-file', caFile, '--state', state, '--out', out, '--json'],
       ...['--format', 'stream', '--pii', 'email,username', '--pii-method', 'hash'],
-      ...['--categories', 'auth.login.fail,auth.login.success'],
+      ...['--categories', 'auth.login.fail, ,auth.login.success'], // a blank item is left out
     ];
     expect(await runShip(argv, io)).toBe(0);
     const covered = new Set([

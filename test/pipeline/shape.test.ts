@@ -12,6 +12,7 @@ import { post } from '../../src/destinations/post';
 import { s3 } from '../../src/destinations/s3';
 import { splunk } from '../../src/destinations/splunk';
 import { LogsProcessor } from '../../src/processor';
+import { LogsApiStream } from '../../src/stream';
 import { PII_MASK } from '../../src/pipeline/shape/pii';
 import type { LogEvent } from '../../src/types';
 import { tempDir } from '../support/cli';
@@ -252,6 +253,22 @@ describe('categories', () => {
     );
     // the fake tenant's du (legacy; Auth0 now writes sdu) and gd_send_sms are in no category
     expect(new Set(shipped.map((l) => l.type))).toEqual(new Set(['du', 'gd_send_sms']));
+  });
+
+  it('LogsApiStream keeps the categories too, added to its types', async () => {
+    const stream = new LogsApiStream({
+      ...credentials(tenant()),
+      categories: 'auth.signup.success',
+      types: ['w'],
+    });
+    const kept: string[] = [];
+    for await (const page of stream.pages(100)) kept.push(...page.logs.map((log) => log.type));
+    const expected = rawLogs().filter((log) => log.type === 'ss' || log.type === 'w');
+    expect(expected.length).toBeGreaterThan(3);
+    expect(kept).toEqual(expected.map((log) => log.type));
+    expect(
+      () => new LogsApiStream({ ...credentials(tenant()), categories: ['user.sucess'] }),
+    ).toThrow('`user.sucess` is not an Auth0 Log Streams category; did you mean `user.success`?');
   });
 
   it('an unknown category is refused naming the nearest, before any request', async () => {

@@ -4,6 +4,7 @@ import { createShaper } from '../../src/pipeline/shape/shape';
 import { isStreamRecord, logOf } from '../../src/auth0/log-stream';
 import { bulkLines } from '../../src/destinations/elastic';
 import type { LogEvent } from '../../src/types';
+import { resolveProcessorOptions } from '../../src/options/processor';
 
 const KEY = 'a-test-key-of-32-characters-long';
 const key = createSecretKey(Buffer.from(KEY));
@@ -128,5 +129,54 @@ describe('format', () => {
     expect(doc?.['data']?.['_id']).toBeUndefined();
     expect(doc?.['data']?.['auth0_id']).toBe('legacy-id');
     expect(doc?.['data']?.['type']).toBe('sapi');
+  });
+});
+
+describe('the shaping options', () => {
+  const resolve = (options: Record<string, unknown>) => () =>
+    resolveProcessorOptions({
+      domain: 'acme.auth0.com',
+      clientId: 'c',
+      clientSecret: 's',
+      ...options,
+    });
+
+  it('are refused by name when malformed', () => {
+    expect(resolve({ format: 'json' })).toThrow(
+      `Expected \`format\` to be 'raw' or 'stream', got "json"`,
+    );
+    expect(resolve({ pii: 5 })).toThrow(/Expected `pii` to be an array of first_name, last_name/);
+    expect(resolve({ pii: ['mail'] })).toThrow(
+      '`mail` is not a PII field (`pii`); did you mean `email`?',
+    );
+    expect(resolve({ pii: 'email', piiMethod: 'sha1' })).toThrow(
+      `Expected \`piiMethod\` to be 'mask' or 'hash', got "sha1"`,
+    );
+    expect(resolve({ categories: [3] })).toThrow(
+      /Expected `categories` to be an array of Log Streams/,
+    );
+    expect(resolve({ categories: 'nothing.like.it.at.all' })).toThrow(
+      /is not an Auth0 Log Streams category; the categories are actions, auth\.login\.fail/,
+    );
+  });
+
+  it('default to raw, nothing hidden, no category; blank or - is none', () => {
+    const o = resolveProcessorOptions({
+      domain: 'acme.auth0.com',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect(o.shape).toEqual({ format: 'raw', pii: undefined });
+    expect(o.categories).toEqual([]);
+    expect(resolve({ pii: '-', categories: '' })()).toMatchObject({
+      categories: [],
+      shape: { pii: undefined },
+    });
+    // mask needs no key, and ignores one
+    expect(resolve({ pii: 'ip', piiKey: 'x' })().shape.pii).toEqual({
+      fields: ['ip'],
+      method: 'mask',
+      key: undefined,
+    });
   });
 });

@@ -15,6 +15,7 @@ import { LogsProcessor } from '../../src/processor';
 import { LogsApiStream } from '../../src/stream';
 import { PII_MASK } from '../../src/pipeline/shape/pii';
 import type { LogEvent } from '../../src/types';
+import { FAKE_TENANT_SHAPES } from '../../src/testing';
 import { tempDir } from '../support/cli';
 import { startDatadogPeer } from '../support/datadog-peer';
 import { startElasticPeer } from '../support/elastic-peer';
@@ -26,7 +27,8 @@ import { credentials, memoryStorage, useTenant } from '../support/tenant';
 
 const TOTAL = 400;
 const KEY = 'k3y-for-the-shape-test-0123456789';
-const tenant = useTenant({ logs: TOTAL, startDate: Date.now() - 3600_000 });
+// a real tenant's shape: busy hours and quiet nights over two days, 1 % of logs written late
+const tenant = useTenant({ ...FAKE_TENANT_SHAPES.realistic, logs: TOTAL });
 const rawLogs = (): LogEvent[] => Array.from({ length: TOTAL }, (_, k) => tenant().logAt(k));
 const hmac = (value: string) => createHmac('sha256', KEY).update(value).digest('hex');
 

@@ -21,6 +21,13 @@ export type { Defaults } from './defaults';
 export { logTypes, getLogType, typesAtLevel } from './auth0/log-types';
 export type { LogLevel, LogSeverity, LogTypeInfo } from './auth0/log-types';
 export { compareLogIds, isLogId, logIdOf } from './auth0/log-id';
+// Shaping: Log Streams categories, the Log Streams envelope, personal data
+export { LOG_CATEGORIES, logCategoryOf } from './auth0/log-categories';
+export { isStreamRecord, logOf } from './auth0/log-stream';
+export { PII_FIELDS, PII_KEYS, PII_MASK, PII_PATTERNS } from './pipeline/shape/pii';
+export type { PiiField, PiiMethod } from './pipeline/shape/pii';
+export type { LogFormat } from './pipeline/shape/format';
+export type { ShapeOptions } from './options/shape';
 export {
   AbortError,
   ArgumentError,
@@ -51,12 +58,14 @@ export type {
   ErrorSource,
   LogEvent,
   LogLocationInfo,
+  LogStreamRecord,
   LogsPage,
   Logger,
   RateLimits,
   RunResult,
   RunStatus,
   RunWarning,
+  ShippedLog,
   SkippedRange,
   StopReason,
   StopRequest,

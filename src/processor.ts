@@ -28,6 +28,7 @@ import { isTransient, systemTiming, type RetryPolicy, type Timing } from './pipe
 import { StateStore } from './storage/state';
 import { addWarning, errorFacts, joinWarnings, stopRequestOf } from './pipeline/run-status';
 import { startCheckpoint as startCheckpointOf } from './pipeline/start';
+import { createShaper, shapeBatches } from './pipeline/shape/shape';
 import type {
   Logger,
   LogsHandler,
@@ -121,6 +122,7 @@ export class LogsProcessor {
     const logger = defer(() => loggerOption(options.logger));
     this.problem = problem;
     this.redactor.addBasic(String(options.clientId), String(options.clientSecret));
+    if (typeof options.piiKey === 'string') this.redactor.add(options.piiKey);
     this.log = this.redactedLogger('processor', logger);
   }
 
@@ -189,7 +191,7 @@ export class LogsProcessor {
     this.log.debug(`Starting from checkpoint ${startCheckpoint ?? '(the oldest log)'}`);
     const deadline = start + o.maxRunTimeSeconds * 1000;
     const counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
-    const filter = createLogFilter(o.types, o.logLevel);
+    const filter = createLogFilter(o.types, o.logLevel, o.categories);
     // Backfill: several cursors over a backlog, pages still in order.
     let cursors: BackfillState | undefined;
     const onProgress =
@@ -258,7 +260,10 @@ export class LogsProcessor {
         waitReason: 'handler_retry',
       },
     });
-    const report = await delivery.drain(batches(watched, o.batchSize, startCheckpoint));
+    // the one transform stage: every handler, dead letter and onBatchFailure sees shaped logs
+    const report = await delivery.drain(
+      shapeBatches(batches(watched, o.batchSize, startCheckpoint), createShaper(o.shape)),
+    );
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;
     if (report.logsDeadLettered) status.logsDeadLettered = report.logsDeadLettered;

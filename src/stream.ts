@@ -34,6 +34,11 @@ export interface LogsApiStreamOptions extends Partial<LogsApiClientOptions>, Par
    * one the catalog does not know yet. Not an array (an object): ignored, as the original did.
    */
   types?: readonly string[];
+  /**
+   * Log Streams filter categories to keep (`auth.login.fail`, `user.fail`, ...; see
+   * `LOG_CATEGORIES`), added to `types`; an unknown name throws an `ArgumentError` naming the nearest.
+   */
+  categories?: readonly string[] | string;
   /** Retries of a failed request, 0 to 100. @default 5 */
   maxRetries?: number;
   /** Retries and waits stop past `start + maxRunTimeSeconds`. @default 22 */
@@ -126,7 +131,7 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     this.o = resolveStreamOptions(options);
     this.signal = signalOption(options.signal);
     this.client = options.client ?? new LogsApiClient(options as LogsApiClientOptions);
-    this.filter = createLogFilter(this.o.types, 0);
+    this.filter = createLogFilter(this.o.types, 0, this.o.categories);
     this.log = scopedLogger('stream', this.o.logger);
     this.retryPolicy = {
       now: this.o.now,

@@ -180,6 +180,22 @@ export interface DeadLetterEntry extends RejectedLog {
 }
 
 /**
+ * A log in the shape Auth0's Log Streams send it (`format: 'stream'`): its `log_id` at the top and
+ * the whole log in `data`. Source: the payload of a Custom Webhook log stream,
+ * https://auth0.com/docs/customize/log-streams/custom-log-streams ("log_id" and "data").
+ */
+export interface LogStreamRecord {
+  log_id: string;
+  data: LogEvent;
+}
+
+/**
+ * What a run hands its handler: each log as Auth0's API returns it (`format: 'raw'`, the default),
+ * or as a {@link LogStreamRecord} (`format: 'stream'`).
+ */
+export type ShippedLog = LogEvent | LogStreamRecord;
+
+/**
  * Why a run ended: `caught_up` (the tenant had no newer log), `max_run_time` (the run-time cap),
  * `rate_limit` (the rate-limit bucket stayed empty past the run time), `aborted` (the run's
  * `AbortSignal`), `failed` (`status.error` says why).

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import vm from 'node:vm';
 import ts from 'typescript';
 import { getLogType, typesAtLevel } from '../src/auth0/log-types';
+import { createHmac } from 'node:crypto';
+import { LOG_CATEGORIES } from '../src/auth0/log-categories';
 import { startFakeTenant } from '../src/testing';
 
 // The README and the docs/ pages: their code compiles, their links and paths lead somewhere, and
@@ -230,6 +232,52 @@ describe('README and docs/ links', () => {
       expect(last).toMatch(
         new RegExp(`^stopped \\(\\w+\\) at checkpoint ${tenant.logIdAt(1199)}$`),
       );
+    } finally {
+      await tenant.close();
+    }
+  });
+
+  it('the shaping examples (format, pii, categories) ship what docs/shaping.md says', async () => {
+    const tenant = await startFakeTenant({ logs: 300 });
+    const key = 'readme-pii-key-0123456789abcdef';
+    try {
+      await fs.writeFile(path.join(scratch, 'ca.pem'), tenant.ca);
+      const example = async (heading: string): Promise<string[]> => {
+        const file = path.join(scratch, 'shaping.cjs');
+        await fs.writeFile(file, await codeBlock('docs/shaping.md', heading, 'js'));
+        const { stdout } = await run(process.execPath, [file], {
+          cwd: scratch,
+          env: {
+            PATH: process.env.PATH,
+            NODE_EXTRA_CA_CERTS: path.join(scratch, 'ca.pem'),
+            AUTH0_DOMAIN: tenant.domain,
+            AUTH0_CLIENT_ID: tenant.clientId,
+            AUTH0_CLIENT_SECRET: tenant.clientSecret,
+            AUTH0_LOG_TOOLS_PII_KEY: key,
+          },
+        });
+        return stdout.trim().split('\n');
+      };
+      const logs = Array.from({ length: 300 }, (_, k) => tenant.logAt(k));
+      const records = await example('## The Log Streams envelope: `format`');
+      expect(records.map((line) => JSON.parse(line) as unknown)).toEqual(
+        logs.map((log) => ({ log_id: log.log_id, type: log.type })),
+      );
+      const names = await example('## Personal data: `pii`, `piiMethod`, `piiKey`');
+      expect(names).toEqual(
+        logs.flatMap((log) =>
+          log.user_name ? [createHmac('sha256', key).update(log.user_name).digest('hex')] : [],
+        ),
+      );
+      const covered = new Set(
+        ['auth.login.fail', 'auth.signup.fail', 'user.fail', 'management.fail'].flatMap(
+          (name) => LOG_CATEGORIES[name] ?? [],
+        ),
+      );
+      const types = await example('## Log Streams categories: `categories`');
+      const expected = logs.filter((log) => covered.has(log.type)).map((log) => log.type);
+      expect(expected.length).toBeGreaterThan(10);
+      expect(types).toEqual(expected);
     } finally {
       await tenant.close();
     }

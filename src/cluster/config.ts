@@ -9,6 +9,7 @@ import { checkpointOption, START_FROM_MAX_AHEAD_MS } from '../options/paging';
 import { LEASE_DEFAULTS } from '../storage/lease';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
+import { PII_KEY_VARIABLE } from '../options/shape';
 
 /** Defaults of a `serve` configuration. */
 export const SERVE_DEFAULTS = Object.freeze({
@@ -122,6 +123,13 @@ const tenant = z.strictObject({
     .optional(),
   maxRunTimeSeconds: ranged('maxRunTimeSeconds', LIMITS.maxRunTimeSeconds).optional(),
   logTypes: z.array(text).optional(),
+  /** Log Streams filter categories (the processor's `categories`). */
+  categories: z.array(text).optional(),
+  /** `raw` or `stream` (`{ log_id, data }`), the processor's `format`. */
+  format: z.enum(['raw', 'stream']).optional(),
+  /** Personal data to hide (the processor's `pii`); `piiMethod: hash` keys from AUTH0_LOG_TOOLS_PII_KEY. */
+  pii: z.array(text).optional(),
+  piiMethod: z.enum(['mask', 'hash']).optional(),
   onBatchFailure: z.enum(['stop', 'skip']).optional(),
   deadLetter: text.optional(),
   post: z
@@ -170,6 +178,15 @@ export interface TenantConfig {
   intervalSeconds: number;
   batchSize?: number;
   logTypes?: string[];
+  /** Log Streams filter categories to ship. */
+  categories?: string[];
+  /** `raw` (default) or `stream`: `{ log_id, data }`. */
+  format?: 'raw' | 'stream';
+  /** Personal data to hide, by `piiMethod` (`mask` by default). */
+  pii?: string[];
+  piiMethod?: 'mask' | 'hash';
+  /** The `hash` key: the serving process's AUTH0_LOG_TOOLS_PII_KEY (a secret, as `clientSecret`). */
+  piiKey?: string;
   /** A batch still failing after its retries: `stop` the run (default, `SHIPPER_DEFAULTS`) or `skip` it. */
   onBatchFailure?: 'stop' | 'skip';
   /** NDJSON file the logs a destination refuses for good are appended to (`fileDeadLetter`). */
@@ -287,6 +304,12 @@ export function parseServeConfig(
     if (ca !== undefined) out.ca = ca;
     if (t.batchSize !== undefined) out.batchSize = t.batchSize;
     if (t.logTypes) out.logTypes = t.logTypes;
+    if (t.categories) out.categories = t.categories;
+    if (t.format !== undefined) out.format = t.format;
+    if (t.pii) out.pii = t.pii;
+    if (t.piiMethod !== undefined) out.piiMethod = t.piiMethod;
+    const piiKey = env[PII_KEY_VARIABLE];
+    if (t.piiMethod === 'hash' && piiKey) out.piiKey = piiKey;
     if (t.onBatchFailure !== undefined) out.onBatchFailure = t.onBatchFailure;
     if (t.deadLetter !== undefined) {
       out.deadLetter = path.resolve(baseDir, t.deadLetter);

@@ -16,6 +16,11 @@ export interface TenantProcessorFields {
   ca?: string;
   batchSize?: number;
   logTypes?: string[];
+  categories?: string[];
+  format?: 'raw' | 'stream';
+  pii?: string[];
+  piiMethod?: 'mask' | 'hash';
+  piiKey?: string;
   onBatchFailure?: 'stop' | 'skip';
   deadLetter?: string;
   maxRunTimeSeconds?: number;
@@ -23,7 +28,7 @@ export interface TenantProcessorFields {
 
 /**
  * The `LogsProcessor` options of a configured tenant (credentials, `ca`, `batchSize`, `logTypes`,
- * `deadLetter`, `maxRunTimeSeconds`), with the shipping promise (`shipperFailurePolicy`): a batch is
+ * `categories`, `format`, `pii`, `piiMethod` and its key, `deadLetter`, `maxRunTimeSeconds`), with the shipping promise (`shipperFailurePolicy`): a batch is
  * never skipped unless the tenant's `onBatchFailure` is `skip`.
  */
 export function tenantProcessorOptions(config: TenantProcessorFields): LogsProcessorOptions {
@@ -37,6 +42,11 @@ export function tenantProcessorOptions(config: TenantProcessorFields): LogsProce
   if (config.ca !== undefined) processor.ca = config.ca;
   if (config.batchSize !== undefined) processor.batchSize = config.batchSize;
   if (config.logTypes) processor.logTypes = config.logTypes;
+  if (config.categories) processor.categories = config.categories;
+  if (config.format !== undefined) processor.format = config.format;
+  if (config.pii) processor.pii = config.pii;
+  if (config.piiMethod !== undefined) processor.piiMethod = config.piiMethod;
+  if (config.piiKey !== undefined) processor.piiKey = config.piiKey;
   if (config.maxRunTimeSeconds !== undefined)
     processor.maxRunTimeSeconds = config.maxRunTimeSeconds;
   return processor;
@@ -54,6 +64,7 @@ export function tenantOptionProblems(
   const problems: Array<{ option: string; message: string }> = [];
   const redactor = new Redactor();
   redactor.addBasic(config.clientId, config.clientSecret);
+  redactor.add(config.piiKey);
   for (const resolve of [resolveClientOptions, resolveProcessorOptions]) {
     try {
       resolve(options);

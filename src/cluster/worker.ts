@@ -1,3 +1,4 @@
+import { logOf } from '../auth0/log-stream';
 import type { Job, Queue, Worker } from 'bullmq';
 import type * as BullMQ from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -215,7 +216,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       await slot.tenant.handler(logs);
       shipped += logs.length;
       for (const log of logs) {
-        const time = Date.parse(log.date);
+        const time = Date.parse(logOf(log).date); // `data.date` with format 'stream'
         if (!(time <= newest)) newest = time;
       }
     };

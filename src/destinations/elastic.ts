@@ -1,5 +1,6 @@
 import { ArgumentError } from '../errors';
 import { Redactor } from '../util/redact';
+import { isStreamRecord } from '../auth0/log-stream';
 import type { LogEvent } from '../types';
 import { endpointUrl, shown } from './address';
 import { DESTINATION_DEFAULTS } from './defaults';
@@ -133,12 +134,20 @@ function auth(o: ElasticOptions, label: OptionName, redactor: Redactor): string 
   return `Basic ${basic}`;
 }
 
-/** The action and document lines of one log, each ending in a line break. */
-export function bulkLines(log: LogEvent, index: string): string {
-  const id = idOf(log);
+/**
+ * The action and document lines of one log, each ending in a line break. A Log Streams record
+ * (`format: 'stream'`) stays `{ log_id, data }` with `@timestamp` from `data.date`; `_id` (a
+ * metadata field Elasticsearch refuses inside a document) is left out of `data` as of a raw log.
+ */
+export function bulkLines(shipped: LogEvent, index: string): string {
+  const id = idOf(shipped);
+  const record = isStreamRecord(shipped) ? shipped : undefined;
+  const log = record ? record.data : shipped;
   const { _id: legacy, ...fields } = log;
-  const doc: Record<string, unknown> = { '@timestamp': log.date, ...fields };
-  if (legacy !== undefined && legacy !== id) doc['auth0_id'] = legacy;
+  const doc: Record<string, unknown> = record
+    ? { '@timestamp': log.date, log_id: record.log_id, data: fields }
+    : { '@timestamp': log.date, ...fields };
+  if (legacy !== undefined && legacy !== id) (record ? fields : doc)['auth0_id'] = legacy;
   const action = { create: id === undefined ? { _index: index } : { _index: index, _id: id } };
   return `${JSON.stringify(action)}\n${JSON.stringify(doc)}\n`;
 }

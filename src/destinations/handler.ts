@@ -1,3 +1,4 @@
+import { logOf } from '../auth0/log-stream';
 import type { LogEvent, RunWarning } from '../types';
 
 /**
@@ -42,8 +43,12 @@ export function destinationHandler(
   });
 }
 
-/** The log's `date` as epoch milliseconds, or `undefined` when it has none or it does not parse. */
-export function logTime(log: LogEvent): number | undefined {
+/**
+ * The log's `date` as epoch milliseconds (of `data.date` for a Log Streams record, `format:
+ * 'stream'`), or `undefined` when it has none or it does not parse.
+ */
+export function logTime(shipped: LogEvent): number | undefined {
+  const log = logOf(shipped);
   const ms = typeof log.date === 'string' ? Date.parse(log.date) : Number.NaN;
   return Number.isFinite(ms) ? ms : undefined;
 }

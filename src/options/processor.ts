@@ -5,6 +5,8 @@ import type { BatchFailure, DeadLetterEntry, LogsHandler, RunProgress, WaitEvent
 import { loggerOption } from '../util/log';
 import { functionOption, integerOption, invalid, maskingSecret } from './check';
 import { LIMITS } from './limits';
+import { categoriesOption, shapeOption, type ShapeOptions } from './shape';
+import type { LogShape } from '../pipeline/shape/shape';
 import {
   checkpointOption,
   logLevelOption,
@@ -16,7 +18,7 @@ import {
 } from './paging';
 
 /** Options of {@link LogsProcessor}: the client's, and how to run. */
-export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timing> {
+export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timing>, ShapeOptions {
   /** Logs handed to the handler at once, 1 to 1000. @default 100 */
   batchSize?: number | string;
   /** Retries of a failed handler call (and of a failed fetch), 0 to 100. @default 5 */
@@ -94,6 +96,10 @@ export interface ResolvedOptions extends ResolvedPaging {
   onProgress: ((progress: RunProgress) => void) | undefined;
   backfillCursors: number;
   deadLetter: ((entries: DeadLetterEntry[]) => Promise<void>) | undefined;
+  /** Log Streams categories to ship (added to `types` and `logLevel`); `[]`: none named. */
+  categories: string[];
+  /** `format` and `pii`: what the shaping stage does to each log. */
+  shape: LogShape;
 }
 
 function failurePolicy(raw: unknown): ResolvedOptions['onBatchFailure'] {
@@ -125,6 +131,8 @@ function resolveProcessorOptionsUnmasked(options: {
     startFrom: checkpointOption('startFrom', options.startFrom, true),
     types: logTypesOption('logTypes', options.logTypes),
     logLevel: logLevelOption(options.logLevel),
+    categories: categoriesOption(options.categories),
+    shape: shapeOption(options),
     concurrency: integerOption(
       'concurrency',
       options.concurrency,

@@ -11,11 +11,13 @@ import {
   timingOption,
   type ResolvedPaging,
 } from './paging';
+import { categoriesOption } from './shape';
 
 /** The raw paging options of the stream. */
 export interface RawStreamOptions extends Partial<Timing> {
   checkpointId?: unknown;
   types?: unknown;
+  categories?: unknown;
   maxRetries?: unknown;
   maxRunTimeSeconds?: unknown;
   start?: unknown;
@@ -27,6 +29,8 @@ export interface RawStreamOptions extends Partial<Timing> {
 /** Stream options after defaults and validation. */
 export interface ResolvedStreamOptions extends ResolvedPaging {
   checkpoint: string | null;
+  /** Log Streams categories to keep (added to `types`); `[]`: none named. */
+  categories: string[];
   start: number;
   waitOnRateLimit: boolean;
 }
@@ -52,6 +56,7 @@ function resolveStreamOptionsUnmasked(options: RawStreamOptions): ResolvedStream
         ? undefined
         : logTypesOption('types', options.types),
     logLevel: 0,
+    categories: categoriesOption(options.categories),
     maxRetries: maxRetriesOption(options.maxRetries),
     maxRunTimeSeconds: runTimeOption(options.maxRunTimeSeconds),
     start,

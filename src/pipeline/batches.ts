@@ -1,12 +1,13 @@
 import { logIdOf } from '../auth0/log-id';
 import type { CheckedPage, PagesStop } from './types';
-import type { LogEvent } from '../types';
+import type { LogEvent, ShippedLog } from '../types';
 
 /** A run of consecutive logs handed to the handler at once, with the checkpoints around it. */
 export interface Batch {
   /** Position in the run, from 0. */
   seq: number;
-  logs: LogEvent[];
+  /** Its logs, in `log_id` order: as the API returned them, or shaped (`shapeBatches`). */
+  logs: ShippedLog[];
   /** Checkpoint before the batch. */
   fromCheckpoint: string | null;
   /** Checkpoint after it: past its last log, and past logs filtered out up to there. */

@@ -6,8 +6,24 @@ import type { PagesStop } from './types';
 import { withRetry, type RetryPolicy } from './retry';
 import { checkpointAdvances } from '../storage/checkpoint';
 import type { StateStore } from '../storage/state';
-import type { DeadLetterEntry, LogEvent, LogsHandler, RejectedLog, SkippedRange } from '../types';
+import type {
+  DeadLetterEntry,
+  LogEvent,
+  LogsHandler,
+  RejectedLog,
+  ShippedLog,
+  SkippedRange,
+} from '../types';
+import { logOf } from '../auth0/log-stream';
 import { DEAD_LETTER_HINT, deadLetterEntries, rejectedLogs } from './rejected';
+
+/**
+ * A batch's logs as the public types name them (`LogEvent[]`, in the handler, `onBatchFailure` and
+ * the dead letter): with `format: 'stream'` each is a `LogStreamRecord`, as that option says.
+ */
+function handed(logs: ShippedLog[]): LogEvent[] {
+  return logs as LogEvent[];
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
@@ -184,7 +200,7 @@ export class Delivery {
         attempts += 1;
         // a copy each attempt: a handler that empties or edits its array (`logs.length = 0`)
         // changes neither what is counted and committed nor what a retry sends
-        return callHandler(this.o.handler, batch.logs.slice());
+        return callHandler(this.o.handler, handed(batch.logs.slice()));
       }, this.o.retry);
     } catch (error) {
       const exhausted = attempts > this.o.maxRetries || isPermanentError(error);
@@ -207,7 +223,7 @@ export class Delivery {
   ): Promise<void> {
     if (this.o.retry.signal?.aborted) return;
     const deadLetter = this.o.deadLetter;
-    const entries = deadLetter && deadLetterEntries(batch.logs, rejected);
+    const entries = deadLetter && deadLetterEntries(handed(batch.logs), rejected);
     if (!deadLetter || !entries) {
       const failure = deadLetter
         ? error
@@ -253,7 +269,7 @@ export class Delivery {
     }
     try {
       await policy({
-        logs: batch.logs,
+        logs: handed(batch.logs),
         error,
         fromCheckpoint: batch.fromCheckpoint,
         toCheckpoint: batch.toCheckpoint,
@@ -282,7 +298,7 @@ export class Delivery {
         this.checkpoint = next.toCheckpoint;
       // the newest log shipped (a skipped batch shipped nothing: it says nothing of the lag)
       const last = entry.delivered ? next.logs[next.logs.length - 1] : undefined;
-      const date = last ? Date.parse(last.date) : Number.NaN;
+      const date = last ? Date.parse(logOf(last).date) : Number.NaN;
       if (!Number.isNaN(date) && !(date <= (this.newestLogDate ?? -Infinity)))
         this.newestLogDate = date;
       this.batchesCommitted += 1;

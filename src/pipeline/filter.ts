@@ -1,12 +1,14 @@
 import { ArgumentError } from '../errors';
 import { getLogType, logTypes } from '../auth0/log-types';
+import { LOG_CATEGORIES, isLogCategory, logCategoryOf } from '../auth0/log-categories';
 import type { LogEvent } from '../types';
 
 /** Prefix that names a log type code the catalog does not know yet: `'+new_code'`. */
 export const UNKNOWN_TYPE_PREFIX = '+';
 
 /**
- * Which logs a run ships: the `logTypes` codes plus every type at `logLevel` or above. A type the
+ * Which logs a run ships: the `logTypes` codes, the types of the `categories` (Log Streams' filter
+ * categories) and every type at `logLevel` or above. A type the
  * catalog does not know (Auth0 adds new ones) has no level: it always passes the level filter and
  * is recorded in {@link LogFilter.unknownKept}.
  */
@@ -21,14 +23,17 @@ export interface LogFilter {
 export function createLogFilter(
   types: readonly string[] | undefined,
   level: number,
+  categories: readonly string[] = [],
 ): LogFilter | undefined {
-  if (!types?.length && level <= 0) return undefined;
+  if (!types?.length && level <= 0 && !categories.length) return undefined;
   const listed = new Set(types);
+  const inCategories = new Set(categories);
   const unknownKept = new Set<string>();
   return {
     unknownKept,
     keeps(log: LogEvent): boolean {
       if (listed.has(log.type)) return true;
+      if (inCategories.size && inCategories.has(logCategoryOf(String(log.type)))) return true;
       if (level <= 0) return false;
       const info = getLogType(log.type);
       if (info) return info.level >= level;
@@ -64,13 +69,24 @@ function distance(a: string, b: string): number {
 
 /** The catalog code closest to `code` (same letters in another case first), if one is close. */
 export function nearestLogType(code: string): string | undefined {
-  const codes = Object.keys(logTypes);
-  const folded = codes.find((known) => known.toLowerCase() === code.toLowerCase());
+  return nearestOf(code, Object.keys(logTypes));
+}
+
+/**
+ * The name of `names` closest to `name`: the same letters in another case first, then the one
+ * fewest edits away, if that is at most 2 (and at most half of `name`'s length, 1 at least).
+ */
+export function nearestOf(
+  name: string,
+  names: readonly string[],
+  most = Math.max(1, Math.min(2, Math.floor(name.length / 2))),
+): string | undefined {
+  const folded = names.find((known) => known.toLowerCase() === name.toLowerCase());
   if (folded) return folded;
   let best: string | undefined;
-  let bestDistance = Math.max(1, Math.min(2, Math.floor(code.length / 2)));
-  for (const known of codes) {
-    const d = distance(code, known);
+  let bestDistance = most;
+  for (const known of names) {
+    const d = distance(name, known);
     if (d < bestDistance || (d === bestDistance && best === undefined)) {
       best = known;
       bestDistance = d;
@@ -92,6 +108,21 @@ export function checkLogTypeCode(option: string, code: string): string {
   throw new ArgumentError(
     `\`${code}\` is not an Auth0 log type${near ? `; did you mean \`${near}\`?` : '.'} ` +
       `(\`${option}\`: write \`${UNKNOWN_TYPE_PREFIX}${code}\` for a code this catalog does not know yet)`,
+    option,
+  );
+}
+
+/**
+ * A Log Streams filter category (`auth.login.fail`, `user.fail`, ...; see `LOG_CATEGORIES`).
+ * Throws an {@link ArgumentError} naming `option` and the nearest category otherwise.
+ */
+export function checkLogCategory(option: string, name: string): string {
+  if (isLogCategory(name)) return name;
+  const names = Object.keys(LOG_CATEGORIES);
+  // a category is a dotted phrase: allow more edits than for a short type code
+  const near = nearestOf(name, names, Math.max(2, Math.floor(name.length / 3)));
+  throw new ArgumentError(
+    `\`${name}\` is not an Auth0 Log Streams category${near ? `; did you mean \`${near}\`?` : `; the categories are ${names.join(', ')}.`}`,
     option,
   );
 }

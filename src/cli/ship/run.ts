@@ -1,3 +1,5 @@
+import type { PiiMethod } from '../../pipeline/shape/pii';
+import type { LogFormat } from '../../pipeline/shape/format';
 import { errorMessage, isArgumentError, isPermanentError } from '../../errors';
 import { FileStorage } from '../../storage/file';
 import { LogsProcessor } from '../../processor';
@@ -59,6 +61,15 @@ export interface ShipConfig {
   stateNote?: string;
   logTypes?: string[];
   logLevel?: number;
+  /** `--categories`: Log Streams filter categories. */
+  categories?: string[];
+  /** `--format`. */
+  format?: LogFormat;
+  /** `--pii` and `--pii-method`. */
+  pii?: string[];
+  piiMethod?: PiiMethod;
+  /** The `hash` key, from AUTH0_LOG_TOOLS_PII_KEY: a secret, never printed. */
+  piiKey?: string;
   batchSize?: number;
   maxRetries?: number;
   /** Cursors reading a backlog at once, 1 to 32 (the processor's `backfillCursors`). */
@@ -116,6 +127,7 @@ const TO_SECRET_VARIABLES = [
 export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   const redactor = new Redactor();
   redactor.addBasic(config.clientId, config.clientSecret);
+  redactor.add(config.piiKey);
   if (config.destination.kind === 'post') {
     for (const value of Object.values(config.destination.target.headers ?? {}))
       addHeaderSecrets(redactor, value);
@@ -514,6 +526,11 @@ class ShipRun {
       ...(config.ca === undefined ? {} : { ca: config.ca }),
       ...(config.logTypes === undefined ? {} : { logTypes: config.logTypes }),
       ...(config.logLevel === undefined ? {} : { logLevel: config.logLevel }),
+      ...(config.categories === undefined ? {} : { categories: config.categories }),
+      ...(config.format === undefined ? {} : { format: config.format }),
+      ...(config.pii === undefined ? {} : { pii: config.pii }),
+      ...(config.piiMethod === undefined ? {} : { piiMethod: config.piiMethod }),
+      ...(config.piiKey === undefined ? {} : { piiKey: config.piiKey }),
       ...(config.batchSize === undefined ? {} : { batchSize: config.batchSize }),
       ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
       ...(config.backfillCursors === undefined ? {} : { backfillCursors: config.backfillCursors }),

@@ -11,6 +11,10 @@ const FLAGS: Record<string, string> = {
   startFrom: '--start-from',
   logTypes: '--types',
   logLevel: '--level',
+  categories: '--categories',
+  format: '--format',
+  pii: '--pii',
+  piiMethod: '--pii-method',
 };
 
 /**

@@ -382,7 +382,7 @@ function failurePolicyFlag(value: string | undefined): ShipperFailurePolicy | un
  * library's own resolver (its ranges, its parsing: decimal digits only), whose error is reworded
  * to name the flag. Checked here, before anything is locked or requested.
  */
-function processorNumbers(args: ParsedArgs) {
+export function processorNumbers(args: ParsedArgs) {
   const given = {
     logLevel: stringFlag(args, 'level'),
     batchSize: stringFlag(args, 'batch-size'),
@@ -424,7 +424,8 @@ function toDestination(
   }
 }
 
-function logTypes(value: string): string[] {
+/** `--types`: codes separated by commas (`+code` for one the catalog does not know yet). */
+export function logTypes(value: string): string[] {
   const types = value.split(',').map((type) => type.trim());
   // `+code`: a code the catalog does not know yet (the library's own form, which its errors suggest)
   if (types.some((type) => !/^\+?[\w-]+$/.test(type))) {
@@ -487,7 +488,8 @@ function outFolder(file: string, flag = '--out'): void {
     throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
 }
 
-function readCa(file: string): string {
+/** `--ca-file`: the PEM it holds; a usage error naming the flag when unreadable or not a PEM. */
+export function readCa(file: string): string {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');

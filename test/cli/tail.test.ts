@@ -1,0 +1,175 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../../src/cli/cli';
+import { getLogType } from '../../src/auth0/log-types';
+import { logIdAt } from '../../src/auth0/log-id';
+import type { Timing } from '../../src/pipeline/retry';
+import type { LogEvent } from '../../src/types';
+import { captureIo, ndjsonIds, tempDir } from '../support/cli';
+import { useTenant } from '../support/tenant';
+
+/**
+ * Issue 23, finding 1: `tail`, a human view of the logs, one line each, with `--json`, the filters
+ * of `ship`, `--since` and `--follow`, that never reads or writes a state.
+ */
+
+/** The tenant's clock and tail's: simulated, standing still (sleeps move tail's). */
+const NOW = Date.parse('2026-03-04T12:00:00.000Z');
+/** 300 logs over the 50 minutes before NOW, 5 % written up to 2.5 s late. */
+const tenant = useTenant({
+  logs: 300,
+  seed: 23,
+  startDate: NOW - 50 * 60_000,
+  endDate: NOW,
+  lateShare: 0.05,
+  lateMs: 2500,
+  now: () => NOW,
+});
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
+
+let dir: string;
+let caFile: string;
+let xdg: string;
+
+beforeEach(async () => {
+  dir = await tempDir();
+  caFile = path.join(dir, 'ca.pem');
+  await fs.writeFile(caFile, tenant().ca);
+  // the per-user state folder, holding a state ship would use for this tenant: left as it is
+  xdg = path.join(dir, 'xdg');
+  await fs.mkdir(path.join(xdg, 'auth0-log-tools'), { recursive: true });
+  await fs.writeFile(path.join(xdg, 'auth0-log-tools', 'kept.json'), '{"checkpointId":null}');
+});
+
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** The files under `dir` with their contents: what a run may not change. */
+async function snapshot(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of await fs.readdir(dir, { recursive: true })) {
+    const file = path.join(dir, name);
+    if ((await fs.stat(file)).isFile()) files[name] = await fs.readFile(file, 'utf8');
+  }
+  return files;
+}
+
+async function tail(
+  args: string[],
+  tty: { stdout?: boolean; columns?: number; env?: Record<string, string> } = {},
+  timing: Partial<Timing> = {},
+  signal?: AbortSignal,
+) {
+  const t = tenant();
+  const capture = captureIo({
+    env: {
+      AUTH0_DOMAIN: t.domain,
+      AUTH0_CLIENT_ID: t.clientId,
+      AUTH0_CLIENT_SECRET: t.clientSecret,
+      XDG_STATE_HOME: xdg,
+      ...tty.env,
+    },
+    stdoutIsTTY: tty.stdout ?? false,
+    ...(tty.columns === undefined ? {} : { columns: tty.columns }),
+    timing: { now: () => NOW, sleep: async () => undefined, random: () => 0, ...timing },
+    ...(signal ? { signal } : {}),
+  });
+  const before = await snapshot();
+  const code = await runCli(['tail', '--ca-file', caFile, ...args], capture.io);
+  // never a state: nothing under the state folder (or anywhere in the test's folder) changed
+  expect(await snapshot()).toEqual(before);
+  return { code, stdout: capture.stdout(), stderr: capture.stderr() };
+}
+
+/** The logs dated from `since` (ms) up to NOW, in id order. */
+function datedFrom(since: number): LogEvent[] {
+  const t = tenant();
+  return Array.from({ length: t.logCount() }, (_, i) => t.logAt(i)).filter(
+    (log) => Date.parse(log.date) >= since && Date.parse(log.date) < NOW,
+  );
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('auth0-log-tools tail', () => {
+  it('one line per log of the last hour: date, type and its name, user, ip, client; 80 columns, no colour off a terminal', async () => {
+    const { code, stdout, stderr } = await tail([]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const expected = datedFrom(NOW - 3_600_000);
+    // every log but the one dated at NOW itself (the range ends when tail starts, excluded)
+    expect(expected.length).toBe(299);
+    const shown = lines(stdout);
+    expect(shown).toHaveLength(expected.length);
+    expect(stdout).not.toMatch(ANSI);
+    shown.forEach((line, i) => {
+      const log = expected[i] as LogEvent;
+      expect(line.length).toBeLessThan(80);
+      expect(line.startsWith(new Date(log.date).toISOString().slice(5, 19).replace('T', ' '))).toBe(
+        true,
+      );
+      const name = getLogType(log.type)?.name as string;
+      expect(line.slice(15, 36)).toMatch(new RegExp(`^${log.type} +${name.slice(0, 10)}`));
+      if (log.ip) expect(line).toContain(log.ip);
+    });
+  });
+
+  it('colours on a terminal, as wide as it is; NO_COLOR turns them off', async () => {
+    const wide = await tail(['--since', '5m'], { stdout: true, columns: 120 });
+    expect(wide.stdout).toMatch(ANSI);
+    const plain = await tail(['--since', '5m'], {
+      stdout: true,
+      columns: 120,
+      env: { NO_COLOR: '1' },
+    });
+    expect(plain.stdout).not.toMatch(ANSI);
+    const shown = lines(plain.stdout);
+    expect(shown).toHaveLength(datedFrom(NOW - 300_000).length);
+    expect(Math.max(...shown.map((line) => line.length))).toBeGreaterThan(80);
+    expect(Math.max(...shown.map((line) => line.length))).toBeLessThan(120);
+  });
+
+  it('--json: the logs as NDJSON; --types: only those types', async () => {
+    const json = await tail(['--json', '--types', 'f,fp', '--since', '30m']);
+    expect(json.code).toBe(0);
+    const expected = datedFrom(NOW - 1_800_000).filter((log) => ['f', 'fp'].includes(log.type));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(ndjsonIds(json.stdout)).toEqual(expected.map((log) => log.log_id));
+    const bad = await tail(['--types', 'ff']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/`ff` is not an Auth0 log type; did you mean `f`\?.*--types/);
+  });
+
+  it('--follow: shows the new logs at each poll until a signal', async () => {
+    const controller = new AbortController();
+    let polls = 0;
+    const sleep = async (ms: number) => {
+      expect(ms).toBe(2000);
+      polls += 1;
+      if (polls === 1) tenant().addLogs(3);
+      else controller.abort();
+    };
+    const { code, stdout } = await tail(
+      ['--follow', '--interval', '2', '--json', '--since', '1m'],
+      {},
+      { sleep },
+      controller.signal,
+    );
+    expect(code).toBe(0);
+    // with --follow, --since is where following starts: the logs written since (a few seconds
+    // late ones dated just before it too), then the new ones
+    const start = logIdAt(NOW - 60_000);
+    const ids = Array.from({ length: tenant().logCount() }, (_, i) => tenant().logIdAt(i));
+    const shown = ndjsonIds(stdout);
+    expect(shown).toEqual(ids.filter((id) => id > start));
+    expect(shown.slice(-3)).toEqual(ids.slice(-3));
+    expect(shown.length).toBeGreaterThan(3);
+    expect(polls).toBe(2);
+  });
+
+  it('refuses bad flags naming them', async () => {
+    expect((await tail(['--since', 'soon'])).stderr).toMatch(/Expected --since to be an ISO date/);
+    expect((await tail(['--interval', '5'])).stderr).toMatch(/--interval needs --follow/);
+  });
+});

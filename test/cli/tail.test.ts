@@ -172,4 +172,43 @@ describe('auth0-log-tools tail', () => {
     expect((await tail(['--since', 'soon'])).stderr).toMatch(/Expected --since to be an ISO date/);
     expect((await tail(['--interval', '5'])).stderr).toMatch(/--interval needs --follow/);
   });
+
+  it('--help names every flag; refused credentials fail the run (exit 1), saying why', async () => {
+    const help = await tail(['--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--since', '--follow', '--json', '--types', '--level'])
+      expect(help.stdout).toContain(flag);
+    const refused = await tail([], { env: { AUTH0_CLIENT_SECRET: 'not-the-secret' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(
+      /^auth0-log-tools tail: .*(401|403|[Uu]nauthorized|credentials)/,
+    );
+    expect(refused.stderr).not.toContain('not-the-secret');
+  });
+
+  it('stops once stdout is closed by its reader (tail | head), exit 0', async () => {
+    const t = tenant();
+    const written: string[] = [];
+    const stdout = {
+      write(chunk: string, callback?: (error?: Error | null) => void) {
+        written.push(chunk);
+        const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+        if (callback) queueMicrotask(() => callback(error));
+        return false;
+      },
+    };
+    const capture = captureIo({
+      stdout,
+      env: {
+        AUTH0_DOMAIN: t.domain,
+        AUTH0_CLIENT_ID: t.clientId,
+        AUTH0_CLIENT_SECRET: t.clientSecret,
+      },
+      timing: { now: () => NOW, sleep: async () => undefined, random: () => 0 },
+    });
+    const code = await runCli(['tail', '--ca-file', caFile, '--follow'], capture.io);
+    expect(code).toBe(0);
+    expect(written).toHaveLength(1); // one batch written, then nothing more asked
+  });
 });

@@ -1,5 +1,7 @@
 import { LogsProcessor } from '../../src/processor';
 import { compareLogIds, logIdAt, logIdTime } from '../../src/auth0/log-id';
+import { logRange, rangeFilter } from '../../src/pipeline/range';
+import { createLogFilter } from '../../src/pipeline/filter';
 import { FAKE_TENANT_SHAPES } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
 import { credentials, memoryStorage, useTenant } from '../support/tenant';
@@ -153,5 +155,18 @@ describe('a date range on a tenant that writes logs late', () => {
     expect(ids.status.error).toMatch(/`until`/);
     const word = await run(storage, { until: 'yesterday' });
     expect(word.status.error).toMatch(/Expected `until` to be a log id or an ISO 8601 date/);
+  });
+
+  it('a log whose date cannot be read is placed by the time its id was written', () => {
+    const at = Date.parse('2024-03-04T12:10:00Z');
+    const range = logRange({ sinceMs: at, until: { ms: at + 60_000 } }, 60_000);
+    const filter = rangeFilter(range, createLogFilter(['f'], 0));
+    const log = (date: string, idMs: number, type = 'f') =>
+      ({ date, type, log_id: logIdAt(idMs).replace(/0{6}$/, '123456') }) as LogEvent;
+    expect(filter.keeps(log('not a date', at + 5_000))).toBe(true);
+    expect(filter.keeps(log('not a date', at - 5_000))).toBe(false);
+    expect(filter.keeps(log('not a date', at + 5_000, 's'))).toBe(false);
+    expect(filter.keeps(log('2024-03-04T12:10:59.999Z', at + 65_000))).toBe(true);
+    expect(filter.keeps(log('2024-03-04T12:11:00.000Z', at + 61_000))).toBe(false);
   });
 });

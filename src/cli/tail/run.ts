@@ -6,6 +6,7 @@ import type { LogEvent } from '../../types';
 import { type CliIo, EXIT, writeAsync } from '../io';
 import { READER_CLOSED, runSignal } from '../ship/stop';
 import { usageMessage } from '../ship/usage';
+import { failureAdvice, isConfigurationFailure, statusFacts } from '../ship/advice';
 import { logLine, useColour, type LineStyle } from './line';
 
 /** Everything `tail` needs, validated (see `tailConfig`). */
@@ -65,8 +66,16 @@ export async function tailLogs(config: TailConfig, io: CliIo): Promise<number> {
       const { status } = await processor.run(show, { signal: run.signal }).finally(run.dispose);
       if (stop.signal.aborted) return EXIT.ok;
       if (status.error) {
-        io.stderr.write(`auth0-log-tools tail: ${status.error}\n`);
-        if (!config.follow || status.permanent === true) return EXIT.failed;
+        // ship's advice, less its "run again to resume": tail has no checkpoint to resume from
+        const advice = failureAdvice({
+          message: status.error,
+          permanent: true,
+          ...statusFacts(status),
+        });
+        io.stderr.write(`auth0-log-tools tail: ${status.error}${advice ? `; ${advice}` : ''}\n`);
+        // with --follow, only what waiting cannot fix ends it (ship --follow's rule)
+        if (!config.follow || status.permanent === true || isConfigurationFailure(status))
+          return EXIT.failed;
       }
       if (!config.follow) return EXIT.ok;
       await timing.sleep(config.intervalSeconds * 1000, stop.signal);

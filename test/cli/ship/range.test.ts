@@ -159,6 +159,7 @@ describe('ship --since --until', () => {
       /--since and --start-from both say where to start; pass one/,
     ],
     [['--until', UNTIL, '--follow'], /pass --until or --follow, not both/],
+    [['--start-from', 'soon', '--until', UNTIL], /Expected --start-from to be a log id or an ISO/],
   ])('refuses %j naming the flag, shipping nothing', async (args, message) => {
     const { code, stderr, stdout } = await ship(args as string[]);
     expect(code).toBe(2);

@@ -19,6 +19,12 @@ export interface RangeOptions {
   until?: string;
 }
 
+/**
+ * The end of a range that has none (`--since` with `--follow`): the last day an id can hold, so
+ * that the range's date filter keeps its start exact while the logs keep coming.
+ */
+export const OPEN_END = '9999-12-30T00:00:00.000Z';
+
 const DURATION = /^(\d+)([smhd])$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -54,8 +60,8 @@ export function sinceDate(value: string, now: number): string {
 
 /**
  * The processor options of `--since` and `--until`: `startFrom` from `--since` (or
- * `--start-from`), `until` as given; without `--until` and `--follow`, `--since` ends at `now`
- * (the range is exact at both ends; ship would stop there anyway). Refuses `--since` with
+ * `--start-from`), `until` as given; without `--until`, `--since` ends at `now` (ship would stop
+ * there anyway), or with `--follow` at {@link OPEN_END}: exact by date at its start. Refuses `--since` with
  * `--start-from`, `--until` with `--follow`, and an `--until` not after the start.
  * @throws {UsageError} naming the flags and what to write.
  */
@@ -69,8 +75,8 @@ export function rangeOptions(flags: RangeFlags, now: number): RangeOptions {
     throw new UsageError('--until ends the run at a point; pass --until or --follow, not both');
   const start = since === undefined ? startFrom : sinceDate(since, now);
   if (until === undefined) {
-    if (since === undefined || follow) return start === undefined ? {} : { startFrom: start };
-    return { startFrom: start as string, until: new Date(now).toISOString() };
+    if (since === undefined) return start === undefined ? {} : { startFrom: start };
+    return { startFrom: start as string, until: follow ? OPEN_END : new Date(now).toISOString() };
   }
   try {
     checkpointOption('until', until, true);

@@ -39,6 +39,9 @@ import {
 import { usageMessage } from './usage';
 import { claimDestination, destinationRecord } from './state-destination';
 
+/** What the summary says of a range shipped without `--state`. */
+export const NO_STATE_NOTE = 'no --state: nothing stored (the range ships in full again next time)';
+
 /** Everything `ship` needs, validated (see `shipConfig`). */
 export interface ShipConfig {
   domain: string;
@@ -394,7 +397,9 @@ class ShipRun {
         ? { note: 'stdout was closed by its reader' }
         : this.reachedStart.signal.aborted && stopReason === 'caught_up'
           ? { note: REACHED_START_NOTE }
-          : {}),
+          : this.storage instanceof MemoryStorage
+            ? { note: NO_STATE_NOTE }
+            : {}),
     };
     if (failure !== undefined) this.complain(failure);
     if (closed && !config.quiet)

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../../src/cli/ship/command';
+import { NO_STATE_NOTE } from '../../../src/cli/ship/run';
 import { FAKE_TENANT_SHAPES, type FakeTenant } from '../../../src/testing';
 import { logIdAt } from '../../../src/auth0/log-id';
 import type { LogEvent } from '../../../src/types';
@@ -85,8 +86,9 @@ describe('ship --since --until', () => {
     const expected = expectedIds(Date.parse(SINCE), Date.parse(UNTIL));
     expect(expected.length).toBeGreaterThan(100);
     expect(ndjsonIds(stdout)).toEqual(expected);
-    const summary = JSON.parse(stderr) as { state: unknown; stopReason: string };
+    const summary = JSON.parse(stderr) as { state: unknown; stopReason: string; note: string };
     expect(summary.state).toBeNull();
+    expect(summary.note).toBe(NO_STATE_NOTE);
     expect(summary.stopReason).toBe('caught_up');
     expect(await stateFiles()).toBe(0);
     expect(await fs.readdir(dir)).toEqual(['ca.pem']);

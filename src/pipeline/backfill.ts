@@ -153,8 +153,13 @@ export async function* backfillPages(
     o.log.info(`Backfill drops back to one cursor: ${reason}`);
     o.onFallback(reason);
   };
-  // a range's end (`o.until`) is a horizon too: the tail slice reads up to it
+  // a range's end (`o.until`) is a horizon too: the tail slice reads up to it (an end whose id
+  // does not decode to a date cannot bound the slices: one cursor reads up to it)
   const untilMs = o.until === undefined ? undefined : logIdTime(o.until);
+  if (o.until !== undefined && untilMs === undefined) {
+    o.log.debug(`No backfill: the range's end ${o.until} does not decode to a date`);
+    return yield* single(checkpoint);
+  }
   const plan = planBackfill(
     checkpoint,
     untilMs === undefined ? tenantNow() : Math.min(tenantNow(), untilMs + o.horizonMs),

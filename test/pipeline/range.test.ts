@@ -143,6 +143,25 @@ describe('a date range on a tenant that writes logs late', () => {
     expect(storage.current?.checkpointId).toBe(tenant().logIdAt(349));
   });
 
+  it('until an id that does not decode to a date: one cursor reads up to it, none past', async () => {
+    // an id of minute 12:15 with second 99: past every log of that minute, before the next one
+    const mid = tenant().logIdAt(500);
+    const until = `${mid.slice(0, 15)}99${mid.slice(17)}`;
+    expect(logIdTime(until)).toBeUndefined();
+    const ids = all().map((log) => log.log_id as string);
+    const expected = ids.slice(100).filter((id) => compareLogIds(id, until) <= 0);
+    expect(expected.length).toBeGreaterThan(300);
+    const storage = memoryStorage();
+    const { shipped, status, cursors } = await run(storage, {
+      startFrom: tenant().logIdAt(99),
+      until,
+      backfillCursors: 4,
+    });
+    expect(status.stopReason).toBe('caught_up');
+    expect(shipped).toEqual(expected);
+    expect(cursors).toBeLessThanOrEqual(1);
+  });
+
   it('refuses an until that is not after startFrom, or not a date or id, naming `until`', async () => {
     const storage = memoryStorage();
     const before = await run(storage, {

@@ -56,7 +56,7 @@ async function snapshot(): Promise<Record<string, string>> {
 
 async function tail(
   args: string[],
-  tty: { stdout?: boolean; columns?: number; env?: Record<string, string> } = {},
+  tty: { stdout?: boolean; stderr?: boolean; columns?: number; env?: Record<string, string> } = {},
   timing: Partial<Timing> = {},
   signal?: AbortSignal,
 ) {
@@ -70,6 +70,7 @@ async function tail(
       ...tty.env,
     },
     stdoutIsTTY: tty.stdout ?? false,
+    isTTY: tty.stderr ?? false,
     ...(tty.columns === undefined ? {} : { columns: tty.columns }),
     timing: { now: () => NOW, sleep: async () => undefined, random: () => 0, ...timing },
     ...(signal ? { signal } : {}),
@@ -169,9 +170,22 @@ describe('auth0-log-tools tail', () => {
     expect(polls).toBe(2);
   });
 
+  it('nothing to show: said on a terminal, silent otherwise', async () => {
+    const args = ['--since', '2026-03-04T11:00:00Z', '--types', 'admin_update_launch'];
+    const quiet = await tail(args);
+    expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
+    const said = await tail(args, { stderr: true });
+    expect(said.stderr).toBe(
+      'auth0-log-tools tail: no logs dated from 2026-03-04T11:00:00.000Z to 2026-03-04T12:00:00.000Z\n',
+    );
+  });
+
   it('refuses bad flags naming them', async () => {
     expect((await tail(['--since', 'soon'])).stderr).toMatch(/Expected --since to be an ISO date/);
     expect((await tail(['--interval', '5'])).stderr).toMatch(/--interval needs --follow/);
+    expect((await tail(['--since', '2026-03-04T12:00:01Z'])).stderr).toBe(
+      "auth0-log-tools tail: --since 2026-03-04T12:00:01Z is not before now (this machine's clock, 2026-03-04T12:00:00.000Z): no log is dated in the range yet; give a time in the past, or --follow to wait for them\n",
+    );
   });
 
   it('--help names every flag; refused credentials fail the run (exit 1), saying why', async () => {

@@ -76,6 +76,10 @@ export function rangeOptions(flags: RangeFlags, now: number): RangeOptions {
   const start = since === undefined ? startFrom : sinceDate(since, now);
   if (until === undefined) {
     if (since === undefined) return start === undefined ? {} : { startFrom: start };
+    if (!follow && Date.parse(start as string) >= now)
+      throw new UsageError(
+        `--since ${since} is not before now (this machine's clock, ${new Date(now).toISOString()}): no log is dated in the range yet; give a time in the past, or --follow to wait for them`,
+      );
     return { startFrom: start as string, until: follow ? OPEN_END : new Date(now).toISOString() };
   }
   try {

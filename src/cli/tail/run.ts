@@ -44,8 +44,10 @@ export async function tailLogs(config: TailConfig, io: CliIo): Promise<number> {
     width: io.stdoutIsTTY === true ? Math.max(80, io.columns ?? 80) : 80,
     colour: useColour(io.stdoutIsTTY, io.env),
   };
+  let shown = 0;
   const show = async (logs: LogEvent[]) => {
     if (logs.length === 0) return;
+    shown += logs.length;
     const text = logs
       .map((log) => (config.json ? JSON.stringify(log) : logLine(log, style)))
       .join('\n');
@@ -77,7 +79,14 @@ export async function tailLogs(config: TailConfig, io: CliIo): Promise<number> {
         if (!config.follow || status.permanent === true || isConfigurationFailure(status))
           return EXIT.failed;
       }
-      if (!config.follow) return EXIT.ok;
+      if (!config.follow) {
+        // nothing to show, on a terminal: say what was looked at rather than nothing at all
+        if (shown === 0 && io.isTTY)
+          io.stderr.write(
+            `auth0-log-tools tail: no logs dated from ${config.startFrom ?? 'the oldest'} to ${config.until ?? 'now'}\n`,
+          );
+        return EXIT.ok;
+      }
       await timing.sleep(config.intervalSeconds * 1000, stop.signal);
       if (stop.signal.aborted) return EXIT.ok;
     }

@@ -40,6 +40,14 @@ export const DEFAULTS = Object.freeze({
   backfillHorizonMs: 10 * 60 * 1000,
   /** Most logs a backfill holds ahead of the contiguous prefix (its reorder buffer). */
   backfillBufferLogs: 10_000,
+  /**
+   * How much later than its `date` a log may be written (its id's time), in ms, for a date range
+   * (`until`): a range pages from the id of `startFrom` minus this and on to the id of `until`
+   * plus this, and keeps exactly the logs whose `date` is in the range. Auth0 documents no bound;
+   * logs written late are seconds late (its checkpoint paging exists "to prevent skipping past
+   * records due to Auth0 system delays").
+   */
+  rangeMarginMs: 60 * 1000,
 });
 
 /** Shape of {@link DEFAULTS}. */

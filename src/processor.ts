@@ -29,6 +29,7 @@ import { StateStore } from './storage/state';
 import { addWarning, errorFacts, joinWarnings, stopRequestOf } from './pipeline/run-status';
 import { startCheckpoint as startCheckpointOf } from './pipeline/start';
 import { createShaper, shapeBatches } from './pipeline/shape/shape';
+import { cappedBatches, logRange, rangeFilter, rangeStart } from './pipeline/range';
 import type {
   Logger,
   LogsHandler,
@@ -176,12 +177,16 @@ export class LogsProcessor {
       status.startCheckpoint = stored;
       return this.finish(status, stored, stored, this.problem);
     }
+    // a date range pages by id from a margin before its start to a margin after its end
+    const range = o.range && logRange(o.range, DEFAULTS.rangeMarginMs);
     let startCheckpoint: string | null;
     try {
       startCheckpoint = await startCheckpointOf(this.store, o.startFrom, (from) =>
         isLogId(from)
           ? Promise.resolve(from)
-          : client.findCheckpointAt(new Date(from), signal ? { signal } : {}),
+          : range?.sinceMs !== undefined
+            ? Promise.resolve(rangeStart(range.sinceMs, DEFAULTS.rangeMarginMs))
+            : client.findCheckpointAt(new Date(from), signal ? { signal } : {}),
       );
     } catch (error) {
       if ((error as Error).name === 'StorageError') throw error;
@@ -191,7 +196,8 @@ export class LogsProcessor {
     this.log.debug(`Starting from checkpoint ${startCheckpoint ?? '(the oldest log)'}`);
     const deadline = start + o.maxRunTimeSeconds * 1000;
     const counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
-    const filter = createLogFilter(o.types, o.logLevel, o.categories);
+    const typeFilter = createLogFilter(o.types, o.logLevel, o.categories);
+    const filter = range ? rangeFilter(range, typeFilter) : typeFilter;
     // Backfill: several cursors over a backlog, pages still in order.
     let cursors: BackfillState | undefined;
     const onProgress =
@@ -212,6 +218,7 @@ export class LogsProcessor {
       onState: (state) => (cursors = state),
       client,
       from: startCheckpoint,
+      until: range?.bound,
       take: DEFAULTS.maxPageSize,
       filter,
       retry: {
@@ -262,7 +269,10 @@ export class LogsProcessor {
     });
     // the one transform stage: every handler, dead letter and onBatchFailure sees shaped logs
     const report = await delivery.drain(
-      shapeBatches(batches(watched, o.batchSize, startCheckpoint), createShaper(o.shape)),
+      shapeBatches(
+        cappedBatches(batches(watched, o.batchSize, startCheckpoint), range?.ceiling),
+        createShaper(o.shape),
+      ),
     );
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;

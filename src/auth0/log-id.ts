@@ -40,6 +40,22 @@ export function previousLogId(id: string): string {
 }
 
 /**
+ * The id just after `id`, so that a bound `nextLogId(id)` (first id past a range) keeps `id`
+ * itself. Decimal increment on the digit string, keeping its length (all nines stay all nines).
+ */
+export function nextLogId(id: string): string {
+  const digits = id.split('');
+  for (let i = digits.length - 1; i >= 0; i--) {
+    if (digits[i] !== '9') {
+      digits[i] = String(Number(digits[i]) + 1);
+      return digits.join('');
+    }
+    digits[i] = '0';
+  }
+  return id;
+}
+
+/**
  * Digits of a `log_id` that hold the time it was written, after `900`: `yyyyMMddHHmmss` (UTC).
  * Source: Elastic's Auth0 integration (`packages/auth0/.../cel.yml.hbs`) builds its first `from` as
  * `900` + `yyyyMMddHHmmss` + 39 zeros, and ids Auth0 serves read so (e.g.

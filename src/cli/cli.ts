@@ -5,6 +5,7 @@ import { type CliIo, EXIT } from './io';
 import { runServe } from './serve';
 import { runShip } from './ship/command';
 import { runStatus } from './status';
+import { runTail } from './tail/command';
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   ship: runShip,
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   'fake-tenant': runFakeTenant,
   demo: runDemo,
   serve: runServe,
+  tail: runTail,
 };
 
 /** The top-level help. */
@@ -23,6 +25,7 @@ Commands:
   fake-tenant   Run a local HTTPS server that behaves like an Auth0 tenant's logs API
   demo          Ship 20,000 logs from an in-process fake tenant to demo/logs.ndjson
   serve         Ship every tenant of a config file continuously, shared by any number of workers
+  tail          Show a tenant's logs one line each (date, type, user, ip, client), --follow; no state
 
 Options:
   -h, --help     Print this help, or a command's with \`auth0-log-tools <command> --help\`

@@ -18,8 +18,8 @@ export interface ShipSummary {
   logsPerSecond: number;
   /** `stdout`, the file, or the URL without credentials and query. */
   destination: string;
-  /** Absolute path of the state file. */
-  state: string;
+  /** Absolute path of the state file; `null`: none (a range without `--state`, nothing stored). */
+  state: string | null;
   startCheckpoint: string | null;
   checkpoint: string | null;
   /** Date of the newest log shipped. */

@@ -1,6 +1,8 @@
 import { DEFAULTS } from '../defaults';
 import { checkLogTypeCode } from '../pipeline/filter';
-import { isLogId, LOG_ID_LENGTH } from '../auth0/log-id';
+import { compareLogIds, isLogId, LOG_ID_LENGTH, logIdTime } from '../auth0/log-id';
+import type { RangeEnds } from '../pipeline/range';
+import { checkDate } from './client';
 import { systemTiming, type Timing } from '../pipeline/retry';
 import type { Logger } from '../types';
 import type { WaitListener } from '../util/wait';
@@ -69,6 +71,32 @@ export function checkpointOption(name: string, raw: unknown, dates: boolean): st
       : `a log id (${LOG_ID_LENGTH} digits)`,
     raw,
   );
+}
+
+/**
+ * `until`, the end of a date range: a 56-digit log id (the last log kept) or an ISO 8601 date
+ * (logs dated before it are kept; without an offset, UTC), after `startFrom` (a date: logs dated
+ * at or after it; a log id: logs after it). Blank: no range (`undefined`).
+ * @throws {ArgumentError} naming `until`: not an id or a date, or not after `startFrom`.
+ */
+export function untilOption(raw: unknown, startFrom: string | null): RangeEnds | undefined {
+  const value = checkpointOption('until', raw, true);
+  if (value === null) return undefined;
+  const until = isLogId(value) ? { id: value } : { ms: checkDate(value, 'until').getTime() };
+  const since =
+    startFrom === null || isLogId(startFrom)
+      ? undefined
+      : checkDate(startFrom, 'startFrom').getTime();
+  // where each end stands: a date, or the time a log id was written (ids compare as ids)
+  const untilAt = 'ms' in until ? until.ms : logIdTime(until.id);
+  const sinceAt = since ?? (startFrom === null ? undefined : logIdTime(startFrom));
+  const before =
+    startFrom !== null && isLogId(startFrom) && 'id' in until
+      ? compareLogIds(until.id, startFrom) <= 0
+      : untilAt !== undefined && sinceAt !== undefined && untilAt <= sinceAt;
+  if (before)
+    throw invalid('until', `a date or log id after \`startFrom\` (${startFrom as string})`, raw);
+  return { sinceMs: since, until };
 }
 
 /**

@@ -7,6 +7,7 @@ import { functionOption, integerOption, invalid, maskingSecret } from './check';
 import { LIMITS } from './limits';
 import { categoriesOption, shapeOption, type ShapeOptions } from './shape';
 import type { LogShape } from '../pipeline/shape/shape';
+import type { RangeEnds } from '../pipeline/range';
 import {
   checkpointOption,
   logLevelOption,
@@ -14,6 +15,7 @@ import {
   maxRetriesOption,
   runTimeOption,
   timingOption,
+  untilOption,
   type ResolvedPaging,
 } from './paging';
 
@@ -30,6 +32,21 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
    * checkpoint when it changes. A bad value (`'abc'`) fails each run with `status.error`.
    */
   startFrom?: string | null;
+  /**
+   * The end of a date range: an ISO 8601 date (without an offset, UTC) or a 56-digit log id. With
+   * it, a run ships exactly the logs of the range and stops (`stopReason: 'caught_up'`): those
+   * dated from `startFrom` (when it is a date; else after its id, or the stored checkpoint) and
+   * before `until` (a date), or up to and including the log `until` names (an id). Auth0 pages by
+   * `log_id`, the time a log was written, and a log written late is dated before logs with smaller
+   * ids: so a range pages from the id of `startFrom` less `DEFAULTS.rangeMarginMs` (1 minute) to
+   * the id of `until` plus the same margin, and keeps exactly the logs whose `date` is in range. A
+   * log written more than that margin after its date, at the range's end, is not shipped. The
+   * stored checkpoint never passes the id of `until`: a later run reads on from there, nothing
+   * lost. Must come after `startFrom`.
+   * @default none (no end: ship until caught up)
+   * @example { startFrom: '2026-03-04T10:00:00Z', until: '2026-03-04T14:00:00Z' }
+   */
+  until?: string | null;
   /**
    * Log type codes to ship (combined with `logLevel`): an array or `'s,f,fp'`; blank or `'-'` ships
    * every type. A code the catalog does not know is refused (naming the nearest one) unless written
@@ -91,6 +108,8 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
 export interface ResolvedOptions extends ResolvedPaging {
   batchSize: number;
   startFrom: string | null;
+  /** `startFrom` and `until` when `until` is set: the run is a date range. */
+  range: RangeEnds | undefined;
   concurrency: number;
   onBatchFailure: 'skip' | 'stop' | ((failure: BatchFailure) => Promise<void>);
   onProgress: ((progress: RunProgress) => void) | undefined;
@@ -123,12 +142,14 @@ export function resolveProcessorOptions(options: {
 function resolveProcessorOptionsUnmasked(options: {
   [K in keyof LogsProcessorOptions]?: LogsProcessorOptions[K] | undefined;
 }): ResolvedOptions {
+  const startFrom = checkpointOption('startFrom', options.startFrom, true);
   return {
     ...timingOption(options),
     batchSize: integerOption('batchSize', options.batchSize, DEFAULTS.batchSize, LIMITS.batchSize),
     maxRetries: maxRetriesOption(options.maxRetries),
     maxRunTimeSeconds: runTimeOption(options.maxRunTimeSeconds),
-    startFrom: checkpointOption('startFrom', options.startFrom, true),
+    startFrom,
+    range: untilOption(options.until, startFrom),
     types: logTypesOption('logTypes', options.logTypes),
     logLevel: logLevelOption(options.logLevel),
     categories: categoriesOption(options.categories),

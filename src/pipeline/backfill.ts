@@ -32,10 +32,7 @@ export interface BackfillState {
 }
 
 /** Options of {@link backfillPages}: a page source's, and how to cut the backlog. */
-export interface BackfillOptions extends Omit<
-  PageSourceOptions,
-  'until' | 'budget' | 'bucketWait'
-> {
+export interface BackfillOptions extends Omit<PageSourceOptions, 'budget' | 'bucketWait'> {
   /** Cursors reading at once; 1 is the one cursor of {@link logPages}. */
   cursors: number;
   /** Logs older than the tenant's now minus this (ms) are read by several cursors. */
@@ -54,7 +51,7 @@ interface Slice {
   from: string | null;
   /** The slice's lower bound time (epoch ms); the checkpoint's time for the first slice. */
   startMs: number;
-  /** First id of the next slice; `undefined` for the tail. */
+  /** First id of the next slice; for the tail (`endMs` unset) the range's end, if any. */
   until: string | undefined;
   endMs: number | undefined;
   pages: CheckedPage[];
@@ -131,13 +128,20 @@ export async function* backfillPages(
   const single = (from: string | null) => {
     state.cursors = 1;
     report();
-    return logPages({ ...base, retry, from, prefetch: o.prefetch });
+    return logPages({ ...base, retry, from, until: o.until, prefetch: o.prefetch });
   };
   if (o.cursors <= 1) return yield* single(o.from);
 
   // The first page by one cursor: it gives a checkpoint to decode (when there was none) and the
   // density of the logs.
-  const head = logPages({ ...base, retry, from: o.from, prefetch: false, budget });
+  const head = logPages({
+    ...base,
+    retry,
+    from: o.from,
+    until: o.until,
+    prefetch: false,
+    budget,
+  });
   const opening = await head.next();
   if (opening.done) return opening.value;
   yield opening.value;
@@ -149,7 +153,18 @@ export async function* backfillPages(
     o.log.info(`Backfill drops back to one cursor: ${reason}`);
     o.onFallback(reason);
   };
-  const plan = planBackfill(checkpoint, tenantNow(), o.horizonMs);
+  // a range's end (`o.until`) is a horizon too: the tail slice reads up to it (an end whose id
+  // does not decode to a date cannot bound the slices: one cursor reads up to it)
+  const untilMs = o.until === undefined ? undefined : logIdTime(o.until);
+  if (o.until !== undefined && untilMs === undefined) {
+    o.log.debug(`No backfill: the range's end ${o.until} does not decode to a date`);
+    return yield* single(checkpoint);
+  }
+  const plan = planBackfill(
+    checkpoint,
+    untilMs === undefined ? tenantNow() : Math.min(tenantNow(), untilMs + o.horizonMs),
+    o.horizonMs,
+  );
   if ('skip' in plan) {
     if (plan.warn) fallBack(plan.skip);
     else o.log.debug(`No backfill: ${plan.skip}`);
@@ -187,7 +202,7 @@ export async function* backfillPages(
       index,
       from: index === 0 ? checkpoint : previousLogId(logIdAt(startMs)),
       startMs,
-      until: tail ? undefined : logIdAt(endMs),
+      until: tail ? o.until : logIdAt(endMs),
       endMs: tail ? undefined : endMs,
       pages: [],
       fetched: 0,
@@ -241,7 +256,7 @@ export async function* backfillPages(
   inner.signal.addEventListener('abort', notify, { once: true });
   const retryInner = { ...retry, signal: inner.signal };
   const verified =
-    firstSlice.until === undefined ? Promise.resolve(false) : probe(firstSlice.until);
+    firstSlice.endMs === undefined ? Promise.resolve(false) : probe(firstSlice.until as string);
   const halted = () => inner.signal.aborted || anomaly !== undefined;
   const heldAhead = () => {
     let held = 0;
@@ -419,7 +434,7 @@ export async function* backfillPages(
         stop = slice.stop ?? 'aborted';
         break;
       }
-      if (slice.until === undefined) {
+      if (slice.endMs === undefined) {
         stop = 'caught_up';
         break;
       }

@@ -9,6 +9,7 @@ import { DEMO_COMMAND } from '../../src/cli/demo';
 import { FAKE_TENANT_COMMAND } from '../../src/cli/fake-tenant';
 import { UsageError } from '../../src/cli/io';
 import { SHIP_COMMAND } from '../../src/cli/ship/command';
+import { TAIL_COMMAND } from '../../src/cli/tail/command';
 import { STATUS_COMMAND } from '../../src/cli/status';
 
 const spec: CommandSpec = {
@@ -81,7 +82,7 @@ describe('parseCommand: a single-value flag given twice', () => {
     ).toEqual({ header: ['A: 1', 'B: 2'], 'to-option': ['a=1', 'b=2'] });
   });
 
-  it.each([SHIP_COMMAND, STATUS_COMMAND, DEMO_COMMAND, FAKE_TENANT_COMMAND])(
+  it.each([SHIP_COMMAND, STATUS_COMMAND, DEMO_COMMAND, FAKE_TENANT_COMMAND, TAIL_COMMAND])(
     'every single-value flag of $name is refused twice',
     (command) => {
       for (const option of command.options) {
@@ -163,7 +164,7 @@ describe('helpText', () => {
     );
   });
 
-  it.each([SHIP_COMMAND, STATUS_COMMAND, FAKE_TENANT_COMMAND, DEMO_COMMAND])(
+  it.each([SHIP_COMMAND, STATUS_COMMAND, FAKE_TENANT_COMMAND, DEMO_COMMAND, TAIL_COMMAND])(
     'documents every flag of $name with its default',
     (command) => {
       const lines = helpText(command).split('\n');

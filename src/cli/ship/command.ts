@@ -25,6 +25,7 @@ import { postTarget, readHeaderFile } from './headers';
 import { PII_KEY_MIN_LENGTH, PII_KEY_VARIABLE } from '../../options/shape';
 import { PII_FIELDS, PII_MASK, type PiiMethod } from '../../pipeline/shape/pii';
 import type { LogFormat } from '../../pipeline/shape/format';
+import { rangeOptions } from './range';
 
 /** Flags of `auth0-log-tools ship`. */
 export const SHIP_COMMAND: CommandSpec = {
@@ -205,6 +206,22 @@ export const SHIP_COMMAND: CommandSpec = {
       default: 'the oldest log',
     },
     {
+      name: 'since',
+      type: 'string',
+      value: '<date|30m|6h|2d>',
+      description:
+        'Ship the logs dated from this ISO date, or this long before now, and stop at --until (or now); without --state nothing is stored',
+      default: 'none',
+    },
+    {
+      name: 'until',
+      type: 'string',
+      value: '<date|log_id>',
+      description:
+        'Ship the logs dated before this ISO date (or up to this log_id) and stop; without --state nothing is stored',
+      default: 'none',
+    },
+    {
       name: 'backfill-cursors',
       type: 'string',
       value: '<n>',
@@ -265,6 +282,8 @@ export const SHIP_COMMAND: CommandSpec = {
   notes: [
     'Without --follow, ship ends once it has shipped the logs dated before it started (by this',
     "machine's clock); newer ones wait for the next run. A flag that takes one value may be given once.",
+    'With --since or --until, ship ships exactly the logs whose date is in the range (a log written',
+    'late included) and stops; without --state it stores nothing, with one it resumes the range.',
     'The summary goes to stdout, or to stderr when the logs go to stdout. Progress is drawn on stderr',
     'when it is a terminal (not when the logs go to the same terminal). One run at a time per state:',
     'the state is locked while ship runs. With --follow, failed polls are retried with a growing wait',
@@ -342,8 +361,16 @@ export function shipConfig(
   if (interval !== undefined && !follow) throw new UsageError('--interval needs --follow');
   const watch = watchFlags(args, follow);
   const { level, batchSize, maxRetries, backfillCursors } = processorNumbers(args);
-  const startFrom = stringFlag(args, 'start-from');
-  if (startFrom !== undefined) notInFuture(startFrom, now());
+  const startFromFlag = stringFlag(args, 'start-from');
+  if (startFromFlag !== undefined) notInFuture(startFromFlag, now());
+  const since = stringFlag(args, 'since');
+  const untilFlag = stringFlag(args, 'until');
+  const { startFrom, until } = rangeOptions(
+    { since, until: untilFlag, startFrom: startFromFlag, follow },
+    now(),
+  );
+  // a range given without --state is shipped without one: nothing is stored
+  const ranged = since !== undefined || untilFlag !== undefined;
   const onBatchFailure = failurePolicyFlag(stringFlag(args, 'on-batch-failure'));
   const deadLetter = stringFlag(args, 'dead-letter');
   if (deadLetter !== undefined)
@@ -368,15 +395,16 @@ export function shipConfig(
           : { kind: 'file', path: out };
   const stateFlagValue = stringFlag(args, 'state');
   const defaultState =
-    stateFlagValue === undefined
+    stateFlagValue === undefined && !ranged
       ? defaultStatePath(env, domain, destinationRecord(destination))
       : undefined;
+  const state = stateFlagValue ?? defaultState?.path;
   return {
     domain,
     clientId,
     clientSecret,
     destination,
-    state: stateFlagValue ?? (defaultState as { path: string }).path,
+    ...(state === undefined ? {} : { state }),
     ...(defaultState?.note === undefined ? {} : { stateNote: defaultState.note }),
     maxRunTimeSeconds: numberFlag(args, 'max-run-time', { min: 0, exclusiveMin: true }) ?? Infinity,
     follow,
@@ -391,6 +419,7 @@ export function shipConfig(
     ...(maxRetries === undefined ? {} : { maxRetries }),
     ...(backfillCursors === undefined ? {} : { backfillCursors }),
     ...(startFrom === undefined ? {} : { startFrom }),
+    ...(until === undefined ? {} : { until }),
     ...(ca === undefined ? {} : { ca }),
     ...(onBatchFailure === undefined ? {} : { onBatchFailure }),
     ...(deadLetter === undefined ? {} : { deadLetter }),
@@ -482,7 +511,7 @@ function failurePolicyFlag(value: string | undefined): ShipperFailurePolicy | un
  * library's own resolver (its ranges, its parsing: decimal digits only), whose error is reworded
  * to name the flag. Checked here, before anything is locked or requested.
  */
-function processorNumbers(args: ParsedArgs) {
+export function processorNumbers(args: ParsedArgs) {
   const given = {
     logLevel: stringFlag(args, 'level'),
     batchSize: stringFlag(args, 'batch-size'),
@@ -524,7 +553,8 @@ function toDestination(
   }
 }
 
-function logTypes(value: string): string[] {
+/** `--types`: codes separated by commas (`+code` for one the catalog does not know yet). */
+export function logTypes(value: string): string[] {
   const types = value.split(',').map((type) => type.trim());
   // `+code`: a code the catalog does not know yet (the library's own form, which its errors suggest)
   if (types.some((type) => !/^\+?[\w-]+$/.test(type))) {
@@ -587,7 +617,8 @@ function outFolder(file: string, flag = '--out'): void {
     throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
 }
 
-function readCa(file: string): string {
+/** `--ca-file`: the PEM it holds; a usage error naming the flag when unreadable or not a PEM. */
+export function readCa(file: string): string {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');

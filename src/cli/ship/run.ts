@@ -2,6 +2,7 @@ import type { PiiMethod } from '../../pipeline/shape/pii';
 import type { LogFormat } from '../../pipeline/shape/format';
 import { errorMessage, isArgumentError, isPermanentError } from '../../errors';
 import { FileStorage } from '../../storage/file';
+import { MemoryStorage } from '../../storage/memory';
 import { LogsProcessor } from '../../processor';
 import type { LogsProcessorOptions } from '../../options/processor';
 import { addHeaderSecrets, Redactor } from '../../util/redact';
@@ -41,6 +42,9 @@ import {
 import { usageMessage } from './usage';
 import { claimDestination, destinationRecord } from './state-destination';
 
+/** What the summary says of a range shipped without `--state`. */
+export const NO_STATE_NOTE = 'no --state: nothing stored (the range ships in full again next time)';
+
 /** Everything `ship` needs, validated (see `shipConfig`). */
 export interface ShipConfig {
   domain: string;
@@ -55,8 +59,8 @@ export interface ShipConfig {
     | { kind: 'post'; target: PostOptions }
     /** `--to`: a destination's handler, closed when the command ends. */
     | { kind: 'to'; to: ToDestination };
-  /** State file path. */
-  state: string;
+  /** State file path; absent: a state in memory, nothing stored (a range without `--state`). */
+  state?: string;
   /** Said on stderr before the run: the state at the old default (working folder) is used. */
   stateNote?: string;
   logTypes?: string[];
@@ -77,6 +81,8 @@ export interface ShipConfig {
   /** `Infinity`: until caught up (with `follow`: until a signal). Bounds the whole command. */
   maxRunTimeSeconds: number;
   startFrom?: string;
+  /** `--until`, or the end `--since` implies (the processor's `until`): a date range. */
+  until?: string;
   /** `--on-batch-failure`; absent: the shipping default, `'stop'` (`SHIPPER_DEFAULTS`). */
   onBatchFailure?: ShipperFailurePolicy;
   /** `--dead-letter`: the NDJSON file refused logs are appended to. */
@@ -138,7 +144,7 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
       if (value) redactor.add(value);
     }
   }
-  const storage = new FileStorage(config.state);
+  const storage = config.state === undefined ? new MemoryStorage() : new FileStorage(config.state);
   let lock: StorageLock;
   try {
     lock = await storage.lock();
@@ -151,7 +157,10 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
     if (config.stateNote !== undefined && !config.quiet)
       io.stderr.write(`auth0-log-tools ship: ${config.stateNote}\n`);
     const ours = destinationRecord(config.destination);
-    const refused = await claimDestination(storage, ours, config.startFrom, storage.path);
+    const refused =
+      storage instanceof FileStorage
+        ? await claimDestination(storage, ours, config.startFrom, storage.path)
+        : undefined;
     if (refused !== undefined) {
       if (config.destination.kind === 'to') await config.destination.to.handler.close();
       io.stderr.write(redactor.redact(`auth0-log-tools ship: ${refused}\n`));
@@ -194,7 +203,7 @@ class ShipRun {
     private readonly config: ShipConfig,
     private readonly io: CliIo,
     private readonly redactor: Redactor,
-    private readonly storage: FileStorage,
+    private readonly storage: FileStorage | MemoryStorage,
     private readonly lock: StorageLock,
   ) {
     this.timing = { ...systemTiming, ...io.timing };
@@ -416,7 +425,7 @@ class ShipRun {
       durationMs,
       logsPerSecond: Math.round(rate(progress.logsShipped, durationMs)),
       destination: destination.destination,
-      state: this.storage.path,
+      state: this.storage instanceof FileStorage ? this.storage.path : null,
       startCheckpoint: startCheckpoint ?? null,
       checkpoint: totals.checkpoint,
       newestLogDate: totals.newestLogDate,
@@ -431,7 +440,9 @@ class ShipRun {
         ? { note: 'stdout was closed by its reader' }
         : this.reachedStart.signal.aborted && stopReason === 'caught_up'
           ? { note: REACHED_START_NOTE }
-          : {}),
+          : this.storage instanceof MemoryStorage
+            ? { note: NO_STATE_NOTE }
+            : {}),
     };
     if (failure !== undefined) this.complain(failure);
     if (closed && !config.quiet)
@@ -535,6 +546,7 @@ class ShipRun {
       ...(config.maxRetries === undefined ? {} : { maxRetries: config.maxRetries }),
       ...(config.backfillCursors === undefined ? {} : { backfillCursors: config.backfillCursors }),
       ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
+      ...(config.until === undefined ? {} : { until: config.until }),
     };
   }
 }

@@ -9,6 +9,7 @@ const FLAGS: Record<string, string> = {
   backfillCursors: '--backfill-cursors',
   maxRunTimeSeconds: '--max-run-time',
   startFrom: '--start-from',
+  until: '--until',
   logTypes: '--types',
   logLevel: '--level',
   categories: '--categories',

@@ -1,0 +1,111 @@
+import {
+  type CommandSpec,
+  helpText,
+  numberFlag,
+  type ParsedArgs,
+  parseCommand,
+  stringFlag,
+} from '../args';
+import { type CliIo, EXIT, UsageError } from '../io';
+import { logTypes, processorNumbers, readCa, SHIP_COMMAND } from '../ship/command';
+import { rangeOptions } from '../ship/range';
+import { tailLogs, type TailConfig } from './run';
+
+/** The flags `tail` shares with `ship`, as `ship` has them (same names, help and checks). */
+const SHARED = ['domain', 'client-id', 'client-secret', 'types', 'level', 'ca-file'];
+
+/** How far back `tail` starts without `--since`. */
+export const TAIL_DEFAULT_SINCE = '1h';
+
+/** Flags of `auth0-log-tools tail`. */
+export const TAIL_COMMAND: CommandSpec = {
+  name: 'tail',
+  summary:
+    "Show a tenant's logs one line each (date, type, user, ip, client), and keep showing new ones if asked; never reads or writes a state.",
+  options: [
+    ...SHIP_COMMAND.options.filter((option) => SHARED.includes(option.name)),
+    {
+      name: 'since',
+      type: 'string',
+      value: '<date|30m|6h|2d>',
+      description: 'Show the logs dated from this ISO date, or this long before now',
+      default: TAIL_DEFAULT_SINCE,
+    },
+    {
+      name: 'follow',
+      type: 'boolean',
+      description: 'Then keep showing new logs until SIGINT/SIGTERM',
+      default: 'off',
+    },
+    {
+      name: 'interval',
+      type: 'string',
+      value: '<seconds>',
+      description: 'Seconds between polls with --follow',
+      default: '10',
+    },
+    {
+      name: 'json',
+      type: 'boolean',
+      description: 'One log per line as JSON (NDJSON), as the API returns it',
+      default: 'off',
+    },
+  ],
+  notes: [
+    'Lines fit the terminal (80 columns when it is not one); a longer value is cut with …, use',
+    '--json for every field. Colours only on a terminal, and not when NO_COLOR is set. Dates are UTC.',
+    "The range is on the logs' date: a log written late is shown in date range, in log_id order.",
+    '',
+    'Example:',
+    '  auth0-log-tools tail --types f,fu,fp --since 30m --follow',
+  ],
+};
+
+/** `auth0-log-tools tail`: resolves the exit code. */
+export async function runTail(argv: string[], io: CliIo): Promise<number> {
+  let config: TailConfig;
+  try {
+    const args = parseCommand(argv, TAIL_COMMAND);
+    if (args.help) {
+      io.stdout.write(helpText(TAIL_COMMAND));
+      return EXIT.ok;
+    }
+    config = tailConfig(args, io.env, (io.timing?.now ?? Date.now)());
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`auth0-log-tools tail: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  return tailLogs(config, io);
+}
+
+/** Validates the flags (and environment) into a {@link TailConfig}; throws a `UsageError`. */
+export function tailConfig(args: ParsedArgs, env: CliIo['env'], now: number): TailConfig {
+  const follow = args.follow === true;
+  const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
+  if (interval !== undefined && !follow) throw new UsageError('--interval needs --follow');
+  const { level } = processorNumbers(args);
+  const types = stringFlag(args, 'types');
+  const range = rangeOptions(
+    { since: stringFlag(args, 'since') ?? TAIL_DEFAULT_SINCE, follow },
+    now,
+  );
+  const caFile = stringFlag(args, 'ca-file');
+  const credential = (flag: string, variable: string, what: string): string => {
+    const value = stringFlag(args, flag) ?? env[variable];
+    if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
+    return value;
+  };
+  return {
+    domain: credential('domain', 'AUTH0_DOMAIN', 'the tenant domain'),
+    clientId: credential('client-id', 'AUTH0_CLIENT_ID', 'the client id'),
+    clientSecret: credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret'),
+    ...(caFile === undefined ? {} : { ca: readCa(caFile) }),
+    ...(types === undefined ? {} : { logTypes: logTypes(types) }),
+    ...(level === undefined ? {} : { logLevel: level }),
+    ...range,
+    follow,
+    intervalSeconds: interval ?? 10,
+    json: args.json === true,
+  };
+}

@@ -2,6 +2,7 @@ import { version } from '../../package.json';
 import { runDemo } from './demo';
 import { runFakeTenant } from './fake-tenant';
 import { type CliIo, EXIT } from './io';
+import { runReceive } from './receive/command';
 import { runServe } from './serve';
 import { runShip } from './ship/command';
 import { runStatus } from './status';
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   'fake-tenant': runFakeTenant,
   demo: runDemo,
   serve: runServe,
+  receive: runReceive,
 };
 
 /** The top-level help. */
@@ -23,6 +25,7 @@ Commands:
   fake-tenant   Run a local HTTPS server that behaves like an Auth0 tenant's logs API
   demo          Ship 20,000 logs from an in-process fake tenant to demo/logs.ndjson
   serve         Ship every tenant of a config file continuously, shared by any number of workers
+  receive       Receive a tenant's Auth0 Log Stream, ship each log once, fill its gaps from the API
 
 Options:
   -h, --help     Print this help, or a command's with \`auth0-log-tools <command> --help\`

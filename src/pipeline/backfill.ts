@@ -32,10 +32,7 @@ export interface BackfillState {
 }
 
 /** Options of {@link backfillPages}: a page source's, and how to cut the backlog. */
-export interface BackfillOptions extends Omit<
-  PageSourceOptions,
-  'until' | 'budget' | 'bucketWait'
-> {
+export interface BackfillOptions extends Omit<PageSourceOptions, 'budget' | 'bucketWait'> {
   /** Cursors reading at once; 1 is the one cursor of {@link logPages}. */
   cursors: number;
   /** Logs older than the tenant's now minus this (ms) are read by several cursors. */
@@ -131,9 +128,10 @@ export async function* backfillPages(
   const single = (from: string | null) => {
     state.cursors = 1;
     report();
-    return logPages({ ...base, retry, from, prefetch: o.prefetch });
+    return logPages({ ...base, retry, from, prefetch: o.prefetch, until: o.until });
   };
-  if (o.cursors <= 1) return yield* single(o.from);
+  // a bound (`until`) is read with one cursor: the slices have bounds of their own
+  if (o.cursors <= 1 || o.until !== undefined) return yield* single(o.from);
 
   // The first page by one cursor: it gives a checkpoint to decode (when there was none) and the
   // density of the logs.

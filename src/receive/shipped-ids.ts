@@ -1,0 +1,190 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { logIdAt, logIdTime } from '../auth0/log-id';
+import { syncFolder } from '../util/sync-folder';
+
+/** Defaults of {@link ShippedIds}: the span of one record file, and how many stay in memory. */
+export const SHIPPED_IDS_DEFAULTS = Object.freeze({
+  /** One file per hour of log ids (by the time an id holds, UTC). */
+  spanMs: 3_600_000,
+  /** Spans kept in memory at once (the newest used); others are read again when asked. */
+  loadedSpans: 4,
+});
+
+/** Options of {@link ShippedIds.open}. */
+export interface ShippedIdsOptions {
+  /** The folder of the span files (created, mode 0700), e.g. `<state>.shipped`. */
+  folder: string;
+  /** Spans older than this (by `now`) are deleted: the tenant no longer keeps their logs. */
+  retentionMs: number;
+  /** Clock (epoch ms). @default Date.now */
+  now?: () => number;
+  /** @default SHIPPED_IDS_DEFAULTS.spanMs */
+  spanMs?: number;
+  /** @default SHIPPED_IDS_DEFAULTS.loadedSpans */
+  loadedSpans?: number;
+}
+
+/** One span's record: the ids in memory and the file they are appended to. */
+interface Span {
+  ids: Set<string>;
+  /** The file ends without a newline (a write cut by a crash): the next write starts one. */
+  torn: boolean;
+  created: boolean;
+}
+
+/** What `status` shows of a record: its spans (start, ISO) and ids in each, oldest first. */
+export interface ShippedIdsSummary {
+  spans: Array<{ start: string; ids: number }>;
+}
+
+const SPAN_FILE = /^(\d{14})\.ids$/;
+
+/**
+ * The log ids a receiver has shipped, per time span (ids carry their time: `logIdTime`), one file
+ * of newline-separated ids per span in `folder`. Bounded: spans older than `retentionMs` are
+ * deleted ({@link prune}) and at most `loadedSpans` spans are held in memory (a redelivery of an
+ * older log reads its span's file again). Survives restarts: {@link record} appends and fsyncs
+ * before it resolves. Not safe for concurrent callers: the intake serialises them.
+ */
+export class ShippedIds {
+  private readonly spans = new Map<number, Span>();
+  private readonly spanMs: number;
+  private readonly loadedSpans: number;
+  private readonly now: () => number;
+
+  private constructor(private readonly options: ShippedIdsOptions) {
+    this.spanMs = options.spanMs ?? SHIPPED_IDS_DEFAULTS.spanMs;
+    this.loadedSpans = options.loadedSpans ?? SHIPPED_IDS_DEFAULTS.loadedSpans;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Opens (creating) the folder and deletes the spans past retention. */
+  static async open(options: ShippedIdsOptions): Promise<ShippedIds> {
+    await fs.mkdir(options.folder, { recursive: true, mode: 0o700 });
+    const ids = new ShippedIds(options);
+    await ids.prune();
+    return ids;
+  }
+
+  /** The ids of `ids` not shipped yet, each once, in their order. */
+  async unshipped(ids: readonly string[]): Promise<string[]> {
+    const fresh: string[] = [];
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const span = await this.span(this.spanOf(id));
+      if (!span.ids.has(id)) fresh.push(id);
+    }
+    return fresh;
+  }
+
+  /** Records `ids` as shipped: appended to their spans' files and fsynced before it resolves. */
+  async record(ids: readonly string[]): Promise<void> {
+    const bySpan = new Map<number, string[]>();
+    for (const id of ids) {
+      const start = this.spanOf(id);
+      const list = bySpan.get(start);
+      if (list) list.push(id);
+      else bySpan.set(start, [id]);
+    }
+    let created = false;
+    await Promise.all(
+      [...bySpan].map(async ([start, list]) => {
+        const span = await this.span(start);
+        const text = `${span.torn ? '\n' : ''}${list.join('\n')}\n`;
+        const handle = await fs.open(this.file(start), 'a', 0o600);
+        try {
+          await handle.write(text);
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+        span.torn = false;
+        if (!span.created) {
+          span.created = true;
+          created = true;
+        }
+        for (const id of list) span.ids.add(id);
+      }),
+    );
+    if (created) await syncFolder(this.options.folder);
+  }
+
+  /** Deletes the span files older than retention; resolves how many. */
+  async prune(): Promise<number> {
+    const horizon = this.now() - this.options.retentionMs;
+    let removed = 0;
+    for (const start of await this.spanStarts()) {
+      if (start + this.spanMs > horizon) continue;
+      await fs.rm(this.file(start), { force: true });
+      this.spans.delete(start);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /** The spans on disk and their ids (reads each file: for `status`, not the hot path). */
+  async summary(): Promise<ShippedIdsSummary> {
+    const spans: ShippedIdsSummary['spans'] = [];
+    for (const start of await this.spanStarts()) {
+      const { ids } = await readSpan(this.file(start));
+      spans.push({ start: new Date(start).toISOString(), ids: ids.size });
+    }
+    return { spans };
+  }
+
+  private async spanStarts(): Promise<number[]> {
+    const names = await fs.readdir(this.options.folder);
+    return names
+      .map((name) => SPAN_FILE.exec(name)?.[1])
+      .filter((stamp): stamp is string => stamp !== undefined)
+      .map((stamp) => logIdTime(`900${stamp}`.padEnd(56, '0')))
+      .filter((start): start is number => start !== undefined)
+      .sort((a, b) => a - b);
+  }
+
+  /** The span an id falls in (ids without a readable time: the span at 1970, kept until pruned). */
+  private spanOf(id: string): number {
+    const ms = logIdTime(id) ?? 0;
+    return Math.floor(ms / this.spanMs) * this.spanMs;
+  }
+
+  private file(start: number): string {
+    return path.join(this.options.folder, `${logIdAt(start).slice(3, 17)}.ids`);
+  }
+
+  /** The span, read from its file when not in memory; the least recently used one is let go. */
+  private async span(start: number): Promise<Span> {
+    const held = this.spans.get(start);
+    if (held) {
+      this.spans.delete(start);
+      this.spans.set(start, held);
+      return held;
+    }
+    const read = await readSpan(this.file(start));
+    const span: Span = { ...read };
+    this.spans.set(start, span);
+    while (this.spans.size > this.loadedSpans) {
+      const oldest = this.spans.keys().next().value as number;
+      this.spans.delete(oldest);
+    }
+    return span;
+  }
+}
+
+/** A span file's ids (lines of 56 digits; a line cut by a crash is ignored). */
+async function readSpan(file: string): Promise<Span> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'latin1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { ids: new Set(), torn: false, created: false };
+    throw error;
+  }
+  const ids = new Set<string>();
+  for (const line of text.split('\n')) if (/^\d{56}$/.test(line)) ids.add(line);
+  return { ids, torn: text.length > 0 && !text.endsWith('\n'), created: true };
+}

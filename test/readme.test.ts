@@ -249,4 +249,14 @@ describe('README and docs/ links', () => {
     expect(requests).toBeGreaterThanOrEqual(50);
     expect(same).toBe('true');
   });
+
+  it('the Log Stream example (ESM) plays a stream to its receiver and runs', async () => {
+    const file = path.join(scratch, 'log-stream.mjs');
+    await fs.writeFile(
+      file,
+      await codeBlock('docs/testing.md', '## Playing a Log Stream to your receiver', 'js'),
+    );
+    const { stdout } = await run(process.execPath, [file], { env: { PATH: process.env.PATH } });
+    expect(stdout.trim().split('\n')).toEqual(['500', 'true true']);
+  });
 });

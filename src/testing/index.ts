@@ -12,3 +12,13 @@ export type {
   RateLimitOptions,
   ScriptedResponse,
 } from './types';
+export { playLogStream } from './log-stream';
+export type {
+  LogStreamAttempt,
+  LogStreamElement,
+  LogStreamFormat,
+  LogStreamOptions,
+  LogStreamPause,
+  LogStreamReport,
+  LogStreamSource,
+} from './log-stream-types';

@@ -1,100 +1,277 @@
 import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { startFakeTenant, type FakeTenant } from '../../src/testing';
+import { playLogStream, startFakeTenant, type FakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
-import { ndjsonIds } from '../support/cli';
+import { ndjsonIds, startEndpoint } from '../support/cli';
 import { post, simClock, startReceive, streamBody, tenantSetup } from '../support/receive';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const TOKEN = 'Bearer stream-token-4f9a';
-const FORMATS = ['JSONLINES', 'JSONARRAY', 'JSONOBJECT'] as const;
+const instant = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** A seeded shuffle (mulberry32), so every run posts in the same disorder. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed;
-  const random = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
+const clock = simClock(T0);
+let tenant: FakeTenant;
+let logs: LogEvent[];
+beforeAll(async () => {
+  // 300 logs written in the 9 minutes before T0: younger than the settle time (600 s) at T0
+  tenant = await startFakeTenant({
+    logs: 300,
+    startDate: T0 - 9 * 60_000,
+    endDate: T0 - 60_000,
+    now: clock.now,
+  });
+  logs = Array.from({ length: 300 }, (_, i) => tenant.logAt(i));
+});
+afterAll(() => tenant.close());
+beforeEach(() => clock.set(T0));
+
+async function outIds(file: string): Promise<string[]> {
+  return ndjsonIds(await fs.readFile(file, 'utf8').catch(() => ''));
 }
 
-describe('receive: a stream with duplicates, gaps and disorder, reconciled', () => {
-  const clock = simClock(T0);
-  let tenant: FakeTenant;
-  beforeAll(async () => {
-    // 300 logs written in the 9 minutes before T0: younger than the settle time (600 s) at T0
-    tenant = await startFakeTenant({
-      logs: 300,
-      startDate: T0 - 9 * 60_000,
-      endDate: T0 - 60_000,
-      now: clock.now,
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i > 1000) throw new Error('until: timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+it('ships every log exactly once: the stream at once (3 formats, 5% duplicates, shuffled), its 5% gaps by reconciliation', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  const out = path.join(dir, 'logs.ndjson');
+  const run = await startReceive(
+    ['--out', out, '--state', path.join(dir, 'receive.json'), '--ca-file', caFile],
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
+    clock,
+  );
+  const formats = ['JSONLINES', 'JSONARRAY', 'JSONOBJECT'] as const;
+  const reports = await Promise.all(
+    formats.map((format, i) =>
+      playLogStream(logs.slice(i * 100, i * 100 + 100), {
+        url: run.url,
+        authorization: TOKEN,
+        format,
+        logsPerDelivery: format === 'JSONOBJECT' ? 1 : 17,
+        concurrency: 4,
+        duplicateShare: 0.05,
+        dropShare: 0.05,
+        shuffle: true,
+        seed: i + 1,
+        sleep: instant,
+      }),
+    ),
+  );
+  const dropped = reports.flatMap((r) => r.dropped);
+  const delivered = reports.flatMap((r) => r.delivered);
+  expect(dropped.length).toBeGreaterThan(5);
+  expect(reports.every((r) => r.duplicated.length > 0)).toBe(true);
+  expect(delivered.length + dropped.length).toBe(300);
+  const afterStream = await outIds(out);
+  expect(new Set(afterStream)).toEqual(new Set(delivered));
+  expect(afterStream).toHaveLength(delivered.length);
+
+  // 15 minutes later the gaps are older than the settle time: the next reconciliation fills them
+  expect(run.waits()).toBe(1);
+  clock.set(T0 + 15 * 60_000);
+  run.tick();
+  await until(() => run.waits() === 2);
+  const ids = await outIds(out);
+  expect(ids).toHaveLength(300);
+  expect(new Set(ids)).toEqual(new Set(logs.map((l) => l.log_id)));
+  expect(ids.slice(delivered.length).sort()).toEqual([...dropped].sort());
+
+  const metrics = await (await fetch(`${run.url}metrics`)).text();
+  const duplicates = reports.reduce((sum, r) => sum + r.duplicated.length, 0);
+  const value = (name: string) =>
+    Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
+  expect(value('auth0_log_tools_stream_received_total')).toBe(delivered.length + duplicates);
+  expect(value('auth0_log_tools_stream_duplicates_dropped_total')).toBe(duplicates);
+  expect(value('auth0_log_tools_filled_by_reconcile_total')).toBe(dropped.length);
+  expect(value('auth0_log_tools_reconcile_lag_seconds')).toBe(600);
+  expect(metrics).toMatch(/auth0_log_tools_stream_deliveries_total\{[^}]*code="200"[^}]*\} \d+/);
+  expect(await (await fetch(`${run.url}healthz`)).json()).toEqual({ status: 'ok' });
+  run.stop();
+  expect(await run.done).toBe(0);
+  expect(run.stderr()).not.toContain('stream-token-4f9a');
+});
+
+it('refuses a wrong token (401, before the body), an oversized body (413) and a malformed element (400, nothing shipped)', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  const out = path.join(dir, 'logs.ndjson');
+  const run = await startReceive(
+    [
+      '--out',
+      out,
+      '--state',
+      path.join(dir, 'r.json'),
+      '--ca-file',
+      caFile,
+      '--body-limit',
+      '20000',
+    ],
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
+    clock,
+  );
+  const { body, type } = streamBody('JSONLINES', logs.slice(0, 5));
+  expect((await post(run.url, body, type, 'Bearer stream-token-4f9b')).status).toBe(401);
+  expect((await post(run.url, body, type)).status).toBe(401);
+
+  // a wrong token is answered with the headers alone: the declared body is never waited for
+  const status = await new Promise<number>((resolve, reject) => {
+    const request = http.request(run.url, {
+      method: 'POST',
+      headers: { authorization: 'nope', 'content-length': '5000000', 'content-type': type },
     });
+    request.on('response', (response) => {
+      resolve(response.statusCode ?? 0);
+      request.destroy();
+    });
+    request.on('error', reject);
+    request.write('{');
   });
-  afterAll(() => tenant.close());
+  expect(status).toBe(401);
 
-  it('ships every log exactly once: pushed ones at once, the missing ones by reconciliation', async () => {
-    const { dir, env, caFile } = await tenantSetup(tenant);
-    const out = path.join(dir, 'logs.ndjson');
-    const state = path.join(dir, 'receive.json');
-    const run = await startReceive(
-      ['--out', out, '--state', state, '--ca-file', caFile],
-      { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
-      clock,
-    );
-    const logs = Array.from({ length: 300 }, (_, i) => tenant.logAt(i));
-    // 5% never pushed, 5% pushed twice, all shuffled
-    const never = new Set(logs.filter((_, i) => i % 20 === 7).map((l) => l.log_id));
-    const pushed = logs.filter((l) => !never.has(l.log_id));
-    const twice = pushed.filter((_, i) => i % 19 === 3);
-    const order = shuffled([...pushed, ...twice], 21);
-    const deliveries: LogEvent[][] = [];
-    for (let i = 0, n = 0; i < order.length; n++) {
-      const format = FORMATS[n % 3] as (typeof FORMATS)[number];
-      const size = format === 'JSONOBJECT' ? 1 : 17;
-      deliveries.push(order.slice(i, i + size));
-      i += size;
-    }
-    // several in flight at once
-    for (let i = 0; i < deliveries.length; i += 4) {
-      const answers = await Promise.all(
-        deliveries.slice(i, i + 4).map((batch, k) => {
-          const format = batch.length === 1 ? 'JSONOBJECT' : FORMATS[(i + k) % 2];
-          const { body, type } = streamBody(format as (typeof FORMATS)[number], batch);
-          return post(run.url, body, type, TOKEN);
-        }),
-      );
-      for (const answer of answers) expect(answer.status).toBe(200);
-    }
-    const afterStream = ndjsonIds(await fs.readFile(out, 'utf8'));
-    expect(afterStream).toHaveLength(pushed.length);
-    expect(new Set(afterStream).size).toBe(pushed.length);
+  const big = streamBody('JSONARRAY', logs.slice(0, 60));
+  expect(big.body.length).toBeGreaterThan(20000);
+  expect((await post(run.url, big.body, big.type, TOKEN)).status).toBe(413);
 
-    // 15 minutes later the gaps are older than the settle time: the next reconciliation fills them
-    expect(run.waits()).toBe(1);
-    clock.set(T0 + 15 * 60_000);
-    run.tick();
-    while (run.waits() < 2) await new Promise((r) => setTimeout(r, 10));
-    const ids = ndjsonIds(await fs.readFile(out, 'utf8'));
-    expect(ids).toHaveLength(300);
-    expect(new Set(ids)).toEqual(new Set(logs.map((l) => l.log_id)));
-    expect(ids.slice(pushed.length).sort()).toEqual([...never].sort());
+  const lines = body.split('\n');
+  lines[2] = '{"log_id": "12", "data": {}}';
+  const bad = await post(run.url, lines.join('\n'), type, TOKEN);
+  expect(bad.status).toBe(400);
+  expect(bad.body).toContain('element 3 (line 3)');
+  const wrongType = await post(run.url, body, 'text/html', TOKEN);
+  expect(wrongType.status).toBe(415);
+  expect(await outIds(out)).toEqual([]);
 
-    const metrics = await (await fetch(`${run.url}metrics`)).text();
-    expect(metrics).toMatch(/auth0_log_tools_stream_received_total\{[^}]*\} 300\b/);
-    expect(metrics).toMatch(/auth0_log_tools_stream_duplicates_dropped_total\{[^}]*\} 15\b/);
-    expect(metrics).toMatch(/auth0_log_tools_filled_by_reconcile_total\{[^}]*\} 15\b/);
-    expect(metrics).toMatch(/auth0_log_tools_reconcile_lag_seconds\{[^}]*\} 600\b/);
-    expect(metrics).toMatch(/auth0_log_tools_stream_deliveries_total\{[^}]*code="200"[^}]*\} \d+/);
-    run.stop();
-    expect(await run.done).toBe(0);
-    expect(run.stderr()).not.toContain('stream-token-4f9a');
+  expect((await post(run.url, body, type, TOKEN)).status).toBe(200);
+  expect(await outIds(out)).toEqual(logs.slice(0, 5).map((l) => l.log_id));
+  run.stop();
+  expect(await run.done).toBe(0);
+});
+
+it('answers 503 while the destination is down, and the stream retried then ships each log once', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  // the collector fails its first 6 requests
+  const collector = await startEndpoint((n) => (n < 6 ? 503 : 200));
+  const run = await startReceive(
+    ['--post', collector.url, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
+    clock,
+  );
+  const report = await playLogStream(logs.slice(0, 120), {
+    url: run.url,
+    authorization: TOKEN,
+    logsPerDelivery: 20,
+    concurrency: 2,
+    redeliveries: 3,
+    sleep: instant,
   });
+  expect(report.answers[503]).toBeGreaterThan(0);
+  expect(report.gaveUp).toEqual([]);
+  expect(collector.ids().sort()).toEqual(
+    logs
+      .slice(0, 120)
+      .map((l) => l.log_id)
+      .sort(),
+  );
+  const metrics = await (await fetch(`${run.url}metrics`)).text();
+  expect(metrics).toMatch(/auth0_log_tools_stream_deliveries_total\{[^}]*code="503"[^}]*\} [1-9]/);
+  run.stop();
+  expect(await run.done).toBe(0);
+  await collector.close();
+});
+
+it('stopped mid-stream and started again, drops what it shipped before (the record survives) and ships the rest', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  const out = path.join(dir, 'logs.ndjson');
+  const args = ['--out', out, '--state', path.join(dir, 'r.json'), '--ca-file', caFile];
+  const first = await startReceive(args, { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN }, clock);
+  const stop = new AbortController();
+  let answered = 0;
+  const played = playLogStream(logs, {
+    url: first.url,
+    authorization: TOKEN,
+    logsPerDelivery: 10,
+    concurrency: 3,
+    shuffle: true,
+    signal: stop.signal,
+    sleep: instant,
+    attempts: 1,
+    onAttempt: (attempt) => {
+      if (attempt.status === 200 && ++answered === 12) {
+        stop.abort();
+        first.stop();
+      }
+    },
+  });
+  const firstReport = await played;
+  expect(await first.done).toBe(0);
+  const before = await outIds(out);
+  expect(before.length).toBeGreaterThanOrEqual(120);
+  expect(new Set(before)).toEqual(new Set(firstReport.delivered));
+
+  const second = await startReceive(args, { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN }, clock);
+  // Auth0 sends everything again (a stream recreated from a date): what was shipped is dropped
+  const again = await playLogStream(logs, {
+    url: second.url,
+    authorization: TOKEN,
+    logsPerDelivery: 25,
+    concurrency: 3,
+    sleep: instant,
+  });
+  expect(again.delivered).toHaveLength(300);
+  const ids = await outIds(out);
+  expect(ids).toHaveLength(300);
+  expect(new Set(ids).size).toBe(300);
+  second.stop();
+  expect(await second.done).toBe(0);
+});
+
+it('with no stream at all, ships every log from the API once it is older than the settle time', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  const out = path.join(dir, 'logs.ndjson');
+  clock.set(T0 + 11 * 60_000);
+  const run = await startReceive(
+    ['--out', out, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
+    env,
+    clock,
+  );
+  await until(() => run.waits() === 1);
+  expect(await outIds(out)).toEqual(logs.map((l) => l.log_id));
+  run.stop();
+  expect(await run.done).toBe(0);
+});
+
+it('on SIGTERM stops accepting, answers the delivery in flight once the destination did, and exits 0', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  let release: () => void = () => undefined;
+  let arrived = false;
+  const slow = http.createServer((request, response) => {
+    request.resume();
+    arrived = true;
+    release = () => response.writeHead(200).end('ok');
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+  const run = await startReceive(
+    ['--post', url, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
+    env,
+    clock,
+  );
+  const { body, type } = streamBody('JSONARRAY', logs.slice(0, 3));
+  const answer = post(run.url, body, type);
+  await until(() => arrived);
+  run.stop();
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(exited).toBe(false);
+  release();
+  expect((await answer).status).toBe(200);
+  expect(await run.done).toBe(0);
+  slow.closeAllConnections();
+  await new Promise<void>((resolve) => slow.close(() => resolve()));
 });

@@ -1,4 +1,6 @@
 import type { RunStatus, StoredDestination, StoredState } from '../types';
+import { logIdTime } from '../auth0/log-id';
+import type { ShippedIdsSummary } from '../receive/shipped-ids';
 import { formatCount, formatDuration } from './format';
 import { isStopReason, storedDate, storedRun, storedText } from './stored-run';
 import { stopReasonText } from './summary';
@@ -19,10 +21,20 @@ export interface StatusReport {
   runs: number;
   /** The newest `--limit` runs, oldest first, as stored. */
   history: RunStatus[];
+  /**
+   * A `receive` state: its stream's record of shipped log ids (`<state>.shipped/`); the
+   * `checkpoint` is then the reconciled point (every log up to it is shipped, stream or not).
+   */
+  stream?: ShippedIdsSummary;
 }
 
 /** The `status --json` report of one stored document. */
-export function statusReport(path: string, state: StoredState, limit: number): StatusReport {
+export function statusReport(
+  path: string,
+  state: StoredState,
+  limit: number,
+  stream?: ShippedIdsSummary,
+): StatusReport {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const expiresAt = tokenExpiry(state);
   const tenant = state.tenant;
@@ -38,18 +50,32 @@ export function statusReport(path: string, state: StoredState, limit: number): S
     accessToken: { cached: expiresAt !== undefined, expiresAt: expiresAt ?? null },
     runs: history.length,
     history: limit > 0 ? history.slice(-limit) : history,
+    ...(stream ? { stream } : {}),
   };
 }
 
 /** The status report of one stored document. */
-export function describeState(path: string, state: StoredState, limit: number): string {
+export function describeState(
+  path: string,
+  state: StoredState,
+  limit: number,
+  stream?: ShippedIdsSummary,
+): string {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const shown = limit > 0 ? history.slice(-limit) : history;
   const expiresAt = tokenExpiry(state);
   const lines = [
     `State file:   ${path}`,
-    `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
+    stream
+      ? `Reconciled:   ${state.checkpointId ?? 'not yet (the first reconciliation starts from --start-from or the oldest log)'}`
+      : `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
   ];
+  if (stream) {
+    const newest = stream.newestLogId === null ? undefined : logIdTime(stream.newestLogId);
+    lines.push(
+      `Stream:       ${formatCount(stream.ids)} log ids shipped (by the stream or reconciliation) in ${stream.spans.length} hourly spans${stream.newestLogId === null ? '' : `; newest ${stream.newestLogId}${newest === undefined ? '' : ` (${new Date(newest).toISOString()})`}`}`,
+    );
+  }
   const startFrom = storedText(state.startFrom);
   if (startFrom) lines.push(`Start from:   ${startFrom}`);
   if (state.tenant)

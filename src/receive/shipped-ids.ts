@@ -33,12 +33,22 @@ interface Span {
   created: boolean;
 }
 
-/** What `status` shows of a record: its spans (start, ISO) and ids in each, oldest first. */
+/** What `status` shows of a record of shipped ids. */
 export interface ShippedIdsSummary {
+  /** Each span on disk: its start (ISO date) and the ids recorded in it, oldest first. */
   spans: Array<{ start: string; ids: number }>;
+  /** Ids recorded in all spans. */
+  ids: number;
+  /** The greatest id recorded (the newest log shipped), or `null`. */
+  newestLogId: string | null;
 }
 
 const SPAN_FILE = /^(\d{14})\.ids$/;
+
+/** The folder of a `receive` state's shipped ids: beside the state file, `<state>.shipped`. */
+export function shippedIdsFolder(state: string): string {
+  return `${state}.shipped`;
+}
 
 /**
  * The log ids a receiver has shipped, per time span (ids carry their time: `logIdTime`), one file
@@ -125,24 +135,8 @@ export class ShippedIds {
     return removed;
   }
 
-  /** The spans on disk and their ids (reads each file: for `status`, not the hot path). */
-  async summary(): Promise<ShippedIdsSummary> {
-    const spans: ShippedIdsSummary['spans'] = [];
-    for (const start of await this.spanStarts()) {
-      const { ids } = await readSpan(this.file(start));
-      spans.push({ start: new Date(start).toISOString(), ids: ids.size });
-    }
-    return { spans };
-  }
-
-  private async spanStarts(): Promise<number[]> {
-    const names = await fs.readdir(this.options.folder);
-    return names
-      .map((name) => SPAN_FILE.exec(name)?.[1])
-      .filter((stamp): stamp is string => stamp !== undefined)
-      .map((stamp) => logIdTime(`900${stamp}`.padEnd(56, '0')))
-      .filter((start): start is number => start !== undefined)
-      .sort((a, b) => a - b);
+  private spanStarts(): Promise<number[]> {
+    return spanStarts(this.options.folder);
   }
 
   /** The span an id falls in (ids without a readable time: the span at 1970, kept until pruned). */
@@ -187,4 +181,39 @@ async function readSpan(file: string): Promise<Span> {
   const ids = new Set<string>();
   for (const line of text.split('\n')) if (/^\d{56}$/.test(line)) ids.add(line);
   return { ids, torn: text.length > 0 && !text.endsWith('\n'), created: true };
+}
+
+/** The start (epoch ms) of each span file in `folder`, oldest first. */
+async function spanStarts(folder: string): Promise<number[]> {
+  const names = await fs.readdir(folder);
+  return names
+    .map((name) => SPAN_FILE.exec(name)?.[1])
+    .filter((stamp): stamp is string => stamp !== undefined)
+    .map((stamp) => logIdTime(`900${stamp}`.padEnd(56, '0')))
+    .filter((start): start is number => start !== undefined)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The record of shipped ids in `folder`, read without changing anything (for `status`; it reads
+ * every span file). `undefined` when there is no such folder (not a `receive` state).
+ */
+export async function shippedIdsSummary(folder: string): Promise<ShippedIdsSummary | undefined> {
+  let starts: number[];
+  try {
+    starts = await spanStarts(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const spans: ShippedIdsSummary['spans'] = [];
+  let newestLogId: string | null = null;
+  let total = 0;
+  for (const start of starts) {
+    const { ids } = await readSpan(path.join(folder, `${logIdAt(start).slice(3, 17)}.ids`));
+    spans.push({ start: new Date(start).toISOString(), ids: ids.size });
+    total += ids.size;
+    for (const id of ids) if (newestLogId === null || id > newestLogId) newestLogId = id;
+  }
+  return { spans, ids: total, newestLogId };
 }

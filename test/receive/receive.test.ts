@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { playLogStream, startFakeTenant, type FakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
-import { ndjsonIds, startEndpoint } from '../support/cli';
+import { runCli } from '../../src/cli/cli';
+import { captureIo, ndjsonIds, startEndpoint } from '../support/cli';
 import { post, simClock, startReceive, streamBody, tenantSetup } from '../support/receive';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
@@ -41,8 +42,9 @@ async function until(check: () => boolean): Promise<void> {
 it('ships every log exactly once: the stream at once (3 formats, 5% duplicates, shuffled), its 5% gaps by reconciliation', async () => {
   const { dir, env, caFile } = await tenantSetup(tenant);
   const out = path.join(dir, 'logs.ndjson');
+  const state = path.join(dir, 'receive.json');
   const run = await startReceive(
-    ['--out', out, '--state', path.join(dir, 'receive.json'), '--ca-file', caFile],
+    ['--out', out, '--state', state, '--ca-file', caFile],
     { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
     clock,
   );
@@ -95,6 +97,17 @@ it('ships every log exactly once: the stream at once (3 formats, 5% duplicates, 
   run.stop();
   expect(await run.done).toBe(0);
   expect(run.stderr()).not.toContain('stream-token-4f9a');
+
+  // status shows the reconciled point (the state's checkpoint) and the record of shipped ids
+  const status = captureIo();
+  expect(await runCli(['status', '--state', state], status.io)).toBe(0);
+  const checkpoint = logs[299]?.log_id as string;
+  expect(status.stdout()).toContain(`Reconciled:   ${checkpoint}`);
+  expect(status.stdout()).toMatch(/Stream: +300 log ids shipped .* in 1 hourly spans; newest /);
+  const json = captureIo();
+  expect(await runCli(['status', '--state', state, '--json'], json.io)).toBe(0);
+  const report = JSON.parse(json.stdout()) as { checkpoint: string; stream: { ids: number } };
+  expect(report).toMatchObject({ checkpoint, stream: { ids: 300, newestLogId: checkpoint } });
 });
 
 it('refuses a wrong token (401, before the body), an oversized body (413) and a malformed element (400, nothing shipped)', async () => {

@@ -9,7 +9,7 @@ import { Intake } from '../../receive/intake';
 import { createReceiveMetrics, type ReceiveMetrics } from '../../receive/metrics';
 import { Reconciler } from '../../receive/reconcile';
 import { startReceiver, type Receiver } from '../../receive/server';
-import { ShippedIds } from '../../receive/shipped-ids';
+import { ShippedIds, shippedIdsFolder } from '../../receive/shipped-ids';
 import { type CliIo, EXIT } from '../io';
 import { heldStorage } from '../ship/stop';
 import { claimDestination, destinationRecord } from '../ship/state-destination';
@@ -17,11 +17,6 @@ import { DESTINATION_FLAGS, openDestination } from '../ship/destination-flags';
 import type { ReceiveConfig } from './command';
 
 const DAY_MS = 86_400_000;
-
-/** The folder of a receive state's shipped ids: beside the state file. */
-export function shippedIdsFolder(state: string): string {
-  return `${state}.shipped`;
-}
 
 /**
  * Receives the stream and reconciles it until `io.signal` aborts, then drains: the listener stops

@@ -30,6 +30,11 @@ export interface IntakeOptions {
   shipped: ShippedRecord;
   onShipped?: IntakeListener;
   /**
+   * Told after each record of shipped ids is written: `undefined`, or the error (the logs were
+   * delivered; a redelivery of them may then be shipped again).
+   */
+  onRecorded?: (error: unknown) => void;
+  /**
    * Submissions waiting together are delivered as one batch (one destination call, one fsync)
    * while their logs stay under this many; one larger submission goes alone.
    * @default 1000
@@ -47,16 +52,21 @@ interface Waiting {
 /**
  * The one path of every log a receiver ships, from the stream or the reconciler, one group at a
  * time: drop the ids already shipped -> deliver the rest to the destination -> record their ids.
- * A submission resolves only after its logs are acknowledged by the destination and their ids
- * recorded; it rejects with the destination's (or the record's) error, nothing recorded, when
- * either fails. Submissions that wait while a group is delivered form the next group, so
- * concurrent deliveries share one destination call and one fsync. A crash between delivering and
- * recording ships that group again at most (the engine's "at most the in-flight batch twice").
+ * A submission resolves only after its logs are acknowledged by the destination; it rejects with
+ * the destination's error, nothing recorded, when that fails. Submissions that wait while a group
+ * is delivered form the next group, so concurrent deliveries share one destination call and one
+ * fsync. The ids' record is written (and fsynced) while the next group is delivered; a crash
+ * before it is on disk ships those logs again at most once (the engine's "at most the in-flight
+ * batch twice").
  */
 export class Intake {
   private readonly queue: Waiting[] = [];
   private running: Promise<void> | undefined;
   private readonly groupLogs: number;
+  /** Ids delivered whose record is being written. */
+  private readonly recording = new Set<string>();
+  /** The chain of records being written, in the order of their groups. */
+  private recorded: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: IntakeOptions) {
     this.groupLogs = options.groupLogs ?? 1000;
@@ -72,13 +82,35 @@ export class Intake {
     });
   }
 
-  /** Resolves once every submission made so far is settled. */
+  /** Resolves once every submission made so far is settled and its ids recorded. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+    await this.recorded;
+  }
+
+  /**
+   * Records delivered ids after the records before them, while the next group is delivered: the
+   * record's fsync overlaps the destination's. Until written, the ids are held in
+   * {@link recording} (so the next groups drop them). A crash before the record is on disk loses
+   * only the record: those logs may be shipped again, once (the in-flight batch twice).
+   */
+  private record(ids: string[]): void {
+    for (const id of ids) this.recording.add(id);
+    this.recorded = this.recorded
+      .then(() => this.options.shipped.record(ids))
+      .then(
+        () => this.options.onRecorded?.(undefined),
+        (error: unknown) => this.options.onRecorded?.(error),
+      )
+      .finally(() => {
+        for (const id of ids) this.recording.delete(id);
+      });
   }
 
   private async drainQueue(): Promise<void> {
     while (this.queue.length > 0) {
+      // one turn of the event loop: deliveries whose bytes already arrived join this group
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const group: Waiting[] = [this.queue.shift() as Waiting];
       let size = group[0]?.logs.length ?? 0;
       while (
@@ -97,6 +129,8 @@ export class Intake {
     try {
       const all = group.flatMap((w) => w.logs);
       const fresh = new Set(await this.options.shipped.unshipped(all.map(idOf)));
+      // delivered, their record still being written: shipped all the same
+      for (const id of this.recording) fresh.delete(id);
       const results = group.map(() => ({ shipped: 0, duplicates: 0 }));
       const logs: LogEvent[] = [];
       group.forEach((waiting, i) => {
@@ -111,7 +145,7 @@ export class Intake {
       });
       if (logs.length) {
         await this.options.deliver(logs);
-        await this.options.shipped.record(logs.map(idOf));
+        this.record(logs.map(idOf));
       }
       group.forEach((waiting, i) => {
         const result = results[i] as IntakeResult;

@@ -59,11 +59,14 @@ export function parseDelivery(body: string, contentType: string | undefined): Pa
   const text = body.trim();
   if (text === '') throw new DeliveryError(400, 'The body is empty: expected log stream elements');
   let whole: unknown;
-  let parsed = true;
-  try {
-    whole = JSON.parse(text);
-  } catch {
-    parsed = false;
+  // JSON lines of objects are never one JSON text: read them line by line at once
+  let parsed = !(text.startsWith('{') && /}\s*\n\s*{/.test(text));
+  if (parsed) {
+    try {
+      whole = JSON.parse(text);
+    } catch {
+      parsed = false;
+    }
   }
   if (parsed && Array.isArray(whole))
     return { format: 'JSONARRAY', logs: whole.map((e, i) => element(e, `element ${i + 1}`)) };

@@ -55,7 +55,8 @@ export function shippedIdsFolder(state: string): string {
  * of newline-separated ids per span in `folder`. Bounded: spans older than `retentionMs` are
  * deleted ({@link prune}) and at most `loadedSpans` spans are held in memory (a redelivery of an
  * older log reads its span's file again). Survives restarts: {@link record} appends and fsyncs
- * before it resolves. Not safe for concurrent callers: the intake serialises them.
+ * before it resolves. One {@link record} at a time (the intake chains them); {@link unshipped}
+ * may run beside it.
  */
 export class ShippedIds {
   private readonly spans = new Map<number, Span>();
@@ -81,10 +82,16 @@ export class ShippedIds {
   async unshipped(ids: readonly string[]): Promise<string[]> {
     const fresh: string[] = [];
     const seen = new Set<string>();
+    let start = NaN;
+    let span: Span | undefined;
     for (const id of ids) {
       if (seen.has(id)) continue;
       seen.add(id);
-      const span = await this.span(this.spanOf(id));
+      const of = this.spanOf(id);
+      if (of !== start || span === undefined) {
+        start = of;
+        span = this.spans.get(of) ?? (await this.span(of));
+      }
       if (!span.ids.has(id)) fresh.push(id);
     }
     return fresh;
@@ -116,7 +123,12 @@ export class ShippedIds {
           span.created = true;
           created = true;
         }
-        for (const id of list) span.ids.add(id);
+        // the span may have been let go and read again meanwhile: both copies learn the ids
+        const current = this.spans.get(start);
+        for (const id of list) {
+          span.ids.add(id);
+          current?.ids.add(id);
+        }
       }),
     );
     if (created) await syncFolder(this.options.folder);
@@ -139,15 +151,25 @@ export class ShippedIds {
     return spanStarts(this.options.folder);
   }
 
+  /** The span of the last id's time digits (ids come in runs of the same second). */
+  private lastSpan = { time: '', start: 0 };
+
   /** The span an id falls in (ids without a readable time: the span at 1970, kept until pruned). */
   private spanOf(id: string): number {
+    const time = id.slice(0, 17);
+    if (time === this.lastSpan.time) return this.lastSpan.start;
     const ms = logIdTime(id) ?? 0;
-    return Math.floor(ms / this.spanMs) * this.spanMs;
+    const start = Math.floor(ms / this.spanMs) * this.spanMs;
+    this.lastSpan = { time, start };
+    return start;
   }
 
   private file(start: number): string {
     return path.join(this.options.folder, `${logIdAt(start).slice(3, 17)}.ids`);
   }
+
+  /** Spans being read from their files (one read per span, whoever asks). */
+  private readonly loading = new Map<number, Promise<Span>>();
 
   /** The span, read from its file when not in memory; the least recently used one is let go. */
   private async span(start: number): Promise<Span> {
@@ -157,14 +179,23 @@ export class ShippedIds {
       this.spans.set(start, held);
       return held;
     }
-    const read = await readSpan(this.file(start));
-    const span: Span = { ...read };
-    this.spans.set(start, span);
-    while (this.spans.size > this.loadedSpans) {
-      const oldest = this.spans.keys().next().value as number;
-      this.spans.delete(oldest);
+    let load = this.loading.get(start);
+    if (!load) {
+      load = readSpan(this.file(start)).then((span) => {
+        this.spans.set(start, span);
+        while (this.spans.size > this.loadedSpans) {
+          const oldest = this.spans.keys().next().value as number;
+          this.spans.delete(oldest);
+        }
+        return span;
+      });
+      this.loading.set(start, load);
+      void load.then(
+        () => this.loading.delete(start),
+        () => this.loading.delete(start),
+      );
     }
-    return span;
+    return load;
   }
 }
 

@@ -115,6 +115,12 @@ async function receiveHeld(
       },
       shipped,
       ...(metrics ? { onShipped: metrics.shipped } : {}),
+      onRecorded: (error) => {
+        if (error === undefined) return void reasons.delete('storage_unreachable');
+        const message = `cannot record the shipped log ids: ${errorMessage(error)}`;
+        reasons.set('storage_unreachable', message);
+        say(message);
+      },
     });
     const reconciler = new Reconciler({
       storage: heldStorage(storage, lock),

@@ -16,10 +16,9 @@ import {
   DESTINATION_OPTIONS,
   destinationOf,
   outFolder,
-  type ShipDestination,
 } from '../ship/destination-flags';
 import { regularFileName } from '../../destinations/stdout';
-import { receiveLogs } from './run';
+import { type ReceiveConfig, receiveLogs } from './run';
 
 /** The variable holding the stream's Authorization token (never a flag: flags show in `ps`). */
 export const STREAM_TOKEN_VARIABLE = 'AUTH0_LOG_STREAM_TOKEN';
@@ -153,26 +152,6 @@ export const RECEIVE_COMMAND: CommandSpec = {
     '    --path /auth0 --out logs.ndjson --state receive.json',
   ],
 };
-
-/** Everything `receive` needs, validated (see {@link receiveConfig}). */
-export interface ReceiveConfig {
-  domain: string;
-  clientId: string;
-  clientSecret: string;
-  ca?: string;
-  destination: ShipDestination;
-  state: string;
-  host: string;
-  port: number;
-  path: string;
-  token?: string;
-  tls?: { cert: string; key: string };
-  bodyLimit: number;
-  reconcileIntervalSeconds: number;
-  reconcileSettleSeconds: number;
-  retentionDays: number;
-  startFrom?: string;
-}
 
 /** `auth0-log-tools receive`: resolves the exit code. */
 export async function runReceive(argv: string[], io: CliIo): Promise<number> {

@@ -13,10 +13,33 @@ import { ShippedIds, shippedIdsFolder } from '../../receive/shipped-ids';
 import { type CliIo, EXIT } from '../io';
 import { heldStorage } from '../ship/stop';
 import { claimDestination, destinationRecord } from '../ship/state-destination';
-import { DESTINATION_FLAGS, openDestination } from '../ship/destination-flags';
-import type { ReceiveConfig } from './command';
+import {
+  DESTINATION_FLAGS,
+  openDestination,
+  type ShipDestination,
+} from '../ship/destination-flags';
 
 const DAY_MS = 86_400_000;
+
+/** Everything `receive` needs, validated (see `receiveConfig`). */
+export interface ReceiveConfig {
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+  ca?: string;
+  destination: ShipDestination;
+  state: string;
+  host: string;
+  port: number;
+  path: string;
+  token?: string;
+  tls?: { cert: string; key: string };
+  bodyLimit: number;
+  reconcileIntervalSeconds: number;
+  reconcileSettleSeconds: number;
+  retentionDays: number;
+  startFrom?: string;
+}
 
 /**
  * Receives the stream and reconciles it until `io.signal` aborts, then drains: the listener stops

@@ -288,3 +288,25 @@ it('on SIGTERM stops accepting, answers the delivery in flight once the destinat
   slow.closeAllConnections();
   await new Promise<void>((resolve) => slow.close(() => resolve()));
 });
+
+it('keeps receiving while reconciliation fails, and says so in /healthz and on stderr', async () => {
+  const { dir, env, caFile } = await tenantSetup(tenant);
+  const out = path.join(dir, 'logs.ndjson');
+  const run = await startReceive(
+    ['--out', out, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
+    { ...env, AUTH0_CLIENT_SECRET: 'wrong-secret-77' },
+    clock,
+  );
+  await until(() => run.waits() === 1);
+  const health = await fetch(`${run.url}healthz`);
+  expect(health.status).toBe(503);
+  const body = (await health.json()) as { reasons: Array<{ code: string }> };
+  expect(body.reasons.map((r) => r.code)).toEqual(['reconcile_failing']);
+  const { body: text, type } = streamBody('JSONLINES', logs.slice(0, 4));
+  expect((await post(run.url, text, type)).status).toBe(200);
+  expect(await outIds(out)).toEqual(logs.slice(0, 4).map((l) => l.log_id));
+  run.stop();
+  expect(await run.done).toBe(0);
+  expect(run.stderr()).toContain('reconciliation failed (retried in 300 s)');
+  expect(run.stderr()).not.toContain('wrong-secret-77');
+});

@@ -190,6 +190,10 @@ async function receiveHeld(
       ...(metrics ? { metrics } : {}),
       onError: (error) => say(`a delivery was answered 503: ${errorMessage(error)}`),
     });
+    // a signal stops accepting at once; the deliveries in flight are still answered
+    const listening = receiver;
+    stop.signal.addEventListener('abort', () => void listening.close(), { once: true });
+    if (stop.signal.aborted) void listening.close();
     const scheme = config.tls ? 'https' : 'http';
     const host = receiver.host.includes(':') ? `[${receiver.host}]` : receiver.host;
     say(

@@ -4,6 +4,7 @@
 // Prints logs/s, the time to acknowledge a delivery (p50, p99) and the server's memory.
 //
 //   npm run build && node bench/receive.mjs [--logs 200000] [--in-flight 8] [--per-delivery 100]
+//     [--servers bare,receive]
 //
 // Each server runs in its own child process (this file with --serve); this process is the client.
 import { fork } from 'node:child_process';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     logs: { type: 'string', default: '200000' },
     'in-flight': { type: 'string', default: '8' },
     'per-delivery': { type: 'string', default: '100' },
+    servers: { type: 'string', default: 'bare,receive' },
     serve: { type: 'string' },
     dir: { type: 'string' },
   },
@@ -91,7 +93,7 @@ async function main() {
     `receive benchmark: ${logs} logs in deliveries of ${perDelivery} (JSONLINES, ${(bodies[0].length / 1024).toFixed(1)} KB each), ${inFlight} in flight; ${os.cpus().length} CPUs, Node ${process.version}`,
   );
   const rows = [];
-  for (const kind of ['bare', 'receive'])
+  for (const kind of values.servers.split(','))
     rows.push({ kind, ...(await measure(kind, dir, bodies, inFlight)) });
   console.log('');
   console.log('server                          logs/s    ack p50    ack p99    peak RSS');

@@ -3,7 +3,8 @@ export interface HealthReason {
   /**
    * `starting` (`serve` binds `/healthz` before its worker has started); `stopping`;
    * `redis_unreachable` (the last check of Redis failed); `storage_unreachable` (the
-   * last check of the checkpoint storage failed: `postgres`); `tenants_failing` (every tenant's last
+   * last check of the checkpoint storage failed: `postgres`; `receive`: its record of shipped ids
+   * could not be written); `tenants_failing` (every tenant's last
    * run failed); `destination_failing` (`receive`: the last delivery to the destination failed);
    * `reconcile_failing` (`receive`: the last reconciliation failed).
    */

@@ -170,8 +170,17 @@ it('answers 503 while the destination is down, and the stream retried then ships
   // the collector fails its first 6 requests
   const collector = await startEndpoint((n) => (n < 6 ? 503 : 200));
   const run = await startReceive(
-    ['--post', collector.url, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
-    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
+    [
+      '--post',
+      collector.url,
+      '--header',
+      'Authorization: @env:COLLECTOR_TOKEN',
+      '--state',
+      path.join(dir, 'r.json'),
+      '--ca-file',
+      caFile,
+    ],
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN, COLLECTOR_TOKEN: 'Splunk collector-secret-9' },
     clock,
   );
   const report = await playLogStream(logs.slice(0, 120), {
@@ -192,8 +201,11 @@ it('answers 503 while the destination is down, and the stream retried then ships
   );
   const metrics = await (await fetch(`${run.url}metrics`)).text();
   expect(metrics).toMatch(/auth0_log_tools_stream_deliveries_total\{[^}]*code="503"[^}]*\} [1-9]/);
+  expect(collector.received[0]?.headers.authorization).toBe('Splunk collector-secret-9');
   run.stop();
   expect(await run.done).toBe(0);
+  expect(run.stderr()).toContain('a delivery was answered 503');
+  expect(run.stderr()).not.toContain('collector-secret-9');
   await collector.close();
 });
 

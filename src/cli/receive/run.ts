@@ -80,7 +80,7 @@ export async function receiveLogs(config: ReceiveConfig, io: CliIo): Promise<num
       say(refused);
       return EXIT.locked;
     }
-    return await receiveHeld(config, io, storage, lock, say);
+    return await receiveHeld(config, io, storage, lock, say, (text) => redactor.redact(text));
   } finally {
     await lock.release();
   }
@@ -92,6 +92,7 @@ async function receiveHeld(
   storage: FileStorage,
   lock: StorageLock,
   say: (message: string) => void,
+  redact: (text: string) => string,
 ): Promise<number> {
   const timing: Timing = { ...systemTiming, ...io.timing };
   const stop = new AbortController();
@@ -104,7 +105,7 @@ async function receiveHeld(
   try {
     destination = openDestination(
       config.destination,
-      { redact: (text) => text, onNote: say, stdout: io.stdout, onClosed: abort },
+      { redact, onNote: say, stdout: io.stdout, onClosed: abort },
       io.hangups,
     );
   } catch (error) {
@@ -132,7 +133,7 @@ async function receiveHeld(
           await destination(logs);
           reasons.delete('destination_failing');
         } catch (error) {
-          reasons.set('destination_failing', errorMessage(error));
+          reasons.set('destination_failing', redact(errorMessage(error)));
           throw error;
         }
       },

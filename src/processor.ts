@@ -12,7 +12,7 @@ import {
 import { loggerOption, redactedLogger, scopedLogger } from './util/log';
 import { Redactor } from './util/redact';
 import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
-import { isLogId, logIdOf, OLDEST_FROM } from './auth0/log-id';
+import { earlierLogId, isLogId, logIdOf, OLDEST_FROM } from './auth0/log-id';
 import { expiredMessage, watchExpiry } from './pipeline/expired';
 import { signalOption } from './options/check';
 import { RATE_LIMIT_WARNING } from './pipeline/pages';
@@ -55,6 +55,13 @@ export interface RunOptions {
    * `stopReason` and `warning`.
    */
   signal?: AbortSignal;
+  /**
+   * Read only the logs whose `log_id` is below this one (56 digits, e.g. `logIdAt(date)` for the
+   * logs written before `date`): the run stops, caught up, before the first log at or past it,
+   * and the checkpoint never moves past it. Read with one cursor (`backfillCursors` is not used).
+   * @throws ArgumentError (the run rejects at once) when it is not a 56-digit id
+   */
+  until?: string;
 }
 
 /** Totals of the stored run history between two dates, as {@link LogsProcessor.getReport} gives. */
@@ -146,12 +153,16 @@ export class LogsProcessor {
   /**
    * One run: resolves `{ status, checkpoint }`, with `status.error` set when it failed and
    * `status.stopReason` saying why it ended. Rejects only when the storage fails (then nothing
-   * can be trusted to be recorded).
+   * can be trusted to be recorded), or at once for a bad `until`.
    */
   async run(handler: LogsHandler, runOptions: RunOptions = {}): Promise<RunResult> {
     assertHandler(handler);
-    const signal = signalOption((runOptions as RunOptions | null | undefined)?.signal);
-    runOptions = signal ? { signal } : {};
+    const given = runOptions as RunOptions | null | undefined;
+    const signal = signalOption(given?.signal);
+    const until: unknown = given?.until;
+    if (until !== undefined && !isLogId(until))
+      throw new ArgumentError('Expected `until` to be a log_id of 56 digits', 'until');
+    runOptions = { ...(signal ? { signal } : {}), ...(until === undefined ? {} : { until }) };
     await this.store.lock(); // one run per state (a second run on it is refused at once)
     try {
       return await this.runLocked(handler, runOptions);
@@ -218,7 +229,7 @@ export class LogsProcessor {
       onState: (state) => (cursors = state),
       client,
       from: startCheckpoint,
-      until: range?.bound,
+      until: earlierLogId(range?.bound, runOptions.until),
       take: DEFAULTS.maxPageSize,
       filter,
       retry: {

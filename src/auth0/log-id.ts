@@ -23,6 +23,13 @@ export function compareLogIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The earlier of two optional bounds (`undefined` is no bound); `undefined` when neither is set. */
+export function earlierLogId(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareLogIds(a, b) <= 0 ? a : b;
+}
+
 /**
  * The id just before `id`, so that `from=previousLogId(id)` includes `id` itself. Decimal
  * decrement on the digit string, keeping its length.

@@ -2,6 +2,7 @@ import { version } from '../../package.json';
 import { runDemo } from './demo';
 import { runFakeTenant } from './fake-tenant';
 import { type CliIo, EXIT } from './io';
+import { runReceive } from './receive/command';
 import { runServe } from './serve';
 import { runShip } from './ship/command';
 import { runStatus } from './status';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   demo: runDemo,
   serve: runServe,
   tail: runTail,
+  receive: runReceive,
 };
 
 /** The top-level help. */
@@ -26,6 +28,7 @@ Commands:
   demo          Ship 20,000 logs from an in-process fake tenant to demo/logs.ndjson
   serve         Ship every tenant of a config file continuously, shared by any number of workers
   tail          Show a tenant's logs one line each (date, type, user, ip, client), --follow; no state
+  receive       Receive a tenant's Auth0 Log Stream, ship each log once, fill its gaps from the API
 
 Options:
   -h, --help     Print this help, or a command's with \`auth0-log-tools <command> --help\`

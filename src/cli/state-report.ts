@@ -1,5 +1,6 @@
 import { logIdTime } from '../auth0/log-id';
 import type { RunStatus, StoredDestination, StoredState } from '../types';
+import type { ShippedIdsSummary } from '../receive/shipped-ids';
 import { formatCount, formatDuration } from './format';
 import { isStopReason, storedDate, storedRun, storedText } from './stored-run';
 import { stopReasonText } from './summary';
@@ -28,6 +29,11 @@ export interface StatusReport {
   runs: number;
   /** The newest `--limit` runs, oldest first, as stored. */
   history: RunStatus[];
+  /**
+   * A `receive` state: its stream's record of shipped log ids (`<state>.shipped/`); the
+   * `checkpoint` is then the reconciled point (every log up to it is shipped, stream or not).
+   */
+  stream?: ShippedIdsSummary;
 }
 
 /** The newest shipped log's date (the checkpoint's) and its age at `now` (epoch ms). */
@@ -45,6 +51,7 @@ export function statusReport(
   state: StoredState,
   limit: number,
   now: number,
+  stream?: ShippedIdsSummary,
 ): StatusReport {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const expiresAt = tokenExpiry(state);
@@ -62,6 +69,7 @@ export function statusReport(
     accessToken: { cached: expiresAt !== undefined, expiresAt: expiresAt ?? null },
     runs: history.length,
     history: limit > 0 ? history.slice(-limit) : history,
+    ...(stream ? { stream } : {}),
   };
 }
 
@@ -71,6 +79,7 @@ export function describeState(
   state: StoredState,
   limit: number,
   now: number,
+  stream?: ShippedIdsSummary,
 ): string {
   const history = Array.isArray(state.logs) ? state.logs : [];
   const shown = limit > 0 ? history.slice(-limit) : history;
@@ -78,7 +87,9 @@ export function describeState(
   const { newestLogDate, lagSeconds } = newestShipped(state, now);
   const lines = [
     `State file:   ${path}`,
-    `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
+    stream
+      ? `Reconciled:   ${state.checkpointId ?? 'not yet (the first reconciliation starts from --start-from or the oldest log)'}`
+      : `Checkpoint:   ${state.checkpointId ?? 'none (the next run starts from the oldest log)'}`,
     `Newest log:   ${
       newestLogDate !== null
         ? `${newestLogDate} (lag ${formatDuration((lagSeconds ?? 0) * 1000)})`
@@ -87,6 +98,12 @@ export function describeState(
           : 'none shipped yet'
     }`,
   ];
+  if (stream) {
+    const newest = stream.newestLogId === null ? undefined : logIdTime(stream.newestLogId);
+    lines.push(
+      `Stream:       ${formatCount(stream.ids)} log ids shipped (by the stream or reconciliation) in ${stream.spans.length} hourly spans${stream.newestLogId === null ? '' : `; newest ${stream.newestLogId}${newest === undefined ? '' : ` (${new Date(newest).toISOString()})`}`}`,
+    );
+  }
   const startFrom = storedText(state.startFrom);
   if (startFrom) lines.push(`Start from:   ${startFrom}`);
   if (state.tenant)

@@ -7,6 +7,11 @@ import type { StoredState } from '../types';
 import { type CommandSpec, helpText, numberFlag, parseCommand, stringFlag } from './args';
 import { type CliIo, EXIT, UsageError } from './io';
 import { describeState, statusReport } from './state-report';
+import {
+  shippedIdsFolder,
+  shippedIdsSummary,
+  type ShippedIdsSummary,
+} from '../receive/shipped-ids';
 import { runClusterStatus } from './status-config';
 import { DEFAULT_STATE_FILE, oldDefaultState, stateFolder } from './ship/state-path';
 
@@ -95,7 +100,7 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     );
     return EXIT.failed;
   }
-  const shown: Array<{ path: string; state: StoredState }> = [];
+  const shown: Array<{ path: string; state: StoredState; stream?: ShippedIdsSummary }> = [];
   for (const each of files) {
     const storage = new FileStorage(each);
     let state: StoredState | undefined;
@@ -111,7 +116,14 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
       );
       return EXIT.failed;
     }
-    shown.push({ path: storage.path, state });
+    let stream: ShippedIdsSummary | undefined;
+    try {
+      stream = await shippedIdsSummary(shippedIdsFolder(storage.path));
+    } catch (error) {
+      io.stderr.write(`auth0-log-tools status: ${errorMessage(error)}\n`);
+      return EXIT.failed;
+    }
+    shown.push({ path: storage.path, state, ...(stream ? { stream } : {}) });
   }
   // the history is shown as stored: an entry written by another version may quote the token
   const redactor = new Redactor();
@@ -121,10 +133,14 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   }
   // one state: as it always was; several (the per-user folder): a JSON array, or one after another
   const now = (io.timing?.now ?? Date.now)();
-  const reports = shown.map(({ path, state }) => statusReport(path, state, limit, now));
+  const reports = shown.map(({ path, state, stream }) =>
+    statusReport(path, state, limit, now, stream),
+  );
   const text = json
     ? `${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`
-    : shown.map(({ path, state }) => describeState(path, state, limit, now)).join('\n');
+    : shown
+        .map(({ path, state, stream }) => describeState(path, state, limit, now, stream))
+        .join('\n');
   io.stdout.write(redactor.redact(text));
   return EXIT.ok;
 }

@@ -3,10 +3,19 @@ export interface HealthReason {
   /**
    * `starting` (`serve` binds `/healthz` before its worker has started); `stopping`;
    * `redis_unreachable` (the last check of Redis failed); `storage_unreachable` (the
-   * last check of the checkpoint storage failed: `postgres`); `tenants_failing` (every tenant's last
-   * run failed).
+   * last check of the checkpoint storage failed: `postgres`; `receive`: its record of shipped ids
+   * could not be written); `tenants_failing` (every tenant's last
+   * run failed); `destination_failing` (`receive`: the last delivery to the destination failed);
+   * `reconcile_failing` (`receive`: the last reconciliation failed).
    */
-  code: 'starting' | 'stopping' | 'redis_unreachable' | 'storage_unreachable' | 'tenants_failing';
+  code:
+    | 'starting'
+    | 'stopping'
+    | 'redis_unreachable'
+    | 'storage_unreachable'
+    | 'tenants_failing'
+    | 'destination_failing'
+    | 'reconcile_failing';
   /** The reason in words, without secrets. */
   message: string;
 }

@@ -23,28 +23,11 @@ export async function serveMetrics(
   health: () => boolean | WorkerHealth,
   host = '127.0.0.1',
 ): Promise<MetricsServer> {
+  const answer = metricsRequest(metrics, health);
   const server = http.createServer((request, response) => {
-    const url = request.url?.split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
-    } else if (url === '/metrics') {
-      metrics.registry.metrics().then(
-        (body) => {
-          response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-        },
-        () => response.writeHead(500).end(),
-      );
-    } else if (url === '/healthz') {
-      const answer = health();
-      const { ok, reasons } =
-        typeof answer === 'boolean'
-          ? { ok: answer, reasons: answer ? [] : [{ code: 'stopping', message: 'stopping' }] }
-          : answer;
-      const body = ok ? { status: 'ok' } : { status: 'unhealthy', reasons };
-      response
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(`${JSON.stringify(body)}\n`);
-    } else {
+    } else if (!answer(request, response)) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   });
@@ -61,5 +44,42 @@ export async function serveMetrics(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Answers `GET /metrics` (Prometheus text format) and `GET /healthz` (see {@link serveMetrics});
+ * returns `false`, answering nothing, for any other request. For servers that answer more
+ * (`receive`'s listener).
+ */
+export function metricsRequest(
+  metrics: Pick<RunMetrics, 'registry'>,
+  health: () => boolean | WorkerHealth,
+): (request: http.IncomingMessage, response: http.ServerResponse) => boolean {
+  return (request, response) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    const url = request.url?.split('?')[0];
+    if (url === '/metrics') {
+      metrics.registry.metrics().then(
+        (body) => {
+          response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+        },
+        () => response.writeHead(500).end(),
+      );
+      return true;
+    }
+    if (url === '/healthz') {
+      const answer = health();
+      const { ok, reasons } =
+        typeof answer === 'boolean'
+          ? { ok: answer, reasons: answer ? [] : [{ code: 'stopping', message: 'stopping' }] }
+          : answer;
+      const body = ok ? { status: 'ok' } : { status: 'unhealthy', reasons };
+      response
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify(body)}\n`);
+      return true;
+    }
+    return false;
   };
 }

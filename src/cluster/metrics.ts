@@ -60,19 +60,7 @@ export type ClusterMetrics = RunMetrics;
  *   the tenant keeps logs (warning `logs_expired`: logs may have expired unshipped).
  */
 export async function createRunMetrics(): Promise<RunMetrics> {
-  let prom: typeof PromClient;
-  try {
-    const mod = (await import('prom-client')) as typeof PromClient & {
-      default?: typeof PromClient;
-    };
-    prom = mod.Registry ? mod : (mod.default as typeof PromClient);
-  } catch (error) {
-    throw new ArgumentError(
-      'Metrics need the optional peer dependency prom-client: npm install prom-client',
-      'metricsPort',
-      { cause: error },
-    );
-  }
+  const prom = await loadPromClient('metricsPort');
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -160,3 +148,22 @@ export async function createRunMetrics(): Promise<RunMetrics> {
 
 /** {@link createRunMetrics}, by the name `serve` has always used. */
 export const createClusterMetrics: () => Promise<ClusterMetrics> = createRunMetrics;
+
+/**
+ * prom-client, the optional peer dependency the metrics need (its CommonJS or ES module face).
+ * @throws ArgumentError naming `option` when it is not installed
+ */
+export async function loadPromClient(option: string): Promise<typeof PromClient> {
+  try {
+    const mod = (await import('prom-client')) as typeof PromClient & {
+      default?: typeof PromClient;
+    };
+    return mod.Registry ? mod : (mod.default as typeof PromClient);
+  } catch (error) {
+    throw new ArgumentError(
+      'Metrics need the optional peer dependency prom-client: npm install prom-client',
+      option,
+      { cause: error },
+    );
+  }
+}

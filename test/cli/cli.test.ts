@@ -28,7 +28,7 @@ describe('runCli', () => {
     const { io, stderr } = captureIo();
     expect(await runCli(['shipp'], io)).toBe(2);
     expect(stderr()).toBe(
-      "auth0-log-tools: unknown command 'shipp'. Commands: ship, status, fake-tenant, demo, serve, tail; see --help.\n",
+      "auth0-log-tools: unknown command 'shipp'. Commands: ship, status, fake-tenant, demo, serve, tail, receive; see --help.\n",
     );
   });
 

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   type CommandSpec,
@@ -17,15 +17,19 @@ import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipel
 import { LIMITS } from '../../options/limits';
 import { START_FROM_MAX_AHEAD_MS } from '../../options/paging';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
-import { parseTo, type ToDestination } from './to';
 import { defaultStatePath } from './state-path';
 import { destinationRecord } from './state-destination';
 import { regularFileName } from '../../destinations/stdout';
-import { postTarget, readHeaderFile } from './headers';
 import { PII_KEY_MIN_LENGTH, PII_KEY_VARIABLE } from '../../options/shape';
 import { PII_FIELDS, PII_MASK, type PiiMethod } from '../../pipeline/shape/pii';
 import type { LogFormat } from '../../pipeline/shape/format';
 import { rangeOptions } from './range';
+import {
+  checkDestinationFlags,
+  DESTINATION_OPTIONS,
+  destinationOf,
+  outFolder,
+} from './destination-flags';
 
 /** Flags of `auth0-log-tools ship`. */
 export const SHIP_COMMAND: CommandSpec = {
@@ -54,58 +58,7 @@ export const SHIP_COMMAND: CommandSpec = {
       description: 'Its client secret; prefer the variable (flags show in `ps`)',
       default: '$AUTH0_CLIENT_SECRET',
     },
-    {
-      name: 'out',
-      type: 'string',
-      value: '<file>',
-      description:
-        'Append the logs to <file> (made with mode 0600) as NDJSON, one per line; `-` is stdout',
-      default: '-',
-    },
-    {
-      name: 'post',
-      type: 'string',
-      value: '<url>',
-      description:
-        'POST each batch as a JSON array to <url>; a 2xx answer acknowledges it, a 4xx other than 408/429 fails the run at once. user:password@ in the URL becomes an Authorization: Basic header',
-      default: 'none',
-    },
-    {
-      name: 'to',
-      type: 'string',
-      // collected so that a second --to is refused rather than silently winning
-      multiple: true,
-      value: '<kind>:<address>',
-      description:
-        'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain',
-      default: 'none',
-    },
-    {
-      name: 'to-option',
-      type: 'string',
-      multiple: true,
-      value: '<key=value>',
-      description:
-        "An option of --to's kind, e.g. index=auth0 or tenant=acme; repeatable (never a secret)",
-      default: 'none',
-    },
-    {
-      name: 'header',
-      type: 'string',
-      multiple: true,
-      value: "'Name: value'",
-      description:
-        "Header to send with --post; repeatable. A value '@env:NAME' is read from the variable NAME, '@file:PATH' from a file (keeps secrets out of `ps`)",
-      default: 'none',
-    },
-    {
-      name: 'header-file',
-      type: 'string',
-      value: '<file>',
-      description:
-        "Headers for --post from a file, one 'Name: value' a line (# comments); keep it mode 0600",
-      default: 'none',
-    },
+    ...DESTINATION_OPTIONS,
     {
       name: 'state',
       type: 'string',
@@ -336,25 +289,8 @@ export function shipConfig(
     if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
     return value;
   };
-  const out = stringFlag(args, 'out');
-  const post = stringFlag(args, 'post');
-  const headerFile = stringFlag(args, 'header-file');
-  const headers = [
-    ...(headerFile === undefined ? [] : readHeaderFile(headerFile)),
-    ...((args.header as string[] | undefined) ?? []).map((h) => ({ flag: '--header', text: h })),
-  ];
-  const toValues = (args.to as string[] | undefined) ?? [];
-  const toOptions = (args['to-option'] as string[] | undefined) ?? [];
-  const given = [
-    ...(out === undefined ? [] : ['--out']),
-    ...(post === undefined ? [] : ['--post']),
-    ...(toValues.length ? ['--to'] : []),
-  ];
-  if (given.length > 1)
-    throw new UsageError(`Pass one of --out, --post or --to, not ${given.join(' and ')}`);
-  if (out !== undefined && out !== '-') outFolder(out);
-  if (headers.length && post === undefined)
-    throw new UsageError(`${headerFile === undefined ? '--header' : '--header-file'} needs --post`);
+  const destinationFlags = checkDestinationFlags(args);
+  const out = destinationFlags.out;
 
   const follow = args.follow === true;
   const interval = numberFlag(args, 'interval', { min: 0, exclusiveMin: true });
@@ -383,16 +319,7 @@ export function shipConfig(
   const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
   const ca = caFile === undefined ? undefined : readCa(caFile);
   // last: a --to destination holds connections, so nothing may fail after it is made
-  const to = toDestination(toValues, toOptions, env, domain, ca);
-
-  const destination: ShipConfig['destination'] =
-    to !== undefined
-      ? { kind: 'to', to }
-      : post !== undefined
-        ? { kind: 'post', target: postTarget(post, headers, env) }
-        : out === undefined || out === '-'
-          ? { kind: 'stdout', ...(stdoutFile === undefined ? {} : { file: stdoutFile }) }
-          : { kind: 'file', path: out };
+  const destination = destinationOf(destinationFlags, env, domain, ca, stdoutFile);
   const stateFlagValue = stringFlag(args, 'state');
   const defaultState =
     stateFlagValue === undefined && !ranged
@@ -537,22 +464,6 @@ export function processorNumbers(args: ParsedArgs) {
   };
 }
 
-/** `--to` and `--to-option` as a destination (see `parseTo`); its errors name the flag. */
-function toDestination(
-  values: string[],
-  options: string[],
-  env: CliIo['env'],
-  tenant: string,
-  ca: string | undefined,
-): ToDestination | undefined {
-  try {
-    return parseTo(values, options, env, { tenant, ...(ca === undefined ? {} : { ca }) });
-  } catch (error) {
-    if (isArgumentError(error)) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 /** `--types`: codes separated by commas (`+code` for one the catalog does not know yet). */
 export function logTypes(value: string): string[] {
   const types = value.split(',').map((type) => type.trim());
@@ -577,10 +488,6 @@ function notInFuture(value: string, now: number): void {
 }
 
 /**
- * Refuses an `--out` that is a folder, or whose folder does not exist: it is never created behind
- * the user's back.
- */
-/**
  * Refuses a `--dead-letter` that `outFolder` refuses, `-` (stdout carries the logs; it would be a
  * file named `-`), or the file another flag names (`--out`, `--state`): refused logs would be mixed
  * into the logs shipped or break the state document.
@@ -596,25 +503,6 @@ function deadLetterFile(file: string, others: Record<string, string | undefined>
       throw new UsageError(
         `--dead-letter and ${flag} name the same file ${file}; give the dead letter a file of its own`,
       );
-}
-
-function outFolder(file: string, flag = '--out'): void {
-  let isItself = false;
-  try {
-    isItself = statSync(file).isDirectory();
-  } catch {
-    // absent (created by the run) or unreadable (the run says why)
-  }
-  if (isItself) throw new UsageError(`${flag} ${file} is a folder; give the path of a file`);
-  const dir = path.dirname(path.resolve(file));
-  let isFolder: boolean;
-  try {
-    isFolder = statSync(dir).isDirectory();
-  } catch {
-    isFolder = false;
-  }
-  if (!isFolder)
-    throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
 }
 
 /** `--ca-file`: the PEM it holds; a usage error naming the flag when unreadable or not a PEM. */

@@ -17,17 +17,11 @@ import {
   statusFacts,
   type FailureFacts,
 } from './advice';
-import {
-  DESTINATION_SPECS,
-  type DestinationConfig,
-  type DestinationHandler,
-  createDestination,
-} from '../../destinations';
-import type { PostOptions } from '../../destinations/post';
+import { DESTINATION_SPECS, type DestinationHandler } from '../../destinations';
 import { formatDuration, rate } from '../format';
 import { type CliIo, EXIT } from '../io';
 import { type ShipSummary, summaryLine } from '../summary';
-import type { ToDestination } from './to';
+import { DESTINATION_FLAGS, openDestination, type ShipDestination } from './destination-flags';
 import { ShipProgress } from './ship-progress';
 import { ShipWatch } from './watch';
 import {
@@ -52,13 +46,7 @@ export interface ShipConfig {
   clientSecret: string;
   /** PEM of an extra CA to trust. */
   ca?: string;
-  destination:
-    /** `file`: the regular file stdout is redirected to (`regularFileName`), when it is one. */
-    | { kind: 'stdout'; file?: string }
-    | { kind: 'file'; path: string }
-    | { kind: 'post'; target: PostOptions }
-    /** `--to`: a destination's handler, closed when the command ends. */
-    | { kind: 'to'; to: ToDestination };
+  destination: ShipDestination;
   /** State file path; absent: a state in memory, nothing stored (a range without `--state`). */
   state?: string;
   /** Said on stderr before the run: the state at the old default (working folder) is used. */
@@ -105,14 +93,6 @@ export interface ShipConfig {
  * together do not come back together).
  */
 export const FOLLOW_BACKOFF = Object.freeze({ firstMs: 1000, maxMs: 60_000 });
-
-/** The flag naming each kind of destination, for advice. */
-const DESTINATION_FLAGS: Record<ShipConfig['destination']['kind'], string> = {
-  stdout: '--out',
-  file: '--out',
-  post: '--post',
-  to: '--to',
-};
 
 /**
  * Environment variables holding a `--to` destination's secrets (see `DESTINATION_SPECS`), plus the
@@ -488,21 +468,21 @@ class ShipRun {
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 
-  /** The destination's handler, picked by name from the spec table (`--to`: already built). */
+  /** The destination's handler (`--to`: already built). */
   private openDestination(): DestinationHandler {
-    const { destination } = this.config;
-    if (destination.kind === 'to') return destination.to.handler;
-    const handler = createDestination(localDestination(destination), {
-      redact: (text) => this.redactor.redact(text),
-      onNote: (note) => this.progress.say(note),
-      stdout: this.io.stdout,
-      onClosed: () => {
-        this.readerClosed = true;
-        this.stop.abort(READER_CLOSED);
+    return openDestination(
+      this.config.destination,
+      {
+        redact: (text) => this.redactor.redact(text),
+        onNote: (note) => this.progress.say(note),
+        stdout: this.io.stdout,
+        onClosed: () => {
+          this.readerClosed = true;
+          this.stop.abort(READER_CLOSED);
+        },
       },
-    });
-    if (handler.reopen) this.io.hangups?.on('hangup', () => handler.reopen?.());
-    return handler;
+      this.io.hangups,
+    );
   }
 
   private onProgress = (p: RunProgress) => {
@@ -549,21 +529,4 @@ class ShipRun {
       ...(config.until === undefined ? {} : { until: config.until }),
     };
   }
-}
-
-/** `--out` and `--post` as a row of the destination spec table names them. */
-function localDestination(
-  destination: Exclude<ShipConfig['destination'], { kind: 'to' }>,
-): DestinationConfig {
-  if (destination.kind === 'stdout') return { kind: 'stdout' };
-  if (destination.kind === 'file') return { kind: 'file', address: destination.path };
-  const { url, headers, credentialsIn } = destination.target;
-  return {
-    kind: 'post',
-    address: url.href,
-    options: {
-      headers: headers ?? {},
-      ...(credentialsIn === undefined ? {} : { credentialsIn }),
-    },
-  };
 }

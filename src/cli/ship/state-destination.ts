@@ -3,7 +3,7 @@ import { shown } from '../../destinations/address';
 import { realTarget } from '../../storage/real-path';
 import type { StorageContext, StoredDestination, StoredState } from '../../types';
 
-/** What {@link destinationRecord} needs of `ship`'s destination (`ShipConfig['destination']`). */
+/** What {@link destinationRecord} needs of `ship`'s destination (`ShipDestination`). */
 export type ShipDestination =
   | { kind: 'stdout'; file?: string }
   | { kind: 'file'; path: string }

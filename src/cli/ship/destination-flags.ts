@@ -1,0 +1,220 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { type OptionSpec, type ParsedArgs, stringFlag } from '../args';
+import { isArgumentError } from '../../errors';
+import {
+  type DestinationConfig,
+  type DestinationContext,
+  type DestinationHandler,
+  createDestination,
+} from '../../destinations';
+import type { PostOptions } from '../../destinations/post';
+import { type CliIo, UsageError } from '../io';
+import { postTarget, readHeaderFile } from './headers';
+import { parseTo, type ToDestination } from './to';
+
+/**
+ * Where a command ships (`ship`, `receive`): the flags `--out`, `--post` (with `--header`,
+ * `--header-file`) and `--to` (with `--to-option`), checked and built here once for both.
+ */
+export type ShipDestination =
+  /** `file`: the regular file stdout is redirected to (`regularFileName`), when it is one. */
+  | { kind: 'stdout'; file?: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'post'; target: PostOptions }
+  /** `--to`: a destination's handler, closed when the command ends. */
+  | { kind: 'to'; to: ToDestination };
+
+/** The flag naming each kind of destination, for messages and advice. */
+export const DESTINATION_FLAGS: Record<ShipDestination['kind'], string> = {
+  stdout: '--out',
+  file: '--out',
+  post: '--post',
+  to: '--to',
+};
+
+/** The destination flags as `ship` and `receive` list them. */
+export const DESTINATION_OPTIONS: OptionSpec[] = [
+  {
+    name: 'out',
+    type: 'string',
+    value: '<file>',
+    description:
+      'Append the logs to <file> (made with mode 0600) as NDJSON, one per line; `-` is stdout',
+    default: '-',
+  },
+  {
+    name: 'post',
+    type: 'string',
+    value: '<url>',
+    description:
+      'POST each batch as a JSON array to <url>; a 2xx answer acknowledges it, a 4xx other than 408/429 fails the run at once. user:password@ in the URL becomes an Authorization: Basic header',
+    default: 'none',
+  },
+  {
+    name: 'to',
+    type: 'string',
+    // collected so that a second --to is refused rather than silently winning
+    multiple: true,
+    value: '<kind>:<address>',
+    description:
+      'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain',
+    default: 'none',
+  },
+  {
+    name: 'to-option',
+    type: 'string',
+    multiple: true,
+    value: '<key=value>',
+    description:
+      "An option of --to's kind, e.g. index=auth0 or tenant=acme; repeatable (never a secret)",
+    default: 'none',
+  },
+  {
+    name: 'header',
+    type: 'string',
+    multiple: true,
+    value: "'Name: value'",
+    description:
+      "Header to send with --post; repeatable. A value '@env:NAME' is read from the variable NAME, '@file:PATH' from a file (keeps secrets out of `ps`)",
+    default: 'none',
+  },
+  {
+    name: 'header-file',
+    type: 'string',
+    value: '<file>',
+    description:
+      "Headers for --post from a file, one 'Name: value' a line (# comments); keep it mode 0600",
+    default: 'none',
+  },
+];
+
+/** The destination flags, checked (before any credential is read or connection made). */
+export interface DestinationFlags {
+  out: string | undefined;
+  post: string | undefined;
+  headers: Array<{ flag: string; text: string }>;
+  toValues: string[];
+  toOptions: string[];
+}
+
+/**
+ * Checks the destination flags: one of `--out`, `--post`, `--to`; `--header`/`--header-file` only
+ * with `--post`; an `--out` whose folder exists. Throws a `UsageError` naming the flag.
+ */
+export function checkDestinationFlags(args: ParsedArgs): DestinationFlags {
+  const out = stringFlag(args, 'out');
+  const post = stringFlag(args, 'post');
+  const headerFile = stringFlag(args, 'header-file');
+  const headers = [
+    ...(headerFile === undefined ? [] : readHeaderFile(headerFile)),
+    ...((args.header as string[] | undefined) ?? []).map((h) => ({ flag: '--header', text: h })),
+  ];
+  const toValues = (args.to as string[] | undefined) ?? [];
+  const toOptions = (args['to-option'] as string[] | undefined) ?? [];
+  const given = [
+    ...(out === undefined ? [] : ['--out']),
+    ...(post === undefined ? [] : ['--post']),
+    ...(toValues.length ? ['--to'] : []),
+  ];
+  if (given.length > 1)
+    throw new UsageError(`Pass one of --out, --post or --to, not ${given.join(' and ')}`);
+  if (out !== undefined && out !== '-') outFolder(out);
+  if (headers.length && post === undefined)
+    throw new UsageError(`${headerFile === undefined ? '--header' : '--header-file'} needs --post`);
+  return { out, post, headers, toValues, toOptions };
+}
+
+/**
+ * The destination the checked flags name. Call it last: a `--to` destination holds connections,
+ * so nothing may fail after it is made. `tenant` (the domain) and `ca` go to `--to`'s handler;
+ * `stdoutFile` is the regular file stdout is redirected to, when it is one.
+ */
+export function destinationOf(
+  flags: DestinationFlags,
+  env: CliIo['env'],
+  tenant: string,
+  ca: string | undefined,
+  stdoutFile?: string,
+): ShipDestination {
+  const to = toDestination(flags.toValues, flags.toOptions, env, tenant, ca);
+  const { out, post } = flags;
+  return to !== undefined
+    ? { kind: 'to', to }
+    : post !== undefined
+      ? { kind: 'post', target: postTarget(post, flags.headers, env) }
+      : out === undefined || out === '-'
+        ? { kind: 'stdout', ...(stdoutFile === undefined ? {} : { file: stdoutFile }) }
+        : { kind: 'file', path: out };
+}
+
+/**
+ * The destination's handler, picked by name from the spec table (`--to`: already built). A `file`
+ * handler reopens its file on each `hangup` of `hangups` (SIGHUP, log rotation).
+ */
+export function openDestination(
+  destination: ShipDestination,
+  context: DestinationContext,
+  hangups?: CliIo['hangups'],
+): DestinationHandler {
+  if (destination.kind === 'to') return destination.to.handler;
+  const handler = createDestination(localDestination(destination), context);
+  if (handler.reopen) hangups?.on('hangup', () => handler.reopen?.());
+  return handler;
+}
+
+/** `--out` and `--post` as a row of the destination spec table names them. */
+function localDestination(
+  destination: Exclude<ShipDestination, { kind: 'to' }>,
+): DestinationConfig {
+  if (destination.kind === 'stdout') return { kind: 'stdout' };
+  if (destination.kind === 'file') return { kind: 'file', address: destination.path };
+  const { url, headers, credentialsIn } = destination.target;
+  return {
+    kind: 'post',
+    address: url.href,
+    options: {
+      headers: headers ?? {},
+      ...(credentialsIn === undefined ? {} : { credentialsIn }),
+    },
+  };
+}
+
+/** `--to` and `--to-option` as a destination (see `parseTo`); its errors name the flag. */
+function toDestination(
+  values: string[],
+  options: string[],
+  env: CliIo['env'],
+  tenant: string,
+  ca: string | undefined,
+): ToDestination | undefined {
+  try {
+    return parseTo(values, options, env, { tenant, ...(ca === undefined ? {} : { ca }) });
+  } catch (error) {
+    if (isArgumentError(error)) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Refuses a `flag` file that is a folder, or whose folder does not exist: it is never created
+ * behind the user's back.
+ */
+export function outFolder(file: string, flag = '--out'): void {
+  let isItself = false;
+  try {
+    isItself = statSync(file).isDirectory();
+  } catch {
+    // absent (created by the run) or unreadable (the run says why)
+  }
+  if (isItself) throw new UsageError(`${flag} ${file} is a folder; give the path of a file`);
+  const dir = path.dirname(path.resolve(file));
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch {
+    isFolder = false;
+  }
+  if (!isFolder)
+    throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
+}

@@ -1,6 +1,7 @@
 import { ArgumentError } from '../errors';
 import { getLogType, logTypes } from '../auth0/log-types';
 import type { LogEvent } from '../types';
+import { nearest } from '../util/nearest';
 
 /** Prefix that names a log type code the catalog does not know yet: `'+new_code'`. */
 export const UNKNOWN_TYPE_PREFIX = '+';
@@ -45,38 +46,9 @@ export function unknownTypesWarning(types: ReadonlySet<string>): string | undefi
   return `Shipped logs of types the log type catalog does not know (logLevel cannot rank them): ${names}.`;
 }
 
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      next[j] = Math.min(
-        (row[j] as number) + 1,
-        (next[j - 1] as number) + 1,
-        (row[j - 1] as number) + cost,
-      );
-    }
-    row = next;
-  }
-  return row[b.length] as number;
-}
-
 /** The catalog code closest to `code` (same letters in another case first), if one is close. */
 export function nearestLogType(code: string): string | undefined {
-  const codes = Object.keys(logTypes);
-  const folded = codes.find((known) => known.toLowerCase() === code.toLowerCase());
-  if (folded) return folded;
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.min(2, Math.floor(code.length / 2)));
-  for (const known of codes) {
-    const d = distance(code, known);
-    if (d < bestDistance || (d === bestDistance && best === undefined)) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return nearest(code, Object.keys(logTypes));
 }
 
 /**

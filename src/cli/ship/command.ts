@@ -13,6 +13,7 @@ import { isLogId } from '../../auth0/log-id';
 import { type CliIo, EXIT, UsageError } from '../io';
 import { type ShipConfig, shipLogs } from './run';
 import { usageMessage } from './usage';
+import { fileWriteRefusal, folderWriteRefusal } from '../../util/writable';
 import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { LIMITS } from '../../options/limits';
 import { START_FROM_MAX_AHEAD_MS } from '../../options/paging';
@@ -256,11 +257,6 @@ export function shipConfig(
   now: () => number = Date.now,
   stdoutFile?: string,
 ): ShipConfig {
-  const credential = (flag: string, variable: string, what: string): string => {
-    const value = stringFlag(args, flag) ?? env[variable];
-    if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
-    return value;
-  };
   const out = stringFlag(args, 'out');
   const post = stringFlag(args, 'post');
   const headerFile = stringFlag(args, 'header-file');
@@ -293,9 +289,7 @@ export function shipConfig(
     deadLetterFile(deadLetter, { '--out': out, '--state': stringFlag(args, 'state') });
   const types = stringFlag(args, 'types');
   const caFile = stringFlag(args, 'ca-file');
-  const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
-  const clientId = credential('client-id', 'AUTH0_CLIENT_ID', 'the client id');
-  const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
+  const { domain, clientId, clientSecret } = credentials(args, env);
   const ca = caFile === undefined ? undefined : readCa(caFile);
   // last: a --to destination holds connections, so nothing may fail after it is made
   const to = toDestination(toValues, toOptions, env, domain, ca);
@@ -439,6 +433,29 @@ function deadLetterFile(file: string, others: Record<string, string | undefined>
       );
 }
 
+/** The tenant's three credentials, each from its flag or variable; every missing one in one error. */
+function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv) {
+  const wanted = [
+    ['domain', 'AUTH0_DOMAIN', 'the tenant domain'],
+    ['client-id', 'AUTH0_CLIENT_ID', 'the client id'],
+    ['client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret'],
+  ] as const;
+  const values = wanted.map(([flag, variable]) => stringFlag(args, flag) ?? env[variable]);
+  const missing = wanted.filter((_, i) => !values[i]);
+  if (missing.length === 1) {
+    const [flag, variable, what] = missing[0] as (typeof wanted)[number];
+    throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
+  }
+  if (missing.length)
+    throw new UsageError(
+      `Missing ${missing.map(([, , what]) => what).join(', ')}: ` +
+        `set ${missing.map(([, variable]) => variable).join(', ')} ` +
+        `(or pass ${missing.map(([flag]) => `--${flag}`).join(', ')})`,
+    );
+  const [domain, clientId, clientSecret] = values as [string, string, string];
+  return { domain, clientId, clientSecret };
+}
+
 function outFolder(file: string, flag = '--out'): void {
   let isItself = false;
   try {
@@ -456,6 +473,16 @@ function outFolder(file: string, flag = '--out'): void {
   }
   if (!isFolder)
     throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
+  const refused = fileWriteRefusal(file);
+  if (refused)
+    throw new UsageError(
+      `${flag} ${file}: this user cannot write to the file (${refused}); give it write access (chown/chmod) or pick another file`,
+    );
+  const refusedFolder = folderWriteRefusal(dir);
+  if (refusedFolder)
+    throw new UsageError(
+      `${flag} ${file}: this user cannot create files in the folder ${dir} (${refusedFolder}); give it write access (chown/chmod) or pick another folder`,
+    );
 }
 
 function readCa(file: string): string {

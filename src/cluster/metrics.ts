@@ -1,12 +1,22 @@
-import type { Registry } from 'prom-client';
 import type * as PromClient from 'prom-client';
 import { ArgumentError } from '../errors';
 import type { RunRecord } from './run-record';
 
+/**
+ * What a scrape needs of a prom-client `Registry` (declared here, so that a TypeScript user of
+ * `auth0-log-tools/cluster` needs no prom-client types when not using metrics).
+ */
+export interface MetricsRegistry {
+  /** The exposition text of every metric (prom-client `Registry.metrics()`). */
+  metrics(): Promise<string>;
+  /** Its `Content-Type`, e.g. `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+}
+
 /** The Prometheus metrics of a cluster worker (prom-client), fed one {@link RunRecord} at a time. */
 export interface ClusterMetrics {
-  /** The registry holding them (and prom-client's default process metrics). */
-  readonly registry: Registry;
+  /** The registry holding them (and prom-client's default process metrics): a prom-client `Registry`. */
+  readonly registry: MetricsRegistry;
   /** Counts a run (or a skipped job) of a tenant. */
   record(run: RunRecord): void;
 }

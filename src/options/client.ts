@@ -38,6 +38,20 @@ export interface LogsApiClientOptions extends HttpOptions {
   logger?: Partial<Logger>;
 }
 
+/** Every key of {@link LogsApiClientOptions}, for the unknown-key warning (the compiler keeps it whole). */
+export const CLIENT_OPTION_KEYS = {
+  domain: true,
+  clientId: true,
+  clientSecret: true,
+  tokenCache: true,
+  now: true,
+  logger: true,
+  ca: true,
+  timeoutMs: true,
+  maxResponseBytes: true,
+  http: true,
+} as const satisfies Record<keyof LogsApiClientOptions, true>;
+
 /** {@link LogsApiClientOptions} copied, checked and with every default filled in. */
 export interface ResolvedClientOptions {
   domain: string;

@@ -190,8 +190,9 @@ const probe = `
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/cli/main.js']));
     expect(files.filter((f) => f.endsWith('.map') || f === 'dist/cli/main.mjs')).toEqual([]);
     // 1.8 MB before, for the three layers alone: every entry bundled its own core, with source maps
-    // embedding the sources. With the destinations and the cluster added it stays under 1.2 MB.
-    expect(pack?.unpackedSize).toBeLessThan(1_200_000);
+    // embedding the sources. With the destinations and the cluster added it was 1.2 MB; issue 23's
+    // errors that say what to do, the unknown-option warning and serve's peer check made it 1.23 MB.
+    expect(pack?.unpackedSize).toBeLessThan(1_250_000);
     // One core: the client class is defined in exactly one CommonJS file.
     const cjs = files.filter((f) => f.endsWith('.js'));
     const defining = cjs.filter((f) =>

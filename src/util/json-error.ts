@@ -19,7 +19,7 @@ function failedAt(text: string, message: string): number | undefined {
     const start = text.indexOf(context);
     return start === -1 ? undefined : start + CONTEXT;
   }
-  if (after) return context.length - CONTEXT - 1;
+  if (after) return context.length - CONTEXT;
   const index = text.indexOf(token as string);
   return index === -1 ? undefined : index;
 }

@@ -107,8 +107,8 @@ export const PROXY_REFUSED_CODE = 'proxy_refused_tunnel';
 /**
  * Whether an answer to an `https:` request came from a proxy, not from the tenant: over a tunnel
  * the tenant's answers arrive through TLS, while a proxy that refuses the `CONNECT` answers in
- * plain text on a socket without TLS (axios tunnels through https-proxy-agent, which hands that answer on as the
- * response, lib/adapters/http.js setProxy).
+ * plain text, on a socket without TLS (axios tunnels through https-proxy-agent, which hands that
+ * answer on as the response: axios lib/adapters/http.js, setProxy).
  */
 function proxyAnswered(response: AxiosResponse): boolean {
   const socket = (response.request as { socket?: unknown } | undefined)?.socket;

@@ -69,7 +69,9 @@ export function failureAdvice(facts: FailureFacts): string | undefined {
   if (code === CUSTOM_DOMAIN_CODE)
     return "use the tenant's own domain (--domain or AUTH0_DOMAIN), e.g. acme.eu.auth0.com, not a custom domain: the Management API answers only there";
   if (code === PROXY_REFUSED_CODE)
-    return "allow the tenant's domain in the proxy (HTTPS_PROXY), or add it to NO_PROXY to connect directly";
+    return facts.status === 407
+      ? "put the proxy's user name and password in the HTTPS_PROXY URL, or add the tenant's domain to NO_PROXY to connect directly"
+      : "allow the tenant's domain in the proxy (HTTPS_PROXY), or add it to NO_PROXY to connect directly";
   if (refusedCredentials(facts))
     return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
   if (missingScope(facts)) return 'grant the application the read:logs scope of the Management API';

@@ -98,38 +98,50 @@ describe('ship: the tenant side says what to do', () => {
     );
   });
 
-  it('a proxy refusing the CONNECT (403) says the proxy refused the tunnel and names NO_PROXY', async () => {
-    const connects: string[] = [];
-    const proxy = http.createServer((_req, res) => res.writeHead(500).end());
-    proxy.on('connect', (req: http.IncomingMessage, socket: Socket) => {
-      connects.push(String(req.url));
-      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    try {
-      const { code, summary } = await withEnv(
-        {
-          HTTPS_PROXY: proxyUrl,
-          https_proxy: undefined,
-          NO_PROXY: undefined,
-          no_proxy: undefined,
-        },
-        () => ship(),
-      );
-      expect(connects).toEqual([tenant.domain]);
-      expect(tenant.stats().tokenRequests).toBe(0); // Auth0 was never reached
-      expect(code).toBe(1);
-      expect(summary.error).toBe(
-        `The proxy refused the tunnel to ${tenant.domain} (it answered the CONNECT with 403 Forbidden); Auth0 was not reached`,
-      );
-      expect(summary.advice).toBe(
-        "allow the tenant's domain in the proxy (HTTPS_PROXY), or add it to NO_PROXY to connect directly",
-      );
-    } finally {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
-    }
-  });
+  it.each([
+    [
+      403,
+      'Forbidden',
+      "allow the tenant's domain in the proxy (HTTPS_PROXY), or add it to NO_PROXY to connect directly",
+    ],
+    [
+      407,
+      'Proxy Authentication Required',
+      "put the proxy's user name and password in the HTTPS_PROXY URL, or add the tenant's domain to NO_PROXY to connect directly",
+    ],
+  ])(
+    'a proxy refusing the CONNECT (%i) says the proxy refused the tunnel and names NO_PROXY',
+    async (status, phrase, advice) => {
+      const connects: string[] = [];
+      const proxy = http.createServer((_req, res) => res.writeHead(500).end());
+      proxy.on('connect', (req: http.IncomingMessage, socket: Socket) => {
+        connects.push(String(req.url));
+        socket.end(`HTTP/1.1 ${status} ${phrase}\r\nContent-Length: 0\r\n\r\n`);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      try {
+        const { code, summary } = await withEnv(
+          {
+            HTTPS_PROXY: proxyUrl,
+            https_proxy: undefined,
+            NO_PROXY: undefined,
+            no_proxy: undefined,
+          },
+          () => ship(),
+        );
+        expect(connects).toEqual([tenant.domain]);
+        expect(tenant.stats().tokenRequests).toBe(0); // Auth0 was never reached
+        expect(code).toBe(1);
+        expect(summary.error).toBe(
+          `The proxy refused the tunnel to ${tenant.domain} (it answered the CONNECT with ${status} ${phrase}); Auth0 was not reached`,
+        );
+        expect(summary.advice).toBe(advice);
+      } finally {
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      }
+    },
+  );
 
   it('a 429 asking for longer than --max-run-time stops as rate_limit, exit 0 with a warning', async () => {
     tenant.enqueue({ path: 'logs', status: 429, headers: { 'retry-after': '3600' } });

@@ -1,6 +1,12 @@
 import { stringify } from 'node:querystring';
 import { inspect, type InspectOptions } from 'node:util';
-import { checkDate, resolveClientOptions, type LogsApiClientOptions } from './options/client';
+import {
+  checkDate,
+  CLIENT_OPTION_KEYS,
+  resolveClientOptions,
+  type LogsApiClientOptions,
+} from './options/client';
+import { warnUnknownOptions } from './options/unknown-options';
 import { ArgumentError, InvalidResponseError } from './errors';
 import { createHttp, excerpt, limitsOf, parseJson, responseError } from './auth0/http';
 import { beforeDeadline, createSend, type Send } from './auth0/send';
@@ -60,6 +66,7 @@ export class LogsApiClient {
   /** @throws {ArgumentError} naming the option, for a missing or bad value. */
   constructor(options: LogsApiClientOptions) {
     const o = resolveClientOptions(options);
+    warnUnknownOptions('LogsApiClient', options, CLIENT_OPTION_KEYS);
     this.domain = o.domain;
     this.clientId = o.clientId;
     this.#redactor.addBasic(o.clientId, o.clientSecret);

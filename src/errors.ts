@@ -8,6 +8,8 @@ export interface ErrorOptions {
 /** {@link ArgumentError}'s options: `expected`, what the option takes. */
 export interface ArgumentErrorOptions extends ErrorOptions {
   expected?: string;
+  /** What to do about the value, when a fix is known (already at the end of the message). */
+  hint?: string;
 }
 
 /**
@@ -92,12 +94,18 @@ export class ArgumentError extends Auth0LogToolsError {
    * options kit refused a value: lets a caller (the CLI) say it with its own name for the option.
    */
   readonly expected: string | undefined;
+  /**
+   * What to do about the value (`drop the scheme (http://)`), when a fix is known: the message
+   * ends with it; a caller that rewords the message (the CLI) appends it to its own.
+   */
+  readonly hint: string | undefined;
 
   constructor(message: string, option?: string, options: ArgumentErrorOptions = {}) {
-    const { expected, ...rest } = options;
+    const { expected, hint, ...rest } = options;
     super('invalid_argument', message, rest);
     this.option = option;
     this.expected = expected;
+    this.hint = hint;
   }
 }
 

@@ -15,11 +15,13 @@ import { createLogFilter, unknownTypesWarning } from './pipeline/filter';
 import { earlierLogId, isLogId, logIdOf, OLDEST_FROM } from './auth0/log-id';
 import { expiredMessage, watchExpiry } from './pipeline/expired';
 import { signalOption } from './options/check';
+import { checkedOptions, warnUnknownOptions } from './options/unknown-options';
 import { RATE_LIMIT_WARNING } from './pipeline/pages';
 import type { PageCounts, PagesStop } from './pipeline/types';
 import { backfillPages, type BackfillState } from './pipeline/backfill';
 import {
   assertHandler,
+  PROCESSOR_OPTION_KEYS,
   resolveProcessorOptions,
   type LogsProcessorOptions,
   type ResolvedOptions,
@@ -102,6 +104,7 @@ export class LogsProcessor {
       if (value === undefined || value === null || value === '')
         throw new ArgumentError(`Must provide a valid \`${name}\``, name);
     }
+    warnUnknownOptions('LogsProcessor', options, PROCESSOR_OPTION_KEYS);
     // A state belongs to one tenant: the store refuses another's checkpoint and token.
     this.store = new StateStore(storageContext, {
       tenant: { domain: String(options.domain), clientId: String(options.clientId) },
@@ -120,11 +123,13 @@ export class LogsProcessor {
     this.timing = this.options ?? systemTiming;
     this.client = defer(
       () =>
-        new LogsApiClient({
-          ...options,
-          tokenCache: options.tokenCache ?? this.store,
-          now: this.timing.now,
-        }),
+        new LogsApiClient(
+          checkedOptions({
+            ...options,
+            tokenCache: options.tokenCache ?? this.store,
+            now: this.timing.now,
+          }),
+        ),
     );
     // a bad logger is reported by the run like any bad option, through the debug namespace only
     const logger = defer(() => loggerOption(options.logger));

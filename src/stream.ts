@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { LogsApiClient } from './client';
-import type { LogsApiClientOptions } from './options/client';
+import { CLIENT_OPTION_KEYS, type LogsApiClientOptions } from './options/client';
+import { checkedOptions, warnUnknownOptions } from './options/unknown-options';
 import { DEFAULTS } from './defaults';
 import { ArgumentError } from './errors';
 import { scopedLogger } from './util/log';
@@ -61,6 +62,23 @@ export interface LogsApiStreamOptions extends Partial<LogsApiClientOptions>, Par
    */
   onWait?: (event: WaitEvent) => void;
 }
+
+/** Every key of {@link LogsApiStreamOptions}, for the unknown-key warning (the compiler keeps it whole). */
+const STREAM_OPTION_KEYS = {
+  ...CLIENT_OPTION_KEYS,
+  sleep: true,
+  random: true,
+  client: true,
+  checkpointId: true,
+  types: true,
+  maxRetries: true,
+  maxRunTimeSeconds: true,
+  start: true,
+  waitOnRateLimit: true,
+  signal: true,
+  onWait: true,
+  categories: true,
+} as const satisfies Record<keyof LogsApiStreamOptions, true>;
 
 /** Events of {@link LogsApiStream}. */
 export interface LogsApiStreamEvents {
@@ -129,8 +147,10 @@ export class LogsApiStream extends EventEmitter<LogsApiStreamEvents> {
     if (options === null || typeof options !== 'object')
       throw new ArgumentError('Must provide an options object', 'options');
     this.o = resolveStreamOptions(options);
+    warnUnknownOptions('LogsApiStream', options, STREAM_OPTION_KEYS);
     this.signal = signalOption(options.signal);
-    this.client = options.client ?? new LogsApiClient(options as LogsApiClientOptions);
+    this.client =
+      options.client ?? new LogsApiClient(checkedOptions(options) as LogsApiClientOptions);
     this.filter = createLogFilter(this.o.types, 0, this.o.categories);
     this.log = scopedLogger('stream', this.o.logger);
     this.retryPolicy = {

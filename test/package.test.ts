@@ -190,8 +190,9 @@ const probe = `
     expect(files.filter((f) => f.endsWith('.map') || f === 'dist/cli/main.mjs')).toEqual([]);
     // 1.8 MB before, for the three layers alone: every entry bundled its own core, with source maps
     // embedding the sources. With the destinations and the cluster added it was 1,199,862 bytes;
-    // shaping (format, pii, categories) adds 46 KB (1,246,344): it stays under 1.3 MB.
-    expect(pack?.unpackedSize).toBeLessThan(1_300_000);
+    // issues 21-23 (shaping, a date range, tail, receive, the watched ship --follow, errors that say
+    // what to do) add about 0.25 MB: it stays under 1.5 MB.
+    expect(pack?.unpackedSize).toBeLessThan(1_500_000);
     // One core: the client class is defined in exactly one CommonJS file.
     const cjs = files.filter((f) => f.endsWith('.js'));
     const defining = cjs.filter((f) =>

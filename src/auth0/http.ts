@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { ManagementApiError, TokenRequestError } from '../errors';
@@ -96,6 +97,37 @@ export function parseJson(body: unknown): unknown {
   }
 }
 
+/** `error_description` of Auth0's 403 to a token request for an audience the domain does not serve. */
+const SERVICE_NOT_ENABLED = /^Service not enabled within domain/i;
+/** The code of a token request refused because `domain` is a custom domain (Auth0's 403 above). */
+export const CUSTOM_DOMAIN_CODE = 'service_not_enabled_within_domain';
+/** The code of an answer that came from an HTTPS proxy refusing the tunnel, not from Auth0. */
+export const PROXY_REFUSED_CODE = 'proxy_refused_tunnel';
+
+/**
+ * Whether an answer to an `https:` request came from a proxy, not from the tenant: over a tunnel
+ * the tenant's answers arrive through TLS, while a proxy that refuses the `CONNECT` answers in
+ * plain text, on a socket without TLS (axios tunnels through https-proxy-agent, which hands that
+ * answer on as the response: axios lib/adapters/http.js, setProxy).
+ */
+function proxyAnswered(response: AxiosResponse): boolean {
+  const socket = (response.request as { socket?: unknown } | undefined)?.socket;
+  return (
+    /^https:/i.test(response.config?.url ?? '') &&
+    socket instanceof net.Socket &&
+    (socket as { encrypted?: unknown }).encrypted !== true
+  );
+}
+
+/** `host:port` of the request an answer is for, or `the tenant`. */
+function hostOf(response: AxiosResponse): string {
+  try {
+    return new URL(response.config?.url ?? '').host;
+  } catch {
+    return 'the tenant';
+  }
+}
+
 /** A short, single-line, secret-free excerpt of a body for error messages. */
 export function excerpt(body: unknown, redactor: Redactor): string {
   const text = typeof body === 'string' ? body : (JSON.stringify(body) ?? '');
@@ -159,10 +191,18 @@ export function responseError(
     str(fields['error_description']) ?? str(fields['message']) ?? str(fields['error']);
   const shown = excerpt(response.data, redactor);
   const phrase = STATUS_CODES[status] ?? `HTTP ${status}`;
+  const proxy = proxyAnswered(response);
+  // Auth0's answer to a token request sent to a custom domain: its Management API audience
+  // (https://<custom domain>/api/v2/) exists only on the tenant's own domain
+  if (kind === 'token' && status === 403 && described && SERVICE_NOT_ENABLED.test(described))
+    code = CUSTOM_DOMAIN_CODE;
+  if (proxy) code = PROXY_REFUSED_CODE;
   const message = redactor.redact(
-    kind === 'token' && status === 401
-      ? `Invalid credentials${described ? `: ${described}` : ''}`
-      : (described ?? (shown ? `${phrase}: ${shown}` : phrase)),
+    proxy
+      ? `The proxy refused the tunnel to ${hostOf(response)} (it answered the CONNECT with ${status} ${phrase}); Auth0 was not reached`
+      : kind === 'token' && status === 401
+        ? `Invalid credentials${described ? `: ${described}` : ''}`
+        : (described ?? (shown ? `${phrase}: ${shown}` : phrase)),
   );
   const wait =
     status === 429 ? askedWait(headersOf(response)('retry-after'), limits, tenantNow) : undefined;

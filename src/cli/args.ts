@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { nearest } from '../util/nearest';
 import { UsageError } from './io';
 
 /** One flag of a command: drives both the parser and the `--help` text. */
@@ -62,10 +63,23 @@ export function parseCommand(argv: string[], spec: CommandSpec): ParsedArgs {
     const first = ((error as Error).message.split('\n')[0] ?? String(error)).replace(/\.+$/, '');
     // `--max-run-time -1`: node:util reads `-1` as a flag ("argument is ambiguous")
     const ambiguous = /^Option '(-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(first);
+    const unknown = /^Unknown option '(--?)([^'=]+)'/.exec(first);
+    const near =
+      unknown?.[2] === undefined
+        ? undefined
+        : nearest(
+            unknown[2],
+            [...spec.options, HELP].map((o) => o.name),
+          );
     const message = ambiguous
       ? `Expected ${ambiguous[2]} to have a value; one that starts with a dash is written ${ambiguous[2]}=<value>`
-      : first;
-    throw new UsageError(`${message}. Run \`auth0-log-tools ${spec.name} --help\` for the flags.`);
+      : near
+        ? `${first}; did you mean --${near}?`
+        : first;
+    const end = message.endsWith('?') ? ' ' : '. ';
+    throw new UsageError(
+      `${message}${end}Run \`auth0-log-tools ${spec.name} --help\` for the flags.`,
+    );
   }
   refuseRepeated(parsed.tokens, spec);
   return parsed.values as ParsedArgs;

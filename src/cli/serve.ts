@@ -1,5 +1,10 @@
 import { loadServeConfig, type ServeConfig } from '../cluster/config';
 import { createClusterMetrics, type ClusterMetrics } from '../cluster/metrics';
+import {
+  missingPeerDependencies,
+  missingPeersMessage,
+  type PeerDependency,
+} from '../cluster/peers';
 import { serveMetrics, type MetricsServer } from '../cluster/metrics-server';
 import type { RunRecord } from '../cluster/run-record';
 import { clusterTenant } from '../cluster/tenants';
@@ -60,6 +65,16 @@ export const SERVE_COMMAND: CommandSpec = {
 
 export { textLine };
 
+/** The optional peer dependencies this configuration needs: all checked before anything starts. */
+function neededPeers(config: ServeConfig, metricsPort: number | undefined): PeerDependency[] {
+  const needed: PeerDependency[] = ['bullmq', 'ioredis'];
+  if (config.postgres) needed.push('pg');
+  if (metricsPort !== undefined) needed.push('prom-client');
+  if (config.tenants.some((tenant) => tenant.destination?.kind === 's3'))
+    needed.push('@aws-sdk/client-s3');
+  return needed;
+}
+
 /** `auth0-log-tools serve`: runs until `io.signal` aborts (SIGTERM, SIGINT); resolves the exit code. */
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const say = (text: string) => io.stderr.write(`auth0-log-tools serve: ${text}\n`);
@@ -105,6 +120,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`${json ? JSON.stringify(run) : textLine(run)}\n`);
   };
   try {
+    const missing = await missingPeerDependencies(neededPeers(config, metricsPort));
+    if (missing.length) throw new Error(missingPeersMessage(missing));
     if (metricsPort !== undefined) metrics = await createClusterMetrics();
     const options = {
       queue: config.queue,

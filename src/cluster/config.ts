@@ -7,6 +7,8 @@ import { integerOption, numberOption } from '../options/check';
 import { LIMITS, type Range } from '../options/limits';
 import { checkpointOption, START_FROM_MAX_AHEAD_MS } from '../options/paging';
 import { LEASE_DEFAULTS } from '../storage/lease';
+import { jsonErrorPlace } from '../util/json-error';
+import { nearest } from '../util/nearest';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
 import { PII_KEY_VARIABLE } from '../options/shape';
@@ -246,7 +248,9 @@ export function parseServeConfig(
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys')
         for (const key of issue.keys)
-          problems.push(`${where(raw, [...issue.path, key])}: unknown key`);
+          problems.push(
+            `${where(raw, [...issue.path, key])}: unknown key${didYouMean(key, issue.path)}`,
+          );
       else if (issue.code === 'invalid_type') {
         const given = valueAt(value, issue.path);
         problems.push(
@@ -360,9 +364,27 @@ export function loadServeConfig(
   try {
     raw = JSON.parse(textContent);
   } catch (error) {
-    throw new ArgumentError(`--config ${file} is not valid JSON: ${errorMessage(error)}`, 'config');
+    const place = jsonErrorPlace(textContent, error);
+    throw new ArgumentError(
+      `--config ${file} is not valid JSON${place ? ` at ${place}` : ''}: ${errorMessage(error)}`,
+      'config',
+    );
   }
   return parseServeConfig(raw, env, path.dirname(path.resolve(file)));
+}
+
+/** `; did you mean \`tenants\`?` for a key near one the object at `at` knows; else empty. */
+function didYouMean(key: string, at: ReadonlyArray<PropertyKey>): string {
+  let schema: unknown = config;
+  for (const part of [...at, undefined]) {
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap();
+    if (schema instanceof z.ZodArray && typeof part === 'number') schema = schema.element;
+    else if (schema instanceof z.ZodObject && part !== undefined)
+      schema = (schema.shape as Record<PropertyKey, unknown>)[part];
+    else if (part !== undefined) return '';
+  }
+  const near = schema instanceof z.ZodObject ? nearest(key, Object.keys(schema.shape)) : undefined;
+  return near ? `; did you mean \`${near}\`?` : '';
 }
 
 /** The value at `at` in `doc`, or `undefined`. */

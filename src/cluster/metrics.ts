@@ -1,4 +1,3 @@
-import type { Registry } from 'prom-client';
 import type * as PromClient from 'prom-client';
 import { ArgumentError } from '../errors';
 import type { RunRecord } from './run-record';
@@ -23,13 +22,24 @@ export type MetricsRun = Pick<
 >;
 
 /**
+ * What a scrape needs of a prom-client `Registry` (declared here, so that a TypeScript user of
+ * `auth0-log-tools/cluster` needs no prom-client types when not using metrics).
+ */
+export interface MetricsRegistry {
+  /** The exposition text of every metric (prom-client `Registry.metrics()`). */
+  metrics(): Promise<string>;
+  /** Its `Content-Type`, e.g. `text/plain; version=0.0.4; charset=utf-8`. */
+  readonly contentType: string;
+}
+
+/**
  * The Prometheus metrics of shippers (prom-client), one label `tenant` per shipper, fed one
  * {@link MetricsRun} at a time: `serve` records each job of each tenant, `ship --follow` each
  * poll of its one tenant.
  */
 export interface RunMetrics {
-  /** The registry holding them (and prom-client's default process metrics). */
-  readonly registry: Registry;
+  /** The registry holding them (and prom-client's default process metrics): a prom-client `Registry`. */
+  readonly registry: MetricsRegistry;
   /**
    * Counts a run (or a skipped job) of a tenant. A run reported while it goes on (`inProgress`,
    * its `logsProcessed` so far) counts its new logs and its lag at once; the record of its end

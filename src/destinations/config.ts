@@ -3,7 +3,7 @@ import { datadog } from './datadog';
 import { elastic } from './elastic';
 import { file } from './file';
 import type { DestinationHandler } from './handler';
-import type { OptionName } from './options';
+import { didYouMean, type OptionName } from './options';
 import { post, postOptions } from './post';
 import { s3 } from './s3';
 import { splunk } from './splunk';
@@ -263,7 +263,7 @@ export function createDestination(
     }
     if (!spec.options.includes(key)) {
       throw new ArgumentError(
-        `Unknown option \`${optionName(key)}\` for ${kind}; expected one of ${spec.options.join(', ')}`,
+        `Unknown option \`${optionName(key)}\` for ${kind}; expected one of ${spec.options.join(', ')}${didYouMean(key, spec.options, optionName)}`,
         key,
       );
     }

@@ -3,6 +3,7 @@ import { ArgumentError } from '../errors';
 import { blank, booleanOption, integerOption, show, textOption, unquoted } from '../options/check';
 import { LIMITS } from '../options/limits';
 import { DESTINATION_DEFAULTS } from './defaults';
+import { nearest } from '../util/nearest';
 
 /** Options every HTTP destination takes besides its own. */
 export interface HttpDestinationOptions {
@@ -84,11 +85,17 @@ export function knownKeys(
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new ArgumentError(
-        `Unknown option \`${label(key)}\` for ${kind}; expected one of ${known.join(', ')}`,
+        `Unknown option \`${label(key)}\` for ${kind}; expected one of ${known.join(', ')}${didYouMean(key, known, label)}`,
         key,
       );
     }
   }
+}
+
+/** ` (did you mean \`index\`?)` for a key near a known one; else empty. */
+export function didYouMean(key: string, known: readonly string[], label: OptionName): string {
+  const near = nearest(key, known);
+  return near ? ` (did you mean \`${label(near)}\`?)` : '';
 }
 
 /** The options object itself: a plain object. */

@@ -154,21 +154,24 @@ export function s3(
     (ready ??= dependencies.load().then(
       (sdk) => {
         if (o.client) return { client: o.client, sdk };
-        const client = new sdk.S3Client({
-          ...(region === undefined ? {} : { region }),
-          ...(endpoint === undefined ? {} : { endpoint }),
-          // S3-compatible stores often refuse the SDK's newer default checksums.
-          ...(endpoint === undefined
-            ? {}
-            : { requestChecksumCalculation: 'WHEN_REQUIRED' as const }),
-          forcePathStyle,
-          maxAttempts,
-          requestHandler: {
-            connectionTimeout: timeoutMs,
-            requestTimeout: timeoutMs,
-            throwOnRequestTimeout: true,
-          },
-        });
+        const client = withoutNodeVersionNotice(
+          () =>
+            new sdk.S3Client({
+              ...(region === undefined ? {} : { region }),
+              ...(endpoint === undefined ? {} : { endpoint }),
+              // S3-compatible stores often refuse the SDK's newer default checksums.
+              ...(endpoint === undefined
+                ? {}
+                : { requestChecksumCalculation: 'WHEN_REQUIRED' as const }),
+              forcePathStyle,
+              maxAttempts,
+              requestHandler: {
+                connectionTimeout: timeoutMs,
+                requestTimeout: timeoutMs,
+                throwOnRequestTimeout: true,
+              },
+            }),
+        );
         own = client;
         return { client, sdk };
       },
@@ -198,7 +201,7 @@ export function s3(
         }),
       );
     } catch (error) {
-      throw s3Error(`s3://${bucket}/${key}`, error, redactor);
+      throw s3Error(`s3://${bucket}/${key}`, error, redactor, label);
     }
   };
   return destinationHandler(`s3 ${where}`, send, async () => {
@@ -249,7 +252,53 @@ const PERMANENT_NAMES = new Set([
   'PermanentRedirect',
 ]);
 
-function s3Error(where: string, error: unknown, redactor: Redactor): DestinationError {
+/**
+ * The SDK's switch for its Node.js support notice (aws-sdk-js-v3 issue #7983): a 9-line
+ * `NodeVersionSupportWarning` on Node 20, which this package supports. Set to `false` to see it.
+ */
+const NODE_NOTICE_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * Runs `make` (the SDK client's constructor, where the SDK emits that notice) with the switch on,
+ * unless the user set it; the environment is as it was afterwards. Other warnings are untouched.
+ */
+function withoutNodeVersionNotice<T>(make: () => T): T {
+  if (process.env[NODE_NOTICE_SWITCH] !== undefined) return make();
+  process.env[NODE_NOTICE_SWITCH] = 'true';
+  try {
+    return make();
+  } finally {
+    delete process.env[NODE_NOTICE_SWITCH];
+  }
+}
+
+/** What to set when the SDK found no region or no credentials: configuration, never retried. */
+function missingSetting(
+  reason: string,
+  message: string,
+  label: OptionName,
+): { code: string; advice: string } | undefined {
+  // @smithy/config-resolver's error when neither the option nor AWS_REGION nor a profile names one
+  if (/^Region is missing/i.test(message))
+    return {
+      code: 's3_region_missing',
+      advice: `no AWS region: set AWS_REGION, or ${label('region')}`,
+    };
+  if (reason === 'CredentialsProviderError')
+    return {
+      code: 's3_credentials_missing',
+      advice:
+        'no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or run with an IAM role)',
+    };
+  return undefined;
+}
+
+function s3Error(
+  where: string,
+  error: unknown,
+  redactor: Redactor,
+  label: OptionName,
+): DestinationError {
   const raw = error as {
     name?: unknown;
     message?: unknown;
@@ -267,6 +316,16 @@ function s3Error(where: string, error: unknown, redactor: Redactor): Destination
     (status !== undefined && status >= 300 && !isRetryableStatus(status));
   const message = redactor.redact(typeof raw.message === 'string' ? raw.message : String(error));
   const system = systemCode(error);
+  const missing = missingSetting(reason, message, label);
+  if (missing)
+    return new DestinationError(
+      's3',
+      missing.code,
+      `s3: PutObject ${where} failed: ${missing.advice}`,
+      {
+        permanent: true,
+      },
+    );
   return new DestinationError(
     's3',
     `s3_${codeOf(reason.replace(/([a-z0-9])([A-Z])/g, '$1_$2'))}`,

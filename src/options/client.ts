@@ -38,6 +38,20 @@ export interface LogsApiClientOptions extends HttpOptions {
   logger?: Partial<Logger>;
 }
 
+/** Every key of {@link LogsApiClientOptions}, for the unknown-key warning (the compiler keeps it whole). */
+export const CLIENT_OPTION_KEYS = {
+  domain: true,
+  clientId: true,
+  clientSecret: true,
+  tokenCache: true,
+  now: true,
+  logger: true,
+  ca: true,
+  timeoutMs: true,
+  maxResponseBytes: true,
+  http: true,
+} as const satisfies Record<keyof LogsApiClientOptions, true>;
+
 /** {@link LogsApiClientOptions} copied, checked and with every default filled in. */
 export interface ResolvedClientOptions {
   domain: string;
@@ -75,6 +89,12 @@ export function checkDomain(raw: string): string {
     .replace(/^https:\/\//i, '')
     .replace(/\/+$/, '');
   const refuse = () => invalid('domain', 'a host name with an optional port from 1 to 65535', raw);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(domain)?.[1];
+  if (scheme !== undefined)
+    throw withHint(
+      refuse(),
+      `drop the scheme (${scheme}://): the domain alone, e.g. acme.eu.auth0.com (requests always use https)`,
+    );
   const parts = /^(\[[0-9a-f:.]+\]|[^:/?#@\s\\[\]]+)(?::(\d{1,5}))?$/i.exec(domain);
   if (!parts) throw refuse();
   const port = parts[2] === undefined ? undefined : Number(parts[2]);
@@ -85,6 +105,14 @@ export function checkDomain(raw: string): string {
     throw refuse();
   }
   return domain;
+}
+
+/** `error` again, with `hint` (what to do) at the end of its message. */
+function withHint(error: ArgumentError, hint: string): ArgumentError {
+  return new ArgumentError(`${error.message}; ${hint}`, error.option, {
+    ...(error.expected === undefined ? {} : { expected: error.expected }),
+    hint,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { LogsApiClientOptions } from './client';
+import { CLIENT_OPTION_KEYS, type LogsApiClientOptions } from './client';
 import { DEFAULTS } from '../defaults';
 import type { Timing } from '../pipeline/retry';
 import type { BatchFailure, DeadLetterEntry, LogsHandler, RunProgress, WaitEvent } from '../types';
@@ -103,6 +103,31 @@ export interface LogsProcessorOptions extends LogsApiClientOptions, Partial<Timi
    */
   backfillCursors?: number | string;
 }
+
+/** Every key of {@link LogsProcessorOptions}, for the unknown-key warning (the compiler keeps it whole). */
+export const PROCESSOR_OPTION_KEYS = {
+  ...CLIENT_OPTION_KEYS,
+  sleep: true,
+  random: true,
+  batchSize: true,
+  maxRetries: true,
+  maxRunTimeSeconds: true,
+  startFrom: true,
+  logTypes: true,
+  logLevel: true,
+  concurrency: true,
+  onBatchFailure: true,
+  deadLetter: true,
+  onProgress: true,
+  onWait: true,
+  backfillCursors: true,
+  until: true,
+  format: true,
+  categories: true,
+  pii: true,
+  piiMethod: true,
+  piiKey: true,
+} as const satisfies Record<keyof LogsProcessorOptions, true>;
 
 /** Processor options after defaults and validation. */
 export interface ResolvedOptions extends ResolvedPaging {

@@ -1,5 +1,6 @@
 import { createSecretKey } from 'node:crypto';
-import { checkLogCategory, nearestOf } from '../pipeline/filter';
+import { checkLogCategory } from '../pipeline/filter';
+import { nearest } from '../util/nearest';
 import { LOG_FORMATS, type LogFormat } from '../pipeline/shape/format';
 import { PII_FIELDS, type PiiConfig, type PiiField, type PiiMethod } from '../pipeline/shape/pii';
 import type { LogShape } from '../pipeline/shape/shape';
@@ -92,7 +93,7 @@ function piiMethodOption(raw: unknown): PiiMethod {
 function piiField(name: string): PiiField {
   const field = PII_FIELDS.find((f) => f === name);
   if (field) return field;
-  const near = nearestOf(name, PII_FIELDS);
+  const near = nearest(name, PII_FIELDS);
   throw new ArgumentError(
     `\`${name}\` is not a PII field (\`pii\`)${near ? `; did you mean \`${near}\`?` : ''}: the fields are ${PII_FIELDS.join(', ')}`,
     'pii',

@@ -2,6 +2,7 @@ import { ArgumentError } from '../errors';
 import { getLogType, logTypes } from '../auth0/log-types';
 import { LOG_CATEGORIES, isLogCategory, logCategoryOf } from '../auth0/log-categories';
 import type { LogEvent } from '../types';
+import { nearest } from '../util/nearest';
 
 /** Prefix that names a log type code the catalog does not know yet: `'+new_code'`. */
 export const UNKNOWN_TYPE_PREFIX = '+';
@@ -50,49 +51,9 @@ export function unknownTypesWarning(types: ReadonlySet<string>): string | undefi
   return `Shipped logs of types the log type catalog does not know (logLevel cannot rank them): ${names}.`;
 }
 
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      next[j] = Math.min(
-        (row[j] as number) + 1,
-        (next[j - 1] as number) + 1,
-        (row[j - 1] as number) + cost,
-      );
-    }
-    row = next;
-  }
-  return row[b.length] as number;
-}
-
 /** The catalog code closest to `code` (same letters in another case first), if one is close. */
 export function nearestLogType(code: string): string | undefined {
-  return nearestOf(code, Object.keys(logTypes));
-}
-
-/**
- * The name of `names` closest to `name`: the same letters in another case first, then the one
- * fewest edits away, if that is at most 2 (and at most half of `name`'s length, 1 at least).
- */
-export function nearestOf(
-  name: string,
-  names: readonly string[],
-  most = Math.max(1, Math.min(2, Math.floor(name.length / 2))),
-): string | undefined {
-  const folded = names.find((known) => known.toLowerCase() === name.toLowerCase());
-  if (folded) return folded;
-  let best: string | undefined;
-  let bestDistance = most;
-  for (const known of names) {
-    const d = distance(name, known);
-    if (d < bestDistance || (d === bestDistance && best === undefined)) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return nearest(code, Object.keys(logTypes));
 }
 
 /**
@@ -120,7 +81,7 @@ export function checkLogCategory(option: string, name: string): string {
   if (isLogCategory(name)) return name;
   const names = Object.keys(LOG_CATEGORIES);
   // a category is a dotted phrase: allow more edits than for a short type code
-  const near = nearestOf(name, names, Math.max(2, Math.floor(name.length / 3)));
+  const near = nearest(name, names, Math.max(2, Math.floor(name.length / 3)));
   throw new ArgumentError(
     `\`${name}\` is not an Auth0 Log Streams category${near ? `; did you mean \`${near}\`?` : `; the categories are ${names.join(', ')}.`}`,
     option,

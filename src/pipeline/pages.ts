@@ -3,7 +3,7 @@ import { DEADLINE_CODE, InvalidResponseError, isAbortError, isManagementApiError
 import type { LogFilter } from './filter';
 import { compareLogIds, isLogId, logIdOf, LOG_ID_LENGTH, OLDEST_FROM } from '../auth0/log-id';
 import { rateLimitWait } from '../auth0/rate-limits';
-import { withRetry, type RetryPolicy } from './retry';
+import { askedWaitMs, withRetry, type RetryPolicy } from './retry';
 import { reportWait } from '../util/wait';
 import { eitherSignal } from '../util/signals';
 import type {
@@ -280,6 +280,15 @@ export async function* logPages(
       // limit at work, not a failure.
       if (isManagementApiError(error) && error.code === DEADLINE_CODE)
         return { stop: 'max_run_time' };
+      // A 429 whose Retry-After (or X-RateLimit-Reset) ends after the run's deadline: the rate
+      // limit stops this run (it resumes from the checkpoint), as an empty bucket does above.
+      if (isManagementApiError(error) && error.status === 429) {
+        const asked = askedWaitMs(error);
+        if (asked !== undefined && retry.now() + asked > retry.deadline) {
+          log.debug(`Rate limited for ${asked} ms, past the run's deadline`);
+          return { stop: 'rate_limit' };
+        }
+      }
       throw error;
     } finally {
       release();

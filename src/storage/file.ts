@@ -9,6 +9,7 @@ import { LIMITS } from '../options/limits';
 import type { StorageContext, StorageLock, StoredState } from '../types';
 import { syncFolder } from '../util/sync-folder';
 import { realTarget } from './real-path';
+import { UNWRITABLE_CODES } from '../util/writable';
 
 /** Defaults of the state file's lock (see {@link FileStorageOptions}). */
 export const FILE_LOCK_DEFAULTS = Object.freeze({
@@ -317,8 +318,14 @@ export class FileStorage implements StorageContext {
   }
 
   private failure(code: string, what: string, cause: unknown): StorageError {
-    const reason = (cause as NodeJS.ErrnoException).code ?? errorMessage(cause);
-    return new StorageError(code, `${what} ${this.path}: ${reason}`, { cause });
+    const systemCode = (cause as NodeJS.ErrnoException).code;
+    const reason = systemCode ?? errorMessage(cause);
+    // a folder this user may not write in: name it and the fix, not only the code
+    const fix =
+      systemCode !== undefined && UNWRITABLE_CODES.has(systemCode)
+        ? `; this user cannot write in the folder ${path.dirname(path.resolve(this.path))}: give it write access (chown or chmod), or keep the state in a folder it can write`
+        : '';
+    return new StorageError(code, `${what} ${this.path}: ${reason}${fix}`, { cause });
   }
 }
 

@@ -22,13 +22,31 @@ export interface PostgresClient {
   end?(): Promise<void>;
 }
 
+/**
+ * A `pg` pool config (pg's `PoolConfig`), declared here so that a TypeScript user of
+ * `auth0-log-tools/cluster` needs no `pg` types when not using PostgreSQL: the usual keys, and any
+ * other `pg` key as is.
+ */
+export interface PostgresPoolConfig {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string | (() => string | Promise<string>);
+  database?: string;
+  ssl?: boolean | object;
+  /** Most connections of the pool. */
+  max?: number;
+  [key: string]: unknown;
+}
+
 /** Options of {@link PostgresStorage}. */
 export interface PostgresStorageOptions {
   /**
    * A `pg` `Pool` (kept open by {@link PostgresStorage.close}), a `postgres://` connection string or
    * a pool config (a pool of its own, made on first use with the optional peer dependency `pg`).
    */
-  postgres: PostgresClient | string | PoolConfig;
+  postgres: PostgresClient | string | PostgresPoolConfig;
   /** The row of this state, one per tenant, e.g. `acme`. */
   key: string;
   /**
@@ -61,7 +79,7 @@ export class PostgresStorage implements StorageContext {
   readonly table: string;
   readonly leaseSeconds: number;
   #pool: PostgresClient | Promise<PostgresClient> | undefined;
-  readonly #config: string | PoolConfig | undefined;
+  readonly #config: string | PostgresPoolConfig | undefined;
   #ready: Promise<void> | undefined;
   #epoch = 0;
   #controller: AbortController | undefined;
@@ -78,7 +96,7 @@ export class PostgresStorage implements StorageContext {
     if (typeof postgres === 'string' || (postgres && typeof postgres === 'object')) {
       if (typeof (postgres as PostgresClient).query === 'function')
         this.#pool = postgres as PostgresClient;
-      else this.#config = postgres as string | PoolConfig;
+      else this.#config = postgres as string | PostgresPoolConfig;
     } else {
       throw invalid('postgres', 'a pg Pool, a postgres:// URL or a pool config', postgres);
     }
@@ -88,7 +106,7 @@ export class PostgresStorage implements StorageContext {
   }
 
   private async pool(): Promise<PostgresClient> {
-    this.#pool ??= loadPg(this.#config as string | PoolConfig);
+    this.#pool ??= loadPg(this.#config as string | PostgresPoolConfig);
     try {
       return await this.#pool;
     } catch (error) {
@@ -261,7 +279,7 @@ async function createTable(pool: PostgresClient, table: string): Promise<void> {
   }
 }
 
-async function loadPg(config: string | PoolConfig): Promise<PostgresClient> {
+async function loadPg(config: string | PostgresPoolConfig): Promise<PostgresClient> {
   let mod: typeof Pg;
   try {
     mod = await import('pg');
@@ -274,7 +292,9 @@ async function loadPg(config: string | PoolConfig): Promise<PostgresClient> {
   }
   const PoolClass = (mod.Pool ??
     (mod as unknown as { default: typeof mod }).default.Pool) as typeof Pool;
-  const pool = new PoolClass(typeof config === 'string' ? { connectionString: config } : config);
+  const pool = new PoolClass(
+    typeof config === 'string' ? { connectionString: config } : (config as PoolConfig),
+  );
   // an idle client's error reaches the caller through its next query; no unhandled 'error' event
   pool.on('error', () => undefined);
   return pool as unknown as PostgresClient;

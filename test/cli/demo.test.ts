@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runDemo } from '../../src/cli/demo';
@@ -116,12 +117,53 @@ describe('demo', () => {
 });
 
 describe('npm run demo', () => {
-  it("builds silently: neither npm's `> build` banner nor tsup's lines come before the demo", async () => {
+  it('builds only when the sources changed (scripts/build-if-changed.mjs), then runs the demo', async () => {
     const pkg = JSON.parse(
       await fs.readFile(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
     ) as { scripts: Record<string, string> };
-    expect(pkg.scripts.demo).toMatch(
-      /^npm run -s build -- --silent && node dist\/cli\/main\.js demo$/,
+    expect(pkg.scripts.demo).toBe(
+      'node scripts/build-if-changed.mjs && node dist/cli/main.js demo',
     );
+  });
+
+  it('the build step says whether it builds and why, and skips an unchanged tree', async () => {
+    const root = await tempDir();
+    try {
+      // a stand-in project whose build (given tsup's --silent) writes dist/cli/main.js and counts
+      await fs.writeFile(
+        path.join(root, 'package.json'),
+        JSON.stringify({ name: 'stand-in', scripts: { build: 'node build.js' } }),
+      );
+      await fs.writeFile(
+        path.join(root, 'build.js'),
+        "const fs = require('fs');\nfs.mkdirSync('dist/cli', { recursive: true });\nfs.writeFileSync('dist/cli/main.js', '');\nfs.appendFileSync('builds', 'x');\n",
+      );
+      await fs.mkdir(path.join(root, 'src'));
+      await fs.writeFile(path.join(root, 'src', 'index.ts'), 'export const a = 1;\n');
+      const script = path.join(__dirname, '..', '..', 'scripts', 'build-if-changed.mjs');
+      const step = () => {
+        const run = spawnSync(process.execPath, [script, '--root', root], { encoding: 'utf8' });
+        return { code: run.status, said: run.stderr.trim() };
+      };
+      const builds = async () => (await fs.readFile(path.join(root, 'builds'), 'utf8')).length;
+
+      expect(step()).toEqual({
+        code: 0,
+        said: 'building dist/ (dist/ is missing; about a minute)',
+      });
+      expect(step()).toEqual({
+        code: 0,
+        said: 'dist/ is up to date with the sources: not building',
+      });
+      expect(await builds()).toBe(1);
+      await fs.writeFile(path.join(root, 'src', 'index.ts'), 'export const a = 2;\n');
+      expect(step()).toEqual({
+        code: 0,
+        said: 'building dist/ (the sources changed since the last build; about a minute)',
+      });
+      expect(await builds()).toBe(2);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });

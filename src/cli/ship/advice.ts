@@ -1,3 +1,4 @@
+import { CUSTOM_DOMAIN_CODE, PROXY_REFUSED_CODE } from '../../auth0/http';
 import { isStorageError } from '../../errors';
 import { errorFacts } from '../../pipeline/run-status';
 import type { ErrorSource, RunStatus } from '../../types';
@@ -65,6 +66,12 @@ export function failureAdvice(facts: FailureFacts): string | undefined {
   if (facts.source === 'storage' && facts.code && STATE_REFUSALS.has(facts.code)) return undefined;
   // the tenant's side
   const { code } = facts;
+  if (code === CUSTOM_DOMAIN_CODE)
+    return "use the tenant's own domain (--domain or AUTH0_DOMAIN), e.g. acme.eu.auth0.com, not a custom domain: the Management API answers only there";
+  if (code === PROXY_REFUSED_CODE)
+    return facts.status === 407
+      ? "put the proxy's user name and password in the HTTPS_PROXY URL, or add the tenant's domain to NO_PROXY to connect directly"
+      : "allow the tenant's domain in the proxy (HTTPS_PROXY), or add it to NO_PROXY to connect directly";
   if (refusedCredentials(facts))
     return 'check the credentials (--client-id, --client-secret or AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)';
   if (missingScope(facts)) return 'grant the application the read:logs scope of the Management API';
@@ -114,5 +121,10 @@ export function isConfigurationFailure(
   status: Pick<RunStatus, 'errorCode' | 'errorSource' | 'errorStatus'>,
 ): boolean {
   const facts = statusFacts(status);
-  return refusedCredentials(facts) || missingScope(facts) || isCertificateCode(facts.code);
+  return (
+    refusedCredentials(facts) ||
+    missingScope(facts) ||
+    isCertificateCode(facts.code) ||
+    facts.code === CUSTOM_DOMAIN_CODE
+  );
 }

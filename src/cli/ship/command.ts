@@ -284,11 +284,6 @@ export function shipConfig(
   now: () => number = Date.now,
   stdoutFile?: string,
 ): ShipConfig {
-  const credential = (flag: string, variable: string, what: string): string => {
-    const value = stringFlag(args, flag) ?? env[variable];
-    if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
-    return value;
-  };
   const destinationFlags = checkDestinationFlags(args);
   const out = destinationFlags.out;
 
@@ -314,9 +309,7 @@ export function shipConfig(
   const types = stringFlag(args, 'types');
   const shape = shapeFlags(args, env);
   const caFile = stringFlag(args, 'ca-file');
-  const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
-  const clientId = credential('client-id', 'AUTH0_CLIENT_ID', 'the client id');
-  const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
+  const { domain, clientId, clientSecret } = credentials(args, env);
   const ca = caFile === undefined ? undefined : readCa(caFile);
   // last: a --to destination holds connections, so nothing may fail after it is made
   const destination = destinationOf(destinationFlags, env, domain, ca, stdoutFile);
@@ -503,6 +496,29 @@ function deadLetterFile(file: string, others: Record<string, string | undefined>
       throw new UsageError(
         `--dead-letter and ${flag} name the same file ${file}; give the dead letter a file of its own`,
       );
+}
+
+/** The tenant's three credentials, each from its flag or variable; every missing one in one error. */
+function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv) {
+  const wanted = [
+    ['domain', 'AUTH0_DOMAIN', 'the tenant domain'],
+    ['client-id', 'AUTH0_CLIENT_ID', 'the client id'],
+    ['client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret'],
+  ] as const;
+  const values = wanted.map(([flag, variable]) => stringFlag(args, flag) ?? env[variable]);
+  const missing = wanted.filter((_, i) => !values[i]);
+  if (missing.length === 1) {
+    const [flag, variable, what] = missing[0] as (typeof wanted)[number];
+    throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
+  }
+  if (missing.length)
+    throw new UsageError(
+      `Missing ${missing.map(([, , what]) => what).join(', ')}: ` +
+        `set ${missing.map(([, variable]) => variable).join(', ')} ` +
+        `(or pass ${missing.map(([flag]) => `--${flag}`).join(', ')})`,
+    );
+  const [domain, clientId, clientSecret] = values as [string, string, string];
+  return { domain, clientId, clientSecret };
 }
 
 /** `--ca-file`: the PEM it holds; a usage error naming the flag when unreadable or not a PEM. */

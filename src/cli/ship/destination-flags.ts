@@ -12,6 +12,7 @@ import type { PostOptions } from '../../destinations/post';
 import { type CliIo, UsageError } from '../io';
 import { postTarget, readHeaderFile } from './headers';
 import { parseTo, type ToDestination } from './to';
+import { fileWriteRefusal, folderWriteRefusal } from '../../util/writable';
 
 /**
  * Where a command ships (`ship`, `receive`): the flags `--out`, `--post` (with `--header`,
@@ -197,8 +198,8 @@ function toDestination(
 }
 
 /**
- * Refuses a `flag` file that is a folder, or whose folder does not exist: it is never created
- * behind the user's back.
+ * Refuses a `flag` file that is a folder, whose folder does not exist (it is never created behind
+ * the user's back), or that this user cannot write (checked before anything is fetched).
  */
 export function outFolder(file: string, flag = '--out'): void {
   let isItself = false;
@@ -217,4 +218,14 @@ export function outFolder(file: string, flag = '--out'): void {
   }
   if (!isFolder)
     throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
+  const refused = fileWriteRefusal(file);
+  if (refused)
+    throw new UsageError(
+      `${flag} ${file}: this user cannot write to the file (${refused}); give it write access (chown/chmod) or pick another file`,
+    );
+  const refusedFolder = folderWriteRefusal(dir);
+  if (refusedFolder)
+    throw new UsageError(
+      `${flag} ${file}: this user cannot create files in the folder ${dir} (${refusedFolder}); give it write access (chown/chmod) or pick another folder`,
+    );
 }

@@ -24,13 +24,17 @@ const FLAGS: Record<string, string> = {
  * --batch-size to be an integer from 1 to 1000, got '0'``.
  */
 export function usageMessage(
-  error: Error & { option?: string | undefined; expected?: string | undefined },
+  error: Error & {
+    option?: string | undefined;
+    expected?: string | undefined;
+    hint?: string | undefined;
+  },
   given?: string,
 ): string {
   const flag = error.option ? FLAGS[error.option] : undefined;
   if (!flag) return error.message;
   if (given !== undefined && error.expected !== undefined)
-    return `Expected ${flag} to be ${error.expected}, got '${given}'`;
+    return `Expected ${flag} to be ${error.expected}, got '${given}'${error.hint ? `; ${error.hint}` : ''}`;
   const named = error.message.split(`\`${error.option}\``).join(flag);
   return named.includes(flag) ? named : `${flag}: ${error.message}`;
 }

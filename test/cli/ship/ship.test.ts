@@ -43,11 +43,15 @@ const expectedIds = (from: number, to: number) =>
 
 describe('ship: usage errors exit with 2 and name the flag', () => {
   it.each<[string[], boolean, RegExp]>([
-    [[], false, /Missing the tenant domain: pass --domain or set AUTH0_DOMAIN/],
+    [
+      [],
+      false,
+      /Missing the tenant domain, the client id, the client secret: set AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET \(or pass --domain, --client-id, --client-secret\)/,
+    ],
     [
       ['--domain', 'a.auth0.com'],
       false,
-      /Missing the client id: pass --client-id or set AUTH0_CLIENT_ID/,
+      /Missing the client id, the client secret: set AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET \(or pass --client-id, --client-secret\)/,
     ],
     [['--domain', 'a', '--client-id', 'b'], false, /--client-secret or set AUTH0_CLIENT_SECRET/],
     [['--bogus'], false, /Unknown option '--bogus'.*ship --help/],

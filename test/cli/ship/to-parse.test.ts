@@ -81,7 +81,7 @@ describe('parseTo', () => {
       ['splunk:https://hec.example:8088'],
       ['indx=a'],
       { SPLUNK_HEC_TOKEN: TOKEN },
-      /Unknown option `--to-option indx` for splunk; expected one of source, sourcetype, index/,
+      /Unknown option `--to-option indx` for splunk; expected one of source, sourcetype, index, .* \(did you mean `--to-option index`\?\)$/,
     ],
     [
       ['splunk:https://hec.example:8088'],

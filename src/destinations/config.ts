@@ -49,6 +49,8 @@ export interface DestinationContext {
   stdout?: TextOutput;
   /** `stdout`: called once when the reader closed it. */
   onClosed?: () => void;
+  /** `s3`: the clock (epoch ms) its `objectMaxSeconds` is measured with. @default Date.now */
+  now?: () => number;
 }
 
 /** What a row's `create` is given: the configuration checked against the row, and its context. */

@@ -17,9 +17,9 @@ import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipel
 import { LIMITS } from '../../options/limits';
 import { START_FROM_MAX_AHEAD_MS } from '../../options/paging';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
-import { parseTo, type ToDestination } from './to';
+import { parseToList, type ToDestination } from './to';
 import { defaultStatePath } from './state-path';
-import { destinationRecord } from './state-destination';
+import { shipRecord } from './state-destination';
 import { regularFileName } from '../../destinations/stdout';
 import { postTarget, readHeaderFile } from './headers';
 
@@ -69,11 +69,10 @@ export const SHIP_COMMAND: CommandSpec = {
     {
       name: 'to',
       type: 'string',
-      // collected so that a second --to is refused rather than silently winning
       multiple: true,
       value: '<kind>:<address>',
       description:
-        'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain',
+        'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain. Repeatable, and with --out or --post: each batch is read once and goes to every destination, acknowledged once all stored it',
       default: 'none',
     },
     {
@@ -82,7 +81,7 @@ export const SHIP_COMMAND: CommandSpec = {
       multiple: true,
       value: '<key=value>',
       description:
-        "An option of --to's kind, e.g. index=auth0 or tenant=acme; repeatable (never a secret)",
+        "An option of --to's kind, e.g. index=auth0 or tenant=acme; with several --to, <kind>.<key>=<value> (s3.objectMaxSeconds=600); repeatable (never a secret)",
       default: 'none',
     },
     {
@@ -270,13 +269,10 @@ export function shipConfig(
   ];
   const toValues = (args.to as string[] | undefined) ?? [];
   const toOptions = (args['to-option'] as string[] | undefined) ?? [];
-  const given = [
-    ...(out === undefined ? [] : ['--out']),
-    ...(post === undefined ? [] : ['--post']),
-    ...(toValues.length ? ['--to'] : []),
-  ];
-  if (given.length > 1)
-    throw new UsageError(`Pass one of --out, --post or --to, not ${given.join(' and ')}`);
+  if (out !== undefined && post !== undefined)
+    throw new UsageError(
+      'Pass one of --out or --post, not both (each may go with one or more --to: every batch goes to each)',
+    );
   if (out !== undefined && out !== '-') outFolder(out);
   if (headers.length && post === undefined)
     throw new UsageError(`${headerFile === undefined ? '--header' : '--header-file'} needs --post`);
@@ -298,7 +294,11 @@ export function shipConfig(
   const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
   const ca = caFile === undefined ? undefined : readCa(caFile);
   // last: a --to destination holds connections, so nothing may fail after it is made
-  const to = toDestination(toValues, toOptions, env, domain, ca);
+  const tos = toDestinations(toValues, toOptions, env, domain, ca, now);
+  // --out or --post first, then each --to: one read, every batch to each (a fan-out)
+  const local = out !== undefined || post !== undefined;
+  const to = local ? undefined : tos[0];
+  const also = local ? tos : tos.slice(1);
 
   const destination: ShipConfig['destination'] =
     to !== undefined
@@ -311,13 +311,14 @@ export function shipConfig(
   const stateFlagValue = stringFlag(args, 'state');
   const defaultState =
     stateFlagValue === undefined
-      ? defaultStatePath(env, domain, destinationRecord(destination))
+      ? defaultStatePath(env, domain, shipRecord(destination, also))
       : undefined;
   return {
     domain,
     clientId,
     clientSecret,
     destination,
+    ...(also.length ? { also } : {}),
     state: stateFlagValue ?? (defaultState as { path: string }).path,
     ...(defaultState?.note === undefined ? {} : { stateNote: defaultState.note }),
     maxRunTimeSeconds: numberFlag(args, 'max-run-time', { min: 0, exclusiveMin: true }) ?? Infinity,
@@ -379,16 +380,17 @@ function processorNumbers(args: ParsedArgs) {
   };
 }
 
-/** `--to` and `--to-option` as a destination (see `parseTo`); its errors name the flag. */
-function toDestination(
+/** Each `--to` and its `--to-option`s as a destination (see `parseToList`); errors name the flag. */
+function toDestinations(
   values: string[],
   options: string[],
   env: CliIo['env'],
   tenant: string,
   ca: string | undefined,
-): ToDestination | undefined {
+  now: () => number,
+): ToDestination[] {
   try {
-    return parseTo(values, options, env, { tenant, ...(ca === undefined ? {} : { ca }) });
+    return parseToList(values, options, env, { tenant, now, ...(ca === undefined ? {} : { ca }) });
   } catch (error) {
     if (isArgumentError(error)) throw new UsageError(error.message);
     throw error;

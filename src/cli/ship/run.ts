@@ -21,6 +21,7 @@ import {
   createDestination,
 } from '../../destinations';
 import type { PostOptions } from '../../destinations/post';
+import { type FanoutHandler, fanout } from '../../destinations/fanout';
 import { formatDuration, rate } from '../format';
 import { type CliIo, EXIT } from '../io';
 import { type ShipSummary, summaryLine } from '../summary';
@@ -36,7 +37,7 @@ import {
   runStopReason,
 } from './stop';
 import { usageMessage } from './usage';
-import { claimDestination, destinationRecord } from './state-destination';
+import { claimDestination, shipRecord } from './state-destination';
 
 /** Everything `ship` needs, validated (see `shipConfig`). */
 export interface ShipConfig {
@@ -52,6 +53,11 @@ export interface ShipConfig {
     | { kind: 'post'; target: PostOptions }
     /** `--to`: a destination's handler, closed when the command ends. */
     | { kind: 'to'; to: ToDestination };
+  /**
+   * Further `--to` destinations each batch also goes to (one read, a fan-out: a batch is
+   * acknowledged once every destination stored it); closed when the command ends.
+   */
+  also?: ToDestination[];
   /** State file path. */
   state: string;
   /** Said on stderr before the run: the state at the old default (working folder) is used. */
@@ -113,7 +119,12 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
     for (const value of Object.values(config.destination.target.headers ?? {}))
       addHeaderSecrets(redactor, value);
   }
-  if (config.destination.kind === 'to') {
+  const built = [
+    ...(config.destination.kind === 'to' ? [config.destination.to.handler] : []),
+    ...(config.also ?? []).map((to) => to.handler),
+  ];
+  const closeBuilt = () => Promise.allSettled(built.map((h) => h.close()));
+  if (built.length) {
     for (const variable of TO_SECRET_VARIABLES) {
       const value = io.env[variable];
       if (value) redactor.add(value);
@@ -124,17 +135,17 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   try {
     lock = await storage.lock();
   } catch (error) {
-    if (config.destination.kind === 'to') await config.destination.to.handler.close();
+    await closeBuilt();
     io.stderr.write(redactor.redact(`auth0-log-tools ship: ${errorMessage(error)}\n`));
     return (error as { code?: string }).code === 'state_locked' ? EXIT.locked : EXIT.failed;
   }
   try {
     if (config.stateNote !== undefined && !config.quiet)
       io.stderr.write(`auth0-log-tools ship: ${config.stateNote}\n`);
-    const ours = destinationRecord(config.destination);
+    const ours = shipRecord(config.destination, config.also);
     const refused = await claimDestination(storage, ours, config.startFrom, storage.path);
     if (refused !== undefined) {
-      if (config.destination.kind === 'to') await config.destination.to.handler.close();
+      await closeBuilt();
       io.stderr.write(redactor.redact(`auth0-log-tools ship: ${refused}\n`));
       return EXIT.locked;
     }
@@ -204,6 +215,7 @@ class ShipRun {
       this.complain(
         `cannot open ${flag}${where}: ${code && code !== 'invalid_argument' ? code : errorMessage(error)}`,
       );
+      await Promise.allSettled((config.also ?? []).map((to) => to.handler.close()));
       return isArgumentError(error) ? EXIT.usage : EXIT.failed;
     }
 
@@ -365,6 +377,7 @@ class ShipRun {
             ...(destinationError === undefined ? {} : { destinationError }),
             destinationFlag: DESTINATION_FLAGS[config.destination.kind],
           });
+    const counts = (destination as Partial<FanoutHandler>).counts?.();
     const summary: ShipSummary = {
       status: failure !== undefined ? 'failed' : stopReason === 'aborted' ? 'stopped' : 'ok',
       stopReason,
@@ -373,6 +386,14 @@ class ShipRun {
       durationMs,
       logsPerSecond: Math.round(rate(progress.logsShipped, durationMs)),
       destination: destination.destination,
+      ...(counts === undefined
+        ? {}
+        : {
+            destinations: counts.map((c) => ({
+              destination: c.destination,
+              logsShipped: c.logs,
+            })),
+          }),
       state: this.storage.path,
       startCheckpoint: startCheckpoint ?? null,
       checkpoint: totals.checkpoint,
@@ -414,8 +435,18 @@ class ShipRun {
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 
-  /** The destination's handler, picked by name from the spec table (`--to`: already built). */
+  /**
+   * The destination's handler, or with `also` a fan-out over it and them (one read, each batch to
+   * every destination).
+   */
   private openDestination(): DestinationHandler {
+    const first = this.openFirst();
+    const also = this.config.also ?? [];
+    return also.length ? fanout([first, ...also.map((to) => to.handler)]) : first;
+  }
+
+  /** The first destination's handler, picked by name from the spec table (`--to`: already built). */
+  private openFirst(): DestinationHandler {
     const { destination } = this.config;
     if (destination.kind === 'to') return destination.to.handler;
     const handler = createDestination(localDestination(destination), {

@@ -1,0 +1,159 @@
+import { fanout } from '../../src/destinations/fanout';
+import { post } from '../../src/destinations/post';
+import { DestinationError } from '../../src/destinations/errors';
+import { destinationHandler } from '../../src/destinations/handler';
+import type { LogEvent } from '../../src/types';
+import { type Collector, startCollector } from '../support/collector';
+import { ship } from '../support/ship';
+import { memoryStorage, useTenant } from '../support/tenant';
+
+const TOTAL = 300;
+const TENANT = 'acme';
+const tenant = useTenant({ logs: TOTAL, seed: 22, startDate: Date.now() - 3600_000 });
+let a: Collector;
+let b: Collector;
+
+beforeEach(async () => {
+  a = await startCollector();
+  b = await startCollector();
+});
+afterEach(async () => {
+  await a.close();
+  await b.close();
+});
+
+const allIds = () => Array.from({ length: TOTAL }, (_, i) => tenant().logIdAt(i));
+const ids = (collector: Collector) => collector.batches(TENANT).flatMap((batch) => batch.ids);
+const both = () =>
+  fanout([
+    post({ url: new URL(`${a.url}/${TENANT}`) }),
+    post({ url: new URL(`${b.url}/${TENANT}`) }),
+  ]);
+
+describe('fanout', () => {
+  it('gives each destination every log once from one request stream (as many requests as one destination takes)', async () => {
+    tenant().resetStats();
+    const alone = post({ url: new URL(`${a.url}/alone`) });
+    await ship(tenant(), alone, { batchSize: 100 });
+    const oneDestination = tenant().stats().logRequests;
+    expect(a.batches('alone').flatMap((batch) => batch.ids)).toEqual(allIds());
+
+    tenant().resetStats();
+    const handler = both();
+    const { result } = await ship(tenant(), handler, { batchSize: 100 });
+    await handler.close();
+    expect(result.status.error).toBeUndefined();
+    expect(ids(a)).toEqual(allIds());
+    expect(ids(b)).toEqual(allIds());
+    expect(tenant().stats().logRequests).toBe(oneDestination);
+    expect(handler.counts()).toEqual([
+      { destination: `${a.url}/${TENANT}`, logs: TOTAL },
+      { destination: `${b.url}/${TENANT}`, logs: TOTAL },
+    ]);
+    expect(handler.destination).toBe(`${a.url}/${TENANT} + ${b.url}/${TENANT}`);
+  });
+
+  it.each([
+    ['the first', () => a],
+    ['the second', () => b],
+  ])(
+    'an outage of %s destination stops the run for both, and the next run loses nothing in either',
+    async (_, down) => {
+      const storage = memoryStorage();
+      let batches = 0;
+      const handler = both();
+      // the outage starts once the first batch is acknowledged by both and its checkpoint stored
+      const first = await ship(
+        tenant(),
+        handler,
+        {
+          batchSize: 100,
+          maxRetries: 2,
+          onBatchFailure: 'stop',
+          onProgress: () => {
+            batches += 1;
+            if (batches === 1) down().outage = true;
+          },
+        },
+        storage,
+      );
+      expect(first.result.status.error).toMatch(/503/);
+      // the checkpoint stays after the only batch both destinations acknowledged
+      expect(first.result.checkpoint).toBe(tenant().logIdAt(99));
+      expect(storage.current?.checkpointId).toBe(tenant().logIdAt(99));
+
+      down().outage = false;
+      const second = await ship(
+        tenant(),
+        handler,
+        { batchSize: 100, onBatchFailure: 'stop' },
+        storage,
+      );
+      await handler.close();
+      expect(second.result.status.error).toBeUndefined();
+      for (const collector of [a, b]) {
+        // every log once: the batch in flight at the outage was retried, and sent again by the
+        // next run, to the destination that had not stored it only
+        expect(ids(collector)).toEqual(allIds());
+      }
+    },
+  );
+
+  it('passes on a permanent failure before a transient one, and a whole-batch failure before refused logs', async () => {
+    const failing = (error: Error) =>
+      destinationHandler(
+        'x',
+        async () => {
+          throw error;
+        },
+        async () => undefined,
+      );
+    const transient = new DestinationError('post', 'post_http_503', 'post: 503', {
+      permanent: false,
+    });
+    const permanent = new DestinationError('post', 'post_http_401', 'post: 401', {
+      permanent: true,
+    });
+    const refused = new DestinationError('elastic', 'elastic_refused', 'refused', {
+      permanent: true,
+      rejected: [{ log_id: 'x', reason: 'mapping' }],
+    });
+    const logs: LogEvent[] = [{ log_id: '1', date: '2026-01-01T00:00:00.000Z', type: 's' }];
+    await expect(fanout([failing(transient), failing(permanent)])(logs)).rejects.toBe(permanent);
+    await expect(fanout([failing(refused), failing(transient)])(logs)).rejects.toBe(transient);
+    await expect(fanout([failing(refused), failing(refused)])(logs)).rejects.toBe(refused);
+  });
+
+  it('sends a batch again to every destination once the fan-out forgot it (a new process): at most the batch in flight twice', async () => {
+    const storage = memoryStorage();
+    let batches = 0;
+    const first = both();
+    await ship(
+      tenant(),
+      first,
+      {
+        batchSize: 100,
+        maxRetries: 0,
+        onBatchFailure: 'stop',
+        onProgress: () => {
+          batches += 1;
+          if (batches === 1) b.outage = true;
+        },
+      },
+      storage,
+    );
+    await first.close();
+    b.outage = false;
+    const second = both(); // as after a restart
+    const { result } = await ship(tenant(), second, { batchSize: 100 }, storage);
+    await second.close();
+    expect(result.status.error).toBeUndefined();
+    expect(ids(b)).toEqual(allIds());
+    expect(new Set(ids(a))).toEqual(new Set(allIds()));
+    expect(ids(a)).toHaveLength(TOTAL + 100);
+  });
+
+  it('refuses fewer than two handlers, naming what it needs', () => {
+    expect(() => fanout([])).toThrow('two or more destination handlers');
+  });
+});

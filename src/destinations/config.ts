@@ -134,11 +134,20 @@ const SPECS = {
       'allowInsecureHttp',
       'maxAttempts',
       'timeoutMs',
+      'objectMaxLogs',
+      'objectMaxBytes',
+      'objectMaxSeconds',
     ],
     secrets: {},
     configurable: true,
     create: ({ address, options, env, context, label }: SpecInput) =>
-      s3(s3Options(address, options, env, context), label),
+      s3(
+        {
+          ...s3Options(address, options, env, context),
+          ...(context.now === undefined ? {} : { now: context.now }),
+        },
+        label,
+      ),
   },
   file: {
     address: 'path',

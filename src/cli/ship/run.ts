@@ -6,7 +6,15 @@ import { addHeaderSecrets, Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
 import { shipperFailurePolicy, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { fileDeadLetter } from '../../destinations/dead-letter';
-import type { LogEvent, RunProgress, StopReason, StorageLock } from '../../types';
+import type {
+  Gathered,
+  GatheringHandler,
+  LogEvent,
+  LogsHandler,
+  RunProgress,
+  StopReason,
+  StorageLock,
+} from '../../types';
 import {
   caughtFacts,
   failureAdvice,
@@ -241,6 +249,8 @@ class ShipRun {
     let rejected = false; // the storage failed: nothing says the checkpoint was stored
     let failuresInRow = 0;
     let reusable: LogsProcessor | undefined;
+    let sendError: unknown;
+    const shipHandler = this.runHandler(destination, (error) => (sendError = error));
     progress.display?.start();
     try {
       for (;;) {
@@ -257,7 +267,7 @@ class ShipRun {
         this.processor = processor;
         // the processor reports a bad value through its runs; the CLI refuses it at once
         if (processor.optionsError) throw processor.optionsError;
-        let sendError: unknown;
+        sendError = undefined;
         // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
         // the logs that did not exist when the command started (recorded as caught up)
         const runStop = runSignal([
@@ -265,20 +275,12 @@ class ShipRun {
           { signal: this.reachedStart.signal, reason: REACHED_START },
         ]);
         const { status, checkpoint } = await processor
-          .run(
-            Object.assign(
-              async (logs: LogEvent[]) => {
-                sendError = undefined;
-                await destination(logs).catch((error: unknown) => {
-                  sendError = error;
-                  throw error;
-                });
-              },
-              // the destination's warnings (Datadog's intake window) reach the run's status
-              { drainWarnings: () => destination.drainWarnings?.() ?? [] },
-            ),
-            { signal: runStop.signal },
-          )
+          // with --follow, a destination that gathers batches into objects (S3) may hold them
+          // from one poll to the next (one processor for all polls): their checkpoint waits
+          .run(shipHandler, {
+            signal: runStop.signal,
+            hold: config.follow && reusable === processor,
+          })
           .finally(runStop.dispose);
         runs += 1;
         startCheckpoint ??= status.startCheckpoint;
@@ -342,6 +344,8 @@ class ShipRun {
         await timing.sleep(wait, stop.signal);
         if (stop.signal.aborted) {
           stopReason = 'aborted';
+          // what the destination holds from the last poll is stored, and its checkpoint with it
+          if (processor.heldBatches > 0) await processor.run(shipHandler, { signal: stop.signal });
           break;
         }
       }
@@ -433,6 +437,42 @@ class ShipRun {
       Math.min(retryAfterMs, FOLLOW_BACKOFF.maxMs),
     );
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
+  }
+
+  /**
+   * The handler every run of the command gets (one, so that batches a gathering destination holds
+   * at the end of a poll are taken over by the next): it tells `onError` what the destination
+   * failed with, and passes on its warnings and, for S3, its `gather` and `flush`.
+   */
+  private runHandler(
+    destination: DestinationHandler & Partial<GatheringHandler>,
+    onError: (error: unknown) => void,
+  ): LogsHandler {
+    const failed = (error: unknown) => {
+      onError(error);
+      throw error;
+    };
+    const { gather, flush } = destination;
+    return Object.assign(
+      async (logs: LogEvent[]) => {
+        onError(undefined);
+        await destination(logs).catch(failed);
+      },
+      // the destination's warnings (Datadog's intake window) reach the run's status
+      { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+      gather && flush
+        ? {
+            gather: async (logs: LogEvent[]): Promise<Gathered> => {
+              onError(undefined);
+              const taken = await gather.call(destination, logs).catch(failed);
+              const stored = taken.stored.catch(failed);
+              stored.catch(() => undefined);
+              return { stored };
+            },
+            flush: (what: 'due' | 'all') => flush.call(destination, what).catch(failed),
+          }
+        : {},
+    );
   }
 
   /**

@@ -1,0 +1,275 @@
+import { gunzipSync } from 'node:zlib';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { LogsProcessor } from '../../src/processor';
+import { s3 } from '../../src/destinations/s3';
+import { fanout } from '../../src/destinations/fanout';
+import { post } from '../../src/destinations/post';
+import { startFakeTenant, type FakeTenant } from '../../src/testing';
+import type { LogEvent } from '../../src/types';
+import { type Collector, startCollector } from '../support/collector';
+import { S3RVER_CREDENTIALS, type S3Peer, startS3Peer } from '../support/s3-peer';
+import { credentials, memoryStorage } from '../support/tenant';
+
+const TENANT = 'acme.eu.auth0.com';
+const START = Date.parse('2026-11-30T00:00:00.000Z');
+let peer: S3Peer;
+let reader: S3Client;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  peer = await startS3Peer();
+  process.env['AWS_ACCESS_KEY_ID'] = S3RVER_CREDENTIALS.accessKeyId;
+  process.env['AWS_SECRET_ACCESS_KEY'] = S3RVER_CREDENTIALS.secretAccessKey;
+  process.env['AWS_REGION'] = 'us-east-1';
+  reader = new S3Client({
+    endpoint: peer.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: S3RVER_CREDENTIALS,
+  });
+});
+afterAll(async () => {
+  process.env = saved;
+  reader.destroy();
+  await peer.close();
+});
+
+/** Every object under `prefix` (in any bucket), its key and its logs. */
+async function objects(prefix: string, bucket = peer.bucket) {
+  const out: Array<{ key: string; logs: LogEvent[] }> = [];
+  let token: string | undefined;
+  do {
+    const list = await reader.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const { Key } of list.Contents ?? []) {
+      const object = await reader.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      const body = Buffer.from(
+        await (
+          object.Body as { transformToByteArray(): Promise<Uint8Array> }
+        ).transformToByteArray(),
+      );
+      const text = gunzipSync(body).toString();
+      out.push({
+        key: Key as string,
+        logs: text
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as LogEvent),
+      });
+    }
+    token = list.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+/** A simulated clock shared by the tenant, the processor and the destination. */
+function clock(start = START) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+const ids = (tenant: FakeTenant) =>
+  Array.from({ length: tenant.logCount() }, (_, i) => tenant.logIdAt(i));
+
+function processor(tenant: FakeTenant, time: ReturnType<typeof clock>, storage = memoryStorage()) {
+  return new LogsProcessor(storage, {
+    ...credentials(tenant),
+    batchSize: 100,
+    onBatchFailure: 'stop',
+    now: time.now,
+    sleep: async () => undefined,
+    random: () => 0,
+  });
+}
+
+/** An S3 client that keeps each PutObject in memory (key, gzip body), for the day-long run. */
+function recordingClient() {
+  const puts: Array<{ key: string; logs: LogEvent[] }> = [];
+  return {
+    puts,
+    client: {
+      async send(command: unknown) {
+        const input = (command as { input: { Key: string; Body: Buffer } }).input;
+        const logs = gunzipSync(input.Body)
+          .toString()
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as LogEvent);
+        puts.push({ key: input.Key, logs });
+        return {};
+      },
+    },
+  };
+}
+
+const log = (i: number, at: number): LogEvent => ({
+  log_id: `900${new Date(at).toISOString().replace(/\D/g, '').slice(0, 17)}${String(i).padStart(36, '0')}`,
+  date: new Date(at).toISOString(),
+  type: 's',
+});
+
+describe('s3 objects of a useful size', () => {
+  it('a day of 10 s polls (simulated) writes at most 86,400 / objectMaxSeconds objects, every log once', async () => {
+    // as the processor drives it: each poll hands over what is new, and its end stores what is due
+    const time = clock();
+    const { puts, client } = recordingClient();
+    const handler = s3({ bucket: peer.bucket, tenant: TENANT, client, now: time.now });
+    const gathered: LogEvent[] = [];
+    const acknowledged: string[] = [];
+    for (let poll = 0; poll < 8640; poll++) {
+      if (poll % 3 === 0) {
+        const batch = [log(gathered.length, time.now())];
+        gathered.push(...batch);
+        const { stored } = await handler.gather(batch);
+        void stored.then(() => acknowledged.push(...batch.map((l) => l.log_id as string)));
+      }
+      await handler.flush('due');
+      time.advance(10_000);
+    }
+    await handler.flush('all');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(puts.length).toBeLessThanOrEqual(86_400 / 300);
+    // an object opens with the first log after the last one was stored (a log every 30 s)
+    expect(puts.length).toBeGreaterThanOrEqual(Math.floor(86_400 / (300 + 30)));
+    expect(puts.flatMap((p) => p.logs)).toEqual(gathered);
+    // a batch is acknowledged once its object is stored, never before
+    expect(acknowledged).toEqual(gathered.map((l) => l.log_id));
+    expect(puts[0]?.key).toBe(
+      `${TENANT}/2026/11/30/${gathered[0]?.log_id}-${puts[0]?.logs.at(-1)?.log_id}.ndjson.gz`,
+    );
+  });
+
+  it('through the processor: polls every 10 s hold batches until their object is stored, and the checkpoint follows the objects', async () => {
+    const time = clock();
+    const tenant = await startFakeTenant({ logs: 0, now: time.now, startDate: START, seed: 7 });
+    try {
+      const handler = s3({
+        bucket: peer.bucket,
+        prefix: 'polls',
+        tenant: TENANT,
+        endpoint: peer.endpoint,
+        maxAttempts: 1,
+        objectMaxSeconds: 60,
+        now: time.now,
+      });
+      const storage = memoryStorage();
+      const shipper = processor(tenant, time, storage);
+      const checkpoints: Array<string | null> = [];
+      for (let poll = 0; poll < 30; poll++) {
+        tenant.addLogs(2);
+        const { status } = await shipper.run(handler, { hold: true });
+        expect(status.error).toBeUndefined();
+        checkpoints.push(storage.current?.checkpointId ?? null);
+        time.advance(10_000);
+      }
+      // 300 s of polls, objects of 60 s: four stored, the fifth held
+      const before = await objects('polls/');
+      expect(before).toHaveLength(4);
+      const inObjects = before.flatMap((o) => o.logs.map((l) => l.log_id));
+      // the stored checkpoint is the last log of a stored object, never past one
+      expect(storage.current?.checkpointId).toBe(inObjects.at(-1));
+      expect(new Set(checkpoints).size).toBe(5); // null, then once per object
+      expect(shipper.heldBatches).toBeGreaterThan(0);
+      // the end (ship's SIGTERM): a run with an aborted signal stores what is held
+      const last = await shipper.run(handler, { signal: AbortSignal.abort() });
+      await handler.close();
+      expect(last.status.error).toBeUndefined();
+      const stored = await objects('polls/');
+      expect(stored).toHaveLength(5);
+      expect(stored.flatMap((o) => o.logs.map((l) => l.log_id)).sort()).toEqual(ids(tenant));
+      expect(storage.current?.checkpointId).toBe(tenant.logIdAt(tenant.logCount() - 1));
+    } finally {
+      await tenant.close();
+    }
+  });
+
+  it('a crash before an object is stored ships its logs again into a new object: nothing lost, nothing twice', async () => {
+    const time = clock();
+    const tenant = await startFakeTenant({ logs: 0, now: time.now, startDate: START, seed: 9 });
+    try {
+      const storage = memoryStorage();
+      const make = () =>
+        s3({
+          bucket: peer.bucket,
+          prefix: 'crash',
+          tenant: TENANT,
+          endpoint: peer.endpoint,
+          maxAttempts: 1,
+          objectMaxSeconds: 100,
+          now: time.now,
+        });
+      const first = make();
+      const crashed = processor(tenant, time, storage);
+      for (let poll = 0; poll < 15; poll++) {
+        tenant.addLogs(3);
+        await crashed.run(first, { hold: true });
+        time.advance(10_000);
+      }
+      // the process dies: the open object (50 s of logs) is never stored, its checkpoint neither
+      const stored = await objects('crash/');
+      expect(stored).toHaveLength(1);
+      expect(storage.current?.checkpointId).toBe(stored[0]?.logs.at(-1)?.log_id);
+      const second = make();
+      const { status } = await processor(tenant, time, storage).run(second);
+      await second.close();
+      expect(status.error).toBeUndefined();
+      const after = await objects('crash/');
+      expect(after).toHaveLength(2);
+      expect(after.flatMap((o) => o.logs.map((l) => l.log_id)).sort()).toEqual(ids(tenant));
+    } finally {
+      await tenant.close();
+    }
+  });
+
+  it('with another destination: an S3 outage stops both, and the next run loses nothing in either', async () => {
+    const time = clock();
+    const tenant = await startFakeTenant({
+      logs: 250,
+      now: time.now,
+      startDate: START - 3600_000,
+      seed: 3,
+    });
+    const collector: Collector = await startCollector();
+    const bucket = 'late-bucket';
+    try {
+      const storage = memoryStorage();
+      const make = () =>
+        fanout([
+          post({ url: new URL(`${collector.url}/acme`) }),
+          s3({ bucket, tenant: TENANT, endpoint: peer.endpoint, maxAttempts: 1, now: time.now }),
+        ]);
+      const down = make();
+      const failed = await processor(tenant, time, storage).run(down);
+      await down.close();
+      expect(failed.status.error).toMatch(/NoSuchBucket/);
+      expect(storage.current?.checkpointId ?? null).toBeNull();
+
+      await reader.send(new CreateBucketCommand({ Bucket: bucket }));
+      const up = make();
+      const again = await processor(tenant, time, storage).run(up);
+      await up.close();
+      expect(again.status.error).toBeUndefined();
+      const stored = await objects('', bucket);
+      expect(stored.flatMap((o) => o.logs.map((l) => l.log_id)).sort()).toEqual(ids(tenant));
+      const posted = collector.batches('acme').flatMap((b) => b.ids);
+      expect(new Set(posted)).toEqual(new Set(ids(tenant)));
+      // the collector stored the batches S3 did not: the first run's, at most, again
+      expect(posted.length - ids(tenant).length).toBeLessThanOrEqual(250);
+      expect(up.counts().map((c) => c.logs)).toEqual([250, 250]);
+    } finally {
+      await collector.close();
+      await tenant.close();
+    }
+  });
+});

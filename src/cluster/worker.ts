@@ -8,7 +8,13 @@ import { LogsProcessor } from '../processor';
 import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';
-import type { LogEvent, RunResult, StorageContext, WarningSource } from '../types';
+import type {
+  GatheringHandler,
+  LogEvent,
+  RunResult,
+  StorageContext,
+  WarningSource,
+} from '../types';
 import { checkPostgres } from './checks';
 import { connectionError, RedisClients, redisAddress } from './redis';
 import { tenantStateKey } from './state-key';
@@ -218,10 +224,30 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
         if (!(time <= newest)) newest = time;
       }
     };
-    // the destination's warnings (Datadog's intake window) reach the run's status through it
-    const handler: typeof ship & WarningSource = Object.assign(ship, {
-      drainWarnings: () => (slot.tenant.handler as WarningSource).drainWarnings?.() ?? [],
-    });
+    // the destination's warnings (Datadog's intake window) reach the run's status through it,
+    // and an S3 destination gathers the run's batches into objects (see `GatheringHandler`)
+    const own = slot.tenant.handler as WarningSource & Partial<GatheringHandler>;
+    const { gather, flush } = own;
+    const handler: typeof ship & WarningSource & Partial<GatheringHandler> = Object.assign(
+      ship,
+      { drainWarnings: () => own.drainWarnings?.() ?? [] },
+      gather && flush
+        ? {
+            gather: async (logs: LogEvent[]) => {
+              if (lease.lost.aborted)
+                throw Object.assign(lease.lost.reason as Error, { permanent: true });
+              const taken = await gather.call(own, logs);
+              shipped += logs.length;
+              for (const log of logs) {
+                const time = Date.parse(log.date);
+                if (!(time <= newest)) newest = time;
+              }
+              return taken;
+            },
+            flush: (what: 'due' | 'all') => flush.call(own, what),
+          }
+        : {},
+    );
     const storage: StorageContext = {
       read: () => slot.storage.read(),
       write: (doc) => slot.storage.write(doc),

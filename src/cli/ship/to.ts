@@ -44,7 +44,13 @@ export function parseTo(
   if (values.length > 1) {
     throw new ArgumentError('`--to` given more than once: parse them with parseToList', 'to');
   }
-  return oneTo((values[0] as string).trim(), settingsOf(options), env, context);
+  const value = (values[0] as string).trim();
+  // `<kind>.<key>=<value>` as with several --to is taken too
+  const prefix = `${splitTo(value).kind}.`;
+  const own = options.map((o) =>
+    o.trimStart().startsWith(prefix) ? o.trimStart().slice(prefix.length) : o,
+  );
+  return oneTo(value, settingsOf(own), env, context);
 }
 
 /**

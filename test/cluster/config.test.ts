@@ -247,7 +247,7 @@ describe('a tenant with several destinations', () => {
     const tenant = clusterTenant(beta as NonNullable<typeof beta>, {});
     // an S3 destination among them makes the handler gather (objects, not one per batch)
     expect(typeof (tenant.handler as { gather?: unknown }).gather).toBe('function');
-    await tenant.close();
+    await tenant.close?.();
   });
 
   it('names the entry at fault: an option the kind does not take, an entry of two kinds, destinations beside a single key', () => {

@@ -190,8 +190,10 @@ const probe = `
     expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/cli/main.js']));
     expect(files.filter((f) => f.endsWith('.map') || f === 'dist/cli/main.mjs')).toEqual([]);
     // 1.8 MB before, for the three layers alone: every entry bundled its own core, with source maps
-    // embedding the sources. With the destinations and the cluster added it stays under 1.2 MB.
-    expect(pack?.unpackedSize).toBeLessThan(1_200_000);
+    // embedding the sources. With the destinations and the cluster added it was 1.2 MB; the fan-out
+    // and S3 objects add 53 KB (sources, their types twice, doc comments). A core bundled per entry
+    // again would take it well past 1.3 MB (and fail the one-core check below).
+    expect(pack?.unpackedSize).toBeLessThan(1_300_000);
     // One core: the client class is defined in exactly one CommonJS file.
     const cjs = files.filter((f) => f.endsWith('.js'));
     const defining = cjs.filter((f) =>

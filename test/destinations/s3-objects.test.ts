@@ -5,15 +5,20 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { runShip } from '../../src/cli/ship/command';
 import { LogsProcessor } from '../../src/processor';
 import { s3 } from '../../src/destinations/s3';
+import { objectGatherer } from '../../src/destinations/objects';
 import { fanout } from '../../src/destinations/fanout';
 import { post } from '../../src/destinations/post';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
-import type { LogEvent } from '../../src/types';
+import type { LogEvent, StoredState } from '../../src/types';
 import { type Collector, startCollector } from '../support/collector';
 import { S3RVER_CREDENTIALS, type S3Peer, startS3Peer } from '../support/s3-peer';
 import { credentials, memoryStorage } from '../support/tenant';
+import { captureIo, ndjsonIds, tempDir } from '../support/cli';
 
 const TENANT = 'acme.eu.auth0.com';
 const START = Date.parse('2026-11-30T00:00:00.000Z');
@@ -271,5 +276,163 @@ describe('s3 objects of a useful size', () => {
       await collector.close();
       await tenant.close();
     }
+  });
+});
+
+async function objectIds(prefix: string): Promise<string[][]> {
+  {
+    const list = await reader.send(
+      new ListObjectsV2Command({ Bucket: peer.bucket, Prefix: prefix }),
+    );
+    const out: string[][] = [];
+    for (const { Key } of list.Contents ?? []) {
+      const object = await reader.send(new GetObjectCommand({ Bucket: peer.bucket, Key }));
+      const body = Buffer.from(
+        await (
+          object.Body as { transformToByteArray(): Promise<Uint8Array> }
+        ).transformToByteArray(),
+      );
+      out.push(ndjsonIds(gunzipSync(body).toString()));
+    }
+    return out;
+  }
+}
+
+describe('ship --follow --out and --to s3', () => {
+  it('polls every 10 s (simulated) into one file and S3 objects of objectMaxSeconds; a signal stores the object held', async () => {
+    const dir = await tempDir();
+    const tenant = await startFakeTenant({ logs: 250, seed: 8 });
+    try {
+      const caFile = path.join(dir, 'ca.pem');
+      const state = path.join(dir, 'state.json');
+      const out = path.join(dir, 'logs.ndjson');
+      await fs.writeFile(caFile, tenant.ca);
+      const controller = new AbortController();
+      let clock = Date.parse('2026-01-01T00:00:00Z');
+      let polls = 0;
+      const checkpoints: Array<string | null> = [];
+      const capture = captureIo({
+        env: {
+          AUTH0_DOMAIN: tenant.domain,
+          AUTH0_CLIENT_ID: tenant.clientId,
+          AUTH0_CLIENT_SECRET: tenant.clientSecret,
+          AWS_ENDPOINT_URL_S3: peer.endpoint,
+          AWS_REGION: 'us-east-1',
+        },
+        signal: controller.signal,
+        timing: {
+          now: () => clock,
+          random: () => 1,
+          sleep: async (ms) => {
+            clock += ms;
+            polls += 1;
+            const doc = JSON.parse(await fs.readFile(state, 'utf8')) as StoredState;
+            checkpoints.push(doc.checkpointId ?? null);
+            if (polls < 9) tenant.addLogs(2);
+            else controller.abort();
+          },
+        },
+      });
+      const code = await runShip(
+        [
+          '--ca-file',
+          caFile,
+          '--state',
+          state,
+          '--follow',
+          '--interval',
+          '10',
+          '--json',
+          '--out',
+          out,
+          '--to',
+          `s3://${peer.bucket}/follow`,
+          '--to-option',
+          's3.objectMaxSeconds=60',
+          '--to-option',
+          'maxAttempts=1',
+        ],
+        capture.io,
+      );
+      expect(capture.stderr()).toBe('');
+      expect(code).toBe(0);
+      const all = Array.from({ length: tenant.logCount() }, (_, i) => tenant.logIdAt(i));
+      expect(ndjsonIds(await fs.readFile(out, 'utf8'))).toEqual(all);
+      const objects = await objectIds('follow/');
+      // the backlog and the first minute's polls in one object; the rest stored at the signal
+      expect(objects).toHaveLength(2);
+      expect(objects.flat()).toEqual(all);
+      // the checkpoint waited for the first object (60 s), then followed it
+      expect(checkpoints.slice(0, 5).every((c) => c === null)).toBe(true);
+      expect(checkpoints.at(-1)).toBe(objects[0]?.at(-1));
+      const summary = JSON.parse(capture.stdout()) as { checkpoint: string; destinations: unknown };
+      expect(summary.checkpoint).toBe(all.at(-1));
+    } finally {
+      await tenant.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('objectGatherer', () => {
+  const batch = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => log(from + i, START));
+  const gatherer = (bounds: Partial<Parameters<typeof objectGatherer>[0]>, fail = () => false) => {
+    const stored: LogEvent[][] = [];
+    const objects = objectGatherer(
+      { maxLogs: 1000, maxBytes: 1 << 20, maxSeconds: 300, now: () => START, ...bounds },
+      async (logs, ndjson) => {
+        if (fail()) throw new Error('PutObject failed');
+        expect(ndjson.split('\n')).toHaveLength(logs.length + 1);
+        stored.push(logs);
+      },
+    );
+    return { objects, stored };
+  };
+
+  it('stores an object before a batch would take it past maxLogs or maxBytes, and at the bound itself', async () => {
+    const byCount = gatherer({ maxLogs: 5 });
+    await byCount.objects.gather(batch(0, 2));
+    await byCount.objects.gather(batch(2, 2));
+    await byCount.objects.gather(batch(4, 2)); // 6 > 5: the first two batches go first
+    await byCount.objects.gather(batch(6, 3)); // 5: stored at once
+    expect(byCount.stored.map((o) => o.length)).toEqual([4, 5]);
+
+    const line = Buffer.byteLength(`${JSON.stringify(log(0, START))}\n`);
+    const byBytes = gatherer({ maxBytes: line * 3 });
+    await byBytes.objects.gather(batch(0, 2));
+    await byBytes.objects.gather(batch(2, 2));
+    await byBytes.objects.gather(batch(4, 5)); // bigger than an object: one of its own
+    expect(byBytes.stored.map((o) => o.length)).toEqual([2, 2, 5]);
+  });
+
+  it('takes a retried batch once, and objectMaxSeconds 0 stores each batch as it comes', async () => {
+    const { objects, stored } = gatherer({});
+    const first = await objects.gather(batch(0, 3));
+    const again = await objects.gather(batch(0, 3));
+    expect(again.stored).toBe(first.stored);
+    await objects.flush('due'); // not due: 0 s old
+    expect(stored).toEqual([]);
+    await objects.flush('all');
+    await first.stored;
+    expect(stored).toEqual([batch(0, 3)]);
+
+    const each = gatherer({ maxSeconds: 0 });
+    await each.objects.gather(batch(0, 2));
+    await each.objects.gather(batch(2, 2));
+    expect(each.stored.map((o) => o.length)).toEqual([2, 2]);
+  });
+
+  it('a failed store rejects its batches only; the next object is a new one', async () => {
+    let failing = true;
+    const { objects, stored } = gatherer({}, () => failing);
+    const lost = await objects.gather(batch(0, 2));
+    await objects.flush('all');
+    await expect(lost.stored).rejects.toThrow('PutObject failed');
+    failing = false;
+    const next = await objects.gather(batch(0, 2)); // read again from the checkpoint
+    await objects.flush('all');
+    await next.stored;
+    expect(stored).toEqual([batch(0, 2)]);
   });
 });

@@ -86,9 +86,8 @@ export function fanout(handlers: readonly DestinationHandler[]): FanoutHandler {
     const count = (i: number) => {
       (counts[i] as DestinationCount).logs += logs.length;
     };
-    let taken: Gathered[];
-    try {
-      taken = await everyOne(async (h, i): Promise<Gathered> => {
+    const results = await Promise.allSettled(
+      list.map(async (h, i): Promise<Gathered> => {
         const g = (h as Partial<GatheringHandler>).gather;
         if (typeof g === 'function') {
           const gathered = await g.call(h, logs);
@@ -100,17 +99,24 @@ export function fanout(handlers: readonly DestinationHandler[]): FanoutHandler {
           count(i);
         }
         return { stored: Promise.resolve() };
-      });
-      if (key !== undefined) partly.delete(key);
-    } catch (error) {
+      }),
+    );
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.some((f) => rejectedLogs(f) === undefined)) {
       if (key !== undefined && done.size) remember(partly, key, done);
-      throw error;
+      throw pick(failures);
     }
-    const stored = Promise.allSettled(taken.map((t) => t.stored)).then((results) => {
-      const failures = results.flatMap((r) =>
-        r.status === 'rejected' ? [r.reason as unknown] : [],
-      );
-      if (failures.length) throw pick(failures);
+    if (key !== undefined) partly.delete(key);
+    // a destination that refused some logs for good stored the rest: the refusal is passed on
+    // (to the dead letter) only once every other destination stored the batch too
+    const refused = failures.length ? pick(failures) : undefined;
+    const taken = results.map((r) =>
+      r.status === 'fulfilled' ? r.value : { stored: Promise.resolve() },
+    );
+    const stored = Promise.allSettled(taken.map((t) => t.stored)).then((settled) => {
+      const failed = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      if (failed.length) throw pick(failed);
+      if (refused !== undefined) throw refused;
     });
     stored.catch(() => undefined); // the processor awaits it; no unhandled rejection meanwhile
     return { stored };

@@ -159,6 +159,8 @@ export class Delivery {
   private readonly gatherer: GatheringHandler | undefined;
   /** Batches taken in by the gatherer and not yet stored, by seq; each settles once stored. */
   private readonly held = new Map<number, HeldBatch & { started: boolean; done: Promise<void> }>();
+  /** Every held batch until it has settled, the ones being settled included. */
+  private readonly settling = new Set<{ started: boolean; done: Promise<void> }>();
   /** Set at the end of the run: what is still held belongs to the next run, not to this one. */
   private detached = false;
 
@@ -180,9 +182,20 @@ export class Delivery {
     };
     record.done = entry.stored.then(
       after(() => this.settle(batch)),
-      (error: unknown) => after(() => this.failed(batch, error, true))(),
+      (error: unknown) =>
+        after(() => {
+          // stored but for logs refused for good (another destination of a fan-out): dead letter
+          const rejected = rejectedLogs(error);
+          return rejected
+            ? this.refused(batch, error, rejected, true)
+            : this.failed(batch, error, true);
+        })(),
     );
     this.held.set(batch.seq, record);
+    // until it has settled (its checkpoint stored, or its failure recorded) the run waits for it
+    this.settling.add(record);
+    const gone = () => this.settling.delete(record);
+    void record.done.then(gone, gone);
   }
 
   /** Runs the pipeline and reports what it did. Rejects on storage failure. */
@@ -258,13 +271,13 @@ export class Delivery {
       this.stopError ??= error;
     }
     if (!keep) {
-      await Promise.all([...this.held.values()].map((entry) => entry.done));
+      await Promise.all([...this.settling].map((entry) => entry.done));
       return [];
     }
     // the batches stored by the flush settle in callbacks queued by then; the rest stay held
     await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...this.settling].filter((r) => r.started).map((r) => r.done));
     const records = [...this.held.values()];
-    await Promise.all(records.filter((r) => r.started).map((r) => r.done));
     this.detached = true;
     // everything past the checkpoint goes over, renumbered from 0: the batches still held, and
     // the ones stored after them (settled, waiting for the held ones before them to commit)

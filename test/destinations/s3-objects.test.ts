@@ -12,6 +12,8 @@ import { LogsProcessor } from '../../src/processor';
 import { s3 } from '../../src/destinations/s3';
 import { objectGatherer } from '../../src/destinations/objects';
 import { fanout } from '../../src/destinations/fanout';
+import { elastic } from '../../src/destinations/elastic';
+import { startElasticPeer } from '../support/elastic-peer';
 import { post } from '../../src/destinations/post';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import type { LogEvent, StoredState } from '../../src/types';
@@ -297,6 +299,63 @@ async function objectIds(prefix: string): Promise<string[][]> {
     return out;
   }
 }
+
+describe('a fan-out with S3 and Elasticsearch', () => {
+  it('a document Elasticsearch refuses for good goes to the dead letter once S3 stored its batch; nothing else stops', async () => {
+    const time = clock();
+    const tenant = await startFakeTenant({
+      logs: 150,
+      now: time.now,
+      startDate: START - 3600_000,
+      seed: 4,
+    });
+    const es = await startElasticPeer('ApiKey ZmFub3V0OmtleQ==');
+    es.refuseAlways(tenant.logIdAt(42), {
+      status: 400,
+      type: 'mapper_parsing_exception',
+      reason: 'failed to parse field [details.error]',
+    });
+    try {
+      const handler = fanout([
+        elastic({ url: es.url, apiKey: 'ZmFub3V0OmtleQ==' }),
+        s3({
+          bucket: peer.bucket,
+          prefix: 'refused',
+          tenant: TENANT,
+          endpoint: peer.endpoint,
+          maxAttempts: 1,
+          now: time.now,
+        }),
+      ]);
+      const dead: string[] = [];
+      const storage = memoryStorage();
+      const { status, checkpoint } = await new LogsProcessor(storage, {
+        ...credentials(tenant),
+        batchSize: 100,
+        onBatchFailure: 'stop',
+        deadLetter: async (entries) => {
+          // the object holding the batch is stored by then
+          expect((await objects('refused/')).length).toBe(1);
+          dead.push(...entries.map((e) => e.log_id));
+        },
+        now: time.now,
+        sleep: async () => undefined,
+      }).run(handler);
+      await handler.close();
+      expect(status.error).toBeUndefined();
+      expect(status.logsDeadLettered).toBe(1);
+      expect(dead).toEqual([tenant.logIdAt(42)]);
+      expect(checkpoint).toBe(tenant.logIdAt(149));
+      expect((await objects('refused/')).flatMap((o) => o.logs.map((l) => l.log_id))).toEqual(
+        ids(tenant),
+      );
+      expect(es.docs.size).toBe(149);
+    } finally {
+      await es.close();
+      await tenant.close();
+    }
+  });
+});
 
 describe('ship --follow --out and --to s3', () => {
   it('polls every 10 s (simulated) into one file and S3 objects of objectMaxSeconds; a signal stores the object held', async () => {

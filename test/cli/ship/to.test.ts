@@ -111,7 +111,7 @@ describe('ship --to', () => {
     }
   });
 
-  it('s3: one object per batch holding every log once; the AWS secret nowhere', async () => {
+  it('s3: objects of --to-option objectMaxLogs holding every log once; the AWS secret nowhere', async () => {
     const peer = await startS3Peer();
     const saved = { ...process.env };
     // the AWS SDK reads its credentials from the process's environment
@@ -125,7 +125,14 @@ describe('ship --to', () => {
     });
     try {
       const run = await shipTo(
-        ['--to', `s3:s3://${peer.bucket}/auth0`, '--to-option', 'maxAttempts=1'],
+        [
+          '--to',
+          `s3:s3://${peer.bucket}/auth0`,
+          '--to-option',
+          'maxAttempts=1',
+          '--to-option',
+          'objectMaxLogs=100',
+        ],
         { AWS_ENDPOINT_URL_S3: peer.endpoint, AWS_REGION: 'us-east-1' },
       );
       expect(run.stderr).toBe('');

@@ -61,6 +61,8 @@ export function fanout(handlers: readonly DestinationHandler[]): FanoutHandler {
    * up does not get it again at each retry. Forgotten once every destination stored it.
    */
   const partly = new Map<string, Set<number>>();
+  /** Per destination that gathers: the batches it holds, by key (counted once stored). */
+  const gathering = list.map(() => new Set<string>());
   const send = async (logs: LogEvent[]) => {
     if (logs.length === 0) return;
     const key = batchKey(logs);
@@ -91,6 +93,12 @@ export function fanout(handlers: readonly DestinationHandler[]): FanoutHandler {
         const g = (h as Partial<GatheringHandler>).gather;
         if (typeof g === 'function') {
           const gathered = await g.call(h, logs);
+          // a retried batch is taken once by it, and counted once
+          const pending = gathering[i] as Set<string>;
+          if (key === undefined || pending.has(key)) return gathered;
+          pending.add(key);
+          const forget = () => void pending.delete(key);
+          gathered.stored.then(forget, forget);
           return { stored: gathered.stored.then(() => count(i)) };
         }
         if (!done.has(i)) {

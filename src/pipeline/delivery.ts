@@ -264,13 +264,15 @@ export class Delivery {
       stop === 'caught_up' &&
       this.stopError === undefined &&
       this.o.retry.signal?.aborted !== true;
+    let broke = false;
     try {
       await this.gatherer.flush(keep ? 'due' : 'all');
     } catch (error) {
       // a failed object fails its batches through their `stored`; this is for a flush that broke
       this.stopError ??= error;
+      broke = true;
     }
-    if (!keep) {
+    if (!keep && !broke) {
       await Promise.all([...this.settling].map((entry) => entry.done));
       return [];
     }
@@ -279,6 +281,11 @@ export class Delivery {
     await Promise.all([...this.settling].filter((r) => r.started).map((r) => r.done));
     const records = [...this.held.values()];
     this.detached = true;
+    if (broke) {
+      // nothing goes over: the next run reads the batches not stored again from the checkpoint
+      this.settled.clear();
+      return [];
+    }
     // everything past the checkpoint goes over, renumbered from 0: the batches still held, and
     // the ones stored after them (settled, waiting for the held ones before them to commit)
     const over: HeldBatch[] = [

@@ -2,6 +2,7 @@ import { fanout } from '../../src/destinations/fanout';
 import { post } from '../../src/destinations/post';
 import { DestinationError } from '../../src/destinations/errors';
 import { destinationHandler } from '../../src/destinations/handler';
+import { objectGatherer } from '../../src/destinations/objects';
 import type { LogEvent } from '../../src/types';
 import { type Collector, startCollector } from '../support/collector';
 import { ship } from '../support/ship';
@@ -151,6 +152,52 @@ describe('fanout', () => {
     expect(ids(b)).toEqual(allIds());
     expect(new Set(ids(a))).toEqual(new Set(allIds()));
     expect(ids(a)).toHaveLength(TOTAL + 100);
+  });
+
+  it('gathers with a gathering destination: a failure elsewhere fails the take, and the retry goes to the one that failed only', async () => {
+    const objects: string[][] = [];
+    const gathering = Object.assign(
+      destinationHandler(
+        'gathering',
+        async () => undefined,
+        async () => undefined,
+      ),
+      objectGatherer(
+        { maxLogs: 1000, maxBytes: 1 << 20, maxSeconds: 300, now: () => 0 },
+        async (logs) => void objects.push(logs.map((l) => l.log_id as string)),
+      ),
+    );
+    let calls = 0;
+    let reopened = 0;
+    const flaky = Object.assign(
+      destinationHandler(
+        'flaky',
+        async () => {
+          calls += 1;
+          if (calls === 1)
+            throw new DestinationError('post', 'post_http_503', 'post: 503', { permanent: false });
+        },
+        async () => undefined,
+      ),
+      {
+        reopen: () => void (reopened += 1),
+        drainWarnings: () => [{ code: 'destination_window' as const, message: 'old logs dropped' }],
+      },
+    );
+    const handler = fanout([gathering, flaky]);
+    const batch: LogEvent[] = [{ log_id: 'a1', date: '2026-01-01T00:00:00.000Z', type: 's' }];
+    await expect(handler.gather?.(batch)).rejects.toThrow('503');
+    const taken = await handler.gather?.(batch);
+    await handler.flush?.('all');
+    await taken?.stored;
+    expect(objects).toEqual([['a1']]); // taken once by the gathering one
+    expect(calls).toBe(2);
+    expect(handler.counts().map((c) => c.logs)).toEqual([1, 1]);
+    handler.reopen?.();
+    expect(reopened).toBe(1);
+    expect(handler.drainWarnings?.()).toEqual([
+      { code: 'destination_window', message: 'old logs dropped' },
+    ]);
   });
 
   it('refuses fewer than two handlers, naming what it needs', () => {

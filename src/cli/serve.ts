@@ -61,6 +61,10 @@ export const SERVE_COMMAND: CommandSpec = {
 export function textLine(run: RunRecord): string {
   if (run.skipped) return `${run.time} ${run.tenant}: skipped (${run.skipped})`;
   const parts = [`${run.time} ${run.tenant}: ${run.logsProcessed} logs shipped, ${run.stopReason}`];
+  if (run.destinations)
+    parts.push(
+      `each destination: ${run.destinations.map((d) => `${d.destination} ${d.logs} logs`).join(', ')}`,
+    );
   if (run.takeover) parts.push(`lease taken over (fencing token ${run.fencingToken})`);
   if (run.logsDeadLettered) parts.push(`${run.logsDeadLettered} logs refused, in the dead letter`);
   const skipped = (run.skippedRanges ?? [])

@@ -2,7 +2,7 @@ import { isLoopback } from '../destinations/address';
 import { DESTINATION_SPECS, type DestinationKind, createDestination } from '../destinations/config';
 import type { DestinationHandler } from '../destinations/handler';
 import type { GatheringHandler, LogEvent, WarningSource } from '../types';
-import { fanout } from '../destinations/fanout';
+import { type FanoutHandler, fanout } from '../destinations/fanout';
 import { credentialsFromUrl } from '../destinations/post';
 import { ArgumentError } from '../errors';
 import type { TenantConfig, TenantDestination } from './config';
@@ -125,6 +125,10 @@ function withWarnings(
   return Object.assign(
     (logs: LogEvent[]) => destination(logs),
     { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+    // several destinations: each one's acknowledged logs, for the run line
+    typeof (destination as Partial<FanoutHandler>).counts === 'function'
+      ? { counts: () => (destination as FanoutHandler).counts() }
+      : {},
     gather && flush
       ? {
           gather: (logs: LogEvent[]) => gather.call(destination, logs),

@@ -226,7 +226,9 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     };
     // the destination's warnings (Datadog's intake window) reach the run's status through it,
     // and an S3 destination gathers the run's batches into objects (see `GatheringHandler`)
-    const own = slot.tenant.handler as WarningSource & Partial<GatheringHandler>;
+    const own = slot.tenant.handler as WarningSource &
+      Partial<GatheringHandler> & { counts?: () => Array<{ destination: string; logs: number }> };
+    const countsBefore = own.counts?.();
     const { gather, flush } = own;
     const handler: typeof ship & WarningSource & Partial<GatheringHandler> = Object.assign(
       ship,
@@ -306,6 +308,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       }));
     }
     if (result?.status.logsDeadLettered) record.logsDeadLettered = result.status.logsDeadLettered;
+    const countsAfter = own.counts?.();
+    if (countsAfter)
+      record.destinations = countsAfter.map(({ destination, logs }, i) => ({
+        destination,
+        logs: logs - (countsBefore?.[i]?.logs ?? 0),
+      }));
     if (Number.isFinite(newest)) record.lagSeconds = Math.max(0, (now() - newest) / 1000);
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {

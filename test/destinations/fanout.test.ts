@@ -3,7 +3,13 @@ import { post } from '../../src/destinations/post';
 import { DestinationError } from '../../src/destinations/errors';
 import { destinationHandler } from '../../src/destinations/handler';
 import { objectGatherer } from '../../src/destinations/objects';
+import { randomUUID } from 'node:crypto';
 import type { LogEvent } from '../../src/types';
+import { parseServeConfig, type TenantConfig } from '../../src/cluster/config';
+import { clusterTenant } from '../../src/cluster/tenants';
+import { startClusterWorker } from '../../src/cluster/worker';
+import type { RunRecord } from '../../src/cluster/run-record';
+import { textLine } from '../../src/cli/serve';
 import { type Collector, startCollector } from '../support/collector';
 import { ship } from '../support/ship';
 import { memoryStorage, useTenant } from '../support/tenant';
@@ -198,6 +204,52 @@ describe('fanout', () => {
     expect(handler.drainWarnings?.()).toEqual([
       { code: 'destination_window', message: 'old logs dropped' },
     ]);
+  });
+
+  it("serve: a tenant's destinations list gets every log in each, and the run line names each count", async () => {
+    const fake = tenant();
+    const config = parseServeConfig({
+      redis: 'redis://127.0.0.1:6379',
+      tenants: [
+        {
+          id: 'fan',
+          domain: fake.domain,
+          clientId: fake.clientId,
+          clientSecret: fake.clientSecret,
+          intervalSeconds: 1,
+          destinations: [
+            { post: { url: `${a.url}/${TENANT}` } },
+            { post: { url: `${b.url}/${TENANT}` } },
+          ],
+        },
+      ],
+    });
+    const runs: RunRecord[] = [];
+    const worker = await startClusterWorker({
+      redis: 'redis://127.0.0.1:6379',
+      queue: `fanout-${randomUUID().slice(0, 8)}`,
+      tenants: [clusterTenant({ ...(config.tenants[0] as TenantConfig), ca: fake.ca })],
+      onRun: (run) => runs.push(run),
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!runs.some((run) => run.stopReason === 'caught_up' && run.logsProcessed > 0)) {
+        if (Date.now() > deadline) throw new Error(`no run caught up: ${JSON.stringify(runs)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await worker.stop();
+    }
+    expect(ids(a)).toEqual(allIds());
+    expect(ids(b)).toEqual(allIds());
+    const run = runs.find((r) => r.logsProcessed > 0) as RunRecord;
+    expect(run.destinations).toEqual([
+      { destination: `${a.url}/${TENANT}`, logs: TOTAL },
+      { destination: `${b.url}/${TENANT}`, logs: TOTAL },
+    ]);
+    expect(textLine(run)).toContain(
+      `each destination: ${a.url}/${TENANT} ${TOTAL} logs, ${b.url}/${TENANT} ${TOTAL} logs`,
+    );
   });
 
   it('refuses fewer than two handlers, naming what it needs', () => {

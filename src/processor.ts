@@ -54,7 +54,8 @@ export interface RunOptions {
    */
   signal?: AbortSignal;
   /**
-   * The caller runs again soon with the same handler (polling, as `ship --follow` and `serve` do):
+   * The caller runs again soon with the same handler (polling, as `ship --follow` does; `serve`
+   * builds a processor per run and does not):
    * a handler that gathers batches (the S3 destination, see `GatheringHandler`) may keep holding
    * the batches it has not stored when the run ends caught up, and the next run of this processor
    * takes them over and reads on after them. Their checkpoint is stored only once they are, so a

@@ -9,6 +9,7 @@ export type { RunOptions, RunReport } from './processor';
 export type { LogsProcessorOptions } from './options/processor';
 export type { BatchFailure, LogsHandler, RunProgress } from './types';
 export type { DeadLetterEntry, RejectedLog, WarningSource } from './types';
+export type { Gathered, GatheringHandler } from './types';
 // The shipping promise every entry point of this package uses (`'stop'` unless asked to skip).
 export { SHIPPER_DEFAULTS, shipperFailurePolicy } from './pipeline/promise';
 export type { ShipperFailurePolicy } from './pipeline/promise';

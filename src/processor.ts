@@ -1,7 +1,7 @@
 import { batches } from './pipeline/batches';
 import { LogsApiClient } from './client';
 import { DEFAULTS } from './defaults';
-import { Delivery } from './pipeline/delivery';
+import { Delivery, type HeldBatch } from './pipeline/delivery';
 import {
   ArgumentError,
   errorMessage,
@@ -60,10 +60,20 @@ export interface RunOptions {
   /**
    * Read only the logs whose `log_id` is below this one (56 digits, e.g. `logIdAt(date)` for the
    * logs written before `date`): the run stops, caught up, before the first log at or past it,
-   * and the checkpoint never moves past it. Read with one cursor (`backfillCursors` is not used).
+   * and the checkpoint never moves past it (several `backfillCursors` stop at it too).
    * @throws ArgumentError (the run rejects at once) when it is not a 56-digit id
    */
   until?: string;
+  /**
+   * The caller runs again soon with the same handler (polling, as `ship --follow` does; `serve`
+   * builds a processor per run and does not):
+   * a handler that gathers batches (the S3 destination, see `GatheringHandler`) may keep holding
+   * the batches it has not stored when the run ends caught up, and the next run of this processor
+   * takes them over and reads on after them. Their checkpoint is stored only once they are, so a
+   * crash meanwhile reads them again. Without it, every run ends with everything stored.
+   * @default false
+   */
+  hold?: boolean;
 }
 
 /** Totals of the stored run history between two dates, as {@link LogsProcessor.getReport} gives. */
@@ -90,6 +100,19 @@ export class LogsProcessor {
   private readonly log: Logger;
   /** Masks the client secret and the access tokens in every string of the status and the logs. */
   private readonly redactor = new Redactor();
+  /**
+   * What a run with `hold` left held by its gathering handler: the stored checkpoint before them,
+   * the checkpoint to read on from, and the batches. Taken over by the next run of the same
+   * handler from the same stored checkpoint; dropped otherwise (read again from the checkpoint).
+   */
+  private carry:
+    | {
+        handler: LogsHandler;
+        checkpoint: string | null;
+        readFrom: string | null;
+        held: HeldBatch[];
+      }
+    | undefined;
 
   /**
    * Throws an `ArgumentError` when `storageContext`, the options or the credentials (`domain`,
@@ -148,6 +171,15 @@ export class LogsProcessor {
   }
 
   /**
+   * Batches a gathering handler holds from the last run with `hold` (not stored yet, their
+   * checkpoint not either): a later run of the same handler takes them over; one without `hold`
+   * (an aborted signal reads nothing more) stores them and their checkpoint.
+   */
+  get heldBatches(): number {
+    return this.carry?.held.length ?? 0;
+  }
+
+  /**
    * The bad option value every run of this processor reports (before any request), if any: for
    * callers that want to refuse it at once, as the CLI does. `undefined` when the options are good.
    */
@@ -167,7 +199,11 @@ export class LogsProcessor {
     const until: unknown = given?.until;
     if (until !== undefined && !isLogId(until))
       throw new ArgumentError('Expected `until` to be a log_id of 56 digits', 'until');
-    runOptions = { ...(signal ? { signal } : {}), ...(until === undefined ? {} : { until }) };
+    runOptions = {
+      ...(signal ? { signal } : {}),
+      ...(until === undefined ? {} : { until }),
+      ...(given?.hold === true ? { hold: true } : {}),
+    };
     await this.store.lock(); // one run per state (a second run on it is refused at once)
     try {
       return await this.runLocked(handler, runOptions);
@@ -209,6 +245,14 @@ export class LogsProcessor {
       return this.finish(status, null, null, error);
     }
     status.startCheckpoint = startCheckpoint;
+    const carry = this.carry;
+    this.carry = undefined;
+    const carried =
+      carry && carry.handler === handler && carry.checkpoint === startCheckpoint
+        ? carry
+        : undefined;
+    // after what the handler holds from the last run (stored with the next object)
+    const readFrom = carried ? carried.readFrom : startCheckpoint;
     this.log.debug(`Starting from checkpoint ${startCheckpoint ?? '(the oldest log)'}`);
     const deadline = start + o.maxRunTimeSeconds * 1000;
     const counts: PageCounts = { requests: 0, fetched: 0, replayed: 0 };
@@ -233,7 +277,7 @@ export class LogsProcessor {
         addWarning(status, 'backfill_fallback', `${BACKFILL_FALLBACK_WARNING} ${reason}.`),
       onState: (state) => (cursors = state),
       client,
-      from: startCheckpoint,
+      from: readFrom,
       until: earlierLogId(range?.bound, runOptions.until),
       take: DEFAULTS.maxPageSize,
       filter,
@@ -252,7 +296,7 @@ export class LogsProcessor {
     });
     // a checkpoint older than the tenant keeps logs: say which logs may have expired unshipped
     const watched = watchExpiry(pages, {
-      checkpoint: startCheckpoint,
+      checkpoint: readFrom,
       tenantNow: () => client.tenantNow(),
       oldest: async () => {
         const answer = await client.getLogs(
@@ -273,6 +317,8 @@ export class LogsProcessor {
       onBatchFailure: o.onBatchFailure,
       deadLetter: o.deadLetter,
       onProgress,
+      ...(carried ? { carried: carried.held } : {}),
+      hold: runOptions.hold === true,
       retry: {
         ...this.retryPolicy(
           o,
@@ -286,10 +332,20 @@ export class LogsProcessor {
     // the one transform stage: every handler, dead letter and onBatchFailure sees shaped logs
     const report = await delivery.drain(
       shapeBatches(
-        cappedBatches(batches(watched, o.batchSize, startCheckpoint), range?.ceiling),
+        cappedBatches(
+          batches(watched, o.batchSize, readFrom, carried?.held.length ?? 0),
+          range?.ceiling,
+        ),
         createShaper(o.shape),
       ),
     );
+    if (report.held.length)
+      this.carry = {
+        handler,
+        checkpoint: report.checkpoint,
+        readFrom: report.readTo,
+        held: report.held,
+      };
     status.logsProcessed = report.logsProcessed;
     if (report.skipped.length) status.skipped = report.skipped;
     if (report.logsDeadLettered) status.logsDeadLettered = report.logsDeadLettered;

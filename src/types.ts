@@ -236,6 +236,30 @@ export interface WarningSource {
   drainWarnings?: () => RunWarning[];
 }
 
+/**
+ * What a {@link GatheringHandler} answers when it has taken a batch in: `stored` resolves once the
+ * batch is stored for good (the object holding it is written), or rejects (then the batch is not
+ * acknowledged and is read again from the checkpoint).
+ */
+export interface Gathered {
+  stored: Promise<void>;
+}
+
+/**
+ * A handler that gathers batches before it stores them (the S3 destination gathers them into
+ * objects of `objectMaxLogs` / `objectMaxBytes` / `objectMaxSeconds`). `LogsProcessor` calls
+ * `gather` instead of the handler and moves the checkpoint over a batch only once its `stored`
+ * resolved (deferred acknowledgement: the promise "no log lost" holds across the gathering).
+ * - `gather(logs)`: resolves once the batch is taken in; the same batch gathered again (a retry)
+ *   is not taken twice.
+ * - `flush('due')`: stores what its age bound says is due (called at the end of a run that may
+ *   hold batches for the next one); `flush('all')`: stores everything gathered.
+ */
+export interface GatheringHandler {
+  gather(logs: LogEvent[]): Promise<Gathered>;
+  flush(what: 'due' | 'all'): Promise<void>;
+}
+
 /** One warning of a run (`RunStatus.warnings`): a stable code and the message shown to people. */
 export interface RunWarning {
   code: WarningCode;
@@ -314,10 +338,18 @@ export interface StoredState {
 
 /** The destination of a stored state (`StoredState.destination`), e.g. `{ kind: 'file', address: '/var/log/auth0.ndjson' }`. */
 export interface StoredDestination {
-  /** `stdout`, `file`, `post`, or a `--to` kind (`splunk`, `datadog`, `elastic`, `s3`). */
+  /**
+   * `stdout`, `file`, `post`, a `--to` kind (`splunk`, `datadog`, `elastic`, `s3`), or `fanout`
+   * (several of them).
+   */
   kind: string;
   /** Where: a real file path, a URL without user info or query, `-` for stdout. */
   address: string;
+  /**
+   * Kind `fanout` (several destinations from one read): each destination's record; `address` is
+   * their descriptions, sorted, joined by ` + `.
+   */
+  destinations?: StoredDestination[];
 }
 
 /** The tenant a stored state belongs to (`StoredState.tenant`). */

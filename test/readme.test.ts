@@ -9,6 +9,8 @@ import { getLogType, typesAtLevel } from '../src/auth0/log-types';
 import { createHmac } from 'node:crypto';
 import { LOG_CATEGORIES } from '../src/auth0/log-categories';
 import { startFakeTenant } from '../src/testing';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3RVER_CREDENTIALS, startS3Peer } from './support/s3-peer';
 
 // The README and the docs/ pages: their code compiles, their links and paths lead somewhere, and
 // their library examples run as written, against the built package (npm test builds it).
@@ -279,6 +281,58 @@ describe('README and docs/ links', () => {
       expect(expected.length).toBeGreaterThan(10);
       expect(types).toEqual(expected);
     } finally {
+      await tenant.close();
+    }
+  });
+
+  it('the several-destinations example ships every log to the file and into one S3 object', async () => {
+    const tenant = await startFakeTenant({ logs: 300 });
+    const peer = await startS3Peer();
+    try {
+      const out = path.join(scratch, 'fanout.ndjson');
+      const code = (await codeBlock('README.md', '#### Several destinations from one read', 'js'))
+        .replace('/var/log/auth0/logs.ndjson', out)
+        .replace('s3://audit-logs/auth0', `s3://${peer.bucket}/readme`)
+        .replace('/var/lib/auth0-logs/fanout.json', path.join(scratch, 'fanout.json'));
+      const file = path.join(scratch, 'fanout.cjs');
+      await fs.writeFile(file, code);
+      await fs.writeFile(path.join(scratch, 'ca.pem'), tenant.ca);
+      const { stdout } = await run(process.execPath, [file], {
+        env: {
+          PATH: process.env.PATH,
+          NODE_EXTRA_CA_CERTS: path.join(scratch, 'ca.pem'),
+          AUTH0_DOMAIN: tenant.domain,
+          AUTH0_CLIENT_ID: tenant.clientId,
+          AUTH0_CLIENT_SECRET: tenant.clientSecret,
+          AWS_ENDPOINT_URL_S3: peer.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        },
+      });
+      const all = Array.from({ length: 300 }, (_, k) => tenant.logIdAt(k));
+      const lines = (await fs.readFile(out, 'utf8')).trim().split('\n');
+      expect(lines.map((line) => (JSON.parse(line) as { log_id: string }).log_id)).toEqual(all);
+      expect(stdout.trim().split('\n')).toEqual([
+        `300 logs to ${out}`,
+        `300 logs to s3 s3://${peer.bucket}/readme`,
+      ]);
+      const reader = new S3Client({
+        endpoint: peer.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: S3RVER_CREDENTIALS,
+      });
+      const list = await reader.send(
+        new ListObjectsV2Command({ Bucket: peer.bucket, Prefix: 'readme/' }),
+      );
+      reader.destroy();
+      // one run, 300 logs: one object (the run ends with everything stored)
+      expect((list.Contents ?? []).map((o) => o.Key)).toEqual([
+        expect.stringMatching(new RegExp(`/${all[0]}-${all[299]}\\.ndjson\\.gz$`)),
+      ]);
+    } finally {
+      await peer.close();
       await tenant.close();
     }
   });

@@ -10,6 +10,10 @@ export function textLine(run: RunRecord): string {
   const state = run.inProgress ? 'so far, catching up' : run.stopReason;
   const parts = [`${run.time} ${run.tenant}: ${run.logsProcessed} logs shipped, ${state}`];
   if (run.lagSeconds !== undefined) parts.push(`lag ${formatDuration(run.lagSeconds * 1000)}`);
+  if (run.destinations)
+    parts.push(
+      `each destination: ${run.destinations.map((d) => `${d.destination} ${d.logs} logs`).join(', ')}`,
+    );
   if (run.takeover) parts.push(`lease taken over (fencing token ${run.fencingToken})`);
   if (run.logsDeadLettered) parts.push(`${run.logsDeadLettered} logs refused, in the dead letter`);
   const skipped = (run.skippedRanges ?? [])

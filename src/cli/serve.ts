@@ -70,7 +70,8 @@ function neededPeers(config: ServeConfig, metricsPort: number | undefined): Peer
   const needed: PeerDependency[] = ['bullmq', 'ioredis'];
   if (config.postgres) needed.push('pg');
   if (metricsPort !== undefined) needed.push('prom-client');
-  if (config.tenants.some((tenant) => tenant.destination?.kind === 's3'))
+  const s3 = (entry: { destination?: { kind: string } }) => entry.destination?.kind === 's3';
+  if (config.tenants.some((tenant) => s3(tenant) || (tenant.destinations ?? []).some(s3)))
     needed.push('@aws-sdk/client-s3');
   return needed;
 }

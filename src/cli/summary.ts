@@ -18,6 +18,12 @@ export interface ShipSummary {
   logsPerSecond: number;
   /** `stdout`, the file, or the URL without credentials and query. */
   destination: string;
+  /**
+   * With several destinations (`--to` repeated, or with `--out`/`--post`): each one's logs
+   * acknowledged, in the order given (a batch sent again after another destination failed counts
+   * again). `destination` then names them all, joined by ` + `.
+   */
+  destinations?: Array<{ destination: string; logsShipped: number }>;
   /** Absolute path of the state file; `null`: none (a range without `--state`, nothing stored). */
   state: string | null;
   startCheckpoint: string | null;
@@ -71,6 +77,10 @@ export function summaryLine(summary: ShipSummary, _now?: number): string {
           ? `Nothing new to ship to ${summary.destination}`
           : `Shipped ${shipped}, ${stopReasonText(reason)}`;
   const parts = [`${lead}; checkpoint ${summary.checkpoint ?? 'none'}`];
+  if (summary.destinations)
+    parts.push(
+      `each destination: ${summary.destinations.map((d) => `${d.destination} ${formatCount(d.logsShipped)} logs`).join(', ')}`,
+    );
   // how far behind only when it stopped before catching up (below): caught up is not behind
   if (summary.newestLogDate) parts.push(`newest log ${summary.newestLogDate}`);
   if (summary.skippedLogs) {

@@ -95,6 +95,14 @@ const url = (schemes: string[]) =>
     `must be a URL (${schemes.join(' or ')})`,
   );
 
+const postSchema = z.strictObject({
+  url: url(['https:', 'http:']),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeoutMs: ranged('timeoutMs', LIMITS.timeoutMs, true).optional(),
+  /** Allows a plain `http://` url to a host that is not a loopback address. */
+  allowInsecureHttp: z.boolean().optional(),
+});
+
 const destinationSchema = z.strictObject({
   address: text,
   options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -134,16 +142,16 @@ const tenant = z.strictObject({
   piiMethod: z.enum(['mask', 'hash']).optional(),
   onBatchFailure: z.enum(['stop', 'skip']).optional(),
   deadLetter: text.optional(),
-  post: z
-    .strictObject({
-      url: url(['https:', 'http:']),
-      headers: z.record(z.string(), z.string()).optional(),
-      timeoutMs: ranged('timeoutMs', LIMITS.timeoutMs, true).optional(),
-      /** Allows a plain `http://` url to a host that is not a loopback address. */
-      allowInsecureHttp: z.boolean().optional(),
-    })
-    .optional(),
+  post: postSchema.optional(),
   ...destinationEntries,
+  /**
+   * Several destinations from one read: each entry one destination as a tenant's own keys give it
+   * (`{ post: {...} }`, `{ s3: {...} }`); instead of those keys.
+   */
+  destinations: z
+    .array(z.strictObject({ post: postSchema.optional(), ...destinationEntries }))
+    .min(1)
+    .optional(),
 });
 
 const config = z.strictObject({
@@ -197,12 +205,27 @@ export interface TenantConfig {
   startFrom?: string;
   /** Longest run, in seconds (the tenant's, else the top level's); unset: until caught up. */
   maxRunTimeSeconds?: number;
-  post?: {
-    url: string;
-    headers: Record<string, string>;
-    timeoutMs?: number;
-    allowInsecureHttp?: boolean;
-  };
+  post?: PostEntry;
+  destination?: DestinationEntry;
+  /**
+   * Several destinations from one read (the `destinations` key), each a `post` or another kind;
+   * then `post` and `destination` are absent. Each batch goes to every one of them and is
+   * acknowledged once all stored it (`destinations.fanout`).
+   */
+  destinations?: TenantDestination[];
+}
+
+/** A tenant's `post` destination, as the configuration gives it. */
+export interface PostEntry {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs?: number;
+  allowInsecureHttp?: boolean;
+}
+
+/** One entry of a tenant's `destinations`: `post` or another kind (exactly one is set). */
+export interface TenantDestination {
+  post?: PostEntry;
   destination?: DestinationEntry;
 }
 
@@ -214,6 +237,13 @@ export interface ServeConfig {
   leaseSeconds: number;
   metricsHost?: string;
   tenants: TenantConfig[];
+}
+
+function postEntry(post: z.infer<typeof postSchema>): PostEntry {
+  const out: PostEntry = { url: post.url, headers: post.headers ?? {} };
+  if (post.timeoutMs !== undefined) out.timeoutMs = post.timeoutMs;
+  if (post.allowInsecureHttp) out.allowInsecureHttp = true;
+  return out;
 }
 
 /** `tenants[1].post.url` (tenant "acme") */
@@ -272,10 +302,42 @@ export function parseServeConfig(
     seen.add(t.id);
     const kinds = DESTINATION_KINDS.filter((kind) => t[kind] !== undefined);
     const count = kinds.length + (t.post ? 1 : 0);
-    if (count !== 1)
+    if (t.destinations !== undefined && count > 0)
       problems.push(
-        `${at}: needs exactly one destination (post, ${DESTINATION_KINDS.join(', ')}), got ${count}`,
+        `${at}: has destinations and ${[...(t.post ? ['post'] : []), ...kinds].join(', ')}: put every destination in destinations`,
       );
+    else if (t.destinations === undefined && count !== 1)
+      problems.push(
+        `${at}: needs exactly one destination (post, ${DESTINATION_KINDS.join(', ')}), or several in destinations, got ${count}`,
+      );
+    const entryOf = (
+      e: { post?: z.infer<typeof postSchema> | undefined } & {
+        [K in DestinationKind]?: z.infer<typeof destinationSchema> | undefined;
+      },
+      here: string,
+    ): TenantDestination => {
+      const kind = DESTINATION_KINDS.find((k) => e[k] !== undefined);
+      if (e.post) return { post: postEntry(e.post) };
+      if (!kind) return {};
+      const entry = e[kind] as z.infer<typeof destinationSchema>;
+      const allowed = Object.keys(DESTINATION_SPECS[kind].secrets);
+      for (const name of Object.keys(entry.secrets ?? {}))
+        if (!allowed.includes(name))
+          problems.push(`${here}.${kind}.secrets.${name}: unknown key (${allowed.join(', ')})`);
+      const destination: DestinationEntry = { kind, address: entry.address };
+      if (entry.options) destination.options = entry.options;
+      if (entry.secrets) destination.secrets = entry.secrets;
+      return { destination };
+    };
+    const list = (t.destinations ?? []).map((e, j) => {
+      const here = `${at}.destinations[${j}]`;
+      const n = DESTINATION_KINDS.filter((k) => e[k] !== undefined).length + (e.post ? 1 : 0);
+      if (n !== 1)
+        problems.push(
+          `${here}: needs exactly one destination (post, ${DESTINATION_KINDS.join(', ')}), got ${n}`,
+        );
+      return entryOf(e, here);
+    });
     let ca: string | undefined;
     if (t.ca) {
       try {
@@ -286,18 +348,8 @@ export function parseServeConfig(
         );
       }
     }
-    let destination: DestinationEntry | undefined;
-    const kind = kinds[0];
-    if (kind && t.post === undefined && kinds.length === 1) {
-      const entry = t[kind] as z.infer<typeof destinationSchema>;
-      const allowed = Object.keys(DESTINATION_SPECS[kind].secrets);
-      for (const name of Object.keys(entry.secrets ?? {}))
-        if (!allowed.includes(name))
-          problems.push(`${at}.${kind}.secrets.${name}: unknown key (${allowed.join(', ')})`);
-      destination = { kind, address: entry.address };
-      if (entry.options) destination.options = entry.options;
-      if (entry.secrets) destination.secrets = entry.secrets;
-    }
+    const destination =
+      t.post === undefined && kinds.length === 1 ? entryOf(t, at).destination : undefined;
     const out: TenantConfig = {
       id: t.id,
       domain: t.domain,
@@ -323,12 +375,9 @@ export function parseServeConfig(
     if (t.startFrom !== undefined) out.startFrom = t.startFrom;
     const maxRunTimeSeconds = t.maxRunTimeSeconds ?? doc.maxRunTimeSeconds;
     if (maxRunTimeSeconds !== undefined) out.maxRunTimeSeconds = maxRunTimeSeconds;
-    if (t.post) {
-      out.post = { url: t.post.url, headers: t.post.headers ?? {} };
-      if (t.post.timeoutMs !== undefined) out.post.timeoutMs = t.post.timeoutMs;
-      if (t.post.allowInsecureHttp) out.post.allowInsecureHttp = true;
-    }
+    if (t.post) out.post = postEntry(t.post);
     if (destination) out.destination = destination;
+    if (t.destinations) out.destinations = list;
     // the library's own rules, as every run would apply them
     for (const { option, message } of tenantOptionProblems(out))
       problems.push(`${where(raw, ['tenants', i, ...(option ? [option] : [])])}: ${message}`);

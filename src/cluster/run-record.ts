@@ -25,6 +25,11 @@ export interface RunRecord {
   stopReason?: StopReason;
   /** Logs acknowledged by the destination in this run (so far, while {@link inProgress}). */
   logsProcessed: number;
+  /**
+   * With several destinations (`destinations`): each one's logs acknowledged in this run, in the
+   * configured order (a batch sent again after another destination failed counts again).
+   */
+  destinations?: Array<{ destination: string; logs: number }>;
   /** Logs given up on in this run (tenant `onBatchFailure: "skip"`), named by {@link skippedRanges}. */
   logsSkipped?: number;
   /** The id ranges skipped: after `fromCheckpoint` up to `toCheckpoint`. */

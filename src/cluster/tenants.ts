@@ -1,10 +1,11 @@
 import { isLoopback } from '../destinations/address';
 import { DESTINATION_SPECS, type DestinationKind, createDestination } from '../destinations/config';
 import type { DestinationHandler } from '../destinations/handler';
-import type { LogEvent, WarningSource } from '../types';
+import type { GatheringHandler, LogEvent, WarningSource } from '../types';
+import { type FanoutHandler, fanout } from '../destinations/fanout';
 import { credentialsFromUrl } from '../destinations/post';
 import { ArgumentError } from '../errors';
-import type { TenantConfig } from './config';
+import type { TenantConfig, TenantDestination } from './config';
 import { tenantProcessorOptions } from './tenant-options';
 import type { ClusterTenant } from './worker-options';
 
@@ -25,22 +26,57 @@ export function clusterTenant(
     intervalSeconds: config.intervalSeconds,
     ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
   };
-  if (config.post) {
-    const { timeoutMs } = config.post;
-    const name = (key: string) => `tenants.${config.id}.post.${key}`;
+  const list: TenantDestination[] = config.destinations ?? [
+    config.post
+      ? { post: config.post }
+      : config.destination
+        ? { destination: config.destination }
+        : {},
+  ];
+  const made: DestinationHandler[] = [];
+  try {
+    list.forEach((entry, i) =>
+      made.push(
+        tenantDestination(
+          config,
+          entry,
+          config.destinations ? `tenants.${config.id}.destinations[${i}]` : `tenants.${config.id}`,
+          env,
+        ),
+      ),
+    );
+  } catch (error) {
+    void Promise.allSettled(made.map((h) => h.close()));
+    throw error;
+  }
+  // several: one read, each batch to every one, acknowledged once all stored it
+  const destination = made.length === 1 ? (made[0] as DestinationHandler) : fanout(made);
+  return { ...base, handler: withWarnings(destination), close: () => destination.close() };
+}
+
+/** One destination of a tenant, its settings named from `at` (`tenants.acme`, `...destinations[1]`). */
+function tenantDestination(
+  config: TenantConfig,
+  entry: TenantDestination,
+  at: string,
+  env: Record<string, string | undefined>,
+): DestinationHandler {
+  if (entry.post) {
+    const { timeoutMs } = entry.post;
+    const name = (key: string) => `${at}.post.${key}`;
     // as `ship --post`: user:password@ becomes a Basic header, plain http only to this machine
     // (as `--to`), the tenant's `ca` trusted
     const { url, headers, fromUrl } = credentialsFromUrl(
-      new URL(config.post.url),
-      config.post.headers,
+      new URL(entry.post.url),
+      entry.post.headers,
       name,
     );
-    if (url.protocol === 'http:' && !isLoopback(url.hostname) && !config.post.allowInsecureHttp)
+    if (url.protocol === 'http:' && !isLoopback(url.hostname) && !entry.post.allowInsecureHttp)
       throw new ArgumentError(
         `\`${name('url')}\` is plain http to ${url.hostname}, which is not a loopback address: use https, or set \`${name('allowInsecureHttp')}\``,
         'url',
       );
-    const post = createDestination(
+    return createDestination(
       {
         kind: 'post',
         address: url.href,
@@ -57,32 +93,47 @@ export function clusterTenant(
         optionName: name,
       },
     );
-    return { ...base, handler: withWarnings(post), close: () => post.close() };
   }
-  const entry = config.destination;
-  if (!entry) throw new Error(`tenant ${config.id} has no destination`);
-  const spec = DESTINATION_SPECS[entry.kind as DestinationKind];
+  const d = entry.destination;
+  if (!d) throw new Error(`tenant ${config.id} has no destination`);
+  const spec = DESTINATION_SPECS[d.kind as DestinationKind];
   const secrets: Record<string, string> = {};
-  for (const [name, value] of Object.entries(entry.secrets ?? {})) {
+  for (const [name, value] of Object.entries(d.secrets ?? {})) {
     const variable = spec.secrets[name];
     if (variable) secrets[variable] = value;
   }
-  const destination = createDestination(
-    { kind: entry.kind, address: entry.address, options: entry.options ?? {} },
+  return createDestination(
+    { kind: d.kind, address: d.address, options: d.options ?? {} },
     {
       env: { ...env, ...secrets },
       tenant: config.domain,
       ...(config.ca === undefined ? {} : { ca: config.ca }),
-      addressName: `tenants.${config.id}.${entry.kind}.address`,
-      optionName: (key) => `tenants.${config.id}.${entry.kind}.options.${key}`,
+      addressName: `${at}.${d.kind}.address`,
+      optionName: (key) => `${at}.${d.kind}.options.${key}`,
     },
   );
-  return { ...base, handler: withWarnings(destination), close: () => destination.close() };
 }
 
-/** A tenant's handler: the destination, its warnings (`drainWarnings`) passed on to the run. */
-function withWarnings(destination: DestinationHandler): ClusterTenant['handler'] & WarningSource {
-  return Object.assign((logs: LogEvent[]) => destination(logs), {
-    drainWarnings: () => destination.drainWarnings?.() ?? [],
-  });
+/**
+ * A tenant's handler: the destination, its warnings (`drainWarnings`) passed on to the run, and
+ * an S3 destination's `gather` and `flush` (objects of a run's batches, not one per batch).
+ */
+function withWarnings(
+  destination: DestinationHandler & Partial<GatheringHandler>,
+): ClusterTenant['handler'] & WarningSource & Partial<GatheringHandler> {
+  const { gather, flush } = destination;
+  return Object.assign(
+    (logs: LogEvent[]) => destination(logs),
+    { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+    // several destinations: each one's acknowledged logs, for the run line
+    typeof (destination as Partial<FanoutHandler>).counts === 'function'
+      ? { counts: () => (destination as FanoutHandler).counts() }
+      : {},
+    gather && flush
+      ? {
+          gather: (logs: LogEvent[]) => gather.call(destination, logs),
+          flush: (what: 'due' | 'all') => flush.call(destination, what),
+        }
+      : {},
+  );
 }

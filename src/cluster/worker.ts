@@ -9,7 +9,13 @@ import { LogsProcessor } from '../processor';
 import { PostgresStorage } from '../storage/postgres';
 import { RedisStorage } from '../storage/redis';
 import type { StorageLease } from '../storage/lease';
-import type { LogEvent, RunResult, StorageContext, WarningSource } from '../types';
+import type {
+  GatheringHandler,
+  LogEvent,
+  RunResult,
+  StorageContext,
+  WarningSource,
+} from '../types';
 import { checkPostgres } from './checks';
 import { connectionError, RedisClients, redisAddress } from './redis';
 import { tenantStateKey } from './state-key';
@@ -210,20 +216,43 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     const started = now();
     let newest = Number.NaN;
     let shipped = 0;
-    const ship = async (logs: LogEvent[]) => {
-      // a run whose lease is gone ships nothing more: another worker runs the tenant now
+    // a run whose lease is gone ships nothing more: another worker runs the tenant now
+    const leaseHeld = () => {
       if (lease.lost.aborted) throw Object.assign(lease.lost.reason as Error, { permanent: true });
-      await slot.tenant.handler(logs);
+    };
+    const counted = (logs: LogEvent[]) => {
       shipped += logs.length;
       for (const log of logs) {
         const time = Date.parse(logOf(log).date); // `data.date` with format 'stream'
         if (!(time <= newest)) newest = time;
       }
     };
-    // the destination's warnings (Datadog's intake window) reach the run's status through it
-    const handler: typeof ship & WarningSource = Object.assign(ship, {
-      drainWarnings: () => (slot.tenant.handler as WarningSource).drainWarnings?.() ?? [],
-    });
+    const ship = async (logs: LogEvent[]) => {
+      leaseHeld();
+      await slot.tenant.handler(logs);
+      counted(logs);
+    };
+    // the destination's warnings (Datadog's intake window) reach the run's status through it,
+    // and an S3 destination gathers the run's batches into objects (see `GatheringHandler`)
+    const own = slot.tenant.handler as WarningSource &
+      Partial<GatheringHandler> & { counts?: () => Array<{ destination: string; logs: number }> };
+    const countsBefore = own.counts?.();
+    const { gather, flush } = own;
+    const handler: typeof ship & WarningSource & Partial<GatheringHandler> = Object.assign(
+      ship,
+      { drainWarnings: () => own.drainWarnings?.() ?? [] },
+      gather && flush
+        ? {
+            gather: async (logs: LogEvent[]) => {
+              leaseHeld();
+              const taken = await gather.call(own, logs);
+              counted(logs);
+              return taken;
+            },
+            flush: (what: 'due' | 'all') => flush.call(own, what),
+          }
+        : {},
+    );
     const storage: StorageContext = {
       read: () => slot.storage.read(),
       write: (doc) => slot.storage.write(doc),
@@ -263,6 +292,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       takeover: lease.takeover,
       ...facts,
     };
+    const countsAfter = own.counts?.();
+    if (countsAfter)
+      record.destinations = countsAfter.map(({ destination, logs }, i) => ({
+        destination,
+        logs: logs - (countsBefore?.[i]?.logs ?? 0),
+      }));
     // a lost lease is the cluster at work, not the tenant failing
     if (error && !leaseLost) {
       Object.assign(record, failed);

@@ -49,6 +49,8 @@ export interface DestinationContext {
   stdout?: TextOutput;
   /** `stdout`: called once when the reader closed it. */
   onClosed?: () => void;
+  /** `s3`: the clock (epoch ms) its `objectMaxSeconds` is measured with. @default Date.now */
+  now?: () => number;
 }
 
 /** What a row's `create` is given: the configuration checked against the row, and its context. */
@@ -132,11 +134,20 @@ const SPECS = {
       'allowInsecureHttp',
       'maxAttempts',
       'timeoutMs',
+      'objectMaxLogs',
+      'objectMaxBytes',
+      'objectMaxSeconds',
     ],
     secrets: {},
     configurable: true,
     create: ({ address, options, env, context, label }: SpecInput) =>
-      s3(s3Options(address, options, env, context), label),
+      s3(
+        {
+          ...s3Options(address, options, env, context),
+          ...(context.now === undefined ? {} : { now: context.now }),
+        },
+        label,
+      ),
   },
   file: {
     address: 'path',

@@ -29,5 +29,21 @@ export const DESTINATION_DEFAULTS = Object.freeze({
   s3: Object.freeze({
     /** The SDK's own default number of attempts. */
     maxAttempts: 3,
+    /**
+     * Logs an object holds at most: 1,000 pages of 100, so a crash before an object is stored
+     * reads at most that many logs again.
+     */
+    objectMaxLogs: 100_000,
+    /**
+     * NDJSON bytes (before gzip) an object holds at most, 64 MiB: what is held in memory per tenant
+     * until it is stored; gzipped, objects of a few MB, one PutObject each (no multipart).
+     */
+    objectMaxBytes: 64 * 1024 * 1024,
+    /**
+     * Seconds from an object's first batch until it is stored, 300: Amazon Data Firehose's
+     * default S3 buffer interval and Vector's `aws_s3` batch timeout. At most 288 objects a day
+     * for a tenant that gets a log now and then.
+     */
+    objectMaxSeconds: 300,
   }),
 });

@@ -12,5 +12,7 @@ export { DESTINATION_DEFAULTS } from './defaults';
 export { DestinationError, isDestinationError } from './errors';
 export type { DestinationErrorOptions } from './errors';
 export type { DestinationHandler } from './handler';
+export { fanout } from './fanout';
+export type { DestinationCount, FanoutHandler } from './fanout';
 export type { HttpDestinationOptions } from './options';
 export { fileDeadLetter } from './dead-letter';

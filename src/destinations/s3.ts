@@ -19,6 +19,7 @@ import {
   timeoutOption,
 } from './options';
 import { idOf } from './sent';
+import { objectGatherer } from './objects';
 
 /** What the S3 destination needs of an S3 client: `send(command)`, as `S3Client` has. */
 export interface S3ClientLike {
@@ -53,6 +54,22 @@ export interface S3Options {
   maxAttempts?: number | string;
   /** An `S3Client` to upload with; the destination then loads only the command classes. */
   client?: S3ClientLike;
+  /**
+   * Logs an object holds at most, 1 to 1,000,000. @default 100000 (`DESTINATION_DEFAULTS.s3`)
+   */
+  objectMaxLogs?: number | string;
+  /**
+   * NDJSON bytes (before gzip) an object holds at most, 1 KiB to 1 GiB; held in memory until the
+   * object is stored. A single batch bigger than this is one object. @default 67108864 (64 MiB)
+   */
+  objectMaxBytes?: number | string;
+  /**
+   * Seconds from an object's first batch until it is stored, 0 (an object per batch) to 86,400.
+   * Checked as batches come and when a run ends. @default 300
+   */
+  objectMaxSeconds?: number | string;
+  /** The clock `objectMaxSeconds` is measured with, epoch ms. @default Date.now */
+  now?: () => number;
 }
 
 /** The part of `@aws-sdk/client-s3` this destination uses (typed here: the SDK is optional). */
@@ -77,6 +94,10 @@ const KEYS = [
   'maxAttempts',
   'timeoutMs',
   'client',
+  'objectMaxLogs',
+  'objectMaxBytes',
+  'objectMaxSeconds',
+  'now',
 ];
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -87,9 +108,14 @@ const loadSdk: S3Dependencies = {
 };
 
 /**
- * Ships each batch as one gzip NDJSON object, keyed
+ * Ships logs as gzip NDJSON objects, keyed
  * `<prefix>/<tenant>/<yyyy>/<mm>/<dd>/<first log_id>-<last log_id>.ndjson.gz` (the date of the first
- * log, UTC), so a batch shipped twice overwrites itself. Needs the optional peer dependency
+ * log, UTC). A processor gathers its batches into objects of up to `objectMaxLogs` logs,
+ * `objectMaxBytes` bytes and `objectMaxSeconds` seconds (the handler is a `GatheringHandler`), and
+ * moves the checkpoint over a batch only once the object holding it is stored: a crash before
+ * that reads the batch again into a new object, and nothing is lost. Called directly, each call
+ * is one object, stored before it resolves. The handler's `close()` drops what it gathered and did
+ * not store (its checkpoint is before it). Needs the optional peer dependency
  * `@aws-sdk/client-s3`, loaded on the first batch. Access denied, no such bucket and bad credentials
  * are permanent errors; throttling, 5xx and network failures are retried.
  * @example
@@ -143,6 +169,32 @@ export function s3(
   if (o.client !== undefined && typeof o.client?.send !== 'function') {
     throw new ArgumentError(`Expected \`${label('client')}\` to be an S3Client`, 'client');
   }
+  const limits = DESTINATION_DEFAULTS.s3;
+  const bounds = {
+    maxLogs: integer('objectMaxLogs', o.objectMaxLogs, label, limits.objectMaxLogs, 1, 1_000_000),
+    maxBytes: integer(
+      'objectMaxBytes',
+      o.objectMaxBytes,
+      label,
+      limits.objectMaxBytes,
+      1024,
+      2 ** 30,
+    ),
+    maxSeconds: integer(
+      'objectMaxSeconds',
+      o.objectMaxSeconds,
+      label,
+      limits.objectMaxSeconds,
+      0,
+      86_400,
+    ),
+    now: o.now ?? Date.now,
+  };
+  if (typeof bounds.now !== 'function')
+    throw new ArgumentError(
+      `Expected \`${label('now')}\` to be a function returning epoch ms`,
+      'now',
+    );
   const redactor = new Redactor();
   redactor.add(process.env['AWS_SECRET_ACCESS_KEY']);
   redactor.add(process.env['AWS_SESSION_TOKEN']);
@@ -186,9 +238,9 @@ export function s3(
       },
     ));
 
-  const send = async (logs: LogEvent[]) => {
+  const store = async (logs: LogEvent[], ndjson: string) => {
     const key = objectKey(logs, prefix, tenant);
-    const body = await gzip(logs.map((log) => `${JSON.stringify(log)}\n`).join(''));
+    const body = await gzip(ndjson);
     const { client, sdk } = await connect();
     try {
       await client.send(
@@ -204,8 +256,24 @@ export function s3(
       throw s3Error(`s3://${bucket}/${key}`, error, redactor, label);
     }
   };
-  return destinationHandler(`s3 ${where}`, send, async () => {
+  const objects = objectGatherer(bounds, store);
+  const gather = (logs: LogEvent[]) => {
+    // a log without log_id cannot be keyed: refused before it is gathered
+    if (logs.length) objectKey(logs, prefix, tenant);
+    return objects.gather(logs);
+  };
+  // called directly (not by a processor), each call is stored before it resolves
+  const send = async (logs: LogEvent[]) => {
+    const { stored } = await gather(logs);
+    await objects.flush('all');
+    await stored;
+  };
+  const handler = destinationHandler(`s3 ${where}`, send, async () => {
     own?.destroy();
+  });
+  return Object.assign(handler, {
+    gather: async (logs: LogEvent[]) => gather(logs),
+    flush: objects.flush,
   });
 }
 

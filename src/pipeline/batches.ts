@@ -4,7 +4,7 @@ import type { LogEvent, ShippedLog } from '../types';
 
 /** A run of consecutive logs handed to the handler at once, with the checkpoints around it. */
 export interface Batch {
-  /** Position in the run, from 0. */
+  /** Position in the run, from 0 (batches held over from an earlier run first). */
   seq: number;
   /** Its logs, in `log_id` order: as the API returned them, or shaped (`shapeBatches`). */
   logs: ShippedLog[];
@@ -18,13 +18,15 @@ export interface Batch {
  * Cuts pages into batches of exactly `size` logs (the last may be smaller, or empty when only
  * filtered-out logs remain but the checkpoint moved). A page is split at a log boundary, so the
  * checkpoint of a batch never passes a log that is not in it. Returns why the pages stopped.
+ * `firstSeq` numbers the first batch (after batches a run took over from an earlier one).
  */
 export async function* batches(
   pages: AsyncGenerator<CheckedPage, PagesStop, undefined>,
   size: number,
   start: string | null,
+  firstSeq = 0,
 ): AsyncGenerator<Batch, PagesStop, undefined> {
-  let seq = 0;
+  let seq = firstSeq;
   let from = start;
   let logs: LogEvent[] = [];
   let to = start;

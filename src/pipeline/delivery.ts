@@ -8,6 +8,8 @@ import { checkpointAdvances } from '../storage/checkpoint';
 import type { StateStore } from '../storage/state';
 import type {
   DeadLetterEntry,
+  Gathered,
+  GatheringHandler,
   LogEvent,
   LogsHandler,
   RejectedLog,
@@ -78,6 +80,21 @@ export function callHandler(handler: LogsHandler, logs: LogEvent[]): Promise<voi
   });
 }
 
+/** A batch a {@link GatheringHandler} took in and has not stored yet. */
+export interface HeldBatch {
+  batch: Batch;
+  /** Resolves once the handler stored it; rejects when it could not. */
+  stored: Promise<void>;
+}
+
+/** The handler as a {@link GatheringHandler}, when it is one (it has `gather` and `flush`). */
+export function gathering(handler: LogsHandler): GatheringHandler | undefined {
+  const h = handler as LogsHandler & Partial<GatheringHandler>;
+  return typeof h.gather === 'function' && typeof h.flush === 'function'
+    ? (h as GatheringHandler)
+    : undefined;
+}
+
 /** What a {@link Delivery} did, for the run status. */
 export interface DeliveryReport {
   /** The checkpoint stored last (the start checkpoint when nothing moved). */
@@ -94,6 +111,13 @@ export interface DeliveryReport {
   failure: unknown;
   /** Why the pages stopped, when they ran to their end. */
   stop: PagesStop | undefined;
+  /**
+   * With `hold`: the batches the gathering handler still holds (taken in, not stored), in order;
+   * the checkpoint is before them. The next run of the same handler takes them over.
+   */
+  held: HeldBatch[];
+  /** The checkpoint after the last batch handed over (held ones included): where reading goes on. */
+  readTo: string | null;
 }
 
 /** Options of a {@link Delivery}. */
@@ -110,6 +134,16 @@ export interface DeliveryOptions {
   onProgress: ResolvedOptions['onProgress'];
   /** Handler retries, with the run's clock, deadline and signal. */
   retry: RetryPolicy;
+  /**
+   * Batches a gathering handler held at the end of an earlier run, numbered from 0 (the source's
+   * batches follow them); `start` is the checkpoint before the first.
+   */
+  carried?: HeldBatch[];
+  /**
+   * A gathering handler may keep holding batches when the run ends caught up (it stores only what
+   * is due, `flush('due')`); otherwise it stores everything (`flush('all')`) before the run ends.
+   */
+  hold?: boolean;
 }
 
 /**
@@ -131,9 +165,47 @@ export class Delivery {
   private stopError: unknown;
   private storageError: unknown;
   private batchesCommitted = 0;
+  /** The handler, when it gathers batches: acknowledged once `stored`, not once taken. */
+  private readonly gatherer: GatheringHandler | undefined;
+  /** Batches taken in by the gatherer and not yet stored, by seq; each settles once stored. */
+  private readonly held = new Map<number, HeldBatch & { started: boolean; done: Promise<void> }>();
+  /** Every held batch until it has settled, the ones being settled included. */
+  private readonly settling = new Set<{ started: boolean; done: Promise<void> }>();
+  /** Set at the end of the run: what is still held belongs to the next run, not to this one. */
+  private detached = false;
 
   constructor(private readonly o: DeliveryOptions) {
     this.checkpoint = o.start;
+    this.gatherer = gathering(o.handler);
+    for (const entry of o.carried ?? []) this.hold(entry);
+  }
+
+  /** Settles `entry`'s batch once the gatherer stored it (or fails it), unless detached by then. */
+  private hold(entry: HeldBatch): void {
+    const { batch } = entry;
+    const record = { ...entry, started: false, done: Promise.resolve() };
+    const after = (settle: () => Promise<void>) => () => {
+      if (this.detached) return undefined;
+      record.started = true;
+      this.held.delete(batch.seq);
+      return settle();
+    };
+    record.done = entry.stored.then(
+      after(() => this.settle(batch)),
+      (error: unknown) =>
+        after(() => {
+          // stored but for logs refused for good (another destination of a fan-out): dead letter
+          const rejected = rejectedLogs(error);
+          return rejected
+            ? this.refused(batch, error, rejected, true)
+            : this.failed(batch, error, true);
+        })(),
+    );
+    this.held.set(batch.seq, record);
+    // until it has settled (its checkpoint stored, or its failure recorded) the run waits for it
+    this.settling.add(record);
+    const gone = () => this.settling.delete(record);
+    void record.done.then(gone, gone);
   }
 
   /** Runs the pipeline and reports what it did. Rejects on storage failure. */
@@ -151,9 +223,10 @@ export class Delivery {
         }
         // at most `concurrency` batches past the stored checkpoint: while the oldest one retries,
         // the others wait instead of running ahead through the backlog (a failure re-ships only these)
+        // (batches a gathering handler holds wait for their object, not for a retry: not counted)
         while (
           active.size >= this.o.concurrency ||
-          (active.size > 0 && next.value.seq - this.nextSeq >= this.o.concurrency)
+          (active.size > 0 && next.value.seq - this.nextSeq - this.held.size >= this.o.concurrency)
         )
           await Promise.race(active);
         if (this.halted()) break;
@@ -172,8 +245,13 @@ export class Delivery {
     }
     await Promise.all(active);
     await source.return(undefined as never).catch(() => undefined);
+    const held = await this.release(stop);
     if (this.storageError) throw this.storageError;
     return {
+      held,
+      readTo: held.length
+        ? (held[held.length - 1] as HeldBatch).batch.toCheckpoint
+        : this.checkpoint,
       checkpoint: this.checkpoint,
       logsProcessed: this.logsProcessed,
       logsDeadLettered: this.logsDeadLettered,
@@ -182,6 +260,52 @@ export class Delivery {
       failure: this.stopError ?? fetchError,
       stop: this.stopError === undefined && fetchError === undefined ? stop : undefined,
     };
+  }
+
+  /**
+   * The end of a run with a gathering handler: it stores what is due (`hold`, the run caught up
+   * and failed nowhere) or everything, and each batch it stored is settled. Returns the batches it
+   * still holds, handed over to the next run.
+   */
+  private async release(stop: PagesStop | undefined): Promise<HeldBatch[]> {
+    if (!this.gatherer || this.held.size === 0) return [];
+    const keep =
+      this.o.hold === true &&
+      stop === 'caught_up' &&
+      this.stopError === undefined &&
+      this.o.retry.signal?.aborted !== true;
+    let broke = false;
+    try {
+      await this.gatherer.flush(keep ? 'due' : 'all');
+    } catch (error) {
+      // a failed object fails its batches through their `stored`; this is for a flush that broke
+      this.stopError ??= error;
+      broke = true;
+    }
+    if (!keep && !broke) {
+      await Promise.all([...this.settling].map((entry) => entry.done));
+      return [];
+    }
+    // the batches stored by the flush settle in callbacks queued by then; the rest stay held
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...this.settling].filter((r) => r.started).map((r) => r.done));
+    const records = [...this.held.values()];
+    this.detached = true;
+    if (broke) {
+      // nothing goes over: the next run reads the batches not stored again from the checkpoint
+      this.settled.clear();
+      return [];
+    }
+    // everything past the checkpoint goes over, renumbered from 0: the batches still held, and
+    // the ones stored after them (settled, waiting for the held ones before them to commit)
+    const over: HeldBatch[] = [
+      ...records.filter((r) => !r.started).map(({ batch, stored }) => ({ batch, stored })),
+      ...[...this.settled.values()].map(({ batch }) => ({ batch, stored: Promise.resolve() })),
+    ];
+    this.settled.clear();
+    return over
+      .sort((a, b) => a.batch.seq - b.batch.seq)
+      .map(({ batch, stored }, seq) => ({ batch: { ...batch, seq }, stored }));
   }
 
   private halted(): boolean {
@@ -195,18 +319,29 @@ export class Delivery {
   private async deliver(batch: Batch): Promise<void> {
     if (batch.logs.length === 0) return this.settle(batch);
     let attempts = 0;
+    let gathered: Gathered | undefined;
     try {
-      await withRetry(() => {
+      await withRetry(async () => {
         attempts += 1;
         // a copy each attempt: a handler that empties or edits its array (`logs.length = 0`)
         // changes neither what is counted and committed nor what a retry sends
-        return callHandler(this.o.handler, handed(batch.logs.slice()));
+        if (!this.gatherer) return callHandler(this.o.handler, handed(batch.logs.slice()));
+        try {
+          gathered = await this.gatherer.gather(handed(batch.logs.slice()));
+        } catch (error) {
+          throw toHandlerError(error);
+        }
       }, this.o.retry);
     } catch (error) {
       const exhausted = attempts > this.o.maxRetries || isPermanentError(error);
       const rejected = rejectedLogs(error);
       if (rejected) return this.refused(batch, error, rejected, exhausted);
       return this.failed(batch, error, exhausted);
+    }
+    if (gathered) {
+      // acknowledged once the object holding it is stored: until then the checkpoint stays before it
+      this.hold({ batch, stored: gathered.stored });
+      return;
     }
     return this.settle(batch);
   }

@@ -213,3 +213,68 @@ describe('parseServeConfig', () => {
     expect(() => loadServeConfig(path.join(dir, 'none.json'), env)).toThrow(/ENOENT/);
   });
 });
+
+describe('a tenant with several destinations', () => {
+  const several = (destinations: unknown, extra: Record<string, unknown> = {}) => {
+    const doc = good();
+    const tenants = doc['tenants'] as Array<Record<string, unknown>>;
+    const beta = tenants[1] as Record<string, unknown>;
+    delete beta['splunk'];
+    Object.assign(beta, { destinations, ...extra });
+    return doc;
+  };
+
+  it('takes a destinations list of post and other kinds, each as its own key gives it, and fans out to them', async () => {
+    const config = parseServeConfig(
+      several([
+        { post: { url: 'http://127.0.0.1:9/beta' } },
+        { s3: { address: 's3://audit/auth0', options: { objectMaxSeconds: 600 } } },
+      ]),
+      env,
+    );
+    const beta = config.tenants[1];
+    expect(beta?.destinations).toEqual([
+      { post: { url: 'http://127.0.0.1:9/beta', headers: {} } },
+      {
+        destination: {
+          kind: 's3',
+          address: 's3://audit/auth0',
+          options: { objectMaxSeconds: 600 },
+        },
+      },
+    ]);
+    expect(beta?.post).toBeUndefined();
+    const tenant = clusterTenant(beta as NonNullable<typeof beta>, {});
+    // an S3 destination among them makes the handler gather (objects, not one per batch)
+    expect(typeof (tenant.handler as { gather?: unknown }).gather).toBe('function');
+    await tenant.close?.();
+  });
+
+  it('names the entry at fault: an option the kind does not take, an entry of two kinds, destinations beside a single key', () => {
+    expect(() =>
+      clusterTenant(
+        parseServeConfig(
+          several([
+            { post: { url: 'http://127.0.0.1:9/beta' } },
+            { s3: { address: 's3://audit', options: { objectMaxLogs: 0 } } },
+          ]),
+          env,
+        ).tenants[1] as never,
+        {},
+      ),
+    ).toThrow('tenants.beta.destinations[1].s3.options.objectMaxLogs');
+    expect(
+      problems(
+        several([
+          { post: { url: 'http://127.0.0.1:9/b' }, s3: { address: 's3://audit' } },
+          { s3: { address: 's3://audit' } },
+        ]),
+      ),
+    ).toContain('tenants[1] (tenant "beta").destinations[0]: needs exactly one destination');
+    expect(
+      problems(
+        several([{ s3: { address: 's3://audit' } }], { post: { url: 'http://127.0.0.1:9/b' } }),
+      ),
+    ).toContain('has destinations and post: put every destination in destinations');
+  });
+});

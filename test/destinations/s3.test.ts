@@ -74,8 +74,8 @@ const destination = (prefix: string, extra = {}) =>
   });
 
 describe('s3', () => {
-  it('delivers every log once: one gzip NDJSON object per batch, keyed by tenant, date and first-last log_id', async () => {
-    const handler = destination('run/');
+  it('delivers every log once: gzip NDJSON objects of objectMaxLogs, keyed by tenant, date and first-last log_id', async () => {
+    const handler = destination('run/', { objectMaxLogs: 100 });
     const { result } = await ship(tenant(), handler, { batchSize: 100 });
     await handler.close();
     expect(result.status.error).toBeUndefined();
@@ -94,15 +94,15 @@ describe('s3', () => {
     expect(stored[0]?.encoding).toBe('gzip');
   });
 
-  it('ships with --to s3://bucket/prefix, the endpoint from AWS_ENDPOINT_URL_S3 and the tenant from the domain', async () => {
+  it('ships with --to s3://bucket/prefix, the endpoint from AWS_ENDPOINT_URL_S3, the tenant from the domain and object bounds from --to-option', async () => {
     const parsed = parseTo(
       ['s3://audit-logs/cli'],
-      ['maxAttempts=1'],
+      ['maxAttempts=1', 'objectMaxLogs=200'],
       { AWS_ENDPOINT_URL_S3: peer.endpoint, AWS_REGION: 'us-east-1' },
       { tenant: tenant().domain },
     );
     if (!parsed) throw new Error('no destination');
-    const { result } = await ship(tenant(), parsed.handler, { batchSize: 200 });
+    const { result } = await ship(tenant(), parsed.handler, { batchSize: 100 });
     await parsed.handler.close();
     expect(result.status.logsProcessed).toBe(TOTAL);
     const stored = await objects('cli/');

@@ -256,4 +256,90 @@ describe('Delivery', () => {
     expect(saved).toEqual([]);
     expect(report).toMatchObject({ checkpoint: null, logsProcessed: 0, skipped: [] });
   });
+
+  describe('with a gathering handler', () => {
+    /** A handler that gathers batches and stores them only when flushed ('due' stores nothing). */
+    function gatherer(failFlush = false) {
+      const stored: string[][] = [];
+      let open: { ids: string[]; resolve: () => void; stored: Promise<void> } | undefined;
+      const handler = Object.assign(async () => undefined, {
+        gather: async (batchLogs: LogEvent[]) => {
+          if (!open) {
+            let resolve!: () => void;
+            const p = new Promise<void>((r) => (resolve = r));
+            open = { ids: [], resolve, stored: p };
+          }
+          open.ids.push(...batchLogs.map((l) => l.log_id as string));
+          return { stored: open.stored };
+        },
+        flush: async (what: 'due' | 'all') => {
+          if (failFlush) throw new Error('flush broke');
+          if (what === 'all' && open) {
+            stored.push(open.ids);
+            open.resolve();
+            open = undefined;
+          }
+        },
+      });
+      return { handler, stored };
+    }
+    async function* withEmpty(): AsyncGenerator<Batch, PagesStop> {
+      yield batch(0);
+      // the logs after it were all filtered out: an empty batch that moves the checkpoint
+      yield { seq: 1, logs: [], fromCheckpoint: id(10), toCheckpoint: id(15) };
+      return 'caught_up';
+    }
+
+    it('holds batches past the end of a run with hold, the empty one after them included, and the next run stores them', async () => {
+      const { handler, stored } = gatherer();
+      const saved: (string | null)[] = [];
+      const store = { saveCheckpoint: async (c: string | null) => void saved.push(c) };
+      const options = {
+        handler,
+        store,
+        start: null,
+        concurrency: 1,
+        maxRetries: 3,
+        onBatchFailure: 'stop' as const,
+        onProgress: undefined,
+        retry,
+      };
+      const first = await new Delivery({ ...options, hold: true }).drain(withEmpty());
+      expect(saved).toEqual([]);
+      expect(first.checkpoint).toBeNull();
+      expect(first.readTo).toBe(id(15));
+      expect(first.held.map((h) => [h.batch.seq, h.batch.logs.length])).toEqual([
+        [0, 1],
+        [1, 0],
+      ]);
+      // eslint-disable-next-line require-yield -- a source that has nothing new
+      async function* nothing(): AsyncGenerator<Batch, PagesStop> {
+        return 'caught_up';
+      }
+      const second = await new Delivery({ ...options, carried: first.held }).drain(nothing());
+      expect(stored).toEqual([[id(10)]]);
+      expect(second.checkpoint).toBe(id(15));
+      expect(second.logsProcessed).toBe(1);
+      expect(second.held).toEqual([]);
+    });
+
+    it('a flush that breaks fails the run, the checkpoint before the batches held', async () => {
+      const { handler } = gatherer(true);
+      const saved: (string | null)[] = [];
+      const report = await new Delivery({
+        handler,
+        store: { saveCheckpoint: async (c: string | null) => void saved.push(c) },
+        start: null,
+        concurrency: 1,
+        maxRetries: 3,
+        onBatchFailure: 'stop',
+        onProgress: undefined,
+        retry,
+        hold: true,
+      }).drain(withEmpty());
+      expect(errorMessage(report.failure)).toBe('flush broke');
+      expect(saved).toEqual([]);
+      expect(report.held.length).toBe(0);
+    });
+  });
 });

@@ -5,18 +5,21 @@ import type { LogsProcessorOptions } from '../../src/options/processor';
 import type { FakeTenant } from '../../src/testing';
 import { credentials, memoryStorage } from './tenant';
 
-/** Runs a real processor against the fake tenant into `handler`, capturing every output. */
+/**
+ * Runs a real processor against the fake tenant into `handler`, capturing every output; `storage`
+ * is a fresh in-memory one unless given (to run again from where a run stopped).
+ */
 export async function ship(
   tenant: FakeTenant,
   handler: LogsHandler,
   options: Partial<LogsProcessorOptions> = {},
+  storage = memoryStorage(),
 ) {
   const lines: string[] = [];
   const record =
     (level: string) =>
     (...args: unknown[]) =>
       lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ')}`);
-  const storage = memoryStorage();
   const result = await new LogsProcessor(storage, {
     ...credentials(tenant),
     sleep: async () => undefined,

@@ -14,11 +14,12 @@ import { RECONCILE_DEFAULTS } from '../../receive/reconcile';
 import {
   checkDestinationFlags,
   DESTINATION_OPTIONS,
-  destinationOf,
+  destinationsOf,
   outFolder,
 } from '../ship/destination-flags';
 import { regularFileName } from '../../destinations/stdout';
 import { type ReceiveConfig, receiveLogs } from './run';
+import { credentials } from '../ship/command';
 
 /** The variable holding the stream's Authorization token (never a flag: flags show in `ps`). */
 export const STREAM_TOKEN_VARIABLE = 'AUTH0_LOG_STREAM_TOKEN';
@@ -177,14 +178,6 @@ export function receiveConfig(
   env: CliIo['env'],
   stdoutFile?: string,
 ): ReceiveConfig {
-  const credential = (flag: string, variable: string, what: string): string => {
-    const value = stringFlag(args, flag) ?? env[variable];
-    if (!value)
-      throw new UsageError(
-        `Missing ${what} (for reconciliation): pass --${flag} or set ${variable}`,
-      );
-    return value;
-  };
   const destinationFlags = checkDestinationFlags(args);
   const state = stringFlag(args, 'state');
   if (state === undefined)
@@ -234,17 +227,16 @@ export function receiveConfig(
       `Expected --start-from to be a log_id (56 digits) or an ISO date, got '${startFrom}'`,
     );
   const caFile = stringFlag(args, 'ca-file');
-  const domain = credential('domain', 'AUTH0_DOMAIN', 'the tenant domain');
-  const clientId = credential('client-id', 'AUTH0_CLIENT_ID', 'the client id');
-  const clientSecret = credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret');
+  const { domain, clientId, clientSecret } = credentials(args, env);
   const ca = caFile === undefined ? undefined : readPem(caFile, '--ca-file');
   // last: a --to destination holds connections, so nothing may fail after it is made
-  const destination = destinationOf(destinationFlags, env, domain, ca, stdoutFile);
+  const { destination, also } = destinationsOf(destinationFlags, env, domain, ca, stdoutFile);
   return {
     domain,
     clientId,
     clientSecret,
     destination,
+    ...(also.length ? { also } : {}),
     state,
     host,
     port,

@@ -12,7 +12,9 @@ import { startReceiver, type Receiver } from '../../receive/server';
 import { ShippedIds, shippedIdsFolder } from '../../receive/shipped-ids';
 import { type CliIo, EXIT } from '../io';
 import { heldStorage } from '../ship/stop';
-import { claimDestination, destinationRecord } from '../ship/state-destination';
+import { claimDestination, shipRecord } from '../ship/state-destination';
+import { fanout } from '../../destinations/fanout';
+import type { ToDestination } from '../ship/to';
 import {
   DESTINATION_FLAGS,
   openDestination,
@@ -28,6 +30,8 @@ export interface ReceiveConfig {
   clientSecret: string;
   ca?: string;
   destination: ShipDestination;
+  /** Further `--to` destinations each delivery also goes to (acknowledged once all stored it). */
+  also?: ToDestination[];
   state: string;
   host: string;
   port: number;
@@ -56,8 +60,13 @@ export async function receiveLogs(config: ReceiveConfig, io: CliIo): Promise<num
       addHeaderSecrets(redactor, value);
   const say = (message: string) =>
     io.stderr.write(redactor.redact(`auth0-log-tools receive: ${message}\n`));
-  const closeTo = () =>
-    config.destination.kind === 'to' ? config.destination.to.handler.close() : Promise.resolve();
+  const closeTo = async () => {
+    const built = [
+      ...(config.destination.kind === 'to' ? [config.destination.to] : []),
+      ...(config.also ?? []),
+    ];
+    await Promise.allSettled(built.map((to) => to.handler.close()));
+  };
 
   const storage = new FileStorage(config.state);
   let lock: StorageLock;
@@ -71,7 +80,7 @@ export async function receiveLogs(config: ReceiveConfig, io: CliIo): Promise<num
   try {
     const refused = await claimDestination(
       storage,
-      destinationRecord(config.destination),
+      shipRecord(config.destination, config.also),
       config.startFrom,
       storage.path,
     );
@@ -103,11 +112,14 @@ async function receiveHeld(
 
   let destination: DestinationHandler;
   try {
-    destination = openDestination(
+    const first = openDestination(
       config.destination,
       { redact, onNote: say, stdout: io.stdout, onClosed: abort },
       io.hangups,
     );
+    // several destinations: each delivery to every one, acknowledged once all stored it
+    const also = config.also ?? [];
+    destination = also.length ? fanout([first, ...also.map((to) => to.handler)]) : first;
   } catch (error) {
     say(`cannot open ${DESTINATION_FLAGS[config.destination.kind]}: ${errorMessage(error)}`);
     return EXIT.failed;
@@ -208,6 +220,7 @@ async function receiveHeld(
   } finally {
     io.signal?.removeEventListener('abort', abort);
     await receiver?.close();
+    // a fan-out closes every destination it holds
     await destination.close().catch(() => undefined);
   }
   if (lock.lost.aborted && failure === undefined) failure = errorMessage(lock.lost.reason);

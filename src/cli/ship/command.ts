@@ -18,7 +18,7 @@ import { LIMITS } from '../../options/limits';
 import { START_FROM_MAX_AHEAD_MS } from '../../options/paging';
 import { resolveProcessorOptions, type ResolvedOptions } from '../../options/processor';
 import { defaultStatePath } from './state-path';
-import { destinationRecord } from './state-destination';
+import { shipRecord } from './state-destination';
 import { regularFileName } from '../../destinations/stdout';
 import { PII_KEY_MIN_LENGTH, PII_KEY_VARIABLE } from '../../options/shape';
 import { PII_FIELDS, PII_MASK, type PiiMethod } from '../../pipeline/shape/pii';
@@ -27,7 +27,7 @@ import { rangeOptions } from './range';
 import {
   checkDestinationFlags,
   DESTINATION_OPTIONS,
-  destinationOf,
+  destinationsOf,
   outFolder,
 } from './destination-flags';
 
@@ -312,11 +312,11 @@ export function shipConfig(
   const { domain, clientId, clientSecret } = credentials(args, env);
   const ca = caFile === undefined ? undefined : readCa(caFile);
   // last: a --to destination holds connections, so nothing may fail after it is made
-  const destination = destinationOf(destinationFlags, env, domain, ca, stdoutFile);
+  const { destination, also } = destinationsOf(destinationFlags, env, domain, ca, stdoutFile, now);
   const stateFlagValue = stringFlag(args, 'state');
   const defaultState =
     stateFlagValue === undefined && !ranged
-      ? defaultStatePath(env, domain, destinationRecord(destination))
+      ? defaultStatePath(env, domain, shipRecord(destination, also))
       : undefined;
   const state = stateFlagValue ?? defaultState?.path;
   return {
@@ -324,6 +324,7 @@ export function shipConfig(
     clientId,
     clientSecret,
     destination,
+    ...(also.length ? { also } : {}),
     ...(state === undefined ? {} : { state }),
     ...(defaultState?.note === undefined ? {} : { stateNote: defaultState.note }),
     maxRunTimeSeconds: numberFlag(args, 'max-run-time', { min: 0, exclusiveMin: true }) ?? Infinity,
@@ -499,7 +500,7 @@ function deadLetterFile(file: string, others: Record<string, string | undefined>
 }
 
 /** The tenant's three credentials, each from its flag or variable; every missing one in one error. */
-function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv) {
+export function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv) {
   const wanted = [
     ['domain', 'AUTH0_DOMAIN', 'the tenant domain'],
     ['client-id', 'AUTH0_CLIENT_ID', 'the client id'],

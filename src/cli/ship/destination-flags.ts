@@ -11,7 +11,7 @@ import {
 import type { PostOptions } from '../../destinations/post';
 import { type CliIo, UsageError } from '../io';
 import { postTarget, readHeaderFile } from './headers';
-import { parseTo, type ToDestination } from './to';
+import { parseToList, type ToDestination } from './to';
 import { fileWriteRefusal, folderWriteRefusal } from '../../util/writable';
 
 /**
@@ -55,11 +55,10 @@ export const DESTINATION_OPTIONS: OptionSpec[] = [
   {
     name: 'to',
     type: 'string',
-    // collected so that a second --to is refused rather than silently winning
     multiple: true,
     value: '<kind>:<address>',
     description:
-      'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain',
+      'Ship to splunk:<url>, datadog:<site|url>, elastic:<url> or s3:s3://bucket/prefix; secrets from SPLUNK_HEC_TOKEN, DD_API_KEY, ELASTIC_API_KEY (or ELASTIC_USERNAME/ELASTIC_PASSWORD), the AWS chain. Repeatable, and with --out or --post: each batch is read once and goes to every destination, acknowledged once all stored it',
     default: 'none',
   },
   {
@@ -68,7 +67,7 @@ export const DESTINATION_OPTIONS: OptionSpec[] = [
     multiple: true,
     value: '<key=value>',
     description:
-      "An option of --to's kind, e.g. index=auth0 or tenant=acme; repeatable (never a secret)",
+      "An option of --to's kind, e.g. index=auth0 or tenant=acme; with several --to, <kind>.<key>=<value> (s3.objectMaxSeconds=600); repeatable (never a secret)",
     default: 'none',
   },
   {
@@ -100,8 +99,9 @@ export interface DestinationFlags {
 }
 
 /**
- * Checks the destination flags: one of `--out`, `--post`, `--to`; `--header`/`--header-file` only
- * with `--post`; an `--out` whose folder exists. Throws a `UsageError` naming the flag.
+ * Checks the destination flags: `--out` or `--post` (not both), each with any number of `--to`
+ * (one read, every batch to each); `--header`/`--header-file` only with `--post`; an `--out` this
+ * user can write. Throws a `UsageError` naming the flag.
  */
 export function checkDestinationFlags(args: ParsedArgs): DestinationFlags {
   const out = stringFlag(args, 'out');
@@ -113,40 +113,51 @@ export function checkDestinationFlags(args: ParsedArgs): DestinationFlags {
   ];
   const toValues = (args.to as string[] | undefined) ?? [];
   const toOptions = (args['to-option'] as string[] | undefined) ?? [];
-  const given = [
-    ...(out === undefined ? [] : ['--out']),
-    ...(post === undefined ? [] : ['--post']),
-    ...(toValues.length ? ['--to'] : []),
-  ];
-  if (given.length > 1)
-    throw new UsageError(`Pass one of --out, --post or --to, not ${given.join(' and ')}`);
+  if (out !== undefined && post !== undefined)
+    throw new UsageError(
+      'Pass one of --out or --post, not both (each may go with one or more --to: every batch goes to each)',
+    );
   if (out !== undefined && out !== '-') outFolder(out);
   if (headers.length && post === undefined)
     throw new UsageError(`${headerFile === undefined ? '--header' : '--header-file'} needs --post`);
   return { out, post, headers, toValues, toOptions };
 }
 
+/** Where the checked flags ship: the first destination, and the further `--to`s (a fan-out). */
+export interface ShipDestinations {
+  destination: ShipDestination;
+  /** Further `--to` destinations each batch also goes to (one read, acknowledged once all stored it). */
+  also: ToDestination[];
+}
+
 /**
- * The destination the checked flags name. Call it last: a `--to` destination holds connections,
- * so nothing may fail after it is made. `tenant` (the domain) and `ca` go to `--to`'s handler;
- * `stdoutFile` is the regular file stdout is redirected to, when it is one.
+ * The destinations the checked flags name: `--out` or `--post` first, then each `--to`. Call it
+ * last: a `--to` destination holds connections, so nothing may fail after it is made. `tenant`
+ * (the domain), `ca` and `now` (S3's object ages) go to `--to`'s handlers; `stdoutFile` is the
+ * regular file stdout is redirected to, when it is one.
  */
-export function destinationOf(
+export function destinationsOf(
   flags: DestinationFlags,
   env: CliIo['env'],
   tenant: string,
   ca: string | undefined,
   stdoutFile?: string,
-): ShipDestination {
-  const to = toDestination(flags.toValues, flags.toOptions, env, tenant, ca);
+  now: () => number = Date.now,
+): ShipDestinations {
+  const tos = toDestinations(flags.toValues, flags.toOptions, env, tenant, ca, now);
   const { out, post } = flags;
-  return to !== undefined
-    ? { kind: 'to', to }
-    : post !== undefined
-      ? { kind: 'post', target: postTarget(post, flags.headers, env) }
-      : out === undefined || out === '-'
-        ? { kind: 'stdout', ...(stdoutFile === undefined ? {} : { file: stdoutFile }) }
-        : { kind: 'file', path: out };
+  const local = out !== undefined || post !== undefined;
+  const to = local ? undefined : tos[0];
+  const also = local ? tos : tos.slice(1);
+  const destination: ShipDestination =
+    to !== undefined
+      ? { kind: 'to', to }
+      : post !== undefined
+        ? { kind: 'post', target: postTarget(post, flags.headers, env) }
+        : out === undefined || out === '-'
+          ? { kind: 'stdout', ...(stdoutFile === undefined ? {} : { file: stdoutFile }) }
+          : { kind: 'file', path: out };
+  return { destination, also };
 }
 
 /**
@@ -181,16 +192,17 @@ function localDestination(
   };
 }
 
-/** `--to` and `--to-option` as a destination (see `parseTo`); its errors name the flag. */
-function toDestination(
+/** Each `--to` and its `--to-option`s as a destination (see `parseToList`); errors name the flag. */
+function toDestinations(
   values: string[],
   options: string[],
   env: CliIo['env'],
   tenant: string,
   ca: string | undefined,
-): ToDestination | undefined {
+  now: () => number,
+): ToDestination[] {
   try {
-    return parseTo(values, options, env, { tenant, ...(ca === undefined ? {} : { ca }) });
+    return parseToList(values, options, env, { tenant, now, ...(ca === undefined ? {} : { ca }) });
   } catch (error) {
     if (isArgumentError(error)) throw new UsageError(error.message);
     throw error;

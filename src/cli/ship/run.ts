@@ -9,7 +9,15 @@ import { addHeaderSecrets, Redactor } from '../../util/redact';
 import { systemTiming, type Timing } from '../../pipeline/retry';
 import { shipperFailurePolicy, type ShipperFailurePolicy } from '../../pipeline/promise';
 import { fileDeadLetter } from '../../destinations/dead-letter';
-import type { LogEvent, RunProgress, StopReason, StorageLock } from '../../types';
+import type {
+  Gathered,
+  GatheringHandler,
+  LogEvent,
+  LogsHandler,
+  RunProgress,
+  StopReason,
+  StorageLock,
+} from '../../types';
 import {
   caughtFacts,
   failureAdvice,
@@ -18,6 +26,8 @@ import {
   type FailureFacts,
 } from './advice';
 import { DESTINATION_SPECS, type DestinationHandler } from '../../destinations';
+import { type FanoutHandler, fanout } from '../../destinations/fanout';
+import type { ToDestination } from './to';
 import { formatDuration, rate } from '../format';
 import { type CliIo, EXIT } from '../io';
 import { type ShipSummary, summaryLine } from '../summary';
@@ -34,7 +44,7 @@ import {
   runStopReason,
 } from './stop';
 import { usageMessage } from './usage';
-import { claimDestination, destinationRecord } from './state-destination';
+import { claimDestination, shipRecord } from './state-destination';
 
 /** What the summary says of a range shipped without `--state`. */
 export const NO_STATE_NOTE = 'no --state: nothing stored (the range ships in full again next time)';
@@ -47,6 +57,11 @@ export interface ShipConfig {
   /** PEM of an extra CA to trust. */
   ca?: string;
   destination: ShipDestination;
+  /**
+   * Further `--to` destinations each batch also goes to (one read, a fan-out: a batch is
+   * acknowledged once every destination stored it); closed when the command ends.
+   */
+  also?: ToDestination[];
   /** State file path; absent: a state in memory, nothing stored (a range without `--state`). */
   state?: string;
   /** Said on stderr before the run: the state at the old default (working folder) is used. */
@@ -118,7 +133,12 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
     for (const value of Object.values(config.destination.target.headers ?? {}))
       addHeaderSecrets(redactor, value);
   }
-  if (config.destination.kind === 'to') {
+  const built = [
+    ...(config.destination.kind === 'to' ? [config.destination.to.handler] : []),
+    ...(config.also ?? []).map((to) => to.handler),
+  ];
+  const closeBuilt = () => Promise.allSettled(built.map((h) => h.close()));
+  if (built.length) {
     for (const variable of TO_SECRET_VARIABLES) {
       const value = io.env[variable];
       if (value) redactor.add(value);
@@ -129,20 +149,20 @@ export async function shipLogs(config: ShipConfig, io: CliIo): Promise<number> {
   try {
     lock = await storage.lock();
   } catch (error) {
-    if (config.destination.kind === 'to') await config.destination.to.handler.close();
+    await closeBuilt();
     io.stderr.write(redactor.redact(`auth0-log-tools ship: ${errorMessage(error)}\n`));
     return (error as { code?: string }).code === 'state_locked' ? EXIT.locked : EXIT.failed;
   }
   try {
     if (config.stateNote !== undefined && !config.quiet)
       io.stderr.write(`auth0-log-tools ship: ${config.stateNote}\n`);
-    const ours = destinationRecord(config.destination);
+    const ours = shipRecord(config.destination, config.also);
     const refused =
       storage instanceof FileStorage
         ? await claimDestination(storage, ours, config.startFrom, storage.path)
         : undefined;
     if (refused !== undefined) {
-      if (config.destination.kind === 'to') await config.destination.to.handler.close();
+      await closeBuilt();
       io.stderr.write(redactor.redact(`auth0-log-tools ship: ${refused}\n`));
       return EXIT.locked;
     }
@@ -227,6 +247,7 @@ class ShipRun {
         `cannot open ${flag}${where}: ${code && code !== 'invalid_argument' ? code : errorMessage(error)}`,
       );
       await watch.close();
+      await Promise.allSettled((config.also ?? []).map((to) => to.handler.close()));
       return isArgumentError(error) ? EXIT.usage : EXIT.failed;
     }
 
@@ -252,6 +273,8 @@ class ShipRun {
     let rejected = false; // the storage failed: nothing says the checkpoint was stored
     let failuresInRow = 0;
     let reusable: LogsProcessor | undefined;
+    let sendError: unknown;
+    const shipHandler = this.runHandler(destination, (error) => (sendError = error));
     progress.display?.start();
     try {
       for (;;) {
@@ -268,7 +291,7 @@ class ShipRun {
         this.processor = processor;
         // the processor reports a bad value through its runs; the CLI refuses it at once
         if (processor.optionsError) throw processor.optionsError;
-        let sendError: unknown;
+        sendError = undefined;
         watch.startRun();
         progress.startPoll();
         // the run's signal: the command's (a signal, stdout closed, the lock lost), or reaching
@@ -278,20 +301,12 @@ class ShipRun {
           { signal: this.reachedStart.signal, reason: REACHED_START },
         ]);
         const { status, checkpoint } = await processor
-          .run(
-            Object.assign(
-              async (logs: LogEvent[]) => {
-                sendError = undefined;
-                await destination(logs).catch((error: unknown) => {
-                  sendError = error;
-                  throw error;
-                });
-              },
-              // the destination's warnings (Datadog's intake window) reach the run's status
-              { drainWarnings: () => destination.drainWarnings?.() ?? [] },
-            ),
-            { signal: runStop.signal },
-          )
+          // with --follow, a destination that gathers batches into objects (S3) may hold them
+          // from one poll to the next (one processor for all polls): their checkpoint waits
+          .run(shipHandler, {
+            signal: runStop.signal,
+            hold: config.follow && reusable === processor,
+          })
           .finally(runStop.dispose);
         runs += 1;
         startCheckpoint ??= status.startCheckpoint;
@@ -361,6 +376,8 @@ class ShipRun {
         await timing.sleep(wait, stop.signal);
         if (stop.signal.aborted) {
           stopReason = 'aborted';
+          // what the destination holds from the last poll is stored, and its checkpoint with it
+          if (processor.heldBatches > 0) await processor.run(shipHandler, { signal: stop.signal });
           break;
         }
       }
@@ -397,6 +414,7 @@ class ShipRun {
             ...(destinationError === undefined ? {} : { destinationError }),
             destinationFlag: DESTINATION_FLAGS[config.destination.kind],
           });
+    const counts = (destination as Partial<FanoutHandler>).counts?.();
     const summary: ShipSummary = {
       status: failure !== undefined ? 'failed' : stopReason === 'aborted' ? 'stopped' : 'ok',
       stopReason,
@@ -405,6 +423,14 @@ class ShipRun {
       durationMs,
       logsPerSecond: Math.round(rate(progress.logsShipped, durationMs)),
       destination: destination.destination,
+      ...(counts === undefined
+        ? {}
+        : {
+            destinations: counts.map((c) => ({
+              destination: c.destination,
+              logsShipped: c.logs,
+            })),
+          }),
       state: this.storage instanceof FileStorage ? this.storage.path : null,
       startCheckpoint: startCheckpoint ?? null,
       checkpoint: totals.checkpoint,
@@ -468,8 +494,54 @@ class ShipRun {
     return Math.max(0, Math.min(jittered, deadline - this.timing.now()));
   }
 
-  /** The destination's handler (`--to`: already built). */
+  /**
+   * The handler every run of the command gets (one, so that batches a gathering destination holds
+   * at the end of a poll are taken over by the next): it tells `onError` what the destination
+   * failed with, and passes on its warnings and, for S3, its `gather` and `flush`.
+   */
+  private runHandler(
+    destination: DestinationHandler & Partial<GatheringHandler>,
+    onError: (error: unknown) => void,
+  ): LogsHandler {
+    const failed = (error: unknown) => {
+      onError(error);
+      throw error;
+    };
+    const { gather, flush } = destination;
+    return Object.assign(
+      async (logs: LogEvent[]) => {
+        onError(undefined);
+        await destination(logs).catch(failed);
+      },
+      // the destination's warnings (Datadog's intake window) reach the run's status
+      { drainWarnings: () => destination.drainWarnings?.() ?? [] },
+      gather && flush
+        ? {
+            gather: async (logs: LogEvent[]): Promise<Gathered> => {
+              onError(undefined);
+              const taken = await gather.call(destination, logs).catch(failed);
+              const stored = taken.stored.catch(failed);
+              stored.catch(() => undefined);
+              return { stored };
+            },
+            flush: (what: 'due' | 'all') => flush.call(destination, what).catch(failed),
+          }
+        : {},
+    );
+  }
+
+  /**
+   * The destination's handler, or with `also` a fan-out over it and them (one read, each batch to
+   * every destination).
+   */
   private openDestination(): DestinationHandler {
+    const first = this.openFirst();
+    const also = this.config.also ?? [];
+    return also.length ? fanout([first, ...also.map((to) => to.handler)]) : first;
+  }
+
+  /** The first destination's handler (`--to`: already built). */
+  private openFirst(): DestinationHandler {
     return openDestination(
       this.config.destination,
       {

@@ -29,10 +29,46 @@ export function destinationRecord(destination: ShipDestination): StoredDestinati
   }
 }
 
+/** The record of `ship`'s destinations: its one destination, or the fan-out of it and `also`. */
+export function shipRecord(
+  destination: ShipDestination,
+  also: ReadonlyArray<{ kind: string; describe: string }> = [],
+): StoredDestination {
+  return fanoutRecord([
+    destinationRecord(destination),
+    ...also.map((to) => destinationRecord({ kind: 'to', to })),
+  ]);
+}
+
+/**
+ * The record of several destinations shipped to from one read (`ship --to a --to b`, `--out`
+ * among them): kind `fanout`, the address their sorted descriptions joined by ` + ` (the same set
+ * in any order is the same state), and each one's record.
+ */
+export function fanoutRecord(records: readonly StoredDestination[]): StoredDestination {
+  if (records.length === 1) return records[0] as StoredDestination;
+  const sorted = [...records].sort((a, b) =>
+    describeDestination(a).localeCompare(describeDestination(b)),
+  );
+  return {
+    kind: 'fanout',
+    address: sorted.map(describeDestination).join(' + '),
+    destinations: sorted.map((r) => ({ kind: r.kind, address: r.address })),
+  };
+}
+
+/** The single destinations a record stands for: itself, or a fan-out's members. */
+function members(record: StoredDestination): StoredDestination[] {
+  return record.kind === 'fanout' && Array.isArray(record.destinations)
+    ? record.destinations.filter(isDestination)
+    : [record];
+}
+
 /** `file /var/log/a.ndjson`, `post https://collector/ingest`, `stdout`, `stdout (> /var/log/a.ndjson)`. */
 export function describeDestination(destination: StoredDestination): string {
   if (destination.kind === 'stdout')
     return destination.address === '-' ? 'stdout' : `stdout (> ${destination.address})`;
+  if (destination.kind === 'fanout') return destination.address;
   const address = destination.address;
   return address.startsWith(`${destination.kind} `) ? address : `${destination.kind} ${address}`;
 }
@@ -67,11 +103,16 @@ export async function claimDestination(
   if (doc !== undefined && (typeof doc !== 'object' || doc === null || Array.isArray(doc)))
     return undefined;
   const stored = doc?.destination;
-  const same =
-    isDestination(stored) && stored.kind === ours.kind && stored.address === ours.address;
-  if (same) return undefined;
+  // every destination of ours got every log up to the checkpoint: the same set, or fewer of it
+  const had = isDestination(stored) ? members(stored).map(describeDestination) : [];
+  const missing = members(ours).filter((d) => !had.includes(describeDestination(d)));
+  if (isDestination(stored) && missing.length === 0) {
+    if (stored.kind === ours.kind && stored.address === ours.address) return undefined;
+    return record(storage, { ...(doc ?? {}), destination: { ...ours } });
+  }
   if (isDestination(stored) && isLogId(doc?.checkpointId) && startFrom === undefined) {
-    return `The state ${statePath} holds the checkpoint of the logs shipped to ${describeDestination(stored)}, not ${describeDestination(ours)}: the logs before it went to ${describeDestination(stored)} only. Use another --state for ${describeDestination(ours)} (or leave --state out: the default is one state per tenant and destination), or pass --start-from to ship to it from a chosen point.`;
+    const not = missing.map(describeDestination).join(' + ');
+    return `The state ${statePath} holds the checkpoint of the logs shipped to ${describeDestination(stored)}, not ${not}: the logs before it went to ${describeDestination(stored)} only. Use another --state for ${describeDestination(ours)} (or leave --state out: the default is one state per tenant and destination set), or pass --start-from to ship to it from a chosen point.`;
   }
   const next: StoredState = { ...(doc ?? {}), destination: { ...ours } };
   if (isDestination(stored) && isLogId(doc?.checkpointId)) {
@@ -81,6 +122,13 @@ export async function claimDestination(
     next.checkpointId = null;
     delete next.startFrom;
   }
+  return record(storage, next);
+}
+
+async function record(
+  storage: Pick<StorageContext, 'write'>,
+  next: StoredState,
+): Promise<undefined> {
   try {
     await storage.write(next);
   } catch {

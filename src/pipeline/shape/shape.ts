@@ -30,9 +30,13 @@ export async function* shapeBatches(
   shaper: ((logs: LogEvent[]) => ShippedLog[]) | undefined,
 ): AsyncGenerator<Batch, PagesStop, undefined> {
   if (!shaper) return yield* source;
-  for (;;) {
-    const next = await source.next();
-    if (next.done) return next.value;
-    yield { ...next.value, logs: shaper(next.value.logs as LogEvent[]) };
+  try {
+    for (;;) {
+      const next = await source.next();
+      if (next.done) return next.value;
+      yield { ...next.value, logs: shaper(next.value.logs as LogEvent[]) };
+    }
+  } finally {
+    await source.return('aborted'); // the consumer stopped early: the pages stop too
   }
 }

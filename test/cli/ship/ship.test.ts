@@ -79,11 +79,7 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
     ],
     [['--max-run-time=-1'], true, /Expected --max-run-time to be a number above 0, got '-1'/],
     [['--max-run-time', '0'], true, /Expected --max-run-time to be a number above 0, got '0'/],
-    [
-      ['--out', 'a', '--post', 'http://x'],
-      true,
-      /one of --out, --post or --to, not --out and --post/,
-    ],
+    [['--out', 'a', '--post', 'http://x'], true, /Pass one of --out or --post, not both/],
     [['--header', 'A: b'], true, /--header needs --post/],
     [['--post', 'ftp://x'], true, /Expected --post to be an http\(s\) URL, got a ftp: URL/],
     [['--post', 'nope'], true, /Expected --post to be an http\(s\) URL/],

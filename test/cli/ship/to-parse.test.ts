@@ -42,7 +42,7 @@ describe('parseTo', () => {
       ['splunk:https://hec.example:8088', 'datadog:datadoghq.eu'],
       [],
       {},
-      /`--to` may be given once/,
+      /`--to` given more than once: parse them with parseToList/,
     ],
     [
       ['kafka:broker:9092'],

@@ -111,7 +111,7 @@ describe('ship --to', () => {
     }
   });
 
-  it('s3: one object per batch holding every log once; the AWS secret nowhere', async () => {
+  it('s3: objects of --to-option objectMaxLogs holding every log once; the AWS secret nowhere', async () => {
     const peer = await startS3Peer();
     const saved = { ...process.env };
     // the AWS SDK reads its credentials from the process's environment
@@ -125,7 +125,14 @@ describe('ship --to', () => {
     });
     try {
       const run = await shipTo(
-        ['--to', `s3:s3://${peer.bucket}/auth0`, '--to-option', 'maxAttempts=1'],
+        [
+          '--to',
+          `s3:s3://${peer.bucket}/auth0`,
+          '--to-option',
+          'maxAttempts=1',
+          '--to-option',
+          'objectMaxLogs=100',
+        ],
         { AWS_ENDPOINT_URL_S3: peer.endpoint, AWS_REGION: 'us-east-1' },
       );
       expect(run.stderr).toBe('');
@@ -178,7 +185,16 @@ describe('ship --to', () => {
     [['--to', 'kafka:broker:9092'], {}, /`--to` as <kind>:<address>/],
     [['--to', 'splunk:'], {}, /`--to splunk:` needs an address/],
     [['--to', 'splunk:https://hec.example:8088'], {}, /SPLUNK_HEC_TOKEN/],
-    [['--to', 'datadog:datadoghq.eu', '--to', 'elastic:https://es:9200'], {}, /`--to` may be/],
+    [
+      ['--to', 'datadog:datadoghq.eu', '--to', 'elastic:https://es:9200', '--to-option', 'index=a'],
+      { DD_API_KEY: DD_KEY },
+      /With several `--to`, `--to-option` names the destination's kind: <kind>.<key>=<value> with a kind of datadog, elastic/,
+    ],
+    [
+      ['--to', 'datadog:datadoghq.eu', '--to', 'splunk:https://hec.example:8088'],
+      { DD_API_KEY: DD_KEY },
+      /SPLUNK_HEC_TOKEN/,
+    ],
     [['--to-option', 'index=a'], {}, /`--to-option` needs `--to <kind>:<address>`/],
     [
       ['--to', 'splunk:https://hec.example:8088', '--to-option', `token=${HEC_TOKEN}`],
@@ -186,14 +202,9 @@ describe('ship --to', () => {
       /`--to-option token` is not accepted/,
     ],
     [
-      ['--to', 's3://b', '--out', 'x.ndjson'],
+      ['--to', 's3://audit', '--out', 'x.ndjson', '--post', 'https://x.example'],
       {},
-      /one of --out, --post or --to, not --out and --to/,
-    ],
-    [
-      ['--to', 'datadog:datadoghq.eu', '--post', 'https://x.example'],
-      { DD_API_KEY: DD_KEY },
-      /one of --out, --post or --to, not --post and --to/,
+      /Pass one of --out or --post, not both/,
     ],
   ])('refuses %j with exit 2, naming the flag', async (args, env, message) => {
     const run = await shipTo(args, env);

@@ -66,8 +66,12 @@ describe('client options are checked once, at construction, naming the option', 
   ])('refuses the domain %p at construction', (domain) => {
     const error = refusal(() => new LogsApiClient({ ...valid, domain }));
     expect(error.option).toBe('domain');
+    const refused = `Expected \`domain\` to be a host name with an optional port from 1 to 65535, got ${JSON.stringify(domain)}`;
+    // a scheme gets its own advice after the refusal
     expect(error.message).toBe(
-      `Expected \`domain\` to be a host name with an optional port from 1 to 65535, got ${JSON.stringify(domain)}`,
+      domain.includes('://')
+        ? `${refused}; drop the scheme (http://): the domain alone, e.g. acme.eu.auth0.com (requests always use https)`
+        : refused,
     );
   });
 

@@ -553,6 +553,9 @@ describe('ship', () => {
     await waitFor(() => ndjsonIds(stdout()).length === 250);
     tenant.addLogs(20);
     await waitFor(() => ndjsonIds(stdout()).length === 270);
+    // the poll that shipped them has ended (its line is written) before the signal: else it is
+    // recorded as aborted, not caught up
+    await waitFor(() => /: 20 logs shipped, caught_up; lag /.test(stderr()));
     controller.abort();
     expect(await running).toBe(0);
     expect(ndjsonIds(stdout())).toEqual(expectedIds(0, 270));

@@ -191,8 +191,9 @@ const probe = `
     // 1.8 MB before, for the three layers alone: every entry bundled its own core, with source maps
     // embedding the sources. With the destinations and the cluster added it was 1,199,862 bytes;
     // issues 21-23 (shaping, a date range, tail, receive, the watched ship --follow, errors that say
-    // what to do) add about 0.25 MB: it stays under 1.5 MB.
-    expect(pack?.unpackedSize).toBeLessThan(1_500_000);
+    // what to do), several destinations, S3 objects and work-stealing backfill add about 0.35 MB
+    // (sources, their types twice, doc comments): it stays under 1.65 MB.
+    expect(pack?.unpackedSize).toBeLessThan(1_650_000);
     // One core: the client class is defined in exactly one CommonJS file.
     const cjs = files.filter((f) => f.endsWith('.js'));
     const defining = cjs.filter((f) =>

@@ -198,7 +198,7 @@ export class Delivery {
           const rejected = rejectedLogs(error);
           return rejected
             ? this.refused(batch, error, rejected, true)
-            : this.failed(batch, error, true);
+            : this.failed(batch, toHandlerError(error), true);
         })(),
     );
     this.held.set(batch.seq, record);

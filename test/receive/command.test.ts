@@ -63,11 +63,13 @@ describe('receive flags', () => {
     expect(await usage([...base, '--reconcile-interval', '0'])).toContain('--reconcile-interval');
     expect(await usage([...base, '--start-from', 'yesterday'])).toContain('Expected --start-from');
     expect(await usage([...base, '--out', 'a', '--post', 'http://x/'])).toContain(
-      'Pass one of --out, --post or --to',
+      'Pass one of --out or --post, not both',
     );
     const { io, stderr } = captureIo({ env: { AUTH0_LOG_STREAM_TOKEN: 'Bearer s3cr3t' } });
     expect(await runCli(['receive', ...base], io)).toBe(2);
-    expect(stderr()).toContain('Missing the tenant domain (for reconciliation)');
+    expect(stderr()).toContain(
+      'Missing the tenant domain, the client id, the client secret (for reconciliation)',
+    );
     expect(stderr()).not.toContain('s3cr3t');
   });
 

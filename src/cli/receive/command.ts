@@ -227,7 +227,7 @@ export function receiveConfig(
       `Expected --start-from to be a log_id (56 digits) or an ISO date, got '${startFrom}'`,
     );
   const caFile = stringFlag(args, 'ca-file');
-  const { domain, clientId, clientSecret } = credentials(args, env);
+  const { domain, clientId, clientSecret } = credentials(args, env, ' (for reconciliation)');
   const ca = caFile === undefined ? undefined : readPem(caFile, '--ca-file');
   // last: a --to destination holds connections, so nothing may fail after it is made
   const { destination, also } = destinationsOf(destinationFlags, env, domain, ca, stdoutFile);

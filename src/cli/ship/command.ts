@@ -499,8 +499,11 @@ function deadLetterFile(file: string, others: Record<string, string | undefined>
       );
 }
 
-/** The tenant's three credentials, each from its flag or variable; every missing one in one error. */
-export function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv) {
+/**
+ * The tenant's three credentials, each from its flag or variable; every missing one named in one
+ * `UsageError` (`purpose`, e.g. ` (for reconciliation)`, says what they are for).
+ */
+export function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv, purpose = '') {
   const wanted = [
     ['domain', 'AUTH0_DOMAIN', 'the tenant domain'],
     ['client-id', 'AUTH0_CLIENT_ID', 'the client id'],
@@ -510,11 +513,11 @@ export function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv) {
   const missing = wanted.filter((_, i) => !values[i]);
   if (missing.length === 1) {
     const [flag, variable, what] = missing[0] as (typeof wanted)[number];
-    throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
+    throw new UsageError(`Missing ${what}${purpose}: pass --${flag} or set ${variable}`);
   }
   if (missing.length)
     throw new UsageError(
-      `Missing ${missing.map(([, , what]) => what).join(', ')}: ` +
+      `Missing ${missing.map(([, , what]) => what).join(', ')}${purpose}: ` +
         `set ${missing.map(([, variable]) => variable).join(', ')} ` +
         `(or pass ${missing.map(([flag]) => `--${flag}`).join(', ')})`,
     );

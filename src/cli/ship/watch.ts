@@ -119,7 +119,10 @@ export class ShipWatch {
       inProgress: true,
       logsProcessed: p.logsProcessed,
       checkpoint: p.checkpoint,
-      ...(Number.isFinite(this.newest) ? { lagSeconds: (now - this.newest) / 1000 } : {}),
+      // a log dated after this machine's clock (a clock behind the tenant's) is no lag, as at the end
+      ...(Number.isFinite(this.newest)
+        ? { lagSeconds: Math.max(0, (now - this.newest) / 1000) }
+        : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import type { LogsQuery } from '../auth0/types';
-import { errorMessage, InvalidResponseError, isManagementApiError } from '../errors';
+import { errorMessage } from '../errors';
 import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../auth0/log-id';
 import { logPages, type PageSourceOptions } from './pages';
 import type { AnsweredPage, CheckedPage, PagesStop } from './types';
@@ -77,13 +77,15 @@ interface Slice {
   error?: unknown;
 }
 
-/** Whether an error of a slice that started from a synthesised id means the ids cannot be trusted. */
+/**
+ * Whether an error of a slice means the backfill should drop back to one cursor: an anomaly, or
+ * any failure (after its retries: a 4xx, a 5xx, a timeout, an invalid page) of a slice that started
+ * from a synthesised `from`. One cursor from the contiguous checkpoint never sends that `from`, so
+ * a tenant that refuses it still ships everything; a tenant that fails everything fails one cursor
+ * too, which then ends the run as one cursor would have.
+ */
 function isAnomaly(error: unknown, slice: Slice): boolean {
-  if (error instanceof BackfillAnomaly) return true;
-  if (slice.index === 0) return false;
-  if (error instanceof InvalidResponseError) return true;
-  const status = isManagementApiError(error) ? error.status : undefined;
-  return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+  return error instanceof BackfillAnomaly || slice.index !== 0;
 }
 
 /**
@@ -101,8 +103,8 @@ function isAnomaly(error: unknown, slice: Slice): boolean {
  * the next slice's first answer starts at exactly the log the slice before stopped at (the first
  * at or past the bound; none when it caught up on an empty page), checked before anything of that
  * slice is yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
- * a 4xx or an invalid page for a synthesised `from`) drops back to one cursor from the last page
- * yielded, calling `o.onFallback`. A slice that starts with a log newer than the horizon after a
+ * any failure of a slice that started from a synthesised `from`, 5xx and timeouts included)
+ * drops back to one cursor from the last page yielded, calling `o.onFallback`. A slice that starts with a log newer than the horizon after a
  * slice that found none past its bound (a log written since) is not an anomaly: one cursor reads
  * on from the checkpoint, without a warning.
  */
@@ -307,7 +309,11 @@ export async function* backfillPages(
       }
     } catch (error) {
       slice.error = error;
-      if (isAnomaly(error, slice)) anomaly ??= errorMessage(error);
+      if (isAnomaly(error, slice))
+        anomaly ??=
+          error instanceof BackfillAnomaly
+            ? error.message
+            : `a request of the slice from the synthesised from=${String(slice.from)} failed: ${errorMessage(error)}`;
       else failedAt = Math.min(failedAt ?? Infinity, slice.index);
     } finally {
       slice.done = true;

@@ -1,6 +1,7 @@
 import type { LogsQuery } from '../auth0/types';
 import { errorMessage } from '../errors';
-import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../auth0/log-id';
+import { compareLogIds, logIdAt, logIdOf, logIdTime, previousLogId } from '../auth0/log-id';
+import { averageDensity, chooseSteal } from './backfill-steal';
 import { logPages, type PageSourceOptions } from './pages';
 import type { AnsweredPage, CheckedPage, PagesStop } from './types';
 import {
@@ -49,16 +50,26 @@ export interface BackfillOptions extends Omit<
 }
 
 interface Slice {
-  index: number;
+  /** The slice from the real checkpoint (the first): its errors are the run's own. */
+  first: boolean;
   /** Checkpoint the slice's first request asks from. */
   from: string | null;
   /** The slice's lower bound time (epoch ms); the checkpoint's time for the first slice. */
   startMs: number;
-  /** First id of the next slice; `undefined` for the tail. */
+  /**
+   * First id of the next slice; `undefined` for the tail. A steal moves it down (never below an id
+   * the slice's answers held), and its cursor stops there.
+   */
   until: string | undefined;
   endMs: number | undefined;
   pages: CheckedPage[];
+  /** Logs read below `until`. */
   fetched: number;
+  /** Times of the first log read and of the highest id any answer held (see `SliceFacts`). */
+  firstMs?: number | undefined;
+  reachedMs?: number;
+  /** An answer held no log at all (the slice caught up): nothing of it is left to steal. */
+  empty: boolean;
   done: boolean;
   /**
    * The answer to the slice's first request (slices after the first): its first id above `from`
@@ -85,7 +96,7 @@ interface Slice {
  * too, which then ends the run as one cursor would have.
  */
 function isAnomaly(error: unknown, slice: Slice): boolean {
-  return error instanceof BackfillAnomaly || slice.index !== 0;
+  return error instanceof BackfillAnomaly || !slice.first;
 }
 
 /**
@@ -162,48 +173,79 @@ export async function* backfillPages(
     fallBack(`the log_id ${String(opening.value.first)} does not decode to a date`);
     return yield* single(checkpoint);
   }
-  // Logs per ms, from the first page; updated as slices finish.
-  let density = opening.value.fetched / Math.max(1000, plan.startMs - firstMs);
-  const sliceLogs = Math.max(2 * o.take, Math.floor(o.bufferLogs / (2 * o.cursors)));
+  // The first page's density: what a slice that has read nothing yet is assumed to hold.
+  const seed = { logs: opening.value.fetched, ms: plan.startMs - firstMs };
+  const minLogs = 4 * o.take;
 
-  // Slices are cut as cursors ask for them, each sized from the density seen so far; near the
-  // horizon the rest is shared among the cursors, so that they finish together.
+  // One slice from the checkpoint to the end; idle cursors split the busiest (work stealing).
   const slices: Slice[] = [];
   let headIndex = 0;
   let anomaly: string | undefined;
-  let failedAt: number | undefined;
-  let cutMs = plan.startMs;
-  let tailCut = false;
-  let nothingPast = false;
-  const nextSlice = (): Slice | undefined => {
-    if (tailCut || failedAt !== undefined) return undefined;
-    const index = slices.length;
-    const startMs = cutMs;
-    const share = Math.max((2 * o.take) / density, (plan.horizon - startMs) / o.cursors);
-    const ms = Math.max(1000, Math.min(sliceLogs / density, share));
-    const endMs = Math.floor((startMs + ms) / 1000) * 1000;
-    const tail = endMs >= plan.horizon || nothingPast;
-    tailCut = tail;
-    cutMs = endMs;
+  let firstFailed = false;
+  // the lowest synthesised `from` answered with no log at all: nothing to steal past it
+  let emptyFromMs = Infinity;
+  const firstSlice: Slice = {
+    first: true,
+    from: checkpoint,
+    startMs: plan.startMs,
+    until: undefined,
+    endMs: undefined,
+    pages: [],
+    fetched: 0,
+    empty: false,
+    done: false,
+    joined: true,
+  };
+  slices.push(firstSlice);
+  const heldAhead = () => {
+    let held = 0;
+    for (let i = headIndex + 1; i < slices.length; i++)
+      for (const page of (slices[i] as Slice).pages) held += Math.max(1, page.logs.length);
+    return held;
+  };
+  const steal = (): Slice | undefined => {
+    if (firstFailed || heldAhead() >= o.bufferLogs) return undefined;
+    // a bucket the cursors already drain is shared, not split further: more slices would only add
+    // requests (each seam costs part of one)
+    if (budget.available() < 2 * (state.cursors + 1)) return undefined;
+    const facts = slices.map((slice) => ({
+      startMs: slice.startMs,
+      endMs: slice.endMs,
+      firstMs: slice.firstMs,
+      reachedMs: slice.reachedMs,
+      fetched: slice.fetched,
+      open: !slice.done && !slice.empty && slice.seam === undefined,
+    }));
+    const density = averageDensity(facts, seed);
+    const split = chooseSteal(facts, { horizon: plan.horizon, emptyFromMs, density, minLogs });
+    if (!split) return undefined;
+    const victim = slices[split.victim] as Slice;
     const slice: Slice = {
-      index,
-      from: index === 0 ? checkpoint : previousLogId(logIdAt(startMs)),
-      startMs,
-      until: tail ? undefined : logIdAt(endMs),
-      endMs: tail ? undefined : endMs,
+      first: false,
+      from: previousLogId(logIdAt(split.atMs)),
+      startMs: split.atMs,
+      until: victim.until,
+      endMs: victim.endMs,
       pages: [],
       fetched: 0,
+      empty: false,
       done: false,
-      joined: index === 0,
+      joined: false,
     };
-    slices.push(slice);
+    victim.until = logIdAt(split.atMs);
+    victim.endMs = split.atMs;
+    slices.splice(split.victim + 1, 0, slice);
+    o.log.debug(
+      `Backfill: a cursor takes ${new Date(split.atMs).toISOString()} to ${slice.endMs === undefined ? 'the end' : new Date(slice.endMs).toISOString()}`,
+    );
     return slice;
   };
-  const firstSlice = nextSlice() as Slice;
 
   // The probe, while the first slice (from the real checkpoint) is read: does the tenant answer a
-  // synthesised `from` as the ids say it should? No other slice starts before it answers.
-  const probe = async (bound: string): Promise<boolean> => {
+  // synthesised `from` as the ids say it should? No other slice starts before it answers. It asks
+  // from the middle of the backlog, where the first steal would split.
+  const probe = async (boundMs: number): Promise<boolean> => {
+    const bound = logIdAt(boundMs);
     try {
       const query: LogsQuery = { take: 1, from: bound, q: '', sort: 'date:1' };
       const probed = await withRetry(async () => {
@@ -218,8 +260,8 @@ export async function* backfillPages(
       const odd = probeAnomaly(bound, probed.logs);
       if (odd) anomaly ??= odd;
       else if (probed.logs.length === 0) {
-        o.log.debug(`No log after ${bound}: the next slice is the tail`);
-        nothingPast = true;
+        o.log.debug(`No log after ${bound}: nothing to steal past it`);
+        emptyFromMs = Math.min(emptyFromMs, boundMs);
       }
     } catch (error) {
       if (!inner.signal.aborted)
@@ -242,33 +284,38 @@ export async function* backfillPages(
   };
   inner.signal.addEventListener('abort', notify, { once: true });
   const retryInner = { ...retry, signal: inner.signal };
-  const verified =
-    firstSlice.until === undefined ? Promise.resolve(false) : probe(firstSlice.until);
+  const probeMs = Math.floor((plan.startMs + (plan.horizon - plan.startMs) / 2) / 1000) * 1000;
+  const verified = probe(Math.max(plan.startMs + 1000, probeMs));
   const halted = () => inner.signal.aborted || anomaly !== undefined;
-  const heldAhead = () => {
-    let held = 0;
-    for (let i = headIndex + 1; i < slices.length; i++)
-      for (const page of (slices[i] as Slice).pages) held += Math.max(1, page.logs.length);
-    return held;
-  };
   const room = async (slice: Slice) => {
     for (;;) {
-      if (halted() || (failedAt !== undefined && slice.index > failedAt)) return false;
-      if (slice.index === headIndex ? slice.pages.length < 2 : heldAhead() < o.bufferLogs)
+      if (halted() || (firstFailed && !slice.first)) return false;
+      if (slice === slices[headIndex] ? slice.pages.length < 2 : heldAhead() < o.bufferLogs)
         return true;
       await changed;
     }
   };
 
   // A slice's cursor asks through this client, which notes from the tenant's answers where the
-  // slice opens and where it stops (the seams checked before anything of the next is yielded).
+  // slice opens, how far it reached, and where it stops (the seams checked before anything of the
+  // next is yielded). `until` is read at each answer: a steal may have moved it down since the
+  // request left, never below an id an answer before held.
   const watched = (slice: Slice): BackfillOptions['client'] => ({
     ...(o.client.tenantNow ? { tenantNow } : {}),
     getLogs: async (query, options) => {
       const answer = await o.client.getLogs(query, options);
       const from = typeof query?.from === 'string' ? query.from : null;
-      if (slice.index > 0 && from !== null && from === slice.from && !slice.opening)
+      if (!slice.first && from !== null && from === slice.from && !slice.opening)
         slice.opening = openingOf(from, answer.logs);
+      if (answer.logs.length === 0) {
+        slice.empty = true;
+        const at = from === null ? undefined : logIdTime(from);
+        if (at !== undefined) emptyFromMs = Math.min(emptyFromMs, at);
+      }
+      const highest = answer.logs.at(-1);
+      const highestMs =
+        highest && logIdOf(highest) ? logIdTime(logIdOf(highest) as string) : undefined;
+      if (highestMs !== undefined) slice.reachedMs = Math.max(slice.reachedMs ?? 0, highestMs);
       if (slice.until !== undefined) {
         const past = firstAtOrPast(answer.logs, from, slice.until);
         if (past !== undefined && (slice.seam === undefined || compareLogIds(past, slice.seam) < 0))
@@ -284,7 +331,10 @@ export async function* backfillPages(
       client: watched(slice),
       retry: retryInner,
       from: slice.from,
-      until: slice.until,
+      // read before every request and page: a steal moves it down
+      get until() {
+        return slice.until;
+      },
       prefetch: true,
       budget,
     });
@@ -303,7 +353,9 @@ export async function* backfillPages(
           return;
         }
         const page = next.value;
-        slice.fetched += page.fetched;
+        if (page.first !== undefined && slice.firstMs === undefined)
+          slice.firstMs = logIdTime(page.first);
+        slice.fetched += page.fetched - page.replayed;
         slice.pages.push(page);
         notify();
       }
@@ -314,21 +366,24 @@ export async function* backfillPages(
           error instanceof BackfillAnomaly
             ? error.message
             : `a request of the slice from the synthesised from=${String(slice.from)} failed: ${errorMessage(error)}`;
-      else failedAt = Math.min(failedAt ?? Infinity, slice.index);
+      else firstFailed = true;
     } finally {
       slice.done = true;
       await pages.return('aborted').catch(() => undefined);
-      if (slice.endMs !== undefined && slice.stop === 'caught_up' && slice.fetched > 0)
-        density = (density + slice.fetched / Math.max(1000, slice.endMs - slice.startMs)) / 2;
       notify();
     }
   };
   const worker = async (slice: Slice | undefined) => {
+    if (!slice && !(await verified)) return;
     for (;;) {
       if (!slice) {
-        if (!(await verified) || halted()) return;
-        slice = nextSlice();
-        if (!slice) return;
+        if (halted() || firstFailed) return;
+        slice = steal();
+        if (!slice) {
+          if (slices.every((s) => s.done)) return;
+          await changed;
+          continue;
+        }
       }
       state.cursors += 1;
       report();

@@ -390,15 +390,16 @@ describe('every seam is checked before a slice is yielded', () => {
 
   describe('a slice that starts after one that found no log past its bound', () => {
     /**
-     * 1500 logs a day or more old, then 50 written at `lateMs` once the slice with the last old log
-     * caught up on an empty page; every slice starting past that log waits until then.
+     * 1500 logs half a day or more old (the probe, halfway to the horizon, finds some), then 50
+     * written at `lateMs` once the slice with the last old log caught up on an empty page; every
+     * slice starting past that log waits until then.
      */
     async function lateLogs(lateMs: number) {
       let written = false;
       let write: () => void = () => undefined;
       const writing = new Promise<void>((resolve) => (write = resolve));
       const times = [
-        ...spread(1500, NOW - 2 * DAY, NOW - DAY),
+        ...spread(1500, NOW - 2 * DAY, NOW - DAY / 2),
         ...spread(50, lateMs, lateMs + 1000),
       ];
       let lastOld = '';

@@ -1,7 +1,7 @@
 import type { LogsQuery } from '../auth0/types';
 import { errorMessage } from '../errors';
 import { compareLogIds, logIdAt, logIdOf, logIdTime, previousLogId } from '../auth0/log-id';
-import { averageDensity, chooseSteal } from './backfill-steal';
+import { averageDensity, chooseSteal, type Steal } from './backfill-steal';
 import { logPages, type PageSourceOptions } from './pages';
 import type { AnsweredPage, CheckedPage, PagesStop } from './types';
 import {
@@ -151,7 +151,9 @@ export async function* backfillPages(
   // The first page by one cursor: it gives a checkpoint to decode (when there was none) and the
   // density of the logs.
   const head = logPages({ ...base, retry, from: o.from, prefetch: false, budget });
+  const openingStarted = retry.now();
   const opening = await head.next();
+  const openingMs = retry.now() - openingStarted;
   if (opening.done) return opening.value;
   yield opening.value;
   await head.return('caught_up');
@@ -175,7 +177,7 @@ export async function* backfillPages(
   }
   // The first page's density: what a slice that has read nothing yet is assumed to hold.
   const seed = { logs: opening.value.fetched, ms: plan.startMs - firstMs };
-  const minLogs = 4 * o.take;
+  const minLogs = 6 * o.take;
 
   // One slice from the checkpoint to the end; idle cursors split the busiest (work stealing).
   const slices: Slice[] = [];
@@ -192,33 +194,53 @@ export async function* backfillPages(
     endMs: undefined,
     pages: [],
     fetched: 0,
+    // the first page reached the checkpoint
+    reachedMs: plan.startMs,
     empty: false,
     done: false,
     joined: true,
   };
   slices.push(firstSlice);
+  // response times of the cursors' requests: how many requests per second one cursor sends
+  const answers = { count: 1, ms: openingMs };
+  const timed = async <T>(request: () => Promise<T>): Promise<T> => {
+    const started = retry.now();
+    const answer = await request();
+    answers.count += 1;
+    answers.ms += retry.now() - started;
+    return answer;
+  };
   const heldAhead = () => {
     let held = 0;
     for (let i = headIndex + 1; i < slices.length; i++)
       for (const page of (slices[i] as Slice).pages) held += Math.max(1, page.logs.length);
     return held;
   };
-  const steal = (): Slice | undefined => {
+  // Where the next idle cursor would take work, or `undefined` (nothing worth splitting, or the
+  // bucket would not serve one more cursor).
+  const nextSteal = () => {
     if (firstFailed || heldAhead() >= o.bufferLogs) return undefined;
-    // a bucket the cursors already drain is shared, not split further: more slices would only add
-    // requests (each seam costs part of one)
-    if (budget.available() < 2 * (state.cursors + 1)) return undefined;
+    // A bucket that would not serve one more cursor for the next second (the requests the cursors
+    // send per second, from their response times) is shared, not split further: more slices would
+    // only add requests (each seam costs part of one), and so time. A bucket that stays full (no
+    // refill rate shows) serves any number.
+    const perCursor = answers.count ? (1000 * answers.count) / Math.max(1, answers.ms) : 0;
+    const needed = Math.max(1, perCursor) * (state.cursors + 1);
+    if (budget.refillPerSecond() !== Infinity && budget.available() < needed) return undefined;
     const facts = slices.map((slice) => ({
       startMs: slice.startMs,
       endMs: slice.endMs,
       firstMs: slice.firstMs,
       reachedMs: slice.reachedMs,
       fetched: slice.fetched,
-      open: !slice.done && !slice.empty && slice.seam === undefined,
+      // a slice whose first answer is not in yet may start anywhere past its bound: not split
+      open:
+        !slice.done && !slice.empty && slice.seam === undefined && slice.reachedMs !== undefined,
     }));
     const density = averageDensity(facts, seed);
-    const split = chooseSteal(facts, { horizon: plan.horizon, emptyFromMs, density, minLogs });
-    if (!split) return undefined;
+    return chooseSteal(facts, { horizon: plan.horizon, emptyFromMs, density, minLogs });
+  };
+  const steal = (split: Steal): Slice => {
     const victim = slices[split.victim] as Slice;
     const slice: Slice = {
       first: false,
@@ -241,18 +263,17 @@ export async function* backfillPages(
     return slice;
   };
 
-  // The probe, while the first slice (from the real checkpoint) is read: does the tenant answer a
-  // synthesised `from` as the ids say it should? No other slice starts before it answers. It asks
-  // from the middle of the backlog, where the first steal would split.
+  // The probe, while the first slice (from the real checkpoint) is read, before the first steal:
+  // does the tenant answer a synthesised `from` as the ids say it should? No other slice starts
+  // before it answers.
   const probe = async (boundMs: number): Promise<boolean> => {
     const bound = logIdAt(boundMs);
     try {
       const query: LogsQuery = { take: 1, from: bound, q: '', sort: 'date:1' };
       const probed = await withRetry(async () => {
-        const answer = (await o.client.getLogs(query, {
-          deadline: retry.deadline,
-          signal: inner.signal,
-        })) as AnsweredPage;
+        const answer = (await timed(() =>
+          o.client.getLogs(query, { deadline: retry.deadline, signal: inner.signal }),
+        )) as AnsweredPage;
         counts.requests += 1;
         return answer;
       }, retryInner);
@@ -284,8 +305,8 @@ export async function* backfillPages(
   };
   inner.signal.addEventListener('abort', notify, { once: true });
   const retryInner = { ...retry, signal: inner.signal };
-  const probeMs = Math.floor((plan.startMs + (plan.horizon - plan.startMs) / 2) / 1000) * 1000;
-  const verified = probe(Math.max(plan.startMs + 1000, probeMs));
+  // sent when the first steal is due (none: one cursor's requests, not one more)
+  let verified: Promise<boolean> | undefined;
   const halted = () => inner.signal.aborted || anomaly !== undefined;
   const room = async (slice: Slice) => {
     for (;;) {
@@ -303,7 +324,7 @@ export async function* backfillPages(
   const watched = (slice: Slice): BackfillOptions['client'] => ({
     ...(o.client.tenantNow ? { tenantNow } : {}),
     getLogs: async (query, options) => {
-      const answer = await o.client.getLogs(query, options);
+      const answer = await timed(() => o.client.getLogs(query, options));
       const from = typeof query?.from === 'string' ? query.from : null;
       if (!slice.first && from !== null && from === slice.from && !slice.opening)
         slice.opening = openingOf(from, answer.logs);
@@ -374,16 +395,22 @@ export async function* backfillPages(
     }
   };
   const worker = async (slice: Slice | undefined) => {
-    if (!slice && !(await verified)) return;
     for (;;) {
       if (!slice) {
         if (halted() || firstFailed) return;
-        slice = steal();
-        if (!slice) {
+        const split = nextSteal();
+        if (!split) {
           if (slices.every((s) => s.done)) return;
           await changed;
           continue;
         }
+        // the probe asks from the first split's bound
+        verified ??= probe(split.atMs);
+        if (!(await verified)) return;
+        // what the cursors read meanwhile moves the split: ask again, with no wait in between
+        const now = nextSteal();
+        if (!now) continue;
+        slice = steal(now);
       }
       state.cursors += 1;
       report();

@@ -177,7 +177,7 @@ export async function* backfillPages(
   }
   // The first page's density: what a slice that has read nothing yet is assumed to hold.
   const seed = { logs: opening.value.fetched, ms: plan.startMs - firstMs };
-  const minLogs = 6 * o.take;
+  const minLogs = 4 * o.take;
 
   // One slice from the checkpoint to the end; idle cursors split the busiest (work stealing).
   const slices: Slice[] = [];
@@ -220,13 +220,14 @@ export async function* backfillPages(
   // bucket would not serve one more cursor).
   const nextSteal = () => {
     if (firstFailed || heldAhead() >= o.bufferLogs) return undefined;
-    // A bucket that would not serve one more cursor for the next second (the requests the cursors
-    // send per second, from their response times) is shared, not split further: more slices would
-    // only add requests (each seam costs part of one), and so time. A bucket that stays full (no
-    // refill rate shows) serves any number.
+    // A bucket that would not serve one more cursor for the next second (what it holds and refills
+    // then, against the requests the cursors send per second, from their response times) is
+    // shared, not split further: more slices would only add requests (each seam costs part of
+    // one), and so time. A bucket that stays full (no refill rate shows) serves any number.
     const perCursor = answers.count ? (1000 * answers.count) / Math.max(1, answers.ms) : 0;
     const needed = Math.max(1, perCursor) * (state.cursors + 1);
-    if (budget.refillPerSecond() !== Infinity && budget.available() < needed) return undefined;
+    const refill = budget.refillPerSecond();
+    if (refill !== Infinity && budget.available() + refill < needed) return undefined;
     const facts = slices.map((slice) => ({
       startMs: slice.startMs,
       endMs: slice.endMs,
@@ -305,8 +306,10 @@ export async function* backfillPages(
   };
   inner.signal.addEventListener('abort', notify, { once: true });
   const retryInner = { ...retry, signal: inner.signal };
-  // sent when the first steal is due (none: one cursor's requests, not one more)
-  let verified: Promise<boolean> | undefined;
+  // sent with the first steal (none: one cursor's requests, not one more); nothing of a stolen
+  // slice is yielded before it answered as the ids say it should (`true`)
+  let verified: Promise<void> | undefined;
+  let trusted = false;
   const halted = () => inner.signal.aborted || anomaly !== undefined;
   const room = async (slice: Slice) => {
     for (;;) {
@@ -404,13 +407,12 @@ export async function* backfillPages(
           await changed;
           continue;
         }
-        // the probe asks from the first split's bound
-        verified ??= probe(split.atMs);
-        if (!(await verified)) return;
-        // what the cursors read meanwhile moves the split: ask again, with no wait in between
-        const now = nextSteal();
-        if (!now) continue;
-        slice = steal(now);
+        // the probe asks from the first split's bound, while its slice is read
+        verified ??= probe(split.atMs).then((ok) => {
+          trusted = ok;
+          notify();
+        });
+        slice = steal(split);
       }
       state.cursors += 1;
       report();
@@ -448,9 +450,10 @@ export async function* backfillPages(
         continue;
       }
       if (!slice.joined) {
-        // Nothing of a slice is yielded before its seam with the slice before is checked: its
-        // first answer must start at the log the slice before stopped at.
-        if (slice.opening === undefined && !slice.done) {
+        // Nothing of a slice is yielded before the probe answered as the ids say it should, and
+        // before its seam with the slice before is checked: its first answer must start at the log
+        // the slice before stopped at.
+        if (!trusted || (slice.opening === undefined && !slice.done)) {
           await changed;
           continue;
         }

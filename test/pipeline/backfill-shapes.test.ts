@@ -97,6 +97,8 @@ describe('backfill on real-shaped backlogs (simulated time)', () => {
       }
       expect(eight.requests).toBeLessThanOrEqual(1.3 * one.requests);
       expect(eight.ms).toBeLessThanOrEqual(one.ms);
+      // with room in the bucket, 8 cursors read several times faster (a drained bucket: as fast)
+      if (shape.latencyMs === 200) expect(eight.ms).toBeLessThanOrEqual(one.ms / 4);
       expect(eight.rateLimited).toBeLessThanOrEqual(0.05 * eight.requests);
     },
   );

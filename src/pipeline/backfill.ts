@@ -102,22 +102,25 @@ function isAnomaly(error: unknown, slice: Slice): boolean {
 /**
  * Reads the logs after `o.from` with `o.cursors` cursors and yields checked pages in `log_id`
  * order, as {@link logPages} does. The first page is read by one cursor; when its checkpoint is
- * older than the horizon (the tenant's now minus `o.horizonMs`), the range up to the horizon is cut
- * into slices whose bounds are ids synthesised from dates (`logIdAt`); each cursor pages one slice
- * (from the bound, then `Link`) up to the next bound, and the tail past the horizon is one more
- * slice. A reorder buffer holds slices read ahead (at most `o.bufferLogs` logs; cursors ahead
- * pause when it is full); pages leave it only in order, so the checkpoint a consumer stores always
- * covers a contiguous prefix. All cursors share one rate-limit budget ({@link SharedRateLimits}).
+ * older than the horizon (the tenant's now minus `o.horizonMs`), the cursors share the rest by
+ * work stealing: one slice from the checkpoint to the end, and each idle cursor takes the later
+ * half (see `chooseSteal`) of the open slice estimated to hold the most logs still to read, at a
+ * bound synthesised from a date (`logIdAt`): the slice split stops there, the new one pages from
+ * just below it (then `Link`). A reorder buffer holds slices read ahead (at most `o.bufferLogs`
+ * logs; cursors ahead pause when it is full); pages leave it only in order, so the checkpoint a
+ * consumer stores always covers a contiguous prefix. All cursors share one rate-limit budget
+ * ({@link SharedRateLimits}), and none splits a slice while it would not serve one more cursor.
  *
  * Verified before trusting: the checkpoint decodes to a plausible date, a probe
- * `from=<bound>&take=1` answers an id above the bound written at or after it, and at every seam
- * the next slice's first answer starts at exactly the log the slice before stopped at (the first
- * at or past the bound; none when it caught up on an empty page), checked before anything of that
- * slice is yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
+ * `from=<bound>&take=1` (sent with the first steal) answers an id above the bound written at or
+ * after it before anything of a stolen slice is yielded, and at every seam the next slice's
+ * first answer starts at exactly the log the slice before stopped at (the first at or past the
+ * bound; none when it caught up on an empty page), checked before anything of that slice is
+ * yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
  * any failure of a slice that started from a synthesised `from`, 5xx and timeouts included)
- * drops back to one cursor from the last page yielded, calling `o.onFallback`. A slice that starts with a log newer than the horizon after a
- * slice that found none past its bound (a log written since) is not an anomaly: one cursor reads
- * on from the checkpoint, without a warning.
+ * drops back to one cursor from the last page yielded, calling `o.onFallback`. A slice that
+ * starts with a log newer than the horizon after a slice that found none past its bound (a log
+ * written since) is not an anomaly: one cursor reads on from the checkpoint, without a warning.
  */
 export async function* backfillPages(
   o: BackfillOptions,

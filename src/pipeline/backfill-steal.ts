@@ -18,6 +18,10 @@ export interface SliceFacts {
   fetched: number;
   /** Whether it may still be split: still reading, and none of its answers reached its bound or was empty. */
   open: boolean;
+  /** Read to its end: nothing of it is left to read. */
+  done: boolean;
+  /** Logs it read that wait in the reorder buffer. */
+  held: number;
 }
 
 /** A split: the slice at `victim` stops at `atMs`; a new slice reads from there to its old bound. */
@@ -36,6 +40,16 @@ export interface StealOptions {
   density: number;
   /** Least logs a slice must be estimated to hold still for a split (each half gets about half). */
   minLogs: number;
+  /**
+   * How far ahead of the consumer the cursors usefully read, in logs (the reorder buffer): work
+   * past it would only wait in the buffer, so splits go within it.
+   */
+  windowLogs: number;
+  /**
+   * Cursors looking for work now, this one included: the victim's part in the window is shared
+   * among them and its own cursor, so the first takes the last `1 / (idle + 1)` of it. @default 1
+   */
+  idle?: number;
 }
 
 /**
@@ -68,21 +82,29 @@ export function remaining(
 }
 
 /**
- * Where an idle cursor takes work: half (by time, so by id) of the open slice estimated to hold
- * the most logs still to read, each slice's density learned from the pages it read. `undefined`
- * when no slice holds `minLogs` or more, or none spans two whole seconds still to read.
+ * Where an idle cursor takes work: its share (half when it is the only one looking; by time, so by
+ * id) of the open slice estimated to hold
+ * the most logs still to read within the window (the logs the consumer takes next: those of the
+ * slices before it, held or still to read, count against it), each slice's density learned from
+ * the pages it read. `undefined` when no slice holds `minLogs` or more there, or none spans two
+ * whole seconds still to read.
  */
 export function chooseSteal(slices: SliceFacts[], o: StealOptions): Steal | undefined {
-  let best: { victim: number; lo: number; hi: number; logs: number } | undefined;
+  let best: { victim: number; lo: number; hi: number; logs: number; share: number } | undefined;
+  let before = 0;
   slices.forEach((s, victim) => {
-    if (!s.open) return;
-    const range = remaining(s, o);
-    if (range.logs < o.minLogs || range.hi - range.lo < 2000) return;
-    if (!best || range.logs > best.logs) best = { victim, ...range };
+    const range = s.done ? { lo: 0, hi: 0, logs: 0 } : remaining(s, o);
+    const within = Math.max(0, Math.min(range.logs, o.windowLogs - before - s.held));
+    before += s.held + range.logs;
+    if (!s.open || within < o.minLogs || range.hi - range.lo < 2000) return;
+    if (!best || within > best.logs)
+      best = { victim, ...range, logs: within, share: within / range.logs };
   });
   if (!best) return undefined;
-  const { victim, lo, hi } = best;
+  const { victim, lo, hi, share } = best;
+  const parts = Math.max(1, o.idle ?? 1) + 1;
   // whole seconds, past every id the victim saw (lo is its highest id's second) and below its bound
-  const atMs = Math.max(lo + 1000, Math.floor((lo + (hi - lo) / 2) / 1000) * 1000);
+  const mid = lo + ((hi - lo) * share * (parts - 1)) / parts;
+  const atMs = Math.max(lo + 1000, Math.floor(mid / 1000) * 1000);
   return atMs < hi ? { victim, atMs } : undefined;
 }

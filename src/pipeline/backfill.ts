@@ -237,12 +237,27 @@ export async function* backfillPages(
       firstMs: slice.firstMs,
       reachedMs: slice.reachedMs,
       fetched: slice.fetched,
-      // a slice whose first answer is not in yet may start anywhere past its bound: not split
+      // a slice whose first answer is not in yet may start anywhere past its bound, and one paused
+      // by the buffer would only pass its pause on: not split
       open:
-        !slice.done && !slice.empty && slice.seam === undefined && slice.reachedMs !== undefined,
+        !slice.done &&
+        !slice.empty &&
+        slice.seam === undefined &&
+        slice.reachedMs !== undefined &&
+        mayRead(slice),
+      done: slice.done,
+      held: slice.pages.reduce((sum, page) => sum + page.logs.length, 0),
     }));
     const density = averageDensity(facts, seed);
-    return chooseSteal(facts, { horizon: plan.horizon, emptyFromMs, density, minLogs });
+    return chooseSteal(facts, {
+      horizon: plan.horizon,
+      emptyFromMs,
+      density,
+      minLogs,
+      windowLogs: o.bufferLogs,
+      // every cursor not reading a slice is looking for one (this one included)
+      idle: o.cursors - state.cursors,
+    });
   };
   const steal = (split: Steal): Slice => {
     const victim = slices[split.victim] as Slice;
@@ -314,11 +329,14 @@ export async function* backfillPages(
   let verified: Promise<void> | undefined;
   let trusted = false;
   const halted = () => inner.signal.aborted || anomaly !== undefined;
+  // Whether a slice may read on: the head up to two pages, a slice after it while the buffer is
+  // not full.
+  const mayRead = (slice: Slice): boolean =>
+    slice === slices[headIndex] ? slice.pages.length < 2 : heldAhead() < o.bufferLogs;
   const room = async (slice: Slice) => {
     for (;;) {
       if (halted() || (firstFailed && !slice.first)) return false;
-      if (slice === slices[headIndex] ? slice.pages.length < 2 : heldAhead() < o.bufferLogs)
-        return true;
+      if (mayRead(slice)) return true;
       await changed;
     }
   };

@@ -354,25 +354,29 @@ describe('every seam is checked before a slice is yielded', () => {
 
   it('the tail answered one log too late: falls back, every log once in order', async () => {
     // A first run finds the tail's from: the last synthesised from a slice asked (the memory
-    // tenant answers without I/O, so a second run cuts the same slices).
+    // tenant answers without I/O, and both runs go through the same wrapper, so a second run
+    // splits at the same points).
+    const tail: { from?: string } = {};
+    let skipped = 0;
+    const wrapped = (tenant: ReturnType<typeof memoryTenant>) => ({
+      ...tenant,
+      async getLogs(query: LogsQuery) {
+        const page = await tenant.getLogs(query);
+        if (query.from !== tail.from) return page;
+        skipped += 1;
+        return { ...page, logs: page.logs.slice(1) };
+      },
+    });
     const clean = memoryTenant(4000);
-    await drain(backfillPages(options(clean)));
+    await drain(backfillPages(options(wrapped(clean))));
     const synthesised = clean.queries
       .filter((q) => q.take === 100 && /9{39}$/.test(String(q.from)))
       .map((q) => q.from as string)
       .sort(compareLogIds);
     const tailFrom = synthesised.at(-1) as string;
+    tail.from = tailFrom;
     const tenant = memoryTenant(4000);
-    let skipped = 0;
-    const skipping = {
-      ...tenant,
-      async getLogs(query: LogsQuery) {
-        const page = await tenant.getLogs(query);
-        if (query.from !== tailFrom) return page;
-        skipped += 1;
-        return { ...page, logs: page.logs.slice(1) };
-      },
-    };
+    const skipping = wrapped(tenant);
     const fallbacks: string[] = [];
     const { pages, stop } = await drain(
       backfillPages(options(skipping, { onFallback: (r) => fallbacks.push(r) })),

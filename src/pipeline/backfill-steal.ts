@@ -50,6 +50,11 @@ export interface StealOptions {
    * among them and its own cursor, so the first takes the last `1 / (idle + 1)` of it. @default 1
    */
   idle?: number;
+  /**
+   * Cursors in all: the logs before a slice are read by all of them, so a slice is needed that
+   * much later (see {@link chooseSteal}). @default 1
+   */
+  cursors?: number;
 }
 
 /**
@@ -83,22 +88,28 @@ export function remaining(
 
 /**
  * Where an idle cursor takes work: its share (half when it is the only one looking; by time, so by
- * id) of the open slice estimated to hold
- * the most logs still to read within the window (the logs the consumer takes next: those of the
- * slices before it, held or still to read, count against it), each slice's density learned from
- * the pages it read. `undefined` when no slice holds `minLogs` or more there, or none spans two
- * whole seconds still to read.
+ * id) of the open slice that would be latest, read by its cursor alone: the most logs still to
+ * read within the window (the logs the consumer takes next: those of the slices before it, held
+ * or still to read, count against it), less the logs before it, which all the cursors share; each
+ * slice's density learned from the pages it read. `undefined` when no slice holds `minLogs` or
+ * more there, or none spans two whole seconds still to read.
  */
 export function chooseSteal(slices: SliceFacts[], o: StealOptions): Steal | undefined {
-  let best: { victim: number; lo: number; hi: number; logs: number; share: number } | undefined;
+  let best:
+    | { victim: number; lo: number; hi: number; logs: number; late: number; share: number }
+    | undefined;
   let before = 0;
   slices.forEach((s, victim) => {
     const range = s.done ? { lo: 0, hi: 0, logs: 0 } : remaining(s, o);
     const within = Math.max(0, Math.min(range.logs, o.windowLogs - before - s.held));
     before += s.held + range.logs;
+    const needed = before - s.held - range.logs;
     if (!s.open || within < o.minLogs || range.hi - range.lo < 2000) return;
-    if (!best || within > best.logs)
-      best = { victim, ...range, logs: within, share: within / range.logs };
+    // how late the slice would be, read by its cursor alone: what it holds still to read within the
+    // window, less the logs before it, which all the cursors read first
+    const late = within - needed / Math.max(1, o.cursors ?? 1);
+    if (!best || late > best.late)
+      best = { victim, ...range, logs: within, late, share: within / range.logs };
   });
   if (!best) return undefined;
   const { victim, lo, hi, share } = best;

@@ -257,6 +257,7 @@ export async function* backfillPages(
       windowLogs: o.bufferLogs,
       // every cursor not reading a slice is looking for one (this one included)
       idle: o.cursors - state.cursors,
+      cursors: o.cursors,
     });
   };
   const steal = (split: Steal): Slice => {

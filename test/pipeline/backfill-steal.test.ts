@@ -75,6 +75,21 @@ describe('chooseSteal', () => {
     ).toBe(1);
   });
 
+  it('splits the slice the consumer needs first when a later one holds only a little more', () => {
+    const slices = [
+      slice({ reachedMs: 0, endMs: 2000 * S }),
+      slice({ startMs: 2000 * S, reachedMs: 2000 * S, endMs: 4100 * S }),
+    ];
+    // 2,000 logs to read now, against 2,100 needed after those 2,000 (read by all 8 cursors)
+    expect(chooseSteal(slices, { ...options, cursors: 8 })?.victim).toBe(0);
+    expect(
+      chooseSteal([slices[0] as SliceFacts, { ...(slices[1] as SliceFacts), endMs: 5000 * S }], {
+        ...options,
+        cursors: 8,
+      })?.victim,
+    ).toBe(1);
+  });
+
   it('nothing to steal: too few logs, done, or less than two seconds to read', () => {
     expect(chooseSteal([slice({ reachedMs: 0, endMs: 300 * S })], options)).toBeUndefined();
     expect(chooseSteal([slice({ done: true, open: false })], options)).toBeUndefined();

@@ -95,7 +95,7 @@ describe('backfill on real-shaped backlogs (simulated time)', () => {
         expect(run.fallbacks).toEqual([]);
         expect(run.ids).toEqual(run.all);
       }
-    expect(eight.requests).toBeLessThanOrEqual(1.3 * one.requests);
+      expect(eight.requests).toBeLessThanOrEqual(1.3 * one.requests);
       expect(eight.ms).toBeLessThanOrEqual(one.ms);
       // with room in the bucket, 8 cursors read several times faster (a drained bucket: as fast)
       if (shape.latencyMs === 200) expect(eight.ms).toBeLessThanOrEqual(one.ms / 4);

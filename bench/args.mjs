@@ -1,6 +1,7 @@
 // Command-line flags of `node bench/run.mjs`.
 
 const SCENARIO_IDS = ['1', '2', '3', '4', '5', '6'];
+const SHAPE_NAMES = ['even', 'burst', 'bursts', 'diurnal'];
 
 export const USAGE = `Usage: node bench/run.mjs [options]   (or: npm run bench -- [options])
 
@@ -8,6 +9,9 @@ export const USAGE = `Usage: node bench/run.mjs [options]   (or: npm run bench -
                         one-cursor target: scenario 1's tenant and send time, 6,000 logs, ours
                         also with a stored token)
   --backfill            only the backfill scenario (same as --scenario 5)
+  --shapes even,burst   backlog shapes of the backfill scenario (default: even,burst,bursts,diurnal:
+                        evenly over 7 days; within 12 minutes 17 days ago; five bursts 3 days
+                        apart; a working week), each with 1 and with 8 cursors
   --logs N              logs in scenarios 1-3 and 5 (default 20000); scenario 4 uses 10 x N
                         (default 200000); scenario 6 ignores it
   --near-limit-logs N   logs in scenario 6 (default 6000, the target's figure)
@@ -46,6 +50,7 @@ function list(flag, raw, allowed) {
 export function parseArgs(argv) {
   const options = {
     scenarios: [...SCENARIO_IDS],
+    shapes: [...SHAPE_NAMES],
     logs: undefined,
     nearLimitLogs: undefined,
     originalLogs: undefined,
@@ -66,6 +71,9 @@ export function parseArgs(argv) {
         break;
       case '--backfill':
         options.scenarios = ['5'];
+        break;
+      case '--shapes':
+        options.shapes = list(flag, value(), SHAPE_NAMES);
         break;
       case '--logs':
         options.logs = positiveInteger(flag, value());

@@ -1,6 +1,7 @@
 // Runs one library in one scenario: a fresh fake tenant in this process, the library in a child.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BACKFILL_SHAPES } from './scenarios.mjs';
 
 const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
 
@@ -57,7 +58,12 @@ function childEnv(library, caFile) {
 
 /** Measures one entry of the plan; never rejects (a failure is part of the result). */
 export async function measure(entry, { startFakeTenant, caFile }) {
-  const tenant = await startFakeTenant({ logs: entry.logs, ...entry.tenant });
+  const shaped = entry.shape
+    ? BACKFILL_SHAPES[entry.shape].tenant(entry.logs, Date.now())
+    : { logs: entry.logs };
+  const tenant = await startFakeTenant({ ...shaped, ...entry.tenant });
+  // a shape's bursts come on top of its logs
+  entry = { ...entry, logs: tenant.logCount() };
   try {
     const config = {
       library: entry.library,

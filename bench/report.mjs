@@ -1,5 +1,5 @@
 // Turns measurements into figures, a Markdown table and the check list of the targets.
-import { PAGE_SIZE } from './scenarios.mjs';
+import { BACKFILL_SHAPES, PAGE_SIZE } from './scenarios.mjs';
 
 /** The figures of one measurement (`undefined` where the child failed). */
 export function figures(result) {
@@ -82,7 +82,8 @@ const HEADER = [
 /** `ours (8 cursors)`, `ours (stored token)`, `original`: a measurement in progress lines. */
 export function label(r) {
   const cursors = r.cursors > 1 ? ` (${r.cursors} cursors)` : '';
-  return `${r.library}${cursors}${r.storedToken ? ' (stored token)' : ''}`;
+  const shape = r.shape ? `, ${BACKFILL_SHAPES[r.shape].title}` : '';
+  return `${r.library}${cursors}${r.storedToken ? ' (stored token)' : ''}${shape}`;
 }
 
 /** The Markdown table of every measurement. */
@@ -99,7 +100,8 @@ export function table(results) {
         : r.library === 'ours' && r.concurrency > 1
           ? `${name} (concurrency ${r.concurrency})`
           : name;
-    const head = [`${r.scenario}. ${r.title}`, lib];
+    const shape = r.shape ? ` (${BACKFILL_SHAPES[r.shape].title})` : '';
+    const head = [`${r.scenario}. ${r.title}${shape}`, lib];
     if (f.failed) {
       lines.push(`| ${[...head, `failed: ${f.failed.split('\n')[0]}`].join(' | ')} |`);
       continue;
@@ -267,47 +269,58 @@ export function checkList(list) {
     .join('\n');
 }
 
-/** Scenario 5 (backfill): each library and cursor count against ours with one cursor. */
-function backfillRuns(results) {
-  const runs = results.filter((r) => r.scenario === 5 && !r.figures.failed);
-  const one = runs.find((r) => r.library === 'ours' && r.cursors === 1)?.figures;
-  return { runs, one };
+/** Scenario 5 (backfill), per shape: ours with one cursor and with 8 (the original's row aside). */
+function backfillShapes(results) {
+  const runs = results.filter((r) => r.scenario === 5 && r.library === 'ours');
+  const shapes = [...new Set(runs.map((r) => r.shape ?? 'even'))];
+  return shapes.map((shape) => {
+    const of = (cursors) =>
+      runs.find((r) => (r.shape ?? 'even') === shape && r.cursors === cursors && !r.figures.failed);
+    return { shape, one: of(1), eight: of(8) };
+  });
 }
 
-/** The backfill table: logs/s, ratio to one cursor, 429s, requests, peak RSS, CPU per 1,000 logs. */
+/**
+ * The backfill table: per shape, one cursor and 8 cursors side by side (logs/s, the ratio,
+ * requests, 429s, peak RSS, and whether every log arrived once and in order).
+ */
 export function backfillTable(results) {
-  const { runs, one } = backfillRuns(results);
-  if (!runs.length) return '';
+  const rows = backfillShapes(results);
+  if (!rows.length) return '';
   const header = [
-    'Backfill (scenario 5)',
+    'Backfill (scenario 5) shape',
     'Logs',
-    'Logs/s',
-    '÷ one cursor',
-    'Requests',
-    '429s',
-    'Peak RSS (MB)',
-    'CPU ms / 1,000 logs',
-    'Duplicates / missing / out of order',
+    'Logs/s, 1 cursor',
+    'Logs/s, 8 cursors',
+    '8 ÷ 1',
+    'Requests, 1 / 8',
+    '429s, 1 / 8',
+    'Peak RSS (MB), 1 / 8',
+    'Duplicates / missing / out of order, 8 cursors',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
-  for (const r of runs) {
-    const f = r.figures;
-    const name =
-      r.library === 'ours'
-        ? `auth0-log-tools, ${r.cursors} cursor${r.cursors > 1 ? 's' : ''}`
-        : 'original 1.3.10';
-    const logs = f.complete ? fixed(r.logs) : `${fixed(f.delivered)} of ${fixed(r.logs)}`;
+  for (const { shape, one, eight } of rows) {
+    const a = one?.figures;
+    const b = eight?.figures;
+    const both = (get, digits = 0) =>
+      `${a ? fixed(get(a), digits) : '—'} / ${b ? fixed(get(b), digits) : '—'}`;
+    const logs = (r) =>
+      !r
+        ? '—'
+        : r.figures.complete
+          ? fixed(r.logs)
+          : `${fixed(r.figures.delivered)} of ${fixed(r.logs)}`;
     lines.push(
       `| ${[
-        name,
-        logs,
-        fixed(f.logsPerSecond),
-        one ? `${fixed(f.logsPerSecond / one.logsPerSecond, 2)}x` : '—',
-        fixed(f.requests),
-        `${fixed(f.rateLimited)} (${fixed(f.percentRateLimited, 1)}%)`,
-        fixed(f.peakRssMb, 1),
-        fixed(f.cpuMsPer1000, 1),
-        `${fixed(f.duplicates)} / ${fixed(f.missing)} / ${fixed(f.outOfOrder)}`,
+        BACKFILL_SHAPES[shape].title,
+        logs(eight ?? one),
+        a ? fixed(a.logsPerSecond) : '—',
+        b ? `${fixed(b.logsPerSecond)}${b.complete ? '' : ` (${logs(eight)})`}` : '—',
+        a && b ? `${fixed(b.logsPerSecond / a.logsPerSecond, 2)}x` : '—',
+        both((f) => f.requests),
+        both((f) => f.rateLimited),
+        both((f) => f.peakRssMb, 1),
+        b ? `${fixed(b.duplicates)} / ${fixed(b.missing)} / ${fixed(b.outOfOrder)}` : '—',
       ].join(' | ')} |`,
     );
   }
@@ -315,27 +328,58 @@ export function backfillTable(results) {
 }
 
 function backfillChecks(results, add) {
-  const { runs, one } = backfillRuns(results);
-  const eight = runs.find((r) => r.library === 'ours' && r.cursors === 8)?.figures;
+  const rows = backfillShapes(results);
+  if (!rows.length) return;
+  for (const shape of ['even', 'burst']) {
+    const row = rows.find((r) => r.shape === shape);
+    const one = row?.one?.figures;
+    const eight = row?.eight?.figures;
+    add(
+      `Backfill (${BACKFILL_SHAPES[shape].title}): 8 cursors at >= 5x one cursor`,
+      one && eight && `${fixed(eight.logsPerSecond / one.logsPerSecond, 2)}x`,
+      one && eight && eight.complete && eight.logsPerSecond >= 5 * one.logsPerSecond,
+    );
+  }
+  const eights = rows.filter((r) => r.eight).map((r) => ({ ...r, f: r.eight.figures }));
+  const names = (list) => list.map((r) => BACKFILL_SHAPES[r.shape].title).join(', ');
+  const disordered = eights.filter((r) => r.f.duplicates || r.f.missing || r.f.outOfOrder);
   add(
-    'Backfill: 8 cursors at >= 5x one cursor',
-    one && eight && `${fixed(eight.logsPerSecond / one.logsPerSecond, 2)}x`,
-    one && eight && eight.logsPerSecond >= 5 * one.logsPerSecond,
+    'Backfill: 8 cursors ship every log once and in order, every shape',
+    eights.length && (disordered.length ? `not on ${names(disordered)}` : `on ${names(eights)}`),
+    eights.length ? disordered.length === 0 : undefined,
   );
+  const limited = eights.filter((r) => r.f.percentRateLimited > 5);
   add(
-    'Backfill: 8 cursors ship every log once and in order',
-    eight &&
-      `${eight.duplicates} duplicates, ${eight.missing} missing, ${eight.outOfOrder} out of order`,
-    eight && !eight.duplicates && !eight.missing && !eight.outOfOrder,
+    'Backfill: <= 5% of requests answered 429 with 8 cursors, every shape',
+    eights.length &&
+      eights
+        .map((r) => `${BACKFILL_SHAPES[r.shape].title} ${fixed(r.f.percentRateLimited, 1)}%`)
+        .join(', '),
+    eights.length ? limited.length === 0 : undefined,
   );
+  const paired = eights.filter((r) => r.one);
+  const heavy = paired.filter((r) => r.f.peakRssMb - r.one.figures.peakRssMb > 50);
   add(
-    'Backfill: <= 5% of requests answered 429 with 8 cursors',
-    eight && `${fixed(eight.percentRateLimited, 1)}% (${eight.rateLimited} of ${eight.requests})`,
-    eight && eight.percentRateLimited <= 5,
+    'Backfill: peak RSS with 8 cursors within 50 MB of one cursor, every shape',
+    paired.length &&
+      paired
+        .map(
+          (r) =>
+            `${BACKFILL_SHAPES[r.shape].title} ${fixed(r.f.peakRssMb, 1)} vs ${fixed(r.one.figures.peakRssMb, 1)} MB`,
+        )
+        .join(', '),
+    paired.length ? heavy.length === 0 : undefined,
   );
+  const wasteful = paired.filter((r) => r.f.requests > 1.3 * r.one.figures.requests);
   add(
-    'Backfill: peak RSS with 8 cursors within 50 MB of one cursor',
-    one && eight && `${fixed(eight.peakRssMb, 1)} vs ${fixed(one.peakRssMb, 1)} MB`,
-    one && eight && eight.peakRssMb - one.peakRssMb <= 50,
+    'Backfill: 8 cursors make <= 1.3x the requests of one cursor, every shape',
+    paired.length &&
+      paired
+        .map(
+          (r) =>
+            `${BACKFILL_SHAPES[r.shape].title} ${fixed(r.f.requests / r.one.figures.requests, 2)}x`,
+        )
+        .join(', '),
+    paired.length ? wasteful.length === 0 : undefined,
   );
 }

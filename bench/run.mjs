@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE } from './args.mjs';
 import { CHILD_EXEC_ARGV, measure } from './measure.mjs';
 import { backfillTable, checkList, checks, figures, floorLines, label, table } from './report.mjs';
-import { plan, SCENARIOS } from './scenarios.mjs';
+import { BACKFILL_SHAPES, plan, SCENARIOS } from './scenarios.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -47,6 +47,10 @@ function details(results, skipped) {
   const lines = [];
   for (const id of [...new Set(results.map((r) => r.scenario))]) {
     lines.push(`- Scenario ${id}, ${SCENARIOS[id].title}: ${SCENARIOS[id].description}.`);
+  }
+  for (const shape of [...new Set(results.map((r) => r.shape).filter(Boolean))]) {
+    const { title, description } = BACKFILL_SHAPES[shape];
+    lines.push(`- Backfill shape ${title} (\`--shapes ${shape}\`): ${description}.`);
   }
   for (const r of results) {
     const f = r.figures;

@@ -47,11 +47,12 @@ export const SCENARIOS = {
   5: {
     title: 'Backfill',
     description:
-      'a backlog older than the horizon, 200 ms per response, 100 ms per new connection, a bucket of 50 requests refilled at 50/s, no send time; ours with 1 and with 8 backfill cursors',
+      'a backlog older than the horizon in each shape (--shapes), 200 ms per response, 100 ms per new connection, a bucket of 50 requests refilled at 50/s, no send time; ours with 1 and with 8 backfill cursors; the original on the even shape',
     tenant: { latencyMs: 200, connectLatencyMs: 100, rateLimit: { burst: 50, perSecond: 50 } },
     sendMs: 0,
     concurrency: 1,
     cursors: [1, 8],
+    shapes: true,
   },
   6: {
     title: 'Near the limit',
@@ -62,6 +63,59 @@ export const SCENARIOS = {
     concurrency: 1,
     logs: 6000,
     storedToken: true,
+  },
+};
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * The backlog shapes of the backfill scenario (5), each a function of the logs asked for (`--logs`)
+ * and the tenant's start time giving the fake tenant's options (see FAKE_TENANT_SHAPES for what
+ * `arrival: 'realistic'` means). The issue's shapes: the even one it was measured on, an attack
+ * burst long ago with nothing since, a dev tenant's bursts days apart, and a working week.
+ */
+export const BACKFILL_SHAPES = {
+  even: {
+    title: 'even',
+    description: 'the logs evenly over the 7 days before the start',
+    tenant: (logs, now) => ({ logs, startDate: now - 7 * DAY_MS, endDate: now }),
+  },
+  burst: {
+    title: 'one burst',
+    description: 'the logs within 12 minutes, 17 days before the start, nothing since',
+    tenant: (logs, now) => ({
+      logs,
+      startDate: now - 17 * DAY_MS,
+      endDate: now - 17 * DAY_MS + 12 * MINUTE_MS,
+    }),
+  },
+  bursts: {
+    title: 'bursts days apart',
+    description:
+      '50 logs over 15 days (quiet nights and weekends) and five bursts of a tenth of the logs each, 12 minutes long, 3 days apart (10,050 logs for --logs 20000)',
+    tenant: (logs, now) => ({
+      logs: 50,
+      arrival: 'realistic',
+      startDate: now - 15 * DAY_MS,
+      endDate: now,
+      bursts: [0, 1, 2, 3, 4].map((i) => ({
+        at: now - 14 * DAY_MS + i * 3 * DAY_MS,
+        logs: Math.max(1, Math.round(logs / 10)),
+        seconds: 12 * 60,
+      })),
+    }),
+  },
+  diurnal: {
+    title: 'diurnal week',
+    description:
+      'the logs over the 7 days before the start, busy working hours, quiet nights and weekends',
+    tenant: (logs, now) => ({
+      logs,
+      arrival: 'realistic',
+      startDate: now - 7 * DAY_MS,
+      endDate: now,
+    }),
   },
 };
 
@@ -90,12 +144,14 @@ export function fetchBoundLimit(scenario) {
 }
 
 /** One library in one scenario, as the parent runs it. */
-function entry(id, library, logs, options, note, cursors = 1, storedToken = false) {
+function entry(id, library, logs, options, note, cursors = 1, storedToken = false, shape) {
   const scenario = SCENARIOS[id];
   const defaultCap = library === 'ours' ? 240 : options.quick ? 40 : 90;
   return {
     scenario: Number(id),
     title: scenario.title,
+    // a backfill shape's name (BACKFILL_SHAPES); the parent builds its tenant from the start time
+    ...(shape ? { shape } : {}),
     description: scenario.description,
     library,
     logs,
@@ -130,8 +186,9 @@ export function plan(options) {
         : base;
     for (const library of options.libs) {
       if (library === 'ours') {
-        for (const cursors of scenario.cursors ?? [1])
-          runs.push(entry(id, library, logs, options, undefined, cursors));
+        for (const shape of scenario.shapes ? options.shapes : [undefined])
+          for (const cursors of scenario.cursors ?? [1])
+            runs.push(entry(id, library, logs, options, undefined, cursors, false, shape));
         if (scenario.storedToken) {
           const note =
             'token fetched and stored before the timer started, as a cron or --follow run finds the one (24 h) its previous run stored';
@@ -151,7 +208,8 @@ export function plan(options) {
       const originalLogs = options.originalLogs ?? Math.max(PAGE_SIZE, Math.round(logs * share));
       const note =
         originalLogs < logs ? `measured on ${originalLogs} logs (compare logs/s)` : undefined;
-      runs.push(entry(id, library, originalLogs, options, note));
+      const shape = scenario.shapes ? 'even' : undefined;
+      runs.push(entry(id, library, originalLogs, options, note, 1, false, shape));
     }
   }
   return { runs, skipped };

@@ -59,6 +59,14 @@ export class SharedRateLimits implements RequestBudget {
     return Math.min(size, limits.remaining + refilled) - this.#inFlight;
   }
 
+  /**
+   * Requests per second the bucket refills, by the latest answer's headers; `Infinity` before any
+   * answer, or while the bucket is full (its refill rate does not show then).
+   */
+  refillPerSecond(): number {
+    return this.#perTokenMs > 0 ? 1000 / this.#perTokenMs : Infinity;
+  }
+
   async reserve(options: {
     deadline: number;
     wait: boolean;

@@ -1,6 +1,7 @@
 import type { LogsQuery } from '../auth0/types';
-import { errorMessage, InvalidResponseError, isManagementApiError } from '../errors';
-import { compareLogIds, logIdAt, logIdTime, previousLogId } from '../auth0/log-id';
+import { errorMessage } from '../errors';
+import { compareLogIds, logIdAt, logIdOf, logIdTime, previousLogId } from '../auth0/log-id';
+import { averageDensity, chooseSteal, type Steal } from './backfill-steal';
 import { logPages, type PageSourceOptions } from './pages';
 import type { AnsweredPage, CheckedPage, PagesStop } from './types';
 import {
@@ -46,16 +47,26 @@ export interface BackfillOptions extends Omit<PageSourceOptions, 'budget' | 'buc
 }
 
 interface Slice {
-  index: number;
+  /** The slice from the real checkpoint (the first): its errors are the run's own. */
+  first: boolean;
   /** Checkpoint the slice's first request asks from. */
   from: string | null;
   /** The slice's lower bound time (epoch ms); the checkpoint's time for the first slice. */
   startMs: number;
-  /** First id of the next slice; for the tail (`endMs` unset) the range's end, if any. */
+  /**
+   * First id of the next slice; for the tail (`endMs` unset) the range's end (`until`), if any. A
+   * steal moves it down (never below an id the slice's answers held), and its cursor stops there.
+   */
   until: string | undefined;
   endMs: number | undefined;
   pages: CheckedPage[];
+  /** Logs read below `until`. */
   fetched: number;
+  /** Times of the first log read and of the highest id any answer held (see `SliceFacts`). */
+  firstMs?: number | undefined;
+  reachedMs?: number;
+  /** An answer held no log at all (the slice caught up): nothing of it is left to steal. */
+  empty: boolean;
   done: boolean;
   /**
    * The answer to the slice's first request (slices after the first): its first id above `from`
@@ -74,34 +85,39 @@ interface Slice {
   error?: unknown;
 }
 
-/** Whether an error of a slice that started from a synthesised id means the ids cannot be trusted. */
+/**
+ * Whether an error of a slice means the backfill should drop back to one cursor: an anomaly, or
+ * any failure (after its retries: a 4xx, a 5xx, a timeout, an invalid page) of a slice that started
+ * from a synthesised `from`. One cursor from the contiguous checkpoint never sends that `from`, so
+ * a tenant that refuses it still ships everything; a tenant that fails everything fails one cursor
+ * too, which then ends the run as one cursor would have.
+ */
 function isAnomaly(error: unknown, slice: Slice): boolean {
-  if (error instanceof BackfillAnomaly) return true;
-  if (slice.index === 0) return false;
-  if (error instanceof InvalidResponseError) return true;
-  const status = isManagementApiError(error) ? error.status : undefined;
-  return status !== undefined && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+  return error instanceof BackfillAnomaly || !slice.first;
 }
 
 /**
  * Reads the logs after `o.from` with `o.cursors` cursors and yields checked pages in `log_id`
  * order, as {@link logPages} does. The first page is read by one cursor; when its checkpoint is
- * older than the horizon (the tenant's now minus `o.horizonMs`), the range up to the horizon is cut
- * into slices whose bounds are ids synthesised from dates (`logIdAt`); each cursor pages one slice
- * (from the bound, then `Link`) up to the next bound, and the tail past the horizon is one more
- * slice. A reorder buffer holds slices read ahead (at most `o.bufferLogs` logs; cursors ahead
- * pause when it is full); pages leave it only in order, so the checkpoint a consumer stores always
- * covers a contiguous prefix. All cursors share one rate-limit budget ({@link SharedRateLimits}).
+ * older than the horizon (the tenant's now minus `o.horizonMs`), the cursors share the rest by
+ * work stealing: one slice from the checkpoint to the end, and each idle cursor takes the later
+ * half (see `chooseSteal`) of the open slice estimated to hold the most logs still to read, at a
+ * bound synthesised from a date (`logIdAt`): the slice split stops there, the new one pages from
+ * just below it (then `Link`). A reorder buffer holds slices read ahead (at most `o.bufferLogs`
+ * logs; cursors ahead pause when it is full); pages leave it only in order, so the checkpoint a
+ * consumer stores always covers a contiguous prefix. All cursors share one rate-limit budget
+ * ({@link SharedRateLimits}), and none splits a slice while it would not serve one more cursor.
  *
  * Verified before trusting: the checkpoint decodes to a plausible date, a probe
- * `from=<bound>&take=1` answers an id above the bound written at or after it, and at every seam
- * the next slice's first answer starts at exactly the log the slice before stopped at (the first
- * at or past the bound; none when it caught up on an empty page), checked before anything of that
- * slice is yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
- * a 4xx or an invalid page for a synthesised `from`) drops back to one cursor from the last page
- * yielded, calling `o.onFallback`. A slice that starts with a log newer than the horizon after a
- * slice that found none past its bound (a log written since) is not an anomaly: one cursor reads
- * on from the checkpoint, without a warning.
+ * `from=<bound>&take=1` (sent with the first steal) answers an id above the bound written at or
+ * after it before anything of a stolen slice is yielded, and at every seam the next slice's
+ * first answer starts at exactly the log the slice before stopped at (the first at or past the
+ * bound; none when it caught up on an empty page), checked before anything of that slice is
+ * yielded. Any anomaly (a bound not honoured, logs skipped or ids out of order at a seam,
+ * any failure of a slice that started from a synthesised `from`, 5xx and timeouts included)
+ * drops back to one cursor from the last page yielded, calling `o.onFallback`. A slice that
+ * starts with a log newer than the horizon after a slice that found none past its bound (a log
+ * written since) is not an anomaly: one cursor reads on from the checkpoint, without a warning.
  */
 export async function* backfillPages(
   o: BackfillOptions,
@@ -134,15 +150,10 @@ export async function* backfillPages(
 
   // The first page by one cursor: it gives a checkpoint to decode (when there was none) and the
   // density of the logs.
-  const head = logPages({
-    ...base,
-    retry,
-    from: o.from,
-    until: o.until,
-    prefetch: false,
-    budget,
-  });
+  const head = logPages({ ...base, retry, from: o.from, until: o.until, prefetch: false, budget });
+  const openingStarted = retry.now();
   const opening = await head.next();
+  const openingMs = retry.now() - openingStarted;
   if (opening.done) return opening.value;
   yield opening.value;
   await head.return('caught_up');
@@ -175,55 +186,123 @@ export async function* backfillPages(
     fallBack(`the log_id ${String(opening.value.first)} does not decode to a date`);
     return yield* single(checkpoint);
   }
-  // Logs per ms, from the first page; updated as slices finish.
-  let density = opening.value.fetched / Math.max(1000, plan.startMs - firstMs);
-  const sliceLogs = Math.max(2 * o.take, Math.floor(o.bufferLogs / (2 * o.cursors)));
+  // The first page's density: what a slice that has read nothing yet is assumed to hold.
+  const seed = { logs: opening.value.fetched, ms: plan.startMs - firstMs };
+  const minLogs = 4 * o.take;
 
-  // Slices are cut as cursors ask for them, each sized from the density seen so far; near the
-  // horizon the rest is shared among the cursors, so that they finish together.
+  // One slice from the checkpoint to the end; idle cursors split the busiest (work stealing).
   const slices: Slice[] = [];
   let headIndex = 0;
   let anomaly: string | undefined;
-  let failedAt: number | undefined;
-  let cutMs = plan.startMs;
-  let tailCut = false;
-  let nothingPast = false;
-  const nextSlice = (): Slice | undefined => {
-    if (tailCut || failedAt !== undefined) return undefined;
-    const index = slices.length;
-    const startMs = cutMs;
-    const share = Math.max((2 * o.take) / density, (plan.horizon - startMs) / o.cursors);
-    const ms = Math.max(1000, Math.min(sliceLogs / density, share));
-    const endMs = Math.floor((startMs + ms) / 1000) * 1000;
-    const tail = endMs >= plan.horizon || nothingPast;
-    tailCut = tail;
-    cutMs = endMs;
+  let firstFailed = false;
+  // the lowest synthesised `from` answered with no log at all: nothing to steal past it
+  let emptyFromMs = Infinity;
+  const firstSlice: Slice = {
+    first: true,
+    from: checkpoint,
+    startMs: plan.startMs,
+    // the range's end, if any (a steal moves it down)
+    until: o.until,
+    endMs: undefined,
+    pages: [],
+    fetched: 0,
+    // the first page reached the checkpoint
+    reachedMs: plan.startMs,
+    empty: false,
+    done: false,
+    joined: true,
+  };
+  slices.push(firstSlice);
+  // response times of the cursors' requests: how many requests per second one cursor sends
+  const answers = { count: 1, ms: openingMs };
+  const timed = async <T>(request: () => Promise<T>): Promise<T> => {
+    const started = retry.now();
+    const answer = await request();
+    answers.count += 1;
+    answers.ms += retry.now() - started;
+    return answer;
+  };
+  const heldAhead = () => {
+    let held = 0;
+    for (let i = headIndex + 1; i < slices.length; i++)
+      for (const page of (slices[i] as Slice).pages) held += Math.max(1, page.logs.length);
+    return held;
+  };
+  // Where the next idle cursor would take work, or `undefined` (nothing worth splitting, or the
+  // bucket would not serve one more cursor).
+  const nextSteal = () => {
+    if (firstFailed || heldAhead() >= o.bufferLogs) return undefined;
+    // A bucket that would not serve one more cursor for the next second (what it holds and refills
+    // then, against the requests the cursors send per second, from their response times) is
+    // shared, not split further: more slices would only add requests (each seam costs part of
+    // one), and so time. A bucket that stays full (no refill rate shows) serves any number.
+    const perCursor = answers.count ? (1000 * answers.count) / Math.max(1, answers.ms) : 0;
+    const needed = Math.max(1, perCursor) * (state.cursors + 1);
+    const refill = budget.refillPerSecond();
+    if (refill !== Infinity && budget.available() + refill < needed) return undefined;
+    const facts = slices.map((slice) => ({
+      startMs: slice.startMs,
+      endMs: slice.endMs,
+      firstMs: slice.firstMs,
+      reachedMs: slice.reachedMs,
+      fetched: slice.fetched,
+      // a slice whose first answer is not in yet may start anywhere past its bound, and one paused
+      // by the buffer would only pass its pause on: not split
+      open:
+        !slice.done &&
+        !slice.empty &&
+        slice.seam === undefined &&
+        slice.reachedMs !== undefined &&
+        mayRead(slice),
+      done: slice.done,
+      held: slice.pages.reduce((sum, page) => sum + page.logs.length, 0),
+    }));
+    const density = averageDensity(facts, seed);
+    return chooseSteal(facts, {
+      horizon: plan.horizon,
+      emptyFromMs,
+      density,
+      minLogs,
+      windowLogs: o.bufferLogs,
+      // every cursor not reading a slice is looking for one (this one included)
+      idle: o.cursors - state.cursors,
+      cursors: o.cursors,
+    });
+  };
+  const steal = (split: Steal): Slice => {
+    const victim = slices[split.victim] as Slice;
     const slice: Slice = {
-      index,
-      from: index === 0 ? checkpoint : previousLogId(logIdAt(startMs)),
-      startMs,
-      until: tail ? o.until : logIdAt(endMs),
-      endMs: tail ? undefined : endMs,
+      first: false,
+      from: previousLogId(logIdAt(split.atMs)),
+      startMs: split.atMs,
+      until: victim.until,
+      endMs: victim.endMs,
       pages: [],
       fetched: 0,
+      empty: false,
       done: false,
-      joined: index === 0,
+      joined: false,
     };
-    slices.push(slice);
+    victim.until = logIdAt(split.atMs);
+    victim.endMs = split.atMs;
+    slices.splice(split.victim + 1, 0, slice);
+    o.log.debug(
+      `Backfill: a cursor takes ${new Date(split.atMs).toISOString()} to ${slice.endMs === undefined ? 'the end' : new Date(slice.endMs).toISOString()}`,
+    );
     return slice;
   };
-  const firstSlice = nextSlice() as Slice;
 
-  // The probe, while the first slice (from the real checkpoint) is read: does the tenant answer a
-  // synthesised `from` as the ids say it should? No other slice starts before it answers.
-  const probe = async (bound: string): Promise<boolean> => {
+  // The probe, while the first slice (from the real checkpoint) is read, before the first steal:
+  // does the tenant answer a synthesised `from` as the ids say it should? No other slice starts
+  // before it answers.
+  const probe = async (boundMs: number): Promise<boolean> => {
+    const bound = logIdAt(boundMs);
     try {
       const query: LogsQuery = { take: 1, from: bound, q: '', sort: 'date:1' };
       const probed = await withRetry(async () => {
-        const answer = (await o.client.getLogs(query, {
-          deadline: retry.deadline,
-          signal: inner.signal,
-        })) as AnsweredPage;
+        const answer = (await timed(() =>
+          o.client.getLogs(query, { deadline: retry.deadline, signal: inner.signal }),
+        )) as AnsweredPage;
         counts.requests += 1;
         return answer;
       }, retryInner);
@@ -231,8 +310,8 @@ export async function* backfillPages(
       const odd = probeAnomaly(bound, probed.logs);
       if (odd) anomaly ??= odd;
       else if (probed.logs.length === 0) {
-        o.log.debug(`No log after ${bound}: the next slice is the tail`);
-        nothingPast = true;
+        o.log.debug(`No log after ${bound}: nothing to steal past it`);
+        emptyFromMs = Math.min(emptyFromMs, boundMs);
       }
     } catch (error) {
       if (!inner.signal.aborted)
@@ -255,33 +334,43 @@ export async function* backfillPages(
   };
   inner.signal.addEventListener('abort', notify, { once: true });
   const retryInner = { ...retry, signal: inner.signal };
-  const verified =
-    firstSlice.endMs === undefined ? Promise.resolve(false) : probe(firstSlice.until as string);
+  // sent with the first steal (none: one cursor's requests, not one more); nothing of a stolen
+  // slice is yielded before it answered as the ids say it should (`true`)
+  let verified: Promise<void> | undefined;
+  let trusted = false;
   const halted = () => inner.signal.aborted || anomaly !== undefined;
-  const heldAhead = () => {
-    let held = 0;
-    for (let i = headIndex + 1; i < slices.length; i++)
-      for (const page of (slices[i] as Slice).pages) held += Math.max(1, page.logs.length);
-    return held;
-  };
+  // Whether a slice may read on: the head up to two pages, a slice after it while the buffer is
+  // not full.
+  const mayRead = (slice: Slice): boolean =>
+    slice === slices[headIndex] ? slice.pages.length < 2 : heldAhead() < o.bufferLogs;
   const room = async (slice: Slice) => {
     for (;;) {
-      if (halted() || (failedAt !== undefined && slice.index > failedAt)) return false;
-      if (slice.index === headIndex ? slice.pages.length < 2 : heldAhead() < o.bufferLogs)
-        return true;
+      if (halted() || (firstFailed && !slice.first)) return false;
+      if (mayRead(slice)) return true;
       await changed;
     }
   };
 
   // A slice's cursor asks through this client, which notes from the tenant's answers where the
-  // slice opens and where it stops (the seams checked before anything of the next is yielded).
+  // slice opens, how far it reached, and where it stops (the seams checked before anything of the
+  // next is yielded). `until` is read at each answer: a steal may have moved it down since the
+  // request left, never below an id an answer before held.
   const watched = (slice: Slice): BackfillOptions['client'] => ({
     ...(o.client.tenantNow ? { tenantNow } : {}),
     getLogs: async (query, options) => {
-      const answer = await o.client.getLogs(query, options);
+      const answer = await timed(() => o.client.getLogs(query, options));
       const from = typeof query?.from === 'string' ? query.from : null;
-      if (slice.index > 0 && from !== null && from === slice.from && !slice.opening)
+      if (!slice.first && from !== null && from === slice.from && !slice.opening)
         slice.opening = openingOf(from, answer.logs);
+      if (answer.logs.length === 0) {
+        slice.empty = true;
+        const at = from === null ? undefined : logIdTime(from);
+        if (at !== undefined) emptyFromMs = Math.min(emptyFromMs, at);
+      }
+      const highest = answer.logs.at(-1);
+      const highestMs =
+        highest && logIdOf(highest) ? logIdTime(logIdOf(highest) as string) : undefined;
+      if (highestMs !== undefined) slice.reachedMs = Math.max(slice.reachedMs ?? 0, highestMs);
       if (slice.until !== undefined) {
         const past = firstAtOrPast(answer.logs, from, slice.until);
         if (past !== undefined && (slice.seam === undefined || compareLogIds(past, slice.seam) < 0))
@@ -297,7 +386,10 @@ export async function* backfillPages(
       client: watched(slice),
       retry: retryInner,
       from: slice.from,
-      until: slice.until,
+      // read before every request and page: a steal moves it down
+      get until() {
+        return slice.until;
+      },
       prefetch: true,
       budget,
     });
@@ -316,28 +408,42 @@ export async function* backfillPages(
           return;
         }
         const page = next.value;
-        slice.fetched += page.fetched;
+        if (page.first !== undefined && slice.firstMs === undefined)
+          slice.firstMs = logIdTime(page.first);
+        slice.fetched += page.fetched - page.replayed;
         slice.pages.push(page);
         notify();
       }
     } catch (error) {
       slice.error = error;
-      if (isAnomaly(error, slice)) anomaly ??= errorMessage(error);
-      else failedAt = Math.min(failedAt ?? Infinity, slice.index);
+      if (isAnomaly(error, slice))
+        anomaly ??=
+          error instanceof BackfillAnomaly
+            ? error.message
+            : `a request of the slice from the synthesised from=${String(slice.from)} failed: ${errorMessage(error)}`;
+      else firstFailed = true;
     } finally {
       slice.done = true;
       await pages.return('aborted').catch(() => undefined);
-      if (slice.endMs !== undefined && slice.stop === 'caught_up' && slice.fetched > 0)
-        density = (density + slice.fetched / Math.max(1000, slice.endMs - slice.startMs)) / 2;
       notify();
     }
   };
   const worker = async (slice: Slice | undefined) => {
     for (;;) {
       if (!slice) {
-        if (!(await verified) || halted()) return;
-        slice = nextSlice();
-        if (!slice) return;
+        if (halted() || firstFailed) return;
+        const split = nextSteal();
+        if (!split) {
+          if (slices.every((s) => s.done)) return;
+          await changed;
+          continue;
+        }
+        // the probe asks from the first split's bound, while its slice is read
+        verified ??= probe(split.atMs).then((ok) => {
+          trusted = ok;
+          notify();
+        });
+        slice = steal(split);
       }
       state.cursors += 1;
       report();
@@ -375,9 +481,10 @@ export async function* backfillPages(
         continue;
       }
       if (!slice.joined) {
-        // Nothing of a slice is yielded before its seam with the slice before is checked: its
-        // first answer must start at the log the slice before stopped at.
-        if (slice.opening === undefined && !slice.done) {
+        // Nothing of a slice is yielded before the probe answered as the ids say it should, and
+        // before its seam with the slice before is checked: its first answer must start at the log
+        // the slice before stopped at.
+        if (!trusted || (slice.opening === undefined && !slice.done)) {
           await changed;
           continue;
         }

@@ -49,7 +49,9 @@ export interface PageSourceOptions {
   /**
    * Stop before the first log whose id is at or past this one (a backfill slice's bound): that
    * page is cut there, yielded with the checkpoint of its last log below the bound, and the source
-   * returns `caught_up`. Compared as ids (see `compareLogIds`).
+   * returns `caught_up`. Compared as ids (see `compareLogIds`). Read anew before every request
+   * and page, so a getter may move it down while the source runs (a backfill steal), never below
+   * an id an answer already held.
    */
   until?: string | undefined;
   /**

@@ -35,6 +35,16 @@ describe('SharedRateLimits', () => {
     expect(shared.available()).toBeCloseTo(0);
   });
 
+  it('refillPerSecond: the rate the latest answer implies; Infinity before any, or while full', () => {
+    const { shared, now } = budget();
+    expect(shared.refillPerSecond()).toBe(Infinity);
+    // 8 missing of 10, full again in 4 s: 2 requests a second
+    shared.observe({ limit: 10, remaining: 2, reset: (now() + 4000) / 1000 });
+    expect(shared.refillPerSecond()).toBe(2);
+    shared.observe({ limit: 10, remaining: 10, reset: now() / 1000 });
+    expect(shared.refillPerSecond()).toBe(Infinity);
+  });
+
   it('refuses with rate_limit when the wait would pass the deadline or waiting is off', async () => {
     const { shared, now } = budget();
     shared.observe({ limit: 10, remaining: 0, reset: (now() + 10_000) / 1000 });

@@ -2,15 +2,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { FAKE_TENANT_SHAPES } from '../../src/testing';
 import { useTenant } from '../support/tenant';
 
-const LOGS = 6000;
 const BATCH = 100;
 const KILLS = 10;
 const worker = path.join(__dirname, '..', 'support', 'crash-worker.cjs');
 const built = existsSync(path.join(__dirname, '..', '..', 'dist', 'index.js'));
-// Two days of logs: a backlog the worker reads with 8 cursors.
-const tenant = useTenant({ logs: LOGS, latencyMs: 3, startDate: Date.now() - 2 * 24 * 3600_000 });
+// A real-shaped backlog the worker reads with 8 cursors, which steal work from each other: four
+// quiet-nights days in March 2024 with a credential-stuffing burst of 3,000 logs in 3 minutes.
+const tenant = useTenant({ ...FAKE_TENANT_SHAPES.burst, logs: 3000, latencyMs: 3 });
 
 function runWorker(env: NodeJS.ProcessEnv, killAfterMs?: number) {
   return new Promise<{ code: number | null; killed: boolean }>((resolve, reject) => {
@@ -34,6 +35,7 @@ function runWorker(env: NodeJS.ProcessEnv, killAfterMs?: number) {
 
 (built ? describe : describe.skip)('backfill crash safety (SIGKILL mid-backfill)', () => {
   it('loses no log and re-ships at most one batch per kill with 8 cursors', async () => {
+    const LOGS = tenant().logCount();
     const dir = mkdtempSync(path.join(tmpdir(), 'auth0-log-tools-backfill-crash-'));
     const caFile = path.join(dir, 'ca.pem');
     writeFileSync(caFile, tenant().ca);

@@ -90,6 +90,12 @@ describe('backfill falls back to one cursor from the contiguous checkpoint', () 
     ],
     ['a 400 for a synthesised from (probe)', { synthesisedFromStatus: 400 }],
     ['a 400 for a synthesised from later on', { synthesisedFromStatus: 400, fromRequest: 3 }],
+    ['a 500 for a synthesised from (probe)', { synthesisedFromStatus: 500 }],
+    [
+      'a 500 for every synthesised from after the probe',
+      { synthesisedFromStatus: 500, fromRequest: 3 },
+    ],
+    ['a 503 for a synthesised from later on', { synthesisedFromStatus: 503, fromRequest: 4 }],
   ])('%s: every log once, in order, with a warning', async (_name, quirks) => {
     // from the first log's id: a fresh state's first `from` is synthesised too (below every log),
     // and these quirks are about the backfill's bounds

@@ -21,18 +21,21 @@ export class SimClock {
 
   readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
     if (ms <= 0 || signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((done) => {
+      // a sleep that ends removes its abort listener: the signal is the run's, shared by every
+      // cursor's sleeps, and would otherwise gather one listener per sleep
+      const onAbort = () => {
+        const at = this.#timers.indexOf(timer);
+        if (at !== -1) this.#timers.splice(at, 1);
+        done();
+      };
+      const resolve = () => {
+        signal?.removeEventListener('abort', onAbort);
+        done();
+      };
       const timer = { at: this.#now + ms, seq: this.#seq++, resolve };
       this.#timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const at = this.#timers.indexOf(timer);
-          if (at !== -1) this.#timers.splice(at, 1);
-          resolve();
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   };
 

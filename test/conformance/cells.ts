@@ -318,19 +318,29 @@ export function expectPromise(cell: Cell, t: CellTenant, outcome: Outcome): void
   expect(stats.tokenRequests).toBeLessThanOrEqual(outcome.runs + 3);
 }
 
-/** An instant clock for the library and the CLI: `sleep` moves it on, never waits. */
-export function instantTiming() {
+/**
+ * An instant clock for the library and the CLI: `sleep` moves it on, never waits. `timing` holds
+ * the options (`now`, `sleep`, `random`) to spread into a processor, a stream or a CLI's io;
+ * `slept()` is the test's own reading (ms slept so far), never an option.
+ */
+export function instantClock() {
   let slept = 0;
   return {
-    now: () => Date.now() + slept,
-    sleep: async (ms: number) => {
-      slept += Math.max(0, ms);
-      await new Promise((resolve) => setImmediate(resolve));
+    timing: {
+      now: () => Date.now() + slept,
+      sleep: async (ms: number) => {
+        slept += Math.max(0, ms);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      random: () => 1,
     },
-    random: () => 1,
-    /** Ms slept so far. */
     slept: () => slept,
   };
+}
+
+/** {@link instantClock}'s options alone: `now`, `sleep`, `random`. */
+export function instantTiming() {
+  return instantClock().timing;
 }
 
 /**

@@ -24,13 +24,9 @@ async function runProcessor(cell: Cell, t: CellTenant, sink: Sink): Promise<Outc
   let runs = 0;
   while (runs < MAX_RUNS + 1) {
     runs += 1;
-    // the clock's options only: `slept` is the test's own reading, not a processor option
-    const { now, sleep, random } = instantTiming();
     const processor = new LogsProcessor(storage, {
       ...credentials(t.tenant),
-      now,
-      sleep,
-      random,
+      ...instantTiming(),
       batchSize: BATCH,
       onBatchFailure: 'stop',
       backfillCursors: cell.entry === 'backfill8' ? 8 : 1,

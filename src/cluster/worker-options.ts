@@ -36,6 +36,32 @@ export interface ClusterTenant {
   handler: (logs: LogEvent[]) => Promise<unknown>;
   /** Called once when the worker stops (closes the destination). */
   close?(): Promise<void>;
+  /**
+   * The tenant's Log Stream, taken on the worker's `receive` listener: the path Auth0 posts to
+   * and its Authorization token. Then the tenant's runs reconcile (see `ClusterReceiveOptions`).
+   */
+  receive?: { path: string; token?: string };
+}
+
+/**
+ * The Log Stream listener of every worker (`receive` in a `serve` configuration): one listener,
+ * a path per tenant with a `receive`. A delivery is answered 200 once the tenant's destination
+ * acknowledged it (503 otherwise), its ids recorded beside the tenant's checkpoint (Redis or
+ * PostgreSQL) and shared by every worker; a tenant's runs then reconcile: read from the stored
+ * point up to now minus `settleSeconds` and ship only the ids not recorded.
+ */
+export interface ClusterReceiveOptions {
+  /** `0` picks a free port. */
+  host: string;
+  port: number;
+  /** PEM certificate and key: HTTPS instead of HTTP. */
+  tls?: { cert: string; key: string };
+  /** Largest body accepted, in bytes. @default RECEIVER_DEFAULTS.bodyLimit (10 MB) */
+  bodyLimit?: number;
+  /** How old a log must be before a run reads it from the API. @default 600 */
+  settleSeconds?: number;
+  /** How long shipped ids are kept (the tenant's log retention), in days. @default 30 */
+  retentionDays?: number;
 }
 
 /** Options of {@link startClusterWorker}. */
@@ -51,6 +77,8 @@ export interface ClusterWorkerOptions {
   tenants: ClusterTenant[];
   /** Names this worker in run records. @default `${hostname}:${pid}` */
   workerId?: string;
+  /** The Log Stream listener, for the tenants with a `receive`. */
+  receive?: ClusterReceiveOptions;
   /** Called with every job's record (runs and skipped jobs). */
   onRun?: (run: RunRecord) => void;
   /** Longest wait between attempts of a failing tenant, in seconds. @default 300 */
@@ -101,6 +129,7 @@ export interface ResolvedClusterTenant {
   startFrom: string | undefined;
   handler: (logs: LogEvent[]) => Promise<unknown>;
   close: (() => Promise<void>) | undefined;
+  receive: { path: string; token?: string } | undefined;
 }
 
 /** {@link ClusterWorkerOptions} copied, checked, with every default filled in. */
@@ -120,6 +149,7 @@ export interface ResolvedClusterWorkerOptions {
   onWarning: ((message: string, warning: ClusterWarning) => void) | undefined;
   prune: boolean;
   checkSeconds: number;
+  receive: ClusterReceiveOptions | undefined;
 }
 
 function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
@@ -151,6 +181,7 @@ function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
         : (checkpointOption('startFrom', tenant.startFrom, true) ?? undefined),
     handler,
     close: functionOption('close', tenant.close, undefined),
+    receive: tenant.receive,
   };
 }
 
@@ -177,7 +208,10 @@ export function resolveClusterWorkerOptions(
   }
   const seconds = (name: string, raw: unknown, fallback: number) =>
     numberOption(name, raw, fallback, LIMITS.waitSeconds);
+  if (!o.receive && tenants.some((t) => t.receive))
+    throw invalid('receive', 'the listener of the tenants with a receive path', o.receive);
   return {
+    receive: o.receive,
     redis,
     postgres: textOption('postgres', o.postgres),
     queue: textOption('queue', o.queue, SERVE_DEFAULTS.queue),

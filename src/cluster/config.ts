@@ -507,6 +507,14 @@ function receiveOf(
     else if (own.path === '/metrics' || own.path === '/healthz')
       problem([...at, 'path'], `${own.path} is the listener's own; give another path`);
     paths.set(own.path, t.id);
+    // the stream's logs reach the destination as Auth0 posts them: what the processor would change
+    // (filter, hide, wrap) would hold for the reconciled logs only
+    for (const key of ['logTypes', 'categories', 'pii', 'format'] as const)
+      if (t[key] !== undefined)
+        problem(
+          ['tenants', i, key],
+          `cannot go with receive: the stream's logs are shipped as Auth0 posts them (filter the stream's categories in Auth0); remove ${key} or receive`,
+        );
     let token: string | undefined;
     if (own.tokenEnv !== undefined) {
       token = env[own.tokenEnv] || undefined;

@@ -134,6 +134,14 @@ describe('serve configuration: receive', () => {
         dir,
       ),
     ).toContain('receive.tlsCert: cannot read no.pem (ENOENT)');
+    // what the processor changes would not hold for the stream's logs
+    const changed = problems(
+      config({ listen: '127.0.0.1:8080' }, [
+        { ...tenant('acme', { path: '/a' }), pii: ['ip'], logTypes: ['s'] },
+      ]),
+    );
+    expect(changed).toContain('tenants[0].logTypes (tenant "acme"): cannot go with receive');
+    expect(changed).toContain('tenants[0].pii (tenant "acme"): cannot go with receive');
     // behind a proxy that terminates TLS, with the token: accepted
     const proxied = parseServeConfig(
       config({ listen: '0.0.0.0:8080', behindTlsProxy: true, retentionDays: 7 }, [

@@ -16,7 +16,7 @@ import { isLoopback } from '../destinations/address';
 import { parseListen } from '../receive/listen';
 import { RECEIVER_DEFAULTS } from '../receive/server';
 import { RECONCILE_DEFAULTS } from '../receive/reconcile';
-import type { ClusterReceiveOptions } from './worker-options';
+import type { ClusterReceiveOptions } from './receive-options';
 
 /** Defaults of a `serve` configuration. */
 export const SERVE_DEFAULTS = Object.freeze({

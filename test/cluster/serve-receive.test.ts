@@ -6,7 +6,9 @@ import { clusterTenant } from '../../src/cluster/tenants';
 import { startClusterWorker, type ClusterWorker } from '../../src/cluster/worker';
 import { playLogStream, startFakeTenant, type FakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
-import { startEndpoint, tempDir } from '../support/cli';
+import { Pool } from 'pg';
+import { runCli } from '../../src/cli/cli';
+import { captureIo, startEndpoint, tempDir } from '../support/cli';
 import { until } from '../support/cluster';
 import { post, simClock, streamBody } from '../support/receive';
 import { promises as fs } from 'node:fs';
@@ -148,6 +150,78 @@ it('two serve workers take one tenant stream half each: every log once, duplicat
     expect(keys.filter((key) => key.includes(':shipped:')).length).toBeGreaterThan(0);
     const ttl = await redis.pttl(keys.find((key) => key.includes(':shipped:')) as string);
     expect(ttl).toBeGreaterThan(0);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  }
+}, 30_000);
+
+it('serve --config with receive and PostgreSQL: says where it listens, dedups against the table, a busy port refused by name', async () => {
+  const sink = await startEndpoint(() => 200);
+  const dir = await tempDir();
+  await fs.writeFile(path.join(dir, 'ca.pem'), tenant.ca);
+  const queue = `serve-receive-${randomUUID().slice(0, 8)}`;
+  const file = path.join(dir, 'serve.json');
+  const configOn = (listen: string) =>
+    JSON.stringify({
+      redis: 'redis://127.0.0.1:6379',
+      postgres: 'postgres://postgres@127.0.0.1:5432/test',
+      queue,
+      receive: { listen },
+      tenants: [
+        {
+          id: 'acme',
+          domain: tenant.domain,
+          clientId: tenant.clientId,
+          clientSecret: '${SECRET}',
+          ca: 'ca.pem',
+          intervalSeconds: 60,
+          startFrom: 'now',
+          post: { url: sink.url },
+          receive: { path: '/acme', tokenEnv: 'ACME_STREAM_TOKEN' },
+        },
+      ],
+    });
+  await fs.writeFile(file, configOn('127.0.0.1:0'));
+  const controller = new AbortController();
+  const { io, stderr } = captureIo({
+    env: { SECRET: tenant.clientSecret, ACME_STREAM_TOKEN: TOKEN },
+    signal: controller.signal,
+  });
+  const exit = runCli(['serve', '--config', file], io);
+  const pool = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+  try {
+    await until(() => /receiving Log Streams on/.test(stderr()), 'the listening line');
+    const port = Number(
+      /receiving Log Streams on http:\/\/127\.0\.0\.1:(\d+) \(\/acme\)/.exec(stderr())?.[1],
+    );
+    const url = `http://127.0.0.1:${port}/acme`;
+    const { body, type } = streamBody('JSONLINES', logs.slice(0, 5));
+    const first = await post(url, body, type, TOKEN);
+    expect(JSON.parse(first.body)).toEqual({ shipped: 5, duplicates: 0 });
+    const again = await post(url, body, type, TOKEN);
+    expect(JSON.parse(again.body)).toEqual({ shipped: 0, duplicates: 5 });
+    expect(sink.ids()).toEqual(logs.slice(0, 5).map((l) => l.log_id));
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM auth0_log_tools_shipped WHERE tenant = $1`,
+      [`${queue}:acme`],
+    );
+    expect(rows[0]).toEqual({ n: 5 });
+
+    // a second serve on the same address: refused at start, naming receive.listen
+    await fs.writeFile(file, configOn(`127.0.0.1:${port}`));
+    const second = captureIo({ env: { SECRET: tenant.clientSecret, ACME_STREAM_TOKEN: TOKEN } });
+    expect(await runCli(['serve', '--config', file], second.io)).toBe(1);
+    expect(second.stderr()).toContain(`cannot listen on 127.0.0.1 port ${port} (receive.listen)`);
+    expect(stderr() + second.stderr()).not.toContain(TOKEN);
+  } finally {
+    controller.abort();
+    expect(await exit).toBe(0);
+    await sink.close();
+    await pool.query(`DELETE FROM auth0_log_tools_shipped WHERE tenant = $1`, [`${queue}:acme`]);
+    await pool.query(`DELETE FROM auth0_log_tools_state WHERE key = $1`, [`${queue}:acme`]);
+    await pool.end();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${queue}*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
   }

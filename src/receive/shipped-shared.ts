@@ -98,7 +98,8 @@ export const SHIPPED_TABLE = 'auth0_log_tools_shipped';
 /**
  * The shipped ids in PostgreSQL: a table `auth0_log_tools_shipped` (made on first use) keyed
  * `(tenant, log_id)` with the hour each id holds; `prune` deletes the tenant's rows of hours
- * that ended more than `retentionMs` ago. `record` resolves once the `INSERT` is committed.
+ * that ended more than `retentionMs` ago (at most once an hour, by an index on `(tenant, hour)`).
+ * `record` resolves once the `INSERT` is committed.
  */
 export function postgresShippedIds(
   pool: PostgresClient,
@@ -106,6 +107,7 @@ export function postgresShippedIds(
 ): SharedShippedRecord {
   const now = options.now ?? Date.now;
   let made: Promise<void> | undefined;
+  let pruned = -Infinity;
   const table = () =>
     (made ??= pool
       .query(
@@ -116,6 +118,12 @@ export function postgresShippedIds(
           PRIMARY KEY (tenant, log_id)
         )`,
         [],
+      )
+      .then(() =>
+        pool.query(
+          `CREATE INDEX IF NOT EXISTS ${SHIPPED_TABLE}_hour ON ${SHIPPED_TABLE} (tenant, hour)`,
+          [],
+        ),
       )
       .then(
         () => undefined,
@@ -151,6 +159,9 @@ export function postgresShippedIds(
       );
     },
     async prune() {
+      // hours end once an hour: deleting more often finds nothing new
+      if (now() - pruned < SPAN_MS) return;
+      pruned = now();
       await table();
       await pool.query(`DELETE FROM ${SHIPPED_TABLE} WHERE tenant = $1 AND hour < $2`, [
         options.key,

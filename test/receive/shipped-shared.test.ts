@@ -91,5 +91,13 @@ describe('PostgreSQL record of shipped ids', () => {
     expect(await record.unshipped([id(NOW - 2 * HOUR, 3), id(NOW, 1)])).toEqual([
       id(NOW - 2 * HOUR, 3),
     ]);
+    // at most once an hour: a prune within the hour deletes nothing
+    await record.record([id(NOW - 2 * HOUR, 3)]);
+    now += 30 * 60_000;
+    await record.prune();
+    expect(await record.unshipped([id(NOW - 2 * HOUR, 3)])).toEqual([]);
+    now += 30 * 60_000;
+    await record.prune();
+    expect(await record.unshipped([id(NOW - 2 * HOUR, 3)])).toEqual([id(NOW - 2 * HOUR, 3)]);
   });
 });

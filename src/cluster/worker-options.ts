@@ -2,6 +2,7 @@ import type { LogsProcessorOptions } from '../options/processor';
 import {
   booleanOption,
   functionOption,
+  integerOption,
   invalid,
   invalidAs,
   numberOption,
@@ -167,6 +168,35 @@ function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
   };
 }
 
+/** The listener's options checked (`host`, `port`, `bodyLimit`, `settleSeconds`, `retentionDays`). */
+function resolveReceive(raw: ClusterReceiveOptions): ClusterReceiveOptions {
+  if (typeof raw !== 'object' || raw === null)
+    throw invalid('receive', 'the Log Stream listener ({ host, port })', raw);
+  const host = textOption('host', raw.host);
+  if (host === undefined) throw invalid('host', 'a non-empty string', raw.host);
+  const out: ClusterReceiveOptions = {
+    host,
+    port: integerOption('port', raw.port, undefined, LIMITS.port, { strict: true }),
+  };
+  if (raw.tls !== undefined) out.tls = raw.tls;
+  if (raw.bodyLimit !== undefined)
+    out.bodyLimit = integerOption('bodyLimit', raw.bodyLimit, undefined, {
+      min: 1024,
+      max: 1024 ** 3,
+    });
+  if (raw.settleSeconds !== undefined)
+    out.settleSeconds = numberOption('settleSeconds', raw.settleSeconds, undefined, {
+      min: 0,
+      max: 86_400,
+    });
+  if (raw.retentionDays !== undefined)
+    out.retentionDays = numberOption('retentionDays', raw.retentionDays, undefined, {
+      min: 1,
+      max: 365,
+    });
+  return out;
+}
+
 /**
  * Copies the options of `startClusterWorker`, fills the defaults (`SERVE_DEFAULTS`) and checks
  * every value with the options kit; the worker never reads the raw options again. Throws an
@@ -192,8 +222,9 @@ export function resolveClusterWorkerOptions(
     numberOption(name, raw, fallback, LIMITS.waitSeconds);
   if (!o.receive && tenants.some((t) => t.receive))
     throw invalid('receive', 'the listener of the tenants with a receive path', o.receive);
+  const receive = o.receive === undefined ? undefined : resolveReceive(o.receive);
   return {
-    receive: o.receive,
+    receive,
     redis,
     postgres: textOption('postgres', o.postgres),
     queue: textOption('queue', o.queue, SERVE_DEFAULTS.queue),

@@ -89,6 +89,10 @@ async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
  * each job takes the tenant's lease (a fenced `RedisStorage` or `PostgresStorage`), runs one
  * `LogsProcessor.run` with the tenant's handler and releases it. A job whose tenant is leased by
  * another worker ends at once. Any number of workers with the same `queue` share the tenants.
+ * With `receive`, every worker also takes the Log Streams of the tenants with a `receive` path on
+ * one listener (`receiver` says its bound address): each delivery goes through the tenant's intake
+ * (drop the ids any worker shipped -> deliver -> record them in the shared record beside the
+ * checkpoints), and those tenants' runs reconcile (`until` now minus `settleSeconds`) through it.
  */
 export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<ClusterWorker> {
   const options = resolveClusterWorkerOptions(raw);

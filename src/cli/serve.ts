@@ -134,6 +134,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       ...(io.signal ? { signal: io.signal } : {}),
       ...(config.redis ? { redis: config.redis } : {}),
       ...(config.postgres ? { postgres: config.postgres } : {}),
+      ...(config.receive ? { receive: config.receive } : {}),
     };
     if (metrics && metricsPort !== undefined) {
       // bound before the worker starts, so a bad address or a busy port changes nothing
@@ -163,6 +164,14 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     }
     say(`cannot start: ${errorMessage(error)}`);
     return EXIT.failed;
+  }
+  if (worker.receiver) {
+    const scheme = config.receive?.tls ? 'https' : 'http';
+    const { host, port } = worker.receiver;
+    const paths = config.tenants.flatMap((t) => (t.receive ? [t.receive.path] : []));
+    say(
+      `receiving Log Streams on ${scheme}://${host.includes(':') ? `[${host}]` : host}:${port} (${paths.join(', ')})`,
+    );
   }
   say(
     `worker ${worker.workerId} serving ${tenants.length} tenant(s) of queue ${config.queue}; SIGTERM stops after the batch in flight`,

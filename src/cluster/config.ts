@@ -12,6 +12,11 @@ import { nearest } from '../util/nearest';
 import { expandEnv } from './env';
 import { tenantOptionProblems } from './tenant-options';
 import { PII_KEY_VARIABLE } from '../options/shape';
+import { isLoopback } from '../destinations/address';
+import { parseListen } from '../receive/listen';
+import { RECEIVER_DEFAULTS } from '../receive/server';
+import { RECONCILE_DEFAULTS } from '../receive/reconcile';
+import type { ClusterReceiveOptions } from './receive-options';
 
 /** Defaults of a `serve` configuration. */
 export const SERVE_DEFAULTS = Object.freeze({
@@ -115,6 +120,27 @@ const destinationEntries = Object.fromEntries(
   DESTINATION_KINDS.map((kind) => [kind, destinationSchema.optional()]),
 ) as Record<DestinationKind, z.ZodOptional<typeof destinationSchema>>;
 
+/** A tenant's Log Stream: the path of the listener Auth0 posts to, the env var of its token. */
+const tenantReceive = z.strictObject({
+  path: text.regex(/^\/[^?#\s]*$/, 'must start with / and hold no ?, # or space'),
+  /** The environment variable holding the stream's Authorization token (never the token). */
+  tokenEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
+    .optional(),
+});
+
+/** The Log Stream listener of every worker (as `receive`'s flags). */
+const receiveSchema = z.strictObject({
+  listen: text,
+  tlsCert: text.optional(),
+  tlsKey: text.optional(),
+  behindTlsProxy: z.boolean().optional(),
+  bodyLimit: ranged('bodyLimit', { min: 1024, max: 1024 * 1024 * 1024 }, true).optional(),
+  reconcileSettleSeconds: ranged('reconcileSettleSeconds', { min: 0, max: 86_400 }).optional(),
+  retentionDays: ranged('retentionDays', { min: 1, max: 365 }).optional(),
+});
+
 const tenant = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, _ . or -'),
   domain: text,
@@ -152,6 +178,8 @@ const tenant = z.strictObject({
     .array(z.strictObject({ post: postSchema.optional(), ...destinationEntries }))
     .min(1)
     .optional(),
+  /** The tenant's Log Stream on the top-level `receive` listener; its runs then reconcile. */
+  receive: tenantReceive.optional(),
 });
 
 const config = z.strictObject({
@@ -166,6 +194,8 @@ const config = z.strictObject({
   metricsHost: text.optional(),
   /** Every tenant's `maxRunTimeSeconds` unless it sets its own. */
   maxRunTimeSeconds: ranged('maxRunTimeSeconds', LIMITS.maxRunTimeSeconds).optional(),
+  /** The Log Stream listener of every worker, for the tenants with a `receive`. */
+  receive: receiveSchema.optional(),
   tenants: z.array(tenant).min(1),
 });
 
@@ -213,6 +243,8 @@ export interface TenantConfig {
    * acknowledged once all stored it (`destinations.fanout`).
    */
   destinations?: TenantDestination[];
+  /** The tenant's Log Stream: its path on the listener and its token (read from `tokenEnv`). */
+  receive?: { path: string; token?: string };
 }
 
 /** A tenant's `post` destination, as the configuration gives it. */
@@ -236,6 +268,8 @@ export interface ServeConfig {
   queue: string;
   leaseSeconds: number;
   metricsHost?: string;
+  /** The Log Stream listener (`receive`), TLS files read. */
+  receive?: ClusterReceiveOptions;
   tenants: TenantConfig[];
 }
 
@@ -383,6 +417,9 @@ export function parseServeConfig(
       problems.push(`${where(raw, ['tenants', i, ...(option ? [option] : [])])}: ${message}`);
     return out;
   });
+  const receive = receiveOf(doc, env, baseDir, tenants, (at, message) =>
+    problems.push(`${where(raw, at)}: ${message}`),
+  );
   if (problems.length) throw invalid(problems);
   const result: ServeConfig = {
     queue: doc.queue ?? SERVE_DEFAULTS.queue,
@@ -392,7 +429,106 @@ export function parseServeConfig(
   if (doc.redis) result.redis = doc.redis;
   if (doc.postgres) result.postgres = doc.postgres;
   if (doc.metricsHost) result.metricsHost = doc.metricsHost;
+  if (receive) result.receive = receive;
   return result;
+}
+
+/**
+ * The listener of `receive` and each tenant's `receive` (its token read from `tokenEnv`, set on
+ * `tenants`), as the `receive` command checks its flags: a listen address other than loopback
+ * needs TLS (`tlsCert`/`tlsKey`) or `behindTlsProxy`, and every tenant's `tokenEnv`; paths unique.
+ * Each problem is told to `problem` with its key path.
+ */
+function receiveOf(
+  doc: z.infer<typeof config>,
+  env: Record<string, string | undefined>,
+  baseDir: string,
+  tenants: TenantConfig[],
+  problem: (at: PropertyKey[], message: string) => void,
+): ClusterReceiveOptions | undefined {
+  const listener = doc.receive;
+  const paths = new Map<string, string>();
+  let loopback = true;
+  let out: ClusterReceiveOptions | undefined;
+  if (listener) {
+    const listen = parseListen(listener.listen, RECEIVER_DEFAULTS.host);
+    if (!listen)
+      problem(
+        ['receive', 'listen'],
+        'must be <host>:<port> (e.g. 127.0.0.1:8080, 0.0.0.0:8443, [::1]:8080)',
+      );
+    loopback = listen === undefined || isLoopback(listen.host);
+    const pem = (key: 'tlsCert' | 'tlsKey'): string | undefined => {
+      const file = listener[key];
+      if (file === undefined) return undefined;
+      try {
+        const content = readFileSync(path.resolve(baseDir, file), 'utf8');
+        if (content.includes('-----BEGIN ')) return content;
+        problem(['receive', key], `${file} does not hold PEM`);
+      } catch (error) {
+        problem(
+          ['receive', key],
+          `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`,
+        );
+      }
+      return undefined;
+    };
+    const cert = pem('tlsCert');
+    const key = pem('tlsKey');
+    if ((listener.tlsCert === undefined) !== (listener.tlsKey === undefined))
+      problem(['receive'], 'give tlsCert and tlsKey together');
+    if (listener.tlsCert !== undefined && listener.behindTlsProxy)
+      problem(['receive'], 'give tlsCert/tlsKey or behindTlsProxy, not both');
+    if (!loopback && listener.tlsCert === undefined && !listener.behindTlsProxy)
+      problem(
+        ['receive', 'listen'],
+        `${listen?.host ?? ''} is reachable from other machines: Auth0 posts over HTTPS only, so give tlsCert and tlsKey, or behindTlsProxy: true when a proxy in front terminates TLS`,
+      );
+    if (!doc.tenants.some((t) => t.receive))
+      problem(['receive'], 'no tenant has a receive block (its path and tokenEnv)');
+    out = {
+      host: listen?.host ?? RECEIVER_DEFAULTS.host,
+      port: listen?.port ?? RECEIVER_DEFAULTS.port,
+      settleSeconds: listener.reconcileSettleSeconds ?? RECONCILE_DEFAULTS.settleSeconds,
+    };
+    if (cert !== undefined && key !== undefined) out.tls = { cert, key };
+    if (listener.bodyLimit !== undefined) out.bodyLimit = listener.bodyLimit;
+    if (listener.retentionDays !== undefined) out.retentionDays = listener.retentionDays;
+  }
+  doc.tenants.forEach((t, i) => {
+    const own = t.receive;
+    if (!own) return;
+    const at = ['tenants', i, 'receive'];
+    if (!listener)
+      problem(at, 'needs the top-level receive (its listen address: one listener for all tenants)');
+    const other = paths.get(own.path);
+    if (other !== undefined)
+      problem([...at, 'path'], `${own.path} is tenant "${other}"'s path too`);
+    else if (own.path === '/metrics' || own.path === '/healthz')
+      problem([...at, 'path'], `${own.path} is the listener's own; give another path`);
+    paths.set(own.path, t.id);
+    // the stream's logs reach the destination as Auth0 posts them: what the processor would change
+    // (filter, hide, wrap) would hold for the reconciled logs only
+    for (const key of ['logTypes', 'categories', 'pii', 'format'] as const)
+      if (t[key] !== undefined)
+        problem(
+          ['tenants', i, key],
+          `cannot go with receive: the stream's logs are shipped as Auth0 posts them (filter the stream's categories in Auth0); remove ${key} or receive`,
+        );
+    let token: string | undefined;
+    if (own.tokenEnv !== undefined) {
+      token = env[own.tokenEnv] || undefined;
+      if (token === undefined)
+        problem([...at, 'tokenEnv'], `the environment variable ${own.tokenEnv} is not set`);
+    } else if (!loopback)
+      problem(
+        [...at, 'tokenEnv'],
+        "missing: the listener is reachable from other machines; name the environment variable of the stream's Authorization token, so that only Auth0 can post",
+      );
+    const target = tenants[i] as TenantConfig;
+    target.receive = { path: own.path, ...(token === undefined ? {} : { token }) };
+  });
+  return out;
 }
 
 /** Reads and validates a `serve --config` file (JSON); relative `ca` paths are the file's. */

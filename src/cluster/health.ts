@@ -35,4 +35,5 @@ export interface WorkerHealth {
 export type ClusterWarning =
   | { code: 'redis_unreachable' }
   | { code: 'unknown_tenants'; tenants: string[] }
-  | { code: 'schedulers_restored'; tenants: string[] };
+  | { code: 'schedulers_restored'; tenants: string[] }
+  | { code: 'shipped_ids_unrecorded'; tenant: string };

@@ -1,6 +1,7 @@
 export { startClusterWorker } from './worker';
 export type { ClusterWorker } from './worker';
 export type { ClusterTenant, ClusterWorkerOptions } from './worker-options';
+export type { ClusterReceiveOptions } from './receive-options';
 export { clusterTenant } from './tenants';
 export { loadServeConfig, parseServeConfig, SERVE_DEFAULTS } from './config';
 export type { DestinationEntry, ServeConfig, TenantConfig } from './config';

@@ -25,6 +25,7 @@ export function clusterTenant(
     processor,
     intervalSeconds: config.intervalSeconds,
     ...(config.startFrom === undefined ? {} : { startFrom: config.startFrom }),
+    ...(config.receive === undefined ? {} : { receive: config.receive }),
   };
   const list: TenantDestination[] = config.destinations ?? [
     config.post

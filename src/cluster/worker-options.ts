@@ -2,6 +2,7 @@ import type { LogsProcessorOptions } from '../options/processor';
 import {
   booleanOption,
   functionOption,
+  integerOption,
   invalid,
   invalidAs,
   numberOption,
@@ -16,6 +17,9 @@ import { SERVE_DEFAULTS } from './config';
 import type { ClusterWarning } from './health';
 import type { RunRecord } from './run-record';
 import { processWorkerId } from './run-facts';
+import type { ClusterReceiveOptions } from './receive-options';
+
+export type { ClusterReceiveOptions };
 
 /** One tenant a cluster worker ships. */
 export interface ClusterTenant {
@@ -36,6 +40,11 @@ export interface ClusterTenant {
   handler: (logs: LogEvent[]) => Promise<unknown>;
   /** Called once when the worker stops (closes the destination). */
   close?(): Promise<void>;
+  /**
+   * The tenant's Log Stream, taken on the worker's `receive` listener: the path Auth0 posts to
+   * and its Authorization token. Then the tenant's runs reconcile (see `ClusterReceiveOptions`).
+   */
+  receive?: { path: string; token?: string };
 }
 
 /** Options of {@link startClusterWorker}. */
@@ -51,6 +60,8 @@ export interface ClusterWorkerOptions {
   tenants: ClusterTenant[];
   /** Names this worker in run records. @default `${hostname}:${pid}` */
   workerId?: string;
+  /** The Log Stream listener, for the tenants with a `receive`. */
+  receive?: ClusterReceiveOptions;
   /** Called with every job's record (runs and skipped jobs). */
   onRun?: (run: RunRecord) => void;
   /** Longest wait between attempts of a failing tenant, in seconds. @default 300 */
@@ -101,6 +112,7 @@ export interface ResolvedClusterTenant {
   startFrom: string | undefined;
   handler: (logs: LogEvent[]) => Promise<unknown>;
   close: (() => Promise<void>) | undefined;
+  receive: { path: string; token?: string } | undefined;
 }
 
 /** {@link ClusterWorkerOptions} copied, checked, with every default filled in. */
@@ -120,6 +132,7 @@ export interface ResolvedClusterWorkerOptions {
   onWarning: ((message: string, warning: ClusterWarning) => void) | undefined;
   prune: boolean;
   checkSeconds: number;
+  receive: ClusterReceiveOptions | undefined;
 }
 
 function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
@@ -151,7 +164,37 @@ function resolveTenant(raw: unknown, at: number): ResolvedClusterTenant {
         : (checkpointOption('startFrom', tenant.startFrom, true) ?? undefined),
     handler,
     close: functionOption('close', tenant.close, undefined),
+    receive: tenant.receive,
   };
+}
+
+/** The listener's options checked (`host`, `port`, `bodyLimit`, `settleSeconds`, `retentionDays`). */
+function resolveReceive(raw: ClusterReceiveOptions): ClusterReceiveOptions {
+  if (typeof raw !== 'object' || raw === null)
+    throw invalid('receive', 'the Log Stream listener ({ host, port })', raw);
+  const host = textOption('host', raw.host);
+  if (host === undefined) throw invalid('host', 'a non-empty string', raw.host);
+  const out: ClusterReceiveOptions = {
+    host,
+    port: integerOption('port', raw.port, undefined, LIMITS.port, { strict: true }),
+  };
+  if (raw.tls !== undefined) out.tls = raw.tls;
+  if (raw.bodyLimit !== undefined)
+    out.bodyLimit = integerOption('bodyLimit', raw.bodyLimit, undefined, {
+      min: 1024,
+      max: 1024 ** 3,
+    });
+  if (raw.settleSeconds !== undefined)
+    out.settleSeconds = numberOption('settleSeconds', raw.settleSeconds, undefined, {
+      min: 0,
+      max: 86_400,
+    });
+  if (raw.retentionDays !== undefined)
+    out.retentionDays = numberOption('retentionDays', raw.retentionDays, undefined, {
+      min: 1,
+      max: 365,
+    });
+  return out;
 }
 
 /**
@@ -177,7 +220,11 @@ export function resolveClusterWorkerOptions(
   }
   const seconds = (name: string, raw: unknown, fallback: number) =>
     numberOption(name, raw, fallback, LIMITS.waitSeconds);
+  if (!o.receive && tenants.some((t) => t.receive))
+    throw invalid('receive', 'the listener of the tenants with a receive path', o.receive);
+  const receive = o.receive === undefined ? undefined : resolveReceive(o.receive);
   return {
+    receive,
     redis,
     postgres: textOption('postgres', o.postgres),
     queue: textOption('queue', o.queue, SERVE_DEFAULTS.queue),

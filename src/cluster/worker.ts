@@ -1,4 +1,14 @@
 import { logOf } from '../auth0/log-stream';
+import { EARLIEST_LOG_MS, logIdAt } from '../auth0/log-id';
+import { Intake } from '../receive/intake';
+import { startReceiver, type Receiver } from '../receive/server';
+import {
+  postgresShippedIds,
+  redisShippedIds,
+  type SharedShippedRecord,
+  type ShippedRedisClient,
+} from '../receive/shipped-shared';
+import { RECONCILE_DEFAULTS } from '../receive/reconcile';
 import type { Job, Queue, Worker } from 'bullmq';
 import type * as BullMQ from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -35,6 +45,8 @@ export interface ClusterWorker {
   readonly workerId: string;
   /** False once {@link stop} was called. */
   readonly running: boolean;
+  /** The Log Stream listener's bound address, when `receive` was given. */
+  readonly receiver: { host: string; port: number } | undefined;
   /** Whether Redis, the checkpoint storage and the tenants were well at the last check. */
   health(): WorkerHealth;
   /**
@@ -52,7 +64,13 @@ interface TenantSlot {
   notBefore: number;
   /** Set while a run of the tenant is going on this worker: one at a time on its storage. */
   running: boolean;
+  /** A tenant with a `receive`: its stream's and its reconciliation's one path to the destination. */
+  intake?: Intake;
+  /** ... and the record of its shipped ids, shared by every worker. */
+  shipped?: SharedShippedRecord;
 }
+
+const DAY_MS = 86_400_000;
 
 async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
   try {
@@ -71,6 +89,10 @@ async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
  * each job takes the tenant's lease (a fenced `RedisStorage` or `PostgresStorage`), runs one
  * `LogsProcessor.run` with the tenant's handler and releases it. A job whose tenant is leased by
  * another worker ends at once. Any number of workers with the same `queue` share the tenants.
+ * With `receive`, every worker also takes the Log Streams of the tenants with a `receive` path on
+ * one listener (`receiver` says its bound address): each delivery goes through the tenant's intake
+ * (drop the ids any worker shipped -> deliver -> record them in the shared record beside the
+ * checkpoints), and those tenants' runs reconcile (`until` now minus `settleSeconds`) through it.
  */
 export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<ClusterWorker> {
   const options = resolveClusterWorkerOptions(raw);
@@ -95,6 +117,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
 
   // where the checkpoints live: one client for every tenant's storage
   let makeStorage: (id: string) => RedisStorage | PostgresStorage;
+  let makeShipped: (id: string) => SharedShippedRecord;
+  const shippedOptions = (key: string) => ({
+    key,
+    retentionMs: (options.receive?.retentionDays ?? 30) * DAY_MS,
+    now,
+  });
   let pool: Pool | undefined;
   let checkStorage: (() => Promise<void>) | undefined;
   if (options.postgres) {
@@ -111,22 +139,51 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
         key: tenantStateKey(queueName, id, true),
         leaseSeconds,
       });
+    makeShipped = (id) =>
+      postgresShippedIds(made, shippedOptions(tenantStateKey(queueName, id, true)));
     const probe = makeStorage('__check__') as PostgresStorage;
     checkStorage = () => checkPostgres(options.postgres as string, made, probe);
   } else {
     const client = redis.make({ maxRetriesPerRequest: 2 });
     makeStorage = (id) =>
       new RedisStorage({ redis: client, key: tenantStateKey(queueName, id, false), leaseSeconds });
+    makeShipped = (id) =>
+      redisShippedIds(
+        client as unknown as ShippedRedisClient,
+        shippedOptions(tenantStateKey(queueName, id, false)),
+      );
   }
   const slots = new Map<string, TenantSlot>();
-  for (const tenant of options.tenants)
-    slots.set(tenant.id, {
+  for (const tenant of options.tenants) {
+    const slot: TenantSlot = {
       tenant,
       storage: makeStorage(tenant.id),
       failures: 0,
       notBefore: 0,
       running: false,
-    });
+    };
+    if (tenant.receive) {
+      // drop the ids shipped (by any worker) -> deliver -> record them (after the destination
+      // acknowledged: a crash between the two ships that delivery again, once)
+      const shipped = makeShipped(tenant.id);
+      slot.shipped = shipped;
+      slot.intake = new Intake({
+        deliver: async (logs) => {
+          await tenant.handler(logs);
+        },
+        shipped,
+        onRecorded: (error) => {
+          if (error !== undefined)
+            options.onWarning?.(
+              `tenant ${tenant.id}: cannot record the shipped log ids (a redelivery of them may be shipped again): ${errorMessage(error)}`,
+              { code: 'shipped_ids_unrecorded', tenant: tenant.id },
+            );
+        },
+      });
+    }
+    slots.set(tenant.id, slot);
+  }
+  const settleMs = (options.receive?.settleSeconds ?? RECONCILE_DEFAULTS.settleSeconds) * 1000;
 
   // BullMQ's queue is on Redis; `postgres` holds the checkpoints only. BullMQ does not close a
   // connection it is given: each one made here is quit when the worker stops.
@@ -227,9 +284,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
         if (!(time <= newest)) newest = time;
       }
     };
+    const { intake } = slot;
     const ship = async (logs: LogEvent[]) => {
       leaseHeld();
-      await slot.tenant.handler(logs);
+      // a tenant with a stream: only the logs no worker shipped yet, through the same intake
+      if (intake) await intake.submit(logs, 'reconcile');
+      else await slot.tenant.handler(logs);
       counted(logs);
     };
     // the destination's warnings (Datadog's intake window) reach the run's status through it,
@@ -237,7 +297,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     const own = slot.tenant.handler as WarningSource &
       Partial<GatheringHandler> & { counts?: () => Array<{ destination: string; logs: number }> };
     const countsBefore = own.counts?.();
-    const { gather, flush } = own;
+    const { gather, flush } = intake ? {} : own;
     const handler: typeof ship & WarningSource & Partial<GatheringHandler> = Object.assign(
       ship,
       { drainWarnings: () => own.drainWarnings?.() ?? [] },
@@ -274,7 +334,12 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       });
       result = await processor.run(handler, {
         signal: AbortSignal.any([stopping.signal, lease.lost]),
+        // with a stream: reconcile, up to the logs the stream has had `settle` to deliver
+        ...(intake
+          ? { until: logIdAt(Math.max(EARLIEST_LOG_MS, processor.tenantNow() - settleMs)) }
+          : {}),
       });
+      if (slot.shipped) void slot.shipped.prune().catch(() => undefined);
     } catch (error) {
       failure = failureOf(error);
     }
@@ -351,6 +416,50 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
       throw error;
     }
   }
+  function health(): WorkerHealth {
+    const reasons: WorkerHealth['reasons'] = [];
+    if (stopping.signal.aborted) reasons.push({ code: 'stopping', message: 'stopping' });
+    if (redisProblem) reasons.push({ code: 'redis_unreachable', message: redisProblem });
+    if (storageProblem) reasons.push({ code: 'storage_unreachable', message: storageProblem });
+    const failing = [...slots.values()].filter((slot) => slot.failures > 0);
+    if (slots.size > 0 && failing.length === slots.size)
+      reasons.push({
+        code: 'tenants_failing',
+        message: `every tenant's last run failed (${failing.map((slot) => slot.tenant.id).join(', ')})`,
+      });
+    return { ok: reasons.length === 0, reasons };
+  }
+
+  // every worker takes every tenant's stream: one listener, a path per tenant
+  let receiver: Receiver | undefined;
+  const streams = [...slots.values()].filter((slot) => slot.intake && slot.tenant.receive);
+  if (options.receive && streams.length) {
+    const listen = options.receive;
+    try {
+      receiver = await startReceiver({
+        host: listen.host,
+        port: listen.port,
+        ...(listen.tls ? { tls: listen.tls } : {}),
+        ...(listen.bodyLimit === undefined ? {} : { bodyLimit: listen.bodyLimit }),
+        routes: streams.map((slot) => {
+          const { path, token } = slot.tenant.receive as { path: string; token?: string };
+          const intake = slot.intake as Intake;
+          return {
+            path,
+            ...(token === undefined ? {} : { token }),
+            submit: (logs) => intake.submit(logs, 'stream'),
+          };
+        }),
+        health: () => health(),
+      });
+    } catch (error) {
+      await dropAll();
+      throw new Error(
+        `cannot listen on ${listen.host} port ${listen.port} (receive.listen): ${errorMessage(error)}; give an address of this machine and a free port`,
+        { cause: error },
+      );
+    }
+  }
   scheduled = true;
   started = true;
   void worker.run();
@@ -391,27 +500,19 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
     get running() {
       return !stopping.signal.aborted;
     },
-    health() {
-      const reasons: WorkerHealth['reasons'] = [];
-      if (stopping.signal.aborted) reasons.push({ code: 'stopping', message: 'stopping' });
-      if (redisProblem) reasons.push({ code: 'redis_unreachable', message: redisProblem });
-      if (storageProblem) reasons.push({ code: 'storage_unreachable', message: storageProblem });
-      const failing = [...slots.values()].filter((slot) => slot.failures > 0);
-      if (slots.size > 0 && failing.length === slots.size)
-        reasons.push({
-          code: 'tenants_failing',
-          message: `every tenant's last run failed (${failing.map((slot) => slot.tenant.id).join(', ')})`,
-        });
-      return { ok: reasons.length === 0, reasons };
-    },
+    receiver: receiver ? { host: receiver.host, port: receiver.port } : undefined,
+    health,
     stop() {
       stopped ??= (async () => {
         clearInterval(checker);
         stopping.abort();
         const graceful = (async () => {
+          // the listener stops accepting; the deliveries in flight are answered
+          await receiver?.close();
           await worker.close(); // waits for the jobs in flight (their runs stop after the batch)
           await queue.close();
           for (const slot of slots.values()) {
+            await slot.intake?.idle();
             await slot.storage.close();
             await slot.tenant.close?.().catch(() => undefined);
           }
@@ -424,6 +525,7 @@ export async function startClusterWorker(raw: ClusterWorkerOptions): Promise<Clu
           // Redis gone or a batch hanging: drop every connection; leases left expire by themselves
           graceful.catch(() => undefined);
           redis.disconnect();
+          void receiver?.close();
           void worker.disconnect().catch(() => undefined);
           void queue.disconnect().catch(() => undefined);
           for (const slot of slots.values()) void slot.tenant.close?.().catch(() => undefined);

@@ -18,6 +18,15 @@ export const RECEIVER_DEFAULTS = Object.freeze({
   bodyLimit: 10 * 1024 * 1024,
 });
 
+/** One stream a receiver takes: the path it is posted to, its token, where its logs go. */
+export interface ReceiverRoute {
+  path: string;
+  /** The stream's Authorization token; absent: none asked. */
+  token?: string;
+  /** Ships one delivery's logs; resolves once the destination acknowledged them. */
+  submit: (logs: LogEvent[]) => Promise<IntakeResult>;
+}
+
 /** Options of {@link startReceiver}. */
 export interface ReceiverOptions {
   /** @default RECEIVER_DEFAULTS.host */
@@ -33,7 +42,12 @@ export interface ReceiverOptions {
   /** PEM certificate and key: HTTPS instead of HTTP. */
   tls?: { cert: string; key: string };
   /** Ships one delivery's logs; resolves once the destination acknowledged them. */
-  submit: (logs: LogEvent[]) => Promise<IntakeResult>;
+  submit?: (logs: LogEvent[]) => Promise<IntakeResult>;
+  /**
+   * Several streams on one listener (`serve`: a path per tenant), instead of `path`, `token` and
+   * `submit`.
+   */
+  routes?: ReceiverRoute[];
   /** What `/healthz` answers. @default always ok */
   health?: () => WorkerHealth;
   metrics?: ReceiveMetrics;
@@ -59,9 +73,24 @@ export interface Receiver {
  * them. Nothing it answers or reports holds the token.
  */
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const path = options.path ?? RECEIVER_DEFAULTS.path;
   const limit = options.bodyLimit ?? RECEIVER_DEFAULTS.bodyLimit;
-  const authorized = streamAuthorizer(options.token);
+  const routes = new Map(
+    (
+      options.routes ??
+      (options.submit
+        ? [
+            {
+              path: options.path ?? RECEIVER_DEFAULTS.path,
+              submit: options.submit,
+              ...(options.token === undefined ? {} : { token: options.token }),
+            },
+          ]
+        : [])
+    ).map((route) => [
+      route.path,
+      { submit: route.submit, authorized: streamAuthorizer(route.token) },
+    ]),
+  );
   const health = options.health ?? (() => ({ ok: true, reasons: [] }));
   const monitoring = options.metrics ? metricsRequest(options.metrics, health) : undefined;
   let closing = false;
@@ -80,10 +109,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   };
 
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const url = request.url?.split('?')[0];
-    if (url !== path || request.method !== 'POST') {
+    const url = request.url?.split('?')[0] ?? '';
+    const route = routes.get(url);
+    if (!route || request.method !== 'POST') {
       if (monitoring?.(request, response)) return;
-      if (url !== path) {
+      if (!route) {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         return;
       }
@@ -93,7 +123,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     const close = { connection: 'close' };
     if (closing)
       return answer(response, 503, { error: 'stopping' }, { ...close, 'retry-after': '5' });
-    if (!authorized(request.headers.authorization))
+    if (!route.authorized(request.headers.authorization))
       return answer(response, 401, { error: 'wrong or missing Authorization' }, close);
     const declared = Number(request.headers['content-length']);
     if (declared > limit) return answer(response, 413, { error: tooLarge(limit) }, close);
@@ -115,7 +145,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     options.metrics?.received(logs.length);
     let result: IntakeResult;
     try {
-      result = await options.submit(logs);
+      result = await route.submit(logs);
     } catch (error) {
       options.onError?.(error);
       return answer(

@@ -94,6 +94,17 @@ const SAMPLES: Array<[string, string, () => unknown]> = [
   ],
   ['cluster worker', 'redis', () => worker({ redis: undefined as never })],
   ['cluster worker', 'leaseSeconds', () => worker({ leaseSeconds: 0 })],
+  [
+    'cluster worker',
+    'receive',
+    () => worker({ tenants: [{ ...tenant, receive: { path: '/acme' } }] }),
+  ],
+  ['cluster worker', 'port', () => worker({ receive: { host: '127.0.0.1', port: 70_000 } })],
+  [
+    'cluster worker',
+    'settleSeconds',
+    () => worker({ receive: { host: '127.0.0.1', port: 0, settleSeconds: -1 } }),
+  ],
   ['cluster worker', 'stopTimeoutSeconds', () => worker({ stopTimeoutSeconds: -1 })],
   [
     'cluster worker',

@@ -10,6 +10,7 @@ import {
 } from '../args';
 import { type CliIo, EXIT, UsageError } from '../io';
 import { RECEIVER_DEFAULTS } from '../../receive/server';
+import { parseListen } from '../../receive/listen';
 import { RECONCILE_DEFAULTS } from '../../receive/reconcile';
 import {
   checkDestinationFlags,
@@ -255,13 +256,12 @@ export function receiveConfig(
 /** `--listen host:port` (`[::1]:8080` for IPv6; `:8080` the default host). */
 function listenFlag(value: string | undefined): { host: string; port: number } {
   if (value === undefined) return { host: RECEIVER_DEFAULTS.host, port: RECEIVER_DEFAULTS.port };
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535)
+  const listen = parseListen(value, RECEIVER_DEFAULTS.host);
+  if (!listen)
     throw new UsageError(
       `Expected --listen to be <host>:<port> (e.g. 127.0.0.1:8080, [::1]:8080), got '${value}'`,
     );
-  return { host: match[1] ?? (match[2] || RECEIVER_DEFAULTS.host), port };
+  return listen;
 }
 
 function isLoopback(host: string): boolean {

@@ -20,7 +20,7 @@ import {
 } from '../ship/destination-flags';
 import { regularFileName } from '../../destinations/stdout';
 import { type ReceiveConfig, receiveLogs } from './run';
-import { credentials } from '../ship/command';
+import { credentials, credentialOptions } from '../credentials';
 
 /** The variable holding the stream's Authorization token (never a flag: flags show in `ps`). */
 export const STREAM_TOKEN_VARIABLE = 'AUTH0_LOG_STREAM_TOKEN';
@@ -31,27 +31,7 @@ export const RECEIVE_COMMAND: CommandSpec = {
   summary:
     "Receive a tenant's Auth0 Log Stream (custom webhook) and ship each log once to the destination, filling what the stream missed from the Management API.",
   options: [
-    {
-      name: 'domain',
-      type: 'string',
-      value: '<domain>',
-      description: 'Tenant domain, for reconciliation',
-      default: '$AUTH0_DOMAIN',
-    },
-    {
-      name: 'client-id',
-      type: 'string',
-      value: '<id>',
-      description: 'Client id of an application allowed `read:logs`',
-      default: '$AUTH0_CLIENT_ID',
-    },
-    {
-      name: 'client-secret',
-      type: 'string',
-      value: '<secret>',
-      description: 'Its client secret; prefer the variable (flags show in `ps`)',
-      default: '$AUTH0_CLIENT_SECRET',
-    },
+    ...credentialOptions(', for reconciliation'),
     ...DESTINATION_OPTIONS,
     {
       name: 'state',

@@ -11,6 +11,7 @@ import {
 import { isArgumentError } from '../../errors';
 import { isLogId } from '../../auth0/log-id';
 import { type CliIo, EXIT, UsageError } from '../io';
+import { credentials, credentialOptions } from '../credentials';
 import { type ShipConfig, shipLogs } from './run';
 import { usageMessage } from './usage';
 import { SHIPPER_FAILURE_POLICIES, type ShipperFailurePolicy } from '../../pipeline/promise';
@@ -37,27 +38,7 @@ export const SHIP_COMMAND: CommandSpec = {
   summary:
     "Ship a tenant's logs to stdout, a file, an HTTP endpoint, Splunk, Datadog, Elasticsearch or S3, resuming from the checkpoint in a state file.",
   options: [
-    {
-      name: 'domain',
-      type: 'string',
-      value: '<domain>',
-      description: 'Tenant domain, e.g. example.eu.auth0.com',
-      default: '$AUTH0_DOMAIN',
-    },
-    {
-      name: 'client-id',
-      type: 'string',
-      value: '<id>',
-      description: 'Client id of an application allowed `read:logs`',
-      default: '$AUTH0_CLIENT_ID',
-    },
-    {
-      name: 'client-secret',
-      type: 'string',
-      value: '<secret>',
-      description: 'Its client secret; prefer the variable (flags show in `ps`)',
-      default: '$AUTH0_CLIENT_SECRET',
-    },
+    ...credentialOptions(),
     ...DESTINATION_OPTIONS,
     {
       name: 'state',
@@ -497,32 +478,6 @@ function deadLetterFile(file: string, others: Record<string, string | undefined>
       throw new UsageError(
         `--dead-letter and ${flag} name the same file ${file}; give the dead letter a file of its own`,
       );
-}
-
-/**
- * The tenant's three credentials, each from its flag or variable; every missing one named in one
- * `UsageError` (`purpose`, e.g. ` (for reconciliation)`, says what they are for).
- */
-export function credentials(args: ParsedArgs, env: NodeJS.ProcessEnv, purpose = '') {
-  const wanted = [
-    ['domain', 'AUTH0_DOMAIN', 'the tenant domain'],
-    ['client-id', 'AUTH0_CLIENT_ID', 'the client id'],
-    ['client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret'],
-  ] as const;
-  const values = wanted.map(([flag, variable]) => stringFlag(args, flag) ?? env[variable]);
-  const missing = wanted.filter((_, i) => !values[i]);
-  if (missing.length === 1) {
-    const [flag, variable, what] = missing[0] as (typeof wanted)[number];
-    throw new UsageError(`Missing ${what}${purpose}: pass --${flag} or set ${variable}`);
-  }
-  if (missing.length)
-    throw new UsageError(
-      `Missing ${missing.map(([, , what]) => what).join(', ')}${purpose}: ` +
-        `set ${missing.map(([, variable]) => variable).join(', ')} ` +
-        `(or pass ${missing.map(([flag]) => `--${flag}`).join(', ')})`,
-    );
-  const [domain, clientId, clientSecret] = values as [string, string, string];
-  return { domain, clientId, clientSecret };
 }
 
 /** `--ca-file`: the PEM it holds; a usage error naming the flag when unreadable or not a PEM. */

@@ -9,6 +9,7 @@ import {
 import { type CliIo, EXIT, UsageError } from '../io';
 import { logTypes, processorNumbers, readCa, SHIP_COMMAND } from '../ship/command';
 import { rangeOptions } from '../ship/range';
+import { credentials } from '../credentials';
 import { tailLogs, type TailConfig } from './run';
 
 /** The flags `tail` shares with `ship`, as `ship` has them (same names, help and checks). */
@@ -91,15 +92,9 @@ export function tailConfig(args: ParsedArgs, env: CliIo['env'], now: number): Ta
     now,
   );
   const caFile = stringFlag(args, 'ca-file');
-  const credential = (flag: string, variable: string, what: string): string => {
-    const value = stringFlag(args, flag) ?? env[variable];
-    if (!value) throw new UsageError(`Missing ${what}: pass --${flag} or set ${variable}`);
-    return value;
-  };
   return {
-    domain: credential('domain', 'AUTH0_DOMAIN', 'the tenant domain'),
-    clientId: credential('client-id', 'AUTH0_CLIENT_ID', 'the client id'),
-    clientSecret: credential('client-secret', 'AUTH0_CLIENT_SECRET', 'the client secret'),
+    // every missing credential at once, as ship says it
+    ...credentials(args, env),
     ...(caFile === undefined ? {} : { ca: readCa(caFile) }),
     ...(types === undefined ? {} : { logTypes: logTypes(types) }),
     ...(level === undefined ? {} : { logLevel: level }),

@@ -9,6 +9,8 @@ import { getLogType, typesAtLevel } from '../src/auth0/log-types';
 import { createHmac } from 'node:crypto';
 import { LOG_CATEGORIES } from '../src/auth0/log-categories';
 import { startFakeTenant } from '../src/testing';
+import { logIdTime } from '../src/auth0/log-id';
+import type { LogEvent } from '../src/types';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { S3RVER_CREDENTIALS, startS3Peer } from './support/s3-peer';
 
@@ -280,6 +282,66 @@ describe('README and docs/ links', () => {
       const expected = logs.filter((log) => covered.has(log.type)).map((log) => log.type);
       expect(expected.length).toBeGreaterThan(10);
       expect(types).toEqual(expected);
+    } finally {
+      await tenant.close();
+    }
+  });
+
+  it('the date range example (ship --since --until) ships exactly the logs dated in the range', async () => {
+    // 8 hours around the example's range, as real days arrive, with a burst of failed logins at
+    // each end of the range and a third of the logs written up to 30 s late
+    const tenant = await startFakeTenant({
+      logs: 400,
+      seed: 11,
+      startDate: '2026-03-03T08:00:00Z',
+      endDate: '2026-03-03T16:00:00Z',
+      arrival: 'realistic',
+      bursts: [
+        { at: '2026-03-03T09:59:45Z', logs: 100, seconds: 30 },
+        { at: '2026-03-03T13:59:45Z', logs: 100, seconds: 30 },
+      ],
+      lateShare: 0.3,
+      lateMs: 30_000,
+    });
+    try {
+      const block = await codeBlock('docs/cli.md', '### A date range', 'sh');
+      const argv = block.replace(/\\\n/g, ' ').trim().split(/\s+/);
+      expect(argv.slice(0, 3)).toEqual(['npx', 'auth0-log-tools', 'ship']);
+      const flag = (name: string) => argv[argv.indexOf(name) + 1] as string;
+      const [since, until] = [Date.parse(flag('--since')), Date.parse(flag('--until'))];
+      await fs.writeFile(path.join(scratch, 'ca.pem'), tenant.ca);
+      const stateHome = path.join(scratch, 'range-state');
+      await run(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), ...argv.slice(2)], {
+        cwd: scratch,
+        env: {
+          PATH: process.env.PATH,
+          NODE_EXTRA_CA_CERTS: path.join(scratch, 'ca.pem'),
+          XDG_STATE_HOME: stateHome,
+          AUTH0_DOMAIN: tenant.domain,
+          AUTH0_CLIENT_ID: tenant.clientId,
+          AUTH0_CLIENT_SECRET: tenant.clientSecret,
+        },
+      });
+      const logs = Array.from({ length: tenant.logCount() }, (_, k) => tenant.logAt(k));
+      const inRange = (ms: number) => ms >= since && ms < until;
+      const expected = logs
+        .filter((log) => inRange(Date.parse(String(log.date))))
+        .map((log) => log.log_id);
+      expect(expected.length).toBeGreaterThan(100);
+      expect(expected.length).toBeLessThan(logs.length - 100);
+      // logs written late at both ends: the range's pages hold them, their date decides
+      const written = (log: LogEvent) => logIdTime(log.log_id as string) as number;
+      const dated = (log: LogEvent) => Date.parse(String(log.date));
+      expect(logs.some((log) => dated(log) < since && written(log) >= since)).toBe(true);
+      expect(logs.some((log) => dated(log) < until && written(log) >= until)).toBe(true);
+      const lines = (await fs.readFile(path.join(scratch, flag('--out')), 'utf8'))
+        .trim()
+        .split('\n');
+      expect(lines.map((line) => (JSON.parse(line) as { log_id: string }).log_id)).toEqual(
+        expected,
+      );
+      // no state: nothing stored
+      expect(existsSync(stateHome)).toBe(false);
     } finally {
       await tenant.close();
     }

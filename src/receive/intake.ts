@@ -1,5 +1,5 @@
 import { logIdOf } from '../auth0/log-id';
-import type { LogEvent } from '../types';
+import type { LogEvent, ShippedLog } from '../types';
 
 /** Where logs come from: Auth0's push (`stream`) or the API read behind it (`reconcile`). */
 export type IntakeSource = 'stream' | 'reconcile';
@@ -18,6 +18,8 @@ export interface IntakeResult {
   shipped: number;
   /** Logs dropped: already shipped (or repeated within the same group). */
   duplicates: number;
+  /** Logs dropped: not of a type {@link IntakeOptions.keeps} ships (never recorded). */
+  filtered: number;
 }
 
 /** Told after each group the destination acknowledged, once per submission (for metrics). */
@@ -27,6 +29,17 @@ export type IntakeListener = (source: IntakeSource, result: IntakeResult) => voi
 export interface IntakeOptions {
   /** The destination: resolves once it has stored every log (a `DestinationHandler`). */
   deliver: (logs: LogEvent[]) => Promise<void>;
+  /**
+   * Which logs are shipped (`categories`: a `LogFilter`'s `keeps`); the others are dropped, their
+   * ids not recorded. Absent: every log.
+   */
+  keeps?: (log: LogEvent) => boolean;
+  /**
+   * The one shaper of every log shipped, stream or reconciliation (`format`, `pii`: `createShaper`),
+   * applied after the duplicates are dropped and before `deliver`; ids are read before it. Absent:
+   * logs go as they came.
+   */
+  shape?: (logs: LogEvent[]) => ShippedLog[];
   shipped: ShippedRecord;
   onShipped?: IntakeListener;
   /**
@@ -51,7 +64,8 @@ interface Waiting {
 
 /**
  * The one path of every log a receiver ships, from the stream or the reconciler, one group at a
- * time: drop the ids already shipped -> deliver the rest to the destination -> record their ids.
+ * time: drop the logs `keeps` refuses and the ids already shipped -> shape the rest -> deliver them
+ * to the destination -> record their ids.
  * A submission resolves only after its logs are acknowledged by the destination; it rejects with
  * the destination's error, nothing recorded, when that fails. Submissions that wait while a group
  * is delivered form the next group, so concurrent deliveries share one destination call and one
@@ -127,25 +141,30 @@ export class Intake {
 
   private async ship(group: Waiting[]): Promise<void> {
     try {
-      const all = group.flatMap((w) => w.logs);
+      const keeps = this.options.keeps ?? (() => true);
+      const all = group.flatMap((w) => w.logs.filter(keeps));
       const fresh = new Set(await this.options.shipped.unshipped(all.map(idOf)));
       // delivered, their record still being written: shipped all the same
       for (const id of this.recording) fresh.delete(id);
-      const results = group.map(() => ({ shipped: 0, duplicates: 0 }));
+      const results = group.map(() => ({ shipped: 0, duplicates: 0, filtered: 0 }));
       const logs: LogEvent[] = [];
       group.forEach((waiting, i) => {
         const result = results[i] as IntakeResult;
         for (const log of waiting.logs) {
           const id = idOf(log);
-          if (fresh.delete(id)) {
+          if (!keeps(log)) result.filtered += 1;
+          else if (fresh.delete(id)) {
             logs.push(log);
             result.shipped += 1;
           } else result.duplicates += 1;
         }
       });
       if (logs.length) {
-        await this.options.deliver(logs);
-        this.record(logs.map(idOf));
+        const ids = logs.map(idOf);
+        const { shape } = this.options;
+        // a shaped log is handed on as the destinations take it (read as `ShippedLog[]`)
+        await this.options.deliver(shape ? (shape(logs) as LogEvent[]) : logs);
+        this.record(ids);
       }
       group.forEach((waiting, i) => {
         const result = results[i] as IntakeResult;

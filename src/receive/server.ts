@@ -155,7 +155,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
         { 'retry-after': '10' },
       );
     }
-    answer(response, 200, { shipped: result.shipped, duplicates: result.duplicates });
+    answer(response, 200, {
+      shipped: result.shipped,
+      duplicates: result.duplicates,
+      filtered: result.filtered,
+    });
   };
 
   const listener = (request: http.IncomingMessage, response: http.ServerResponse) => {

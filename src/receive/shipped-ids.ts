@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { logIdAt, logIdTime } from '../auth0/log-id';
 import { syncFolder } from '../util/sync-folder';
+import { LogIdSet } from './packed-ids';
 
 /** Defaults of {@link ShippedIds}: the span of one record file, and how many stay in memory. */
 export const SHIPPED_IDS_DEFAULTS = Object.freeze({
@@ -25,9 +26,9 @@ export interface ShippedIdsOptions {
   loadedSpans?: number;
 }
 
-/** One span's record: the ids in memory and the file they are appended to. */
+/** One span's record: the ids in memory (packed: about 22 bytes an id) and the file they are appended to. */
 interface Span {
-  ids: Set<string>;
+  ids: LogIdSet;
   /** The file ends without a newline (a write cut by a crash): the next write starts one. */
   torn: boolean;
   created: boolean;
@@ -53,8 +54,8 @@ export function shippedIdsFolder(state: string): string {
 /**
  * The log ids a receiver has shipped, per time span (ids carry their time: `logIdTime`), one file
  * of newline-separated ids per span in `folder`. Bounded: spans older than `retentionMs` are
- * deleted ({@link prune}) and at most `loadedSpans` spans are held in memory (a redelivery of an
- * older log reads its span's file again). Survives restarts: {@link record} appends and fsyncs
+ * deleted ({@link prune}) and at most `loadedSpans` spans are held in memory, each packed (a
+ * `LogIdSet`: about 22 bytes an id; a redelivery of an older log reads its span's file again). Survives restarts: {@link record} appends and fsyncs
  * before it resolves. One {@link record} at a time (the intake chains them); {@link unshipped}
  * may run beside it.
  */
@@ -125,10 +126,8 @@ export class ShippedIds {
         }
         // the span may have been let go and read again meanwhile: both copies learn the ids
         const current = this.spans.get(start);
-        for (const id of list) {
-          span.ids.add(id);
-          current?.ids.add(id);
-        }
+        for (const id of list) span.ids.add(id);
+        if (current && current !== span) for (const id of list) current.ids.add(id);
       }),
     );
     if (created) await syncFolder(this.options.folder);
@@ -206,11 +205,10 @@ async function readSpan(file: string): Promise<Span> {
     text = await fs.readFile(file, 'latin1');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { ids: new Set(), torn: false, created: false };
+      return { ids: new LogIdSet(), torn: false, created: false };
     throw error;
   }
-  const ids = new Set<string>();
-  for (const line of text.split('\n')) if (/^\d{56}$/.test(line)) ids.add(line);
+  const ids = LogIdSet.of(text.split('\n').filter((line) => /^\d{56}$/.test(line)));
   return { ids, torn: text.length > 0 && !text.endsWith('\n'), created: true };
 }
 
@@ -244,7 +242,8 @@ export async function shippedIdsSummary(folder: string): Promise<ShippedIdsSumma
     const { ids } = await readSpan(path.join(folder, `${logIdAt(start).slice(3, 17)}.ids`));
     spans.push({ start: new Date(start).toISOString(), ids: ids.size });
     total += ids.size;
-    for (const id of ids) if (newestLogId === null || id > newestLogId) newestLogId = id;
+    const newest = ids.max();
+    if (newest !== null && (newestLogId === null || newest > newestLogId)) newestLogId = newest;
   }
   return { spans, ids: total, newestLogId };
 }

@@ -35,6 +35,16 @@ describe('receive flags', () => {
   it('refuses bad usage, naming the flag, and never prints the token', async () => {
     expect(await usage(['--out', 'x.ndjson'])).toContain('Pass --state <file>');
     const base = ['--state', state];
+    // the shape flags are ship's, checked the same way
+    expect(await usage([...base, '--categories', 'auth.login.fial'])).toContain(
+      '--categories: `auth.login.fial` is not an Auth0 Log Streams category; did you mean `auth.login.fail`?',
+    );
+    expect(await usage([...base, '--format', 'json'])).toContain(
+      "Expected --format to be 'raw' or 'stream', got 'json'",
+    );
+    expect(await usage([...base, '--pii', 'email', '--pii-method', 'hash'])).toContain(
+      '--pii-method hash needs AUTH0_LOG_TOOLS_PII_KEY',
+    );
     expect(await usage([...base, '--listen', '8080'])).toContain(
       'Expected --listen to be <host>:<port>',
     );

@@ -33,10 +33,10 @@ describe('Intake', () => {
       intake.submit([log(4), log(3)], 'reconcile'),
     ];
     release();
-    expect(await first).toEqual({ shipped: 2, duplicates: 0 });
+    expect(await first).toEqual({ shipped: 2, duplicates: 0, filtered: 0 });
     expect(await Promise.all(rest)).toEqual([
-      { shipped: 1, duplicates: 1 },
-      { shipped: 1, duplicates: 1 },
+      { shipped: 1, duplicates: 1, filtered: 0 },
+      { shipped: 1, duplicates: 1, filtered: 0 },
     ]);
     expect(calls).toEqual(
       [
@@ -65,7 +65,11 @@ describe('Intake', () => {
       shipped: record,
       onShipped: (source, result) => shipped.push(`${source}:${result.shipped}`),
     });
-    expect(await again.submit([log(1)], 'reconcile')).toEqual({ shipped: 1, duplicates: 0 });
+    expect(await again.submit([log(1)], 'reconcile')).toEqual({
+      shipped: 1,
+      duplicates: 0,
+      filtered: 0,
+    });
     expect(shipped).toEqual([log(1).log_id, 'reconcile:1']);
     await expect(again.submit([{ date: 'x', type: 's' } as LogEvent], 'stream')).rejects.toThrow(
       'A log without log_id reached the intake',

@@ -16,7 +16,7 @@ describe('startReceiver', () => {
       tls: { cert: FAKE_TENANT_CERT, key: FAKE_TENANT_KEY },
       submit: async (logs) => {
         got.push(...logs.map((l) => l.log_id as string));
-        return { shipped: logs.length, duplicates: 0 };
+        return { shipped: logs.length, duplicates: 0, filtered: 0 };
       },
     });
     try {

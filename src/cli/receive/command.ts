@@ -21,6 +21,7 @@ import {
 import { regularFileName } from '../../destinations/stdout';
 import { type ReceiveConfig, receiveLogs } from './run';
 import { credentials, credentialOptions } from '../credentials';
+import { SHAPE_OPTIONS, shapeFlags } from '../shape-flags';
 
 /** The variable holding the stream's Authorization token (never a flag: flags show in `ps`). */
 export const STREAM_TOKEN_VARIABLE = 'AUTH0_LOG_STREAM_TOKEN';
@@ -83,6 +84,7 @@ export const RECEIVE_COMMAND: CommandSpec = {
       description: 'Largest delivery accepted; larger ones are answered 413',
       default: String(RECEIVER_DEFAULTS.bodyLimit),
     },
+    ...SHAPE_OPTIONS,
     {
       name: 'reconcile-interval',
       type: 'string',
@@ -125,7 +127,9 @@ export const RECEIVE_COMMAND: CommandSpec = {
     'never printed); a request without it is answered 401 before its body is read. A delivery is',
     'answered 200 only once the destination acknowledged its logs (503 while it fails: Auth0 sends',
     'it again); a log already shipped is dropped. GET /metrics and /healthz on the same listener.',
-    'SIGTERM/SIGINT: stop accepting, answer the deliveries in flight, exit 0.',
+    '--format, --pii and --categories apply to every log shipped, streamed or reconciled; a log of',
+    'another category is dropped (answered 200). SIGTERM/SIGINT: stop accepting, answer the',
+    'deliveries in flight, exit 0.',
     'Exit codes: 0 stopped by a signal, 1 failed, 2 bad usage, 3 the state is in use.',
     '',
     'Example:',
@@ -207,6 +211,7 @@ export function receiveConfig(
     throw new UsageError(
       `Expected --start-from to be a log_id (56 digits) or an ISO date, got '${startFrom}'`,
     );
+  const shape = shapeFlags(args, env);
   const caFile = stringFlag(args, 'ca-file');
   const { domain, clientId, clientSecret } = credentials(args, env, ' (for reconciliation)');
   const ca = caFile === undefined ? undefined : readPem(caFile, '--ca-file');
@@ -226,6 +231,7 @@ export function receiveConfig(
     reconcileIntervalSeconds: interval,
     reconcileSettleSeconds: settle,
     retentionDays,
+    ...shape,
     ...(ca === undefined ? {} : { ca }),
     ...(token === undefined ? {} : { token }),
     ...(tls === undefined ? {} : { tls }),

@@ -20,11 +20,18 @@ import {
   openDestination,
   type ShipDestination,
 } from '../ship/destination-flags';
+import type { ShapeFlags } from '../shape-flags';
+import { categoriesOption, shapeOption } from '../../options/shape';
+import { createShaper } from '../../pipeline/shape/shape';
+import { createLogFilter } from '../../pipeline/filter';
 
 const DAY_MS = 86_400_000;
 
-/** Everything `receive` needs, validated (see `receiveConfig`). */
-export interface ReceiveConfig {
+/**
+ * Everything `receive` needs, validated (see `receiveConfig`). The shape flags apply to every log
+ * shipped, stream and reconciliation alike (one shaper and one filter, in the intake).
+ */
+export interface ReceiveConfig extends ShapeFlags {
   domain: string;
   clientId: string;
   clientSecret: string;
@@ -55,6 +62,7 @@ export async function receiveLogs(config: ReceiveConfig, io: CliIo): Promise<num
   const redactor = new Redactor();
   redactor.addBasic(config.clientId, config.clientSecret);
   if (config.token !== undefined) addHeaderSecrets(redactor, config.token);
+  redactor.add(config.piiKey);
   if (config.destination.kind === 'post')
     for (const value of Object.values(config.destination.target.headers ?? {}))
       addHeaderSecrets(redactor, value);
@@ -139,7 +147,12 @@ async function receiveHeld(
       retentionMs: config.retentionDays * DAY_MS,
       now: timing.now,
     });
+    const categories = categoriesOption(config.categories);
+    const filter = createLogFilter(undefined, 0, categories);
+    const shaper = createShaper(shapeOption(config));
     const intake = new Intake({
+      ...(filter ? { keeps: (log) => filter.keeps(log) } : {}),
+      ...(shaper ? { shape: shaper } : {}),
       deliver: async (logs) => {
         try {
           await destination(logs);
@@ -165,6 +178,8 @@ async function receiveHeld(
         clientId: config.clientId,
         clientSecret: config.clientSecret,
         onBatchFailure: 'stop',
+        // the read asks only for these; the intake filters and shapes what it ships
+        ...(categories.length ? { categories } : {}),
         now: timing.now,
         sleep: timing.sleep,
         random: timing.random,

@@ -21,9 +21,7 @@ import { resolveProcessorOptions, type ResolvedOptions } from '../../options/pro
 import { defaultStatePath } from './state-path';
 import { shipRecord } from './state-destination';
 import { regularFileName } from '../../destinations/stdout';
-import { PII_KEY_MIN_LENGTH, PII_KEY_VARIABLE } from '../../options/shape';
-import { PII_FIELDS, PII_MASK, type PiiMethod } from '../../pipeline/shape/pii';
-import type { LogFormat } from '../../pipeline/shape/format';
+import { SHAPE_OPTIONS, shapeFlags } from '../shape-flags';
 import { rangeOptions } from './range';
 import {
   checkDestinationFlags,
@@ -64,36 +62,7 @@ export const SHIP_COMMAND: CommandSpec = {
       description: 'Also every type of this level or above (with --types: either)',
       default: 'none',
     },
-    {
-      name: 'categories',
-      type: 'string',
-      value: '<list>',
-      description:
-        'Also every type of these Auth0 Log Streams categories, comma-separated, e.g. auth.login.fail,user.fail (see docs/shaping.md)',
-      default: 'none',
-    },
-    {
-      name: 'format',
-      type: 'string',
-      value: '<raw|stream>',
-      description:
-        'Each log as the API returns it (raw) or as Auth0\'s Log Streams send it: {"log_id", "data": log} (stream)',
-      default: 'raw',
-    },
-    {
-      name: 'pii',
-      type: 'string',
-      value: '<fields>',
-      description: `Hide these personal data fields, comma-separated: ${PII_FIELDS.join(', ')} (docs/shaping.md says where)`,
-      default: 'none',
-    },
-    {
-      name: 'pii-method',
-      type: 'string',
-      value: '<mask|hash>',
-      description: `With --pii: write ${PII_MASK} or the value's HMAC-SHA-256 keyed with $${PII_KEY_VARIABLE} (same user, same hash)`,
-      default: 'mask',
-    },
+    ...SHAPE_OPTIONS,
     {
       name: 'batch-size',
       type: 'string',
@@ -354,48 +323,6 @@ function watchFlags(
     ...(host === undefined ? {} : { metricsHost: host }),
   };
 }
-
-/**
- * `--format`, `--pii`, `--pii-method` and `--categories`, checked by the library's own resolvers
- * (their errors reworded to name the flag); the `hash` key from {@link PII_KEY_VARIABLE}, never
- * quoted.
- */
-function shapeFlags(args: ParsedArgs, env: CliIo['env']): ShapeFlags {
-  const format = stringFlag(args, 'format');
-  const pii = stringFlag(args, 'pii');
-  const piiMethod = stringFlag(args, 'pii-method');
-  const categories = stringFlag(args, 'categories');
-  if (piiMethod !== undefined && pii === undefined)
-    throw new UsageError('--pii-method needs --pii (the fields to hide)');
-  const piiKey = piiMethod === 'hash' ? env[PII_KEY_VARIABLE] : undefined;
-  if (piiMethod === 'hash' && (piiKey === undefined || piiKey.length < PII_KEY_MIN_LENGTH))
-    throw new UsageError(
-      `--pii-method hash needs ${PII_KEY_VARIABLE} set to a secret key of at least ${PII_KEY_MIN_LENGTH} characters (e.g. from \`openssl rand -hex 32\`)${piiKey === undefined ? '' : `; it holds ${piiKey.length}`}`,
-    );
-  const given = { format, pii, piiMethod, categories };
-  try {
-    resolveProcessorOptions({ ...given, ...(piiKey === undefined ? {} : { piiKey }) });
-  } catch (error) {
-    if (!isArgumentError(error)) throw error;
-    const option = error.option as keyof typeof given | undefined;
-    throw new UsageError(usageMessage(error, option === undefined ? undefined : given[option]));
-  }
-  const split = (value: string) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
-  return {
-    ...(format === undefined ? {} : { format: format as LogFormat }),
-    ...(pii === undefined ? {} : { pii: split(pii) }),
-    ...(piiMethod === undefined ? {} : { piiMethod: piiMethod as PiiMethod }),
-    ...(piiKey === undefined ? {} : { piiKey }),
-    ...(categories === undefined ? {} : { categories: split(categories) }),
-  };
-}
-
-/** What {@link shapeFlags} gives a {@link ShipConfig}. */
-type ShapeFlags = Pick<ShipConfig, 'format' | 'pii' | 'piiMethod' | 'piiKey' | 'categories'>;
 
 /** `--on-batch-failure`: `stop` or `skip`. */
 function failurePolicyFlag(value: string | undefined): ShipperFailurePolicy | undefined {

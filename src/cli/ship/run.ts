@@ -1,5 +1,4 @@
-import type { PiiMethod } from '../../pipeline/shape/pii';
-import type { LogFormat } from '../../pipeline/shape/format';
+import type { ShapeFlags } from '../shape-flags';
 import { errorMessage, isArgumentError, isPermanentError } from '../../errors';
 import { FileStorage } from '../../storage/file';
 import { MemoryStorage } from '../../storage/memory';
@@ -50,7 +49,7 @@ import { claimDestination, shipRecord } from './state-destination';
 export const NO_STATE_NOTE = 'no --state: nothing stored (the range ships in full again next time)';
 
 /** Everything `ship` needs, validated (see `shipConfig`). */
-export interface ShipConfig {
+export interface ShipConfig extends ShapeFlags {
   domain: string;
   clientId: string;
   clientSecret: string;
@@ -68,15 +67,6 @@ export interface ShipConfig {
   stateNote?: string;
   logTypes?: string[];
   logLevel?: number;
-  /** `--categories`: Log Streams filter categories. */
-  categories?: string[];
-  /** `--format`. */
-  format?: LogFormat;
-  /** `--pii` and `--pii-method`. */
-  pii?: string[];
-  piiMethod?: PiiMethod;
-  /** The `hash` key, from AUTH0_LOG_TOOLS_PII_KEY: a secret, never printed. */
-  piiKey?: string;
   batchSize?: number;
   maxRetries?: number;
   /** Cursors reading a backlog at once, 1 to 32 (the processor's `backfillCursors`). */

@@ -115,7 +115,7 @@ it('two serve workers take one tenant stream half each: every log once, duplicat
     const { body, type } = streamBody('JSONARRAY', again);
     const answer = await post(urls[1] as string, body, type, TOKEN);
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.body)).toEqual({ shipped: 0, duplicates: again.length });
+    expect(JSON.parse(answer.body)).toEqual({ shipped: 0, duplicates: again.length, filtered: 0 });
     // a wrong token: 401, nothing read; the other tenant's path or none: 404
     expect((await post(urls[0] as string, body, type, 'Bearer wrong')).status).toBe(401);
     expect((await post(urls[0] as string, body, type)).status).toBe(401);
@@ -197,9 +197,9 @@ it('serve --config with receive and PostgreSQL: says where it listens, dedups ag
     const url = `http://127.0.0.1:${port}/acme`;
     const { body, type } = streamBody('JSONLINES', logs.slice(0, 5));
     const first = await post(url, body, type, TOKEN);
-    expect(JSON.parse(first.body)).toEqual({ shipped: 5, duplicates: 0 });
+    expect(JSON.parse(first.body)).toEqual({ shipped: 5, duplicates: 0, filtered: 0 });
     const again = await post(url, body, type, TOKEN);
-    expect(JSON.parse(again.body)).toEqual({ shipped: 0, duplicates: 5 });
+    expect(JSON.parse(again.body)).toEqual({ shipped: 0, duplicates: 5, filtered: 0 });
     expect(sink.ids()).toEqual(logs.slice(0, 5).map((l) => l.log_id));
     const { rows } = await pool.query(
       `SELECT count(*)::int AS n FROM auth0_log_tools_shipped WHERE tenant = $1`,

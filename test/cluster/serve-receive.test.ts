@@ -4,13 +4,13 @@ import { parseServeConfig } from '../../src/cluster/config';
 import type { RunRecord } from '../../src/cluster/run-record';
 import { clusterTenant } from '../../src/cluster/tenants';
 import { startClusterWorker, type ClusterWorker } from '../../src/cluster/worker';
-import { playLogStream, startFakeTenant, type FakeTenant } from '../../src/testing';
+import { playLogStream, type FakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
 import { Pool } from 'pg';
 import { runCli } from '../../src/cli/cli';
 import { captureIo, startEndpoint, tempDir } from '../support/cli';
 import { until } from '../support/cluster';
-import { post, simClock, streamBody } from '../support/receive';
+import { post, simClock, streamBody, instant, startStreamTenant } from '../support/receive';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -18,21 +18,11 @@ import path from 'node:path';
 // retention after the hour the ids hold
 const T0 = Math.floor(Date.now() / 60_000) * 60_000;
 const TOKEN = 'Bearer acme-stream-token-7c21';
-const instant = () => new Promise<void>((resolve) => setImmediate(resolve));
 const clock = simClock(T0);
 
 let tenant: FakeTenant;
 let logs: LogEvent[];
-beforeAll(async () => {
-  // 300 logs written in the 9 minutes before T0: younger than the settle time (600 s) at T0
-  tenant = await startFakeTenant({
-    logs: 300,
-    startDate: T0 - 9 * 60_000,
-    endDate: T0 - 60_000,
-    now: clock.now,
-  });
-  logs = Array.from({ length: 300 }, (_, i) => tenant.logAt(i));
-});
+beforeAll(async () => ({ tenant, logs } = await startStreamTenant(T0, clock)));
 afterAll(() => tenant.close());
 
 it('two serve workers take one tenant stream half each: every log once, duplicates dropped across workers, gaps filled by the reconciling run', async () => {

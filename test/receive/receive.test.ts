@@ -2,29 +2,27 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { playLogStream, startFakeTenant, type FakeTenant } from '../../src/testing';
+import { playLogStream, type FakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
 import { runCli } from '../../src/cli/cli';
 import { captureIo, ndjsonIds, startEndpoint } from '../support/cli';
-import { post, simClock, startReceive, streamBody, tenantSetup } from '../support/receive';
+import {
+  post,
+  simClock,
+  startReceive,
+  streamBody,
+  tenantSetup,
+  instant,
+  startStreamTenant,
+} from '../support/receive';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const TOKEN = 'Bearer stream-token-4f9a';
-const instant = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const clock = simClock(T0);
 let tenant: FakeTenant;
 let logs: LogEvent[];
-beforeAll(async () => {
-  // 300 logs written in the 9 minutes before T0: younger than the settle time (600 s) at T0
-  tenant = await startFakeTenant({
-    logs: 300,
-    startDate: T0 - 9 * 60_000,
-    endDate: T0 - 60_000,
-    now: clock.now,
-  });
-  logs = Array.from({ length: 300 }, (_, i) => tenant.logAt(i));
-});
+beforeAll(async () => ({ tenant, logs } = await startStreamTenant(T0, clock)));
 afterAll(() => tenant.close());
 beforeEach(() => clock.set(T0));
 

@@ -1,30 +1,26 @@
 import { createHmac } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { playLogStream, startFakeTenant, type FakeTenant } from '../../src/testing';
+import { playLogStream, type FakeTenant } from '../../src/testing';
 import { LOG_CATEGORIES } from '../../src/auth0/log-categories';
 import type { LogEvent } from '../../src/types';
-import { simClock, startReceive, tenantSetup } from '../support/receive';
+import {
+  simClock,
+  startReceive,
+  tenantSetup,
+  instant,
+  startStreamTenant,
+} from '../support/receive';
 
 const T0 = Date.UTC(2026, 0, 12, 9, 0, 0);
 const TOKEN = 'Bearer stream-token-shape';
 const KEY = 'receive-pii-key-0123456789abcdef';
 const CATEGORIES = ['auth.login.fail', 'auth.login.success'];
-const instant = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const clock = simClock(T0);
 let tenant: FakeTenant;
 let logs: LogEvent[];
-beforeAll(async () => {
-  tenant = await startFakeTenant({
-    logs: 300,
-    seed: 7,
-    startDate: T0 - 9 * 60_000,
-    endDate: T0 - 60_000,
-    now: clock.now,
-  });
-  logs = Array.from({ length: 300 }, (_, i) => tenant.logAt(i));
-});
+beforeAll(async () => ({ tenant, logs } = await startStreamTenant(T0, clock, { seed: 7 })));
 afterAll(() => tenant.close());
 
 async function until(check: () => boolean): Promise<void> {

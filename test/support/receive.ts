@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../src/cli/cli';
-import type { FakeTenant } from '../../src/testing';
+import { type FakeTenant, type FakeTenantOptions, startFakeTenant } from '../../src/testing';
 import type { LogEvent } from '../../src/types';
 import { captureIo, tempDir } from './cli';
 import { sparePort } from './redis-server';
@@ -29,6 +29,28 @@ export interface SimClock {
 export function simClock(start: number): SimClock {
   let at = start;
   return { now: () => at, set: (ms) => (at = ms) };
+}
+
+/** Lets every other pending callback run once (a settled answer's handlers). */
+export const instant = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A fake tenant on `clock` with 300 logs written in the 9 minutes before `t0` (younger than the
+ * settle time, 600 s, at `t0`: a stream delivers them before any reconciliation), and its logs.
+ */
+export async function startStreamTenant(
+  t0: number,
+  clock: SimClock,
+  options: Partial<FakeTenantOptions> = {},
+): Promise<{ tenant: FakeTenant; logs: LogEvent[] }> {
+  const tenant = await startFakeTenant({
+    logs: 300,
+    startDate: t0 - 9 * 60_000,
+    endDate: t0 - 60_000,
+    now: clock.now,
+    ...options,
+  });
+  return { tenant, logs: Array.from({ length: 300 }, (_, i) => tenant.logAt(i)) };
 }
 
 /** The flags that reach the fake tenant (credentials from the environment, its CA from a file). */

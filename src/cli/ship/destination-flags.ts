@@ -211,7 +211,7 @@ function toDestinations(
 
 /**
  * Refuses a `flag` file that is a folder, whose folder does not exist (it is never created behind
- * the user's back), or that this user cannot write (checked before anything is fetched).
+ * the user's back) or is a file, or that this user cannot write (checked before anything is fetched).
  */
 export function outFolder(file: string, flag = '--out'): void {
   let isItself = false;
@@ -222,13 +222,17 @@ export function outFolder(file: string, flag = '--out'): void {
   }
   if (isItself) throw new UsageError(`${flag} ${file} is a folder; give the path of a file`);
   const dir = path.dirname(path.resolve(file));
-  let isFolder: boolean;
+  let isFolder: boolean | undefined; // undefined: nothing there
   try {
     isFolder = statSync(dir).isDirectory();
   } catch {
-    isFolder = false;
+    isFolder = undefined;
   }
-  if (!isFolder)
+  if (isFolder === false)
+    throw new UsageError(
+      `${flag} ${file}: ${dir} is a file, not a folder; give the path of a file in a folder`,
+    );
+  if (isFolder === undefined)
     throw new UsageError(`${flag} ${file}: the folder ${dir} does not exist; create it first`);
   const refused = fileWriteRefusal(file);
   if (refused)

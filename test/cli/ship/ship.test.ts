@@ -95,6 +95,11 @@ describe('ship: usage errors exit with 2 and name the flag', () => {
       true,
       /--out \/nonexistent-folder\/logs.ndjson: the folder \/nonexistent-folder does not exist; create it first/,
     ],
+    [
+      ['--out', path.join(process.execPath, 'logs.ndjson')],
+      true,
+      /--out \S+logs\.ndjson: \S+ is a file, not a folder; give the path of a file in a folder/,
+    ],
     [['--types', 's,,f'], true, /Expected --types to be log type codes/],
     [['--types', 's,++x'], true, /Expected --types to be log type codes/],
     [

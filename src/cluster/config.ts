@@ -436,7 +436,8 @@ export function parseServeConfig(
 /**
  * The listener of `receive` and each tenant's `receive` (its token read from `tokenEnv`, set on
  * `tenants`), as the `receive` command checks its flags: a listen address other than loopback
- * needs TLS (`tlsCert`/`tlsKey`) or `behindTlsProxy`, and every tenant's `tokenEnv`; paths unique.
+ * needs TLS (`tlsCert`/`tlsKey`) or `behindTlsProxy`; every tenant needs its `tokenEnv` (on loopback
+ * too: a proxy makes it reachable); paths unique.
  * Each problem is told to `problem` with its key path.
  */
 function receiveOf(
@@ -520,10 +521,11 @@ function receiveOf(
       token = env[own.tokenEnv] || undefined;
       if (token === undefined)
         problem([...at, 'tokenEnv'], `the environment variable ${own.tokenEnv} is not set`);
-    } else if (!loopback)
+    } else
+      // required on loopback too: a proxy on the same machine makes the listener reachable
       problem(
         [...at, 'tokenEnv'],
-        "missing: the listener is reachable from other machines; name the environment variable of the stream's Authorization token, so that only Auth0 can post",
+        "missing: name the environment variable of the stream's Authorization token, so that only Auth0 can post (a loopback listener behind a proxy is as reachable as any)",
       );
     const target = tenants[i] as TenantConfig;
     target.receive = { path: own.path, ...(token === undefined ? {} : { token }) };

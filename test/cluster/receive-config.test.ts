@@ -98,7 +98,7 @@ describe('serve configuration: receive', () => {
       'tenants[1].receive.path (tenant "beta"): /acme is tenant "acme"\'s path too',
     );
     expect(fixed).toContain(
-      'tenants[1].receive.tokenEnv (tenant "beta"): missing: the listener is reachable',
+      'tenants[1].receive.tokenEnv (tenant "beta"): missing: name the environment variable',
     );
     expect(fixed).toContain(
       'tenants[2].receive.path (tenant "delta"): /healthz is the listener\'s own',

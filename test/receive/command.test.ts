@@ -7,6 +7,7 @@ const env = {
   AUTH0_DOMAIN: 'acme.eu.auth0.com',
   AUTH0_CLIENT_ID: 'cid',
   AUTH0_CLIENT_SECRET: 'sec',
+  AUTH0_LOG_STREAM_TOKEN: 'Bearer stream-s3cr3t',
 };
 
 async function usage(args: string[], extra: Record<string, string> = {}): Promise<string> {
@@ -52,9 +53,13 @@ describe('receive flags', () => {
     expect(await usage([...base, '--listen', '0.0.0.0:8080'])).toContain(
       'pass --tls-cert and --tls-key, or --behind-tls-proxy',
     );
-    expect(await usage([...base, '--listen', '[::]:8080', '--behind-tls-proxy'])).toContain(
-      'set AUTH0_LOG_STREAM_TOKEN',
-    );
+    // the stream token is required on every address, loopback too (a proxy makes it reachable)
+    for (const listen of ['[::]:8080', '127.0.0.1:8080'])
+      expect(
+        await usage([...base, '--listen', listen, '--behind-tls-proxy'], {
+          AUTH0_LOG_STREAM_TOKEN: '',
+        }),
+      ).toContain('Set AUTH0_LOG_STREAM_TOKEN to the stream');
     const cert = path.join(dir, 'cert.pem');
     expect(await usage([...base, '--tls-cert', cert])).toContain(
       'Pass --tls-cert and --tls-key together',

@@ -259,7 +259,7 @@ it('with no stream at all, ships every log from the API once it is older than th
   clock.set(T0 + 11 * 60_000);
   const run = await startReceive(
     ['--out', out, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
-    env,
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
     clock,
   );
   await until(() => run.waits() === 1);
@@ -281,11 +281,11 @@ it('on SIGTERM stops accepting, answers the delivery in flight once the destinat
   const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
   const run = await startReceive(
     ['--post', url, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
-    env,
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN },
     clock,
   );
   const { body, type } = streamBody('JSONARRAY', logs.slice(0, 3));
-  const answer = post(run.url, body, type);
+  const answer = post(run.url, body, type, TOKEN);
   await until(() => arrived);
   run.stop();
   let exited = false;
@@ -304,7 +304,7 @@ it('keeps receiving while reconciliation fails, and says so in /healthz and on s
   const out = path.join(dir, 'logs.ndjson');
   const run = await startReceive(
     ['--out', out, '--state', path.join(dir, 'r.json'), '--ca-file', caFile],
-    { ...env, AUTH0_CLIENT_SECRET: 'wrong-secret-77' },
+    { ...env, AUTH0_LOG_STREAM_TOKEN: TOKEN, AUTH0_CLIENT_SECRET: 'wrong-secret-77' },
     clock,
   );
   await until(() => run.waits() === 1);
@@ -313,7 +313,7 @@ it('keeps receiving while reconciliation fails, and says so in /healthz and on s
   const body = (await health.json()) as { reasons: Array<{ code: string }> };
   expect(body.reasons.map((r) => r.code)).toEqual(['reconcile_failing']);
   const { body: text, type } = streamBody('JSONLINES', logs.slice(0, 4));
-  expect((await post(run.url, text, type)).status).toBe(200);
+  expect((await post(run.url, text, type, TOKEN)).status).toBe(200);
   expect(await outIds(out)).toEqual(logs.slice(0, 4).map((l) => l.log_id));
   run.stop();
   expect(await run.done).toBe(0);

@@ -187,17 +187,16 @@ export function receiveConfig(
   const proxy = args['behind-tls-proxy'] === true;
   if (tls && proxy)
     throw new UsageError('Pass --tls-cert/--tls-key or --behind-tls-proxy, not both');
+  // required on loopback too: a proxy on this machine puts a loopback listener on the internet
   const token = env[STREAM_TOKEN_VARIABLE] || undefined;
-  if (!isLoopback(host)) {
-    if (!tls && !proxy)
-      throw new UsageError(
-        `--listen ${host} is reachable from other machines: Auth0 posts over HTTPS only, so pass --tls-cert and --tls-key, or --behind-tls-proxy when a proxy in front terminates TLS`,
-      );
-    if (token === undefined)
-      throw new UsageError(
-        `--listen ${host} is reachable from other machines: set ${STREAM_TOKEN_VARIABLE} to the stream's Authorization token, so that only Auth0 can post`,
-      );
-  }
+  if (token === undefined)
+    throw new UsageError(
+      `Set ${STREAM_TOKEN_VARIABLE} to the stream's Authorization token (the value set in the Auth0 stream's Authorization Token field, e.g. 'Bearer <random>'), so that only Auth0 can post: a listener on 127.0.0.1 behind a proxy is as reachable as any`,
+    );
+  if (!isLoopback(host) && !tls && !proxy)
+    throw new UsageError(
+      `--listen ${host} is reachable from other machines: Auth0 posts over HTTPS only, so pass --tls-cert and --tls-key, or --behind-tls-proxy when a proxy in front terminates TLS`,
+    );
   const bodyLimit =
     numberFlag(args, 'body-limit', { integer: true, min: 1024 }) ?? RECEIVER_DEFAULTS.bodyLimit;
   const interval =
@@ -233,7 +232,7 @@ export function receiveConfig(
     retentionDays,
     ...shape,
     ...(ca === undefined ? {} : { ca }),
-    ...(token === undefined ? {} : { token }),
+    token,
     ...(tls === undefined ? {} : { tls }),
     ...(startFrom === undefined ? {} : { startFrom }),
   };

@@ -318,5 +318,7 @@ it('keeps receiving while reconciliation fails, and says so in /healthz and on s
   run.stop();
   expect(await run.done).toBe(0);
   expect(run.stderr()).toContain('reconciliation failed (retried in 300 s)');
+  // what to do, as ship says it after a failed run: waiting will not fix refused credentials
+  expect(run.stderr()).toContain('; check the credentials (--client-id, --client-secret');
   expect(run.stderr()).not.toContain('wrong-secret-77');
 });

@@ -14,6 +14,8 @@ import { type CliIo, EXIT } from '../io';
 import { heldStorage } from '../ship/stop';
 import { claimDestination, shipRecord } from '../ship/state-destination';
 import { fanout } from '../../destinations/fanout';
+import { failureAdvice, statusFacts } from '../ship/advice';
+import type { RunStatus } from '../../types';
 import type { ToDestination } from '../ship/to';
 import {
   DESTINATION_FLAGS,
@@ -194,7 +196,7 @@ async function receiveHeld(
         if (result.status.error) {
           reasons.set('reconcile_failing', result.status.error);
           say(
-            `reconciliation failed (retried in ${config.reconcileIntervalSeconds} s): ${result.status.error}`,
+            `reconciliation failed (retried in ${config.reconcileIntervalSeconds} s): ${result.status.error}${reconcileAdvice(result.status)}`,
           );
         } else reasons.delete('reconcile_failing');
         if (result.lagSeconds !== undefined) metrics?.reconcileLag(result.lagSeconds);
@@ -245,4 +247,18 @@ async function receiveHeld(
   }
   say('stopped: every delivery in flight was answered');
   return EXIT.ok;
+}
+
+/**
+ * What to do about a failed reconciliation, as `ship` advises after a failed run (refused
+ * credentials, the read:logs scope, a certificate to trust with --ca-file, the domain), prefixed
+ * `; `; empty when waiting is the remedy (the next reconciliation resumes from the checkpoint).
+ */
+function reconcileAdvice(status: RunStatus): string {
+  const advice = failureAdvice({
+    message: status.error ?? '',
+    permanent: status.permanent === true,
+    ...statusFacts(status),
+  });
+  return advice === undefined || advice.startsWith('run again') ? '' : `; ${advice}`;
 }

@@ -119,9 +119,9 @@ export const SHIP_COMMAND: CommandSpec = {
     {
       name: 'until',
       type: 'string',
-      value: '<date|log_id>',
+      value: '<date|1h|log_id>',
       description:
-        'Ship the logs dated before this ISO date (or up to this log_id) and stop; without --state nothing is stored',
+        'Ship the logs dated before this ISO date, or this long before now (1h), or up to this log_id, and stop; without --state nothing is stored',
       default: 'none',
     },
     {

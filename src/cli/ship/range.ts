@@ -60,20 +60,25 @@ export function sinceDate(value: string, now: number): string {
 
 /**
  * The processor options of `--since` and `--until`: `startFrom` from `--since` (or
- * `--start-from`), `until` as given; without `--until`, `--since` ends at `now` (ship would stop
+ * `--start-from`), `until` as given (a time before `now`, `1h`, made a date as for `--since`); without `--until`, `--since` ends at `now` (ship would stop
  * there anyway), or with `--follow` at {@link OPEN_END}: exact by date at its start. Refuses `--since` with
  * `--start-from`, `--until` with `--follow`, and an `--until` not after the start.
  * @throws {UsageError} naming the flags and what to write.
  */
 export function rangeOptions(flags: RangeFlags, now: number): RangeOptions {
-  const { since, until, startFrom, follow } = flags;
+  const { since, startFrom, follow } = flags;
   if (since !== undefined && startFrom !== undefined)
     throw new UsageError(
       '--since and --start-from both say where to start; pass one (--since for a date or a time before now, --start-from for a log id)',
     );
-  if (until !== undefined && follow)
+  if (flags.until !== undefined && follow)
     throw new UsageError('--until ends the run at a point; pass --until or --follow, not both');
   const start = since === undefined ? startFrom : sinceDate(since, now);
+  // a time before now (`1h`), as --since takes it: the date that long before `now`
+  const duration = flags.until === undefined ? null : DURATION.exec(flags.until.trim());
+  const until = duration
+    ? new Date(now - Number(duration[1]) * (UNIT_MS[duration[2] as string] as number)).toISOString()
+    : flags.until;
   if (until === undefined) {
     if (since === undefined) return start === undefined ? {} : { startFrom: start };
     if (!follow && Date.parse(start as string) >= now)
@@ -88,7 +93,7 @@ export function rangeOptions(flags: RangeFlags, now: number): RangeOptions {
   } catch (error) {
     if (!isArgumentError(error)) throw error;
     throw new UsageError(
-      `Expected --until to be an ISO date (2026-03-04T14:00:00Z) or a log id (${LOG_ID_LENGTH} digits), got '${until}'`,
+      `Expected --until to be an ISO date (2026-03-04T14:00:00Z), a time before now (30m, 6h, 2d) or a log id (${LOG_ID_LENGTH} digits), got '${until}'`,
     );
   }
   try {

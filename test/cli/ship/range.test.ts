@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../../src/cli/ship/command';
 import { NO_STATE_NOTE } from '../../../src/cli/ship/run';
+import { rangeOptions } from '../../../src/cli/ship/range';
 import { FAKE_TENANT_SHAPES, type FakeTenant } from '../../../src/testing';
 import { logIdAt } from '../../../src/auth0/log-id';
 import type { LogEvent } from '../../../src/types';
@@ -168,5 +169,22 @@ describe('ship --since --until', () => {
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');
     expect(await stateFiles()).toBe(0);
+  });
+});
+
+describe('rangeOptions: --until as a time before now, as --since takes it', () => {
+  const NOW = Date.parse('2026-03-04T12:00:00.000Z');
+
+  it('makes `--since 6h --until 1h` the dates that long before now', () => {
+    expect(rangeOptions({ since: '6h', until: '1h', follow: false }, NOW)).toEqual({
+      startFrom: '2026-03-04T06:00:00.000Z',
+      until: '2026-03-04T11:00:00.000Z',
+    });
+  });
+
+  it('refuses an --until that is nearer the past than --since, naming both', () => {
+    expect(() => rangeOptions({ since: '1h', until: '2h', follow: false }, NOW)).toThrow(
+      '--until 2026-03-04T10:00:00.000Z is not after --since 2026-03-04T11:00:00.000Z',
+    );
   });
 });

@@ -252,13 +252,14 @@ async function receiveHeld(
 /**
  * What to do about a failed reconciliation, as `ship` advises after a failed run (refused
  * credentials, the read:logs scope, a certificate to trust with --ca-file, the domain), prefixed
- * `; `; empty when waiting is the remedy (the next reconciliation resumes from the checkpoint).
+ * `; `; empty when waiting is the remedy. Asked as `tail` asks it, as if permanent: the advice
+ * then leaves out "run again to resume", which the next reconciliation does by itself.
  */
 function reconcileAdvice(status: RunStatus): string {
   const advice = failureAdvice({
     message: status.error ?? '',
-    permanent: status.permanent === true,
+    permanent: true,
     ...statusFacts(status),
   });
-  return advice === undefined || advice.startsWith('run again') ? '' : `; ${advice}`;
+  return advice === undefined ? '' : `; ${advice}`;
 }

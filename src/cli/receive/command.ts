@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import {
-  type CommandSpec,
-  helpText,
-  numberFlag,
-  type ParsedArgs,
-  parseCommand,
-  stringFlag,
-} from '../args';
-import { type CliIo, EXIT, UsageError } from '../io';
+import { type CommandSpec, numberFlag, type ParsedArgs, stringFlag } from '../args';
+import { type CliIo, UsageError } from '../io';
+import { commandConfig } from '../command-config';
 import { RECEIVER_DEFAULTS } from '../../receive/server';
 import { parseListen } from '../../receive/listen';
 import { RECONCILE_DEFAULTS } from '../../receive/reconcile';
@@ -141,20 +135,10 @@ export const RECEIVE_COMMAND: CommandSpec = {
 
 /** `auth0-log-tools receive`: resolves the exit code. */
 export async function runReceive(argv: string[], io: CliIo): Promise<number> {
-  let config: ReceiveConfig;
-  try {
-    const args = parseCommand(argv, RECEIVE_COMMAND);
-    if (args.help) {
-      io.stdout.write(helpText(RECEIVE_COMMAND));
-      return EXIT.ok;
-    }
-    config = receiveConfig(args, io.env, regularFileName(io.stdout));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`auth0-log-tools receive: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  return receiveLogs(config, io);
+  const parsed = commandConfig(argv, io, RECEIVE_COMMAND, (args) =>
+    receiveConfig(args, io.env, regularFileName(io.stdout)),
+  );
+  return 'exit' in parsed ? parsed.exit : receiveLogs(parsed.config, io);
 }
 
 /** Validates the flags and environment into a {@link ReceiveConfig}; throws a `UsageError`. */

@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type CommandSpec,
-  helpText,
-  numberFlag,
-  type ParsedArgs,
-  parseCommand,
-  stringFlag,
-} from '../args';
+import { type CommandSpec, numberFlag, type ParsedArgs, stringFlag } from '../args';
 import { isArgumentError } from '../../errors';
 import { isLogId } from '../../auth0/log-id';
-import { type CliIo, EXIT, UsageError } from '../io';
+import { type CliIo, UsageError } from '../io';
+import { commandConfig } from '../command-config';
 import { credentials, credentialOptions } from '../credentials';
 import { type ShipConfig, shipLogs } from './run';
 import { usageMessage } from './usage';
@@ -204,20 +198,10 @@ export const SHIP_COMMAND: CommandSpec = {
 
 /** `auth0-log-tools ship`: resolves the exit code. */
 export async function runShip(argv: string[], io: CliIo): Promise<number> {
-  let config: ShipConfig;
-  try {
-    const args = parseCommand(argv, SHIP_COMMAND);
-    if (args.help) {
-      io.stdout.write(helpText(SHIP_COMMAND));
-      return EXIT.ok;
-    }
-    config = shipConfig(args, io.env, io.timing?.now, regularFileName(io.stdout));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`auth0-log-tools ship: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  return shipLogs(config, io);
+  const parsed = commandConfig(argv, io, SHIP_COMMAND, (args) =>
+    shipConfig(args, io.env, io.timing?.now, regularFileName(io.stdout)),
+  );
+  return 'exit' in parsed ? parsed.exit : shipLogs(parsed.config, io);
 }
 
 /** How far ahead of the local clock a `--start-from` date may be (24 h, in ms). */

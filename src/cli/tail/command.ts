@@ -1,12 +1,6 @@
-import {
-  type CommandSpec,
-  helpText,
-  numberFlag,
-  type ParsedArgs,
-  parseCommand,
-  stringFlag,
-} from '../args';
-import { type CliIo, EXIT, UsageError } from '../io';
+import { type CommandSpec, numberFlag, type ParsedArgs, stringFlag } from '../args';
+import { type CliIo, UsageError } from '../io';
+import { commandConfig } from '../command-config';
 import { logTypes, processorNumbers, readCa, SHIP_COMMAND } from '../ship/command';
 import { rangeOptions } from '../ship/range';
 import { credentials } from '../credentials';
@@ -64,20 +58,10 @@ export const TAIL_COMMAND: CommandSpec = {
 
 /** `auth0-log-tools tail`: resolves the exit code. */
 export async function runTail(argv: string[], io: CliIo): Promise<number> {
-  let config: TailConfig;
-  try {
-    const args = parseCommand(argv, TAIL_COMMAND);
-    if (args.help) {
-      io.stdout.write(helpText(TAIL_COMMAND));
-      return EXIT.ok;
-    }
-    config = tailConfig(args, io.env, (io.timing?.now ?? Date.now)());
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`auth0-log-tools tail: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  return tailLogs(config, io);
+  const parsed = commandConfig(argv, io, TAIL_COMMAND, (args) =>
+    tailConfig(args, io.env, (io.timing?.now ?? Date.now)()),
+  );
+  return 'exit' in parsed ? parsed.exit : tailLogs(parsed.config, io);
 }
 
 /** Validates the flags (and environment) into a {@link TailConfig}; throws a `UsageError`. */

@@ -1,10 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { runShip } from '../../src/cli/ship/command';
@@ -18,7 +14,7 @@ import { post } from '../../src/destinations/post';
 import { startFakeTenant, type FakeTenant } from '../../src/testing';
 import type { LogEvent, StoredState } from '../../src/types';
 import { type Collector, startCollector } from '../support/collector';
-import { S3RVER_CREDENTIALS, type S3Peer, startS3Peer } from '../support/s3-peer';
+import { openS3Peer, type S3Peer, storedObjects } from '../support/s3-peer';
 import { credentials, memoryStorage } from '../support/tenant';
 import { captureIo, ndjsonIds, tempDir } from '../support/cli';
 
@@ -26,54 +22,16 @@ const TENANT = 'acme.eu.auth0.com';
 const START = Date.parse('2026-11-30T00:00:00.000Z');
 let peer: S3Peer;
 let reader: S3Client;
-const saved = { ...process.env };
+let s3peer: Awaited<ReturnType<typeof openS3Peer>>;
 
 beforeAll(async () => {
-  peer = await startS3Peer();
-  process.env['AWS_ACCESS_KEY_ID'] = S3RVER_CREDENTIALS.accessKeyId;
-  process.env['AWS_SECRET_ACCESS_KEY'] = S3RVER_CREDENTIALS.secretAccessKey;
-  process.env['AWS_REGION'] = 'us-east-1';
-  reader = new S3Client({
-    endpoint: peer.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: S3RVER_CREDENTIALS,
-  });
+  s3peer = await openS3Peer();
+  ({ peer, reader } = s3peer);
 });
-afterAll(async () => {
-  process.env = saved;
-  reader.destroy();
-  await peer.close();
-});
+afterAll(() => s3peer.close());
 
 /** Every object under `prefix` (in any bucket), its key and its logs. */
-async function objects(prefix: string, bucket = peer.bucket) {
-  const out: Array<{ key: string; logs: LogEvent[] }> = [];
-  let token: string | undefined;
-  do {
-    const list = await reader.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const { Key } of list.Contents ?? []) {
-      const object = await reader.send(new GetObjectCommand({ Bucket: bucket, Key }));
-      const body = Buffer.from(
-        await (
-          object.Body as { transformToByteArray(): Promise<Uint8Array> }
-        ).transformToByteArray(),
-      );
-      const text = gunzipSync(body).toString();
-      out.push({
-        key: Key as string,
-        logs: text
-          .trimEnd()
-          .split('\n')
-          .map((line) => JSON.parse(line) as LogEvent),
-      });
-    }
-    token = list.NextContinuationToken;
-  } while (token);
-  return out;
-}
+const objects = (prefix: string, bucket = peer.bucket) => storedObjects(reader, bucket, prefix);
 
 /** A simulated clock shared by the tenant, the processor and the destination. */
 function clock(start = START) {
@@ -282,22 +240,7 @@ describe('s3 objects of a useful size', () => {
 });
 
 async function objectIds(prefix: string): Promise<string[][]> {
-  {
-    const list = await reader.send(
-      new ListObjectsV2Command({ Bucket: peer.bucket, Prefix: prefix }),
-    );
-    const out: string[][] = [];
-    for (const { Key } of list.Contents ?? []) {
-      const object = await reader.send(new GetObjectCommand({ Bucket: peer.bucket, Key }));
-      const body = Buffer.from(
-        await (
-          object.Body as { transformToByteArray(): Promise<Uint8Array> }
-        ).transformToByteArray(),
-      );
-      out.push(ndjsonIds(gunzipSync(body).toString()));
-    }
-    return out;
-  }
+  return (await objects(prefix)).map(({ text }) => ndjsonIds(text));
 }
 
 describe('a fan-out with S3 and Elasticsearch', () => {

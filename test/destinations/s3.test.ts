@@ -1,11 +1,10 @@
 import net, { type AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { isPermanentError } from '../../src/errors';
 import { parseTo } from '../../src/cli/ship/to';
 import { objectKey, s3 } from '../../src/destinations/s3';
 import type { LogEvent } from '../../src/types';
-import { S3RVER_CREDENTIALS, type S3Peer, startS3Peer } from '../support/s3-peer';
+import { openS3Peer, S3RVER_CREDENTIALS, type S3Peer, storedObjects } from '../support/s3-peer';
 import { everything, failure, ship } from '../support/ship';
 import { useTenant } from '../support/tenant';
 
@@ -14,46 +13,18 @@ const TENANT = 'acme.eu.auth0.com';
 const tenant = useTenant({ logs: TOTAL, startDate: Date.now() - 3600_000 });
 let peer: S3Peer;
 let reader: S3Client;
-const saved = { ...process.env };
+let s3peer: Awaited<ReturnType<typeof openS3Peer>>;
 
 beforeAll(async () => {
-  peer = await startS3Peer();
-  process.env['AWS_ACCESS_KEY_ID'] = S3RVER_CREDENTIALS.accessKeyId;
-  process.env['AWS_SECRET_ACCESS_KEY'] = S3RVER_CREDENTIALS.secretAccessKey;
-  process.env['AWS_REGION'] = 'us-east-1';
-  reader = new S3Client({
-    endpoint: peer.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: S3RVER_CREDENTIALS,
-  });
+  s3peer = await openS3Peer();
+  ({ peer, reader } = s3peer);
 });
-afterAll(async () => {
-  process.env = saved;
-  reader.destroy();
-  await peer.close();
-});
+afterAll(() => s3peer.close());
 
 async function objects(prefix = '') {
-  const list = await reader.send(new ListObjectsV2Command({ Bucket: peer.bucket, Prefix: prefix }));
-  const out: Array<{ key: string; logs: LogEvent[]; encoding: string | undefined }> = [];
-  for (const { Key } of list.Contents ?? []) {
-    const object = await reader.send(new GetObjectCommand({ Bucket: peer.bucket, Key }));
-    const body = Buffer.from(
-      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-    );
-    const text = gunzipSync(body).toString();
-    expect(text.endsWith('\n')).toBe(true);
-    out.push({
-      key: Key as string,
-      encoding: object.ContentEncoding,
-      logs: text
-        .trimEnd()
-        .split('\n')
-        .map((line) => JSON.parse(line) as LogEvent),
-    });
-  }
-  return out;
+  const stored = await storedObjects(reader, peer.bucket, prefix);
+  for (const { text } of stored) expect(text.endsWith('\n')).toBe(true);
+  return stored;
 }
 
 const logs = (count: number, date = '2026-11-30T08:15:42.123Z'): LogEvent[] =>

@@ -26,6 +26,15 @@ export function credentials(tenant: FakeTenant) {
   };
 }
 
+/** The environment the CLI reads `tenant`'s credentials from (its CA goes by `--ca-file`). */
+export function tenantEnv(tenant: FakeTenant) {
+  return {
+    AUTH0_DOMAIN: tenant.domain,
+    AUTH0_CLIENT_ID: tenant.clientId,
+    AUTH0_CLIENT_SECRET: tenant.clientSecret,
+  };
+}
+
 /** An in-memory StorageContext that records every write (as a JSON copy). */
 export function memoryStorage(initial?: StoredState) {
   let doc: StoredState | undefined = initial && structuredClone(initial);

@@ -5,6 +5,7 @@ import { startFakeTenant, type FakeTenant } from '../../../src/testing';
 import { startElasticPeer, type ElasticPeer } from '../../support/elastic-peer';
 import { startHecPeer } from '../../support/hec-peer';
 import { captureIo, ndjsonIds, tempDir } from '../../support/cli';
+import { tenantEnv } from '../../support/tenant';
 
 const TOTAL = 230;
 const ES_KEY = 'ZXMtaWQ6ZmFub3V0LXNlY3JldC01NTY2';
@@ -33,9 +34,7 @@ afterEach(async () => {
 async function shipTo(args: string[], env: Record<string, string> = {}) {
   const capture = captureIo({
     env: {
-      AUTH0_DOMAIN: tenant.domain,
-      AUTH0_CLIENT_ID: tenant.clientId,
-      AUTH0_CLIENT_SECRET: tenant.clientSecret,
+      ...tenantEnv(tenant),
       ELASTIC_API_KEY: ES_KEY,
       ...env,
     },

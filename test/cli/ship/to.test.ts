@@ -1,15 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { USAGE } from '../../../src/cli/cli';
 import { runShip } from '../../../src/cli/ship/command';
 import { startFakeTenant, type FakeTenant } from '../../../src/testing';
 import { startDatadogPeer } from '../../support/datadog-peer';
 import { startElasticPeer } from '../../support/elastic-peer';
 import { startHecPeer } from '../../support/hec-peer';
-import { S3RVER_CREDENTIALS, startS3Peer } from '../../support/s3-peer';
+import { S3RVER_CREDENTIALS, startS3Peer, storedObjects } from '../../support/s3-peer';
 import { captureIo, tempDir } from '../../support/cli';
+import { tenantEnv } from '../../support/tenant';
 
 const TOTAL = 230;
 const HEC_TOKEN = 'hec-token-9f1e2d3c-4b5a';
@@ -40,9 +40,7 @@ afterEach(async () => {
 async function shipTo(args: string[], env: Record<string, string> = {}) {
   const capture = captureIo({
     env: {
-      AUTH0_DOMAIN: tenant.domain,
-      AUTH0_CLIENT_ID: tenant.clientId,
-      AUTH0_CLIENT_SECRET: tenant.clientSecret,
+      ...tenantEnv(tenant),
       ...env,
     },
   });
@@ -138,22 +136,11 @@ describe('ship --to', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`to s3 s3://${peer.bucket}/auth0`);
-      const list = await reader.send(
-        new ListObjectsV2Command({ Bucket: peer.bucket, Prefix: 'auth0/' }),
-      );
-      const ids: string[] = [];
-      for (const { Key } of list.Contents ?? []) {
-        expect(Key?.startsWith(`auth0/${tenant.domain.replace(':', '_')}/`)).toBe(true);
-        const object = await reader.send(new GetObjectCommand({ Bucket: peer.bucket, Key }));
-        const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString();
-        ids.push(
-          ...text
-            .trim()
-            .split('\n')
-            .map((line) => JSON.parse(line).log_id as string),
-        );
-      }
-      expect(list.Contents).toHaveLength(3);
+      const stored = await storedObjects(reader, peer.bucket, 'auth0/');
+      for (const { key } of stored)
+        expect(key.startsWith(`auth0/${tenant.domain.replace(':', '_')}/`)).toBe(true);
+      const ids = stored.flatMap(({ logs }) => logs.map((log) => log.log_id as string));
+      expect(stored).toHaveLength(3);
       expect(ids.sort()).toEqual(allIds());
       expect(run.stdout + run.stderr + run.stored).not.toContain(AWS_SECRET);
     } finally {
